@@ -1,0 +1,49 @@
+// Wires the parts for a command: logger, database, API client. cli.ts and daemon/ call this; nothing else.
+import { hostname } from "node:os";
+import { randomBytes } from "node:crypto";
+import type { Logger } from "pino";
+import { BirdClient, type ClientEvents } from "./bird/client.js";
+import { RequestGate } from "./bird/request-gate.js";
+import type { Config } from "./config.js";
+import type { Database } from "./db/database.js";
+import { openDatabase } from "./db/connect.js";
+import type { SyncContext } from "./sync/context.js";
+import type { SyncObserver } from "./sync/observer.js";
+
+/** This process's identity in leases and pass history: readable, and unique even across restarts. */
+export function processOwnerId(): string {
+  return `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
+}
+
+export async function openMigratedDatabase(config: Config, logger: Logger, migrate: boolean): Promise<Database> {
+  const db = await openDatabase(config, logger, { poolSize: config.concurrency * 2 + 2 });
+  if (migrate) {
+    try {
+      await db.migrate();
+    } catch (err) {
+      await db.close().catch(() => undefined);
+      throw err;
+    }
+  }
+  return db;
+}
+
+export function createSyncContext(
+  config: Config,
+  logger: Logger,
+  db: Database,
+  observer: SyncObserver = {},
+  events?: ClientEvents,
+): SyncContext {
+  const client = new BirdClient({
+    apiUrl: config.apiUrl,
+    organizationId: config.organizationId,
+    accessKey: config.accessKey,
+    timeoutMs: config.httpTimeoutMs,
+    maxRetries: config.maxRetries,
+    gate: new RequestGate(config.maxRps),
+    logger,
+    ...(events ? { events } : {}),
+  });
+  return { db, client, config, logger, owner: processOwnerId(), observer };
+}

@@ -1,0 +1,198 @@
+// Bird Accounts API client: list runs, get run, list flows — with the retry policy of DESIGN §5.
+import pRetry, { AbortError } from "p-retry";
+import type { Logger } from "pino";
+import {
+  AuthError,
+  FlowNotFoundError,
+  HttpError,
+  PageTokenRejectedError,
+  RetryableHttpError,
+  errorMessage,
+} from "../errors.js";
+import { type Answer, getJsonOnce } from "./http.js";
+import type { RequestGate } from "./request-gate.js";
+import { listPageSchema } from "./schema.js";
+
+export type RequestKind = "list_runs" | "get_run" | "list_flows";
+
+export interface ClientEvents {
+  /** Every attempt's outcome: an HTTP status, or "error" when none came back. */
+  onAttempt?(kind: RequestKind, status: number | "error"): void;
+  onRetry?(kind: RequestKind, error: Error): void;
+}
+
+export interface ClientOptions {
+  apiUrl: string;
+  organizationId: string;
+  accessKey: string;
+  timeoutMs: number;
+  maxRetries: number;
+  gate: RequestGate;
+  logger: Logger;
+  events?: ClientEvents;
+}
+
+/** Per-call context: cancellation, and a counter the caller owns (requests per pass). */
+export interface CallContext {
+  signal?: AbortSignal;
+  meter?: { requests: number };
+}
+
+export interface RunsPage {
+  records: unknown[];
+  /** undefined when this was the last page ("", null or absent all mean done). */
+  nextPageToken: string | undefined;
+}
+
+// A 429 that says how long to wait does not use up the retry budget (Bird: it was not processed);
+// this many of them in a row is a storm we stop waiting out.
+const MAX_RATE_LIMITED_WAITS = 30;
+const MAX_RETRY_TIME_MS = 10 * 60_000;
+
+export class BirdClient {
+  private readonly headers: Record<string, string>;
+
+  constructor(private readonly opts: ClientOptions) {
+    this.headers = {
+      authorization: `AccessKey ${opts.accessKey}`,
+      accept: "application/json",
+      "user-agent": "bird-approvals-sync",
+    };
+  }
+
+  async listRuns(
+    flowId: string,
+    page: { pageToken?: string; limit: number; reverse?: boolean },
+    ctx: CallContext = {},
+  ): Promise<RunsPage> {
+    const q = new URLSearchParams({ limit: String(page.limit) });
+    if (page.pageToken) q.set("pageToken", page.pageToken);
+    if (page.reverse !== undefined) q.set("reverse", String(page.reverse));
+    const url = `${this.orgUrl()}/approvals/${encodeURIComponent(flowId)}/runs?${q}`;
+    return this.get(
+      "list_runs",
+      url,
+      ctx,
+      (answer) => {
+        if (answer.status === 404) throw new FlowNotFoundError(`approval flow ${flowId} was not found (HTTP 404)`);
+        return parseListPage(answer.body);
+      },
+      (err) =>
+        err instanceof HttpError && err.status === 400 && page.pageToken
+          ? new PageTokenRejectedError(`Bird rejected the stored page token for flow ${flowId} (${err.message})`)
+          : err,
+    );
+  }
+
+  /** The run, or null when Bird answers 404 (it was deleted). */
+  async getRun(flowId: string, runId: string, ctx: CallContext = {}): Promise<unknown | null> {
+    const url = `${this.orgUrl()}/approvals/${encodeURIComponent(flowId)}/runs/${encodeURIComponent(runId)}`;
+    return this.get("get_run", url, ctx, (answer) => (answer.status === 404 ? null : answer.body));
+  }
+
+  /** Every flow of the organization (all pages). */
+  async listFlows(ctx: CallContext = {}, limit = 100): Promise<unknown[]> {
+    const flows: unknown[] = [];
+    const seen = new Set<string>();
+    let pageToken: string | undefined;
+    do {
+      const q = new URLSearchParams({ limit: String(limit) });
+      if (pageToken) q.set("pageToken", pageToken);
+      const page = await this.get("list_flows", `${this.orgUrl()}/approvals?${q}`, ctx, (answer) => {
+        if (answer.status === 404) throw new HttpError(`organization ${this.opts.organizationId} was not found (HTTP 404)`, 404);
+        return parseListPage(answer.body);
+      });
+      flows.push(...page.records);
+      pageToken = page.nextPageToken;
+      if (pageToken && seen.has(pageToken)) throw new HttpError("the flow list returned the same page token twice", 200);
+      if (pageToken) seen.add(pageToken);
+    } while (pageToken);
+    return flows;
+  }
+
+  private orgUrl(): string {
+    return `${this.opts.apiUrl}/organizations/${encodeURIComponent(this.opts.organizationId)}`;
+  }
+
+  /** One logical GET: attempts through the gate, retried; `parse` runs inside the attempt so a bad body is retried too. */
+  private async get<T>(
+    kind: RequestKind,
+    url: string,
+    ctx: CallContext,
+    parse: (answer: Answer) => T,
+    mapError: (err: Error) => Error = (e) => e,
+  ): Promise<T> {
+    const { gate, events, logger } = this.opts;
+    let rateLimitedWaits = 0;
+    const attempt = async (): Promise<T> => {
+      await gate.acquire(ctx.signal);
+      if (ctx.meter) ctx.meter.requests++;
+      let answer: Answer;
+      try {
+        answer = await getJsonOnce(url, { headers: this.headers, timeoutMs: this.opts.timeoutMs, signal: ctx.signal });
+        gate.onAnswered(answer.status);
+        events?.onAttempt?.(kind, answer.status);
+      } catch (err) {
+        if (err instanceof RetryableHttpError && err.status !== undefined) gate.onAnswered(err.status);
+        else if (err instanceof HttpError) gate.onAnswered(err.status);
+        else if (!(err instanceof AuthError)) gate.onUnanswered();
+        events?.onAttempt?.(kind, err instanceof RetryableHttpError || err instanceof HttpError ? (err.status ?? "error") : err instanceof AuthError ? 401 : "error");
+        if (err instanceof AuthError) {
+          gate.onAuthRejected(err);
+          throw new AbortError(err);
+        }
+        if (err instanceof RetryableHttpError) {
+          if (err.status === 429) gate.onRateLimited();
+          if (err.retryAfterMs !== undefined) gate.pauseFor(err.retryAfterMs);
+          throw err;
+        }
+        if (ctx.signal?.aborted) throw new AbortError(err as Error);
+        throw new AbortError(mapError(err as Error));
+      }
+      try {
+        return parse(answer);
+      } catch (err) {
+        if (err instanceof RetryableHttpError) throw err;
+        throw new AbortError(err as Error);
+      }
+    };
+    try {
+      return await pRetry(attempt, {
+        retries: this.opts.maxRetries,
+        minTimeout: 250,
+        maxTimeout: 15_000,
+        factor: 2,
+        randomize: true,
+        maxRetryTime: MAX_RETRY_TIME_MS,
+        signal: ctx.signal,
+        shouldConsumeRetry: ({ error }) => {
+          const waitable = error instanceof RetryableHttpError && error.retryAfterMs !== undefined;
+          return !(waitable && ++rateLimitedWaits <= MAX_RATE_LIMITED_WAITS);
+        },
+        onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
+          events?.onRetry?.(kind, error);
+          logger.debug({ kind, attempt: attemptNumber, retriesLeft, err: errorMessage(error) }, "request failed, will retry");
+        },
+      });
+    } catch (err) {
+      if (err instanceof RetryableHttpError) {
+        throw new RetryableHttpError(
+          `${kind} gave up after ${this.opts.maxRetries + 1} attempts: ${err.message}`,
+          err.status,
+          undefined,
+          { cause: err },
+        );
+      }
+      throw err;
+    }
+  }
+}
+
+function parseListPage(body: unknown): RunsPage {
+  const parsed = listPageSchema.safeParse(body);
+  if (!parsed.success) {
+    throw new RetryableHttpError(`unexpected list answer: ${parsed.error.issues[0]?.message ?? "wrong shape"}`, 200);
+  }
+  const token = parsed.data.nextPageToken;
+  return { records: parsed.data.results, nextPageToken: token ? token : undefined };
+}

@@ -1,0 +1,98 @@
+// Every request to one Bird API passes this gate: a shared client-side rate cap (BIRD_MAX_RPS),
+// a shared pause when any response carries Retry-After (Bird: a 429'd request was not processed),
+// an adaptive slowdown after 429s, and one-at-a-time requests until the access key is proven good,
+// so a wrong key costs one request, not one per flow.
+import { setTimeout as sleep } from "node:timers/promises";
+import { AuthError } from "../errors.js";
+
+export class RequestGate {
+  private pauseUntil = 0;
+  private nextSlot = 0;
+  private rateFactor = 1;
+  private keyState: "unknown" | "probing" | "good" = "unknown";
+  private authFailure: AuthError | undefined;
+  private probeWaiters: Array<() => void> = [];
+
+  constructor(private readonly maxRps: number) {}
+
+  /** Resolves when this request may be sent. */
+  async acquire(signal?: AbortSignal): Promise<void> {
+    await this.waitForKeyProof(signal);
+    for (;;) {
+      if (this.authFailure) throw this.authFailure;
+      const now = Date.now();
+      if (this.pauseUntil > now) {
+        await sleep(this.pauseUntil - now, undefined, { signal });
+        continue;
+      }
+      const rps = this.maxRps * this.rateFactor;
+      if (rps <= 0) return;
+      // Reserve the slot before sleeping so concurrent callers queue behind it.
+      const slot = Math.max(now, this.nextSlot);
+      this.nextSlot = slot + 1000 / rps;
+      if (slot > now) await sleep(slot - now, undefined, { signal });
+      // A Retry-After that arrived while we slept wins over the slot.
+      if (Date.now() >= this.pauseUntil) return;
+    }
+  }
+
+  /** Retry-After: no request to this API before the wait is over. */
+  pauseFor(ms: number): void {
+    this.pauseUntil = Math.max(this.pauseUntil, Date.now() + ms);
+  }
+
+  get pausedUntil(): number {
+    return this.pauseUntil;
+  }
+
+  onRateLimited(): void {
+    this.rateFactor = Math.max(0.1, this.rateFactor / 2);
+  }
+
+  onAnswered(status: number): void {
+    if (status === 401 || status === 403) return;
+    if (status !== 429) this.rateFactor = Math.min(1, this.rateFactor * 1.05);
+    if (this.keyState !== "good") {
+      this.keyState = "good";
+      this.releaseProbeWaiters();
+    }
+  }
+
+  /** A request ended without an answer (network error): let the next one probe the key. */
+  onUnanswered(): void {
+    if (this.keyState === "probing") {
+      this.keyState = "unknown";
+      this.releaseProbeWaiters();
+    }
+  }
+
+  onAuthRejected(err: AuthError): void {
+    this.authFailure = err;
+    this.releaseProbeWaiters();
+  }
+
+  private async waitForKeyProof(signal?: AbortSignal): Promise<void> {
+    for (;;) {
+      if (this.authFailure) throw this.authFailure;
+      if (this.keyState === "good") return;
+      if (this.keyState === "unknown") {
+        this.keyState = "probing";
+        return;
+      }
+      await new Promise<void>((resolve, reject) => {
+        const onAbort = () => reject(signal?.reason);
+        signal?.addEventListener("abort", onAbort, { once: true });
+        this.probeWaiters.push(() => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve();
+        });
+      });
+    }
+  }
+
+  private releaseProbeWaiters(): void {
+    const waiters = this.probeWaiters;
+    this.probeWaiters = [];
+    for (const w of waiters) w();
+  }
+}

@@ -1,0 +1,199 @@
+// The only module that reads the environment (STYLE.md). Everything else gets a typed, readonly Config.
+import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { parseEnv } from "node:util";
+import cron from "node-cron";
+import { z } from "zod";
+import { ConfigError } from "./errors.js";
+
+export type LogFormat = "pretty" | "json";
+
+export interface Config {
+  readonly databaseUrl: string | undefined;
+  readonly pgliteDir: string;
+  readonly accessKey: string;
+  readonly organizationId: string;
+  readonly approvalIds: readonly string[] | undefined;
+  readonly apiUrl: string;
+  readonly pageSize: number;
+  readonly concurrency: number;
+  readonly schedule: string;
+  readonly fullEveryMs: number;
+  readonly autoMigrate: boolean;
+  readonly maxRps: number;
+  readonly httpTimeoutMs: number;
+  readonly maxRetries: number;
+  readonly metricsPort: number;
+  readonly leaseTtlMs: number;
+  readonly logLevel: string;
+  readonly logFormat: LogFormat;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DURATION = /^(\d+)(ms|s|m|h|d)$/;
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+export function parseDuration(text: string): number | undefined {
+  const m = DURATION.exec(text.trim());
+  if (!m) return undefined;
+  return Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
+}
+
+const int = (min: number, max: number, form = `an integer ${min}..${max}`) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, `must be ${form}`)
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, `must be ${form}`);
+
+const bool = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((v) => ["true", "false", "1", "0", "yes", "no"].includes(v), "must be true or false")
+  .transform((v) => ["true", "1", "yes"].includes(v));
+
+const duration = (what: string) =>
+  z
+    .string()
+    .transform((v, ctx) => {
+      const ms = parseDuration(v);
+      if (ms === undefined || ms <= 0) {
+        ctx.addIssue({ code: "custom", message: `must be a duration like 90s, 30m, 24h or 7d (${what})` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+const envSchema = z.object({
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// connection string")
+    .optional(),
+  PGLITE_DIR: z.string().trim().min(1).default(".data/pglite"),
+  BIRD_ACCESS_KEY: z.string().trim().min(1, "must not be empty").optional(),
+  BIRD_ORGANIZATION_ID: z.string().trim().min(1, "must not be empty").optional(),
+  BIRD_APPROVAL_IDS: z
+    .string()
+    .transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean))
+    .refine((ids) => ids.length > 0, "must list at least one flow id (comma-separated uuids)")
+    .refine((ids) => ids.every((id) => UUID.test(id)), "must be comma-separated uuids")
+    .optional(),
+  BIRD_API_URL: z
+    .string()
+    .trim()
+    .url("must be an http(s) URL like https://api.bird.com")
+    .refine((u) => /^https?:\/\//.test(u), "must be an http(s) URL like https://api.bird.com")
+    .transform((u) => u.replace(/\/+$/, ""))
+    .default("https://api.bird.com"),
+  SYNC_PAGE_SIZE: int(1, 100).default(100),
+  SYNC_CONCURRENCY: int(1, 64).default(4),
+  SYNC_SCHEDULE: z
+    .string()
+    .trim()
+    .refine(
+      (v) => [5, 6].includes(v.split(/\s+/).length) && cron.validate(v),
+      "must be a cron expression of 5 fields (or 6 with seconds first), e.g. */5 * * * *",
+    )
+    .default("*/5 * * * *"),
+  SYNC_FULL_EVERY: duration("max age of the last full reconcile").default(24 * 3_600_000),
+  SYNC_AUTO_MIGRATE: bool.default(true),
+  BIRD_MAX_RPS: int(0, 100_000, "an integer >= 0 (0 = no cap)").default(50),
+  HTTP_TIMEOUT_MS: int(100, 600_000, "an integer 100..600000 (milliseconds)").default(30_000),
+  SYNC_MAX_RETRIES: int(0, 100).default(6),
+  METRICS_PORT: int(0, 65_535, "an integer 0..65535 (0 disables)").default(9464),
+  SYNC_LEASE_TTL: duration("how long a flow stays leased after its holder's last page").default(60_000),
+  LOG_LEVEL: z
+    .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
+      message: "must be one of fatal, error, warn, info, debug, trace, silent",
+    })
+    .default("info"),
+  LOG_FORMAT: z.enum(["pretty", "json"], { message: "must be pretty or json" }).optional(),
+});
+
+export type EnvName = keyof z.input<typeof envSchema>;
+const SECRET_VARS = new Set<string>(["BIRD_ACCESS_KEY", "DATABASE_URL"]);
+
+export interface LoadConfigOptions {
+  /** Raw environment (process.env by default); a .env file in cwd fills what it lacks. */
+  env?: Record<string, string | undefined>;
+  /** Values from command-line flags; they win over the environment. */
+  overrides?: Partial<Record<EnvName, string>>;
+  /** Commands that talk to Bird need the key and organization. */
+  requireBird?: boolean;
+  isTty?: boolean;
+  cwd?: string;
+}
+
+function readDotEnv(cwd: string): Record<string, string> {
+  const file = resolve(cwd, ".env");
+  if (!existsSync(file)) return {};
+  try {
+    return parseEnv(readFileSync(file, "utf8")) as Record<string, string>;
+  } catch (err) {
+    throw new ConfigError(`.env in ${cwd} could not be read: ${(err as Error).message}`);
+  }
+}
+
+export function loadConfig(opts: LoadConfigOptions = {}): Config {
+  const env = opts.env ?? process.env;
+  const merged: Record<string, string | undefined> = { ...readDotEnv(opts.cwd ?? process.cwd()) };
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) merged[k] = v;
+  for (const [k, v] of Object.entries(opts.overrides ?? {})) if (v !== undefined) merged[k] = v;
+  // An empty variable means "not set" (docker-compose and shells produce them).
+  const raw = Object.fromEntries(
+    Object.keys(envSchema.shape).map((k) => [k, merged[k] === "" ? undefined : merged[k]]),
+  );
+
+  const parsed = envSchema.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0]);
+      const shown = SECRET_VARS.has(name) ? "" : ` (got ${JSON.stringify(raw[name])})`;
+      return `${name} ${issue.message}${shown}`;
+    });
+    throw new ConfigError(`invalid configuration:\n  ${lines.join("\n  ")}`);
+  }
+  const e = parsed.data;
+  if (opts.requireBird) {
+    const missing = (["BIRD_ACCESS_KEY", "BIRD_ORGANIZATION_ID"] as const).filter((k) => !e[k]);
+    if (missing.length > 0) {
+      throw new ConfigError(
+        `invalid configuration:\n  ${missing.map((k) => `${k} is required (set it in the environment or .env)`).join("\n  ")}`,
+      );
+    }
+  }
+  return Object.freeze({
+    databaseUrl: e.DATABASE_URL,
+    pgliteDir: resolve(opts.cwd ?? process.cwd(), e.PGLITE_DIR),
+    accessKey: e.BIRD_ACCESS_KEY ?? "",
+    organizationId: e.BIRD_ORGANIZATION_ID ?? "",
+    approvalIds: e.BIRD_APPROVAL_IDS ? Object.freeze([...new Set(e.BIRD_APPROVAL_IDS.map((s) => s.toLowerCase()))]) : undefined,
+    apiUrl: e.BIRD_API_URL,
+    pageSize: e.SYNC_PAGE_SIZE,
+    concurrency: e.SYNC_CONCURRENCY,
+    schedule: e.SYNC_SCHEDULE,
+    fullEveryMs: e.SYNC_FULL_EVERY,
+    autoMigrate: e.SYNC_AUTO_MIGRATE,
+    maxRps: e.BIRD_MAX_RPS,
+    httpTimeoutMs: e.HTTP_TIMEOUT_MS,
+    maxRetries: e.SYNC_MAX_RETRIES,
+    metricsPort: e.METRICS_PORT,
+    leaseTtlMs: e.SYNC_LEASE_TTL,
+    logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT ?? (opts.isTty ?? process.stderr.isTTY ? "pretty" : "json"),
+  });
+}
+
+/** Where the database lives, for logs and errors: host and database name, never the password. */
+export function describeDatabase(config: Pick<Config, "databaseUrl" | "pgliteDir">): string {
+  if (!config.databaseUrl) return `embedded PGlite at ${config.pgliteDir}`;
+  try {
+    const u = new URL(config.databaseUrl);
+    return `postgres://${u.hostname}${u.port ? `:${u.port}` : ""}${u.pathname}`;
+  } catch {
+    return "postgres (unparseable DATABASE_URL)";
+  }
+}

@@ -1,0 +1,130 @@
+// Opens the configured database: a pg Pool for DATABASE_URL, else embedded PGlite on disk.
+import { mkdirSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
+import type { SQL } from "drizzle-orm";
+import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import pg from "pg";
+import type { Logger } from "pino";
+import { type Config, describeDatabase } from "../config.js";
+import { DatabaseConnectionError } from "../errors.js";
+import { type Database, type SqlRunner, isRetryableDbError } from "./database.js";
+
+type AnyPgDatabase = PgDatabase<PgQueryResultHKT, Record<string, unknown>>;
+
+const TX_ATTEMPTS = 5;
+// migrations/ sits at the package root: two levels up from both src/db/ and dist/db/.
+export const MIGRATIONS_DIR = fileURLToPath(new URL("../../migrations", import.meta.url));
+// Named advisory lock key, so two processes starting together migrate one after the other.
+const MIGRATE_LOCK_SQL = "select pg_advisory_lock(hashtextextended('bird-approvals-sync:migrate', 0))";
+
+async function migratePostgres(pool: pg.Pool): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query(MIGRATE_LOCK_SQL);
+    const { migrate } = await import("drizzle-orm/node-postgres/migrator");
+    await migrate(drizzlePg(client) as never, { migrationsFolder: MIGRATIONS_DIR });
+  } finally {
+    await client.query("select pg_advisory_unlock_all()").catch(() => undefined);
+    client.release();
+  }
+}
+
+function runnerOf(db: Pick<AnyPgDatabase, "execute">): SqlRunner {
+  return {
+    async rows<T>(query: SQL): Promise<T[]> {
+      const result = (await db.execute(query)) as unknown as { rows: T[] };
+      return result.rows;
+    },
+  };
+}
+
+function wrap(
+  kind: Database["kind"],
+  location: string,
+  db: AnyPgDatabase,
+  close: () => Promise<void>,
+  migrate: () => Promise<void>,
+  logger: Logger,
+): Database {
+  return {
+    kind,
+    location,
+    migrate,
+    ...runnerOf(db),
+    async transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await db.transaction((tx) => fn(runnerOf(tx as unknown as AnyPgDatabase)));
+        } catch (err) {
+          if (attempt >= TX_ATTEMPTS || !isRetryableDbError(err)) throw err;
+          logger.warn({ attempt, err: (err as Error).message }, "database transaction failed, retrying on a fresh connection");
+          await sleep(200 * 2 ** attempt);
+        }
+      }
+    },
+    close,
+  };
+}
+
+export interface OpenOptions {
+  /** Pool size for Postgres: one writer per flow in parallel, plus state queries. */
+  poolSize?: number;
+}
+
+export async function openDatabase(
+  config: Pick<Config, "databaseUrl" | "pgliteDir">,
+  logger: Logger,
+  opts: OpenOptions = {},
+): Promise<Database> {
+  const location = describeDatabase(config);
+  if (!config.databaseUrl) return openPglite(config.pgliteDir, location, logger);
+
+  const pool = new pg.Pool({
+    connectionString: config.databaseUrl,
+    max: opts.poolSize ?? 10,
+    connectionTimeoutMillis: 10_000,
+    idleTimeoutMillis: 30_000,
+    keepAlive: true,
+    application_name: "bird-approvals-sync",
+    // A stuck holder must not wedge the others (pg-boss does the same per transaction).
+    statement_timeout: 120_000,
+    lock_timeout: 30_000,
+    idle_in_transaction_session_timeout: 120_000,
+  });
+  // A pooled connection killed by the server (pg_terminate_backend, restart) emits here; the pool
+  // drops it and the next checkout opens a fresh one. Without a listener the process would crash.
+  pool.on("error", (err) => logger.warn({ err: err.message }, "idle database connection lost"));
+  try {
+    await pool.query("select 1");
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    throw new DatabaseConnectionError(
+      `cannot connect to the database at ${location}: ${(err as Error).message || (err as { code?: string }).code} — check DATABASE_URL and that the server is up`,
+      { cause: err },
+    );
+  }
+  const db = drizzlePg(pool) as unknown as AnyPgDatabase;
+  return wrap("postgres", location, db, () => pool.end(), () => migratePostgres(pool), logger);
+}
+
+async function openPglite(dir: string, location: string, logger: Logger): Promise<Database> {
+  const [{ PGlite }, { drizzle }] = await Promise.all([import("@electric-sql/pglite"), import("drizzle-orm/pglite")]);
+  try {
+    mkdirSync(dir, { recursive: true });
+    const client = await PGlite.create(dir);
+    const db = drizzle(client) as unknown as AnyPgDatabase;
+    logger.info(
+      { dataDir: dir },
+      `using the embedded database at ${dir} (set DATABASE_URL=postgres://… to use a PostgreSQL server instead)`,
+    );
+    const migrate = async () => {
+      const { migrate: run } = await import("drizzle-orm/pglite/migrator");
+      await run(db as never, { migrationsFolder: MIGRATIONS_DIR });
+    };
+    return wrap("pglite", location, db, () => client.close(), migrate, logger);
+  } catch (err) {
+    throw new DatabaseConnectionError(`cannot open the embedded database at ${dir}: ${(err as Error).message}`, { cause: err });
+  }
+}

@@ -1,0 +1,54 @@
+// bird.approval_flows: flow metadata for reports, and which flows are gone.
+import { sql } from "drizzle-orm";
+import type { ApprovalFlow } from "../bird/schema.js";
+import type { SqlRunner } from "./database.js";
+
+/** Upserts listed flows (seen now, not missing). */
+export async function upsertFlows(db: SqlRunner, flows: readonly ApprovalFlow[]): Promise<void> {
+  if (flows.length === 0) return;
+  const input = flows.map((f) => ({
+    id: f.id,
+    organization_id: f.organizationId ?? null,
+    workspace_id: f.workspaceId ?? null,
+    owner_id: f.ownerId ?? null,
+    name: f.name ?? null,
+    description: f.description ?? null,
+    object_type: f.objectType ?? null,
+    object_action: f.objectAction ?? null,
+    steps: f.steps ?? null,
+    tags: f.tags ?? null,
+    created_at: f.createdAt ?? null,
+    updated_at: f.updatedAt ?? null,
+  }));
+  await db.rows(sql`
+    insert into bird.approval_flows as f (id, organization_id, workspace_id, owner_id, name, description,
+      object_type, object_action, steps, tags, created_at, updated_at)
+    select * from jsonb_to_recordset(${JSON.stringify(input)}::jsonb) as r(id uuid, organization_id text,
+      workspace_id text, owner_id text, name text, description text, object_type text, object_action text,
+      steps jsonb, tags jsonb, created_at timestamptz, updated_at timestamptz)
+    on conflict (id) do update set organization_id = excluded.organization_id, workspace_id = excluded.workspace_id,
+      owner_id = excluded.owner_id, name = excluded.name, description = excluded.description,
+      object_type = excluded.object_type, object_action = excluded.object_action, steps = excluded.steps,
+      tags = excluded.tags, created_at = excluded.created_at, updated_at = excluded.updated_at,
+      last_seen_at = now(), missing_since = null`);
+}
+
+/** Flows we knew that discovery no longer lists are missing (kept, with their runs, for history). */
+export async function markUnlistedFlowsMissing(db: SqlRunner, listedIds: readonly string[]): Promise<string[]> {
+  const rows = await db.rows<{ id: string }>(sql`
+    update bird.approval_flows set missing_since = now()
+    where missing_since is null
+      and id not in (select id::uuid from jsonb_array_elements_text(${JSON.stringify(listedIds)}::jsonb) as id)
+    returning id::text as id`);
+  return rows.map((r) => r.id);
+}
+
+export async function clearFlowMissing(db: SqlRunner, flowId: string): Promise<void> {
+  await db.rows(sql`update bird.approval_flows set missing_since = null, last_seen_at = now() where id = ${flowId}::uuid and missing_since is not null`);
+}
+
+/** Flow ids known to the database that are not marked missing. */
+export async function knownFlowIds(db: SqlRunner): Promise<string[]> {
+  const rows = await db.rows<{ id: string }>(sql`select id::text as id from bird.approval_flows where missing_since is null order by id`);
+  return rows.map((r) => r.id);
+}

@@ -1,0 +1,154 @@
+// The tables of DESIGN §4. drizzle-kit generates migrations/ from this file;
+// the hot-path SQL lives in src/db/*.ts as plain statements over these names.
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  bigserial,
+  boolean,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgSchema,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+
+export const bird = pgSchema("bird");
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "string" });
+
+/** One row per approval run, upstream values verbatim; NULL where the API omitted a field. */
+export const approvalRuns = bird.table(
+  "approval_runs",
+  {
+    id: uuid("id").primaryKey(),
+    approvalFlowId: uuid("approval_flow_id").notNull(),
+    organizationId: uuid("organization_id"),
+    workspaceId: uuid("workspace_id"),
+    status: text("status").notNull(),
+    activeStep: doublePrecision("active_step"),
+    invokerType: text("invoker_type"),
+    invokerId: uuid("invoker_id"),
+    object: jsonb("object"),
+    previousObject: jsonb("previous_object"),
+    tags: jsonb("tags").notNull(),
+    results: jsonb("results").notNull(),
+    // Top-level fields Bird added after the seed's OpenAPI was written: kept, not rejected.
+    extra: jsonb("extra"),
+    createdAt: ts("created_at").notNull(),
+    updatedAt: ts("updated_at").notNull(),
+    firstSyncedAt: ts("first_synced_at").notNull().defaultNow(),
+    lastSyncedAt: ts("last_synced_at").notNull().defaultNow(),
+    deletedAt: ts("deleted_at"),
+  },
+  (t) => [
+    index("approval_runs_flow_created_idx").on(t.approvalFlowId, t.createdAt),
+    index("approval_runs_status_idx").on(t.status, t.approvalFlowId),
+    index("approval_runs_updated_idx").on(t.updatedAt),
+    index("approval_runs_pending_idx")
+      .on(t.approvalFlowId, t.createdAt)
+      .where(sql`status = 'pending' AND deleted_at IS NULL`),
+  ],
+);
+
+/** Flow metadata for reports; missing_since is set when the flow 404s or is no longer listed. */
+export const approvalFlows = bird.table("approval_flows", {
+  id: uuid("id").primaryKey(),
+  organizationId: text("organization_id"),
+  workspaceId: text("workspace_id"),
+  ownerId: text("owner_id"),
+  name: text("name"),
+  description: text("description"),
+  objectType: text("object_type"),
+  objectAction: text("object_action"),
+  steps: jsonb("steps"),
+  tags: jsonb("tags"),
+  createdAt: ts("created_at"),
+  updatedAt: ts("updated_at"),
+  firstSeenAt: ts("first_seen_at").notNull().defaultNow(),
+  lastSeenAt: ts("last_seen_at").notNull().defaultNow(),
+  missingSince: ts("missing_since"),
+});
+
+/** One row per flow: where its current pass stands, who works it, how it has been failing. */
+export const syncState = bird.table("sync_state", {
+  flowId: uuid("flow_id").primaryKey(),
+  // The open pass: its kind, the sync_passes row of the current segment, when it began at page one.
+  passId: bigint("pass_id", { mode: "number" }),
+  passKind: text("pass_kind"),
+  passStartedAt: ts("pass_started_at"),
+  cursor: text("cursor"),
+  // 'asc' | 'desc': the order the API lists this flow's runs in when `reverse` is not sent.
+  listOrder: text("list_order"),
+  highWaterMark: ts("high_water_mark"),
+  lastFullPassAt: ts("last_full_pass_at"),
+  lastIncrementalPassAt: ts("last_incremental_pass_at"),
+  lastSuccessAt: ts("last_success_at"),
+  leaseOwner: text("lease_owner"),
+  leaseExpiresAt: ts("lease_expires_at"),
+  consecutiveFailures: integer("consecutive_failures").notNull().default(0),
+  nextAttemptAt: ts("next_attempt_at"),
+  lastError: text("last_error"),
+  updatedAt: ts("updated_at").notNull().defaultNow(),
+});
+
+/** Pass history: one row per segment of a pass worked by one process. */
+export const syncPasses = bird.table(
+  "sync_passes",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    flowId: uuid("flow_id").notNull(),
+    kind: text("kind").notNull(),
+    owner: text("owner"),
+    startedAt: ts("started_at").notNull().defaultNow(),
+    finishedAt: ts("finished_at"),
+    // completed | interrupted | failed; NULL while the segment runs (or if its process died).
+    outcome: text("outcome"),
+    fromFirstPage: boolean("from_first_page").notNull(),
+    resumedFrom: bigint("resumed_from", { mode: "number" }),
+    pages: integer("pages").notNull().default(0),
+    requests: integer("requests").notNull().default(0),
+    runsSeen: integer("runs_seen").notNull().default(0),
+    runsInserted: integer("runs_inserted").notNull().default(0),
+    runsUpdated: integer("runs_updated").notNull().default(0),
+    runsUnchanged: integer("runs_unchanged").notNull().default(0),
+    runsRejected: integer("runs_rejected").notNull().default(0),
+    runsDeleted: integer("runs_deleted").notNull().default(0),
+    error: text("error"),
+  },
+  (t) => [index("sync_passes_flow_started_idx").on(t.flowId, t.startedAt)],
+);
+
+/** Dead letter for records that fail validation; a re-seen record updates its row in place. */
+export const syncRejects = bird.table(
+  "sync_rejects",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    flowId: uuid("flow_id").notNull(),
+    // The record's id when it has one (it may not be a valid uuid: that can be the reason).
+    runId: text("run_id"),
+    // run id, or a hash of the payload when the record has no usable id.
+    fingerprint: text("fingerprint").notNull(),
+    reason: text("reason").notNull(),
+    // Raw JSON text: a rejected record may hold what jsonb cannot (NUL, lone surrogates).
+    payload: text("payload").notNull(),
+    firstSeenAt: ts("first_seen_at").notNull().defaultNow(),
+    lastSeenAt: ts("last_seen_at").notNull().defaultNow(),
+    timesSeen: integer("times_seen").notNull().default(1),
+  },
+  (t) => [uniqueIndex("sync_rejects_flow_fingerprint_key").on(t.flowId, t.fingerprint)],
+);
+
+/** Ids seen by the open full pass of a flow: what it did not see is marked deleted when it completes. */
+export const syncSeen = bird.table(
+  "sync_seen",
+  {
+    flowId: uuid("flow_id").notNull(),
+    runId: uuid("run_id").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.flowId, t.runId] })],
+);

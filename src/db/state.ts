@@ -1,0 +1,241 @@
+// bird.sync_state and bird.sync_passes: where each flow's pass stands, who works it, and its history.
+import { sql } from "drizzle-orm";
+import { LeaseLostError } from "../errors.js";
+import type { SqlRunner } from "./database.js";
+import { forgetSeen, markUnseenDeleted } from "./runs.js";
+
+export type PassKind = "full" | "incremental";
+export type PassOutcome = "completed" | "interrupted" | "failed";
+export type ListOrder = "asc" | "desc";
+
+export interface FlowState {
+  flowId: string;
+  passId: number | null;
+  passKind: PassKind | null;
+  passStartedAt: string | null;
+  cursor: string | null;
+  listOrder: ListOrder | null;
+  lastFullPassAt: string | null;
+  consecutiveFailures: number;
+  nextAttemptAt: string | null;
+}
+
+const iso = (col: string) => sql.raw(`to_char(${col} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`);
+
+const STATE_COLUMNS = sql`flow_id::text as "flowId", pass_id::float8 as "passId", pass_kind as "passKind",
+  ${iso("pass_started_at")} as "passStartedAt", cursor, list_order as "listOrder",
+  ${iso("last_full_pass_at")} as "lastFullPassAt", consecutive_failures as "consecutiveFailures",
+  ${iso("next_attempt_at")} as "nextAttemptAt"`;
+
+export async function ensureFlowRows(db: SqlRunner, flowIds: readonly string[]): Promise<void> {
+  if (flowIds.length === 0) return;
+  const ids = JSON.stringify(flowIds);
+  await db.rows(sql`
+    insert into bird.sync_state (flow_id)
+    select id::uuid from jsonb_array_elements_text(${ids}::jsonb) as id on conflict do nothing`);
+  await db.rows(sql`
+    insert into bird.approval_flows (id)
+    select id::uuid from jsonb_array_elements_text(${ids}::jsonb) as id on conflict do nothing`);
+}
+
+/**
+ * Takes the flow's lease if it is free, expired or already ours. Returns the flow's state, or null
+ * when another live process holds it. The conditional UPDATE is atomic: two claimants cannot both win.
+ */
+export async function claimFlowLease(db: SqlRunner, flowId: string, owner: string, ttlMs: number): Promise<FlowState | null> {
+  const [row] = await db.rows<FlowState>(sql`
+    update bird.sync_state
+    set lease_owner = ${owner}, lease_expires_at = now() + ${ttlMs} * interval '1 millisecond', updated_at = now()
+    where flow_id = ${flowId}::uuid
+      and (lease_owner is null or lease_owner = ${owner} or lease_expires_at < now())
+    returning ${STATE_COLUMNS}`);
+  return row ?? null;
+}
+
+export async function releaseFlowLease(db: SqlRunner, flowId: string, owner: string): Promise<void> {
+  await db.rows(sql`
+    update bird.sync_state set lease_owner = null, lease_expires_at = null, updated_at = now()
+    where flow_id = ${flowId}::uuid and lease_owner = ${owner}`);
+}
+
+/** Renews the lease; throws LeaseLostError when another process took the flow meanwhile. */
+export async function renewFlowLease(tx: SqlRunner, flowId: string, owner: string, ttlMs: number): Promise<void> {
+  const rows = await tx.rows(sql`
+    update bird.sync_state set lease_expires_at = now() + ${ttlMs} * interval '1 millisecond', updated_at = now()
+    where flow_id = ${flowId}::uuid and lease_owner = ${owner} returning 1`);
+  if (rows.length === 0) throw new LeaseLostError(`lost the lease on flow ${flowId} to another process`);
+}
+
+/** Segments whose process died (outcome still NULL) are history now: interrupted, never completed. */
+export async function closeAbandonedSegments(tx: SqlRunner, flowId: string): Promise<void> {
+  await tx.rows(sql`
+    update bird.sync_passes
+    set outcome = 'interrupted', finished_at = now(),
+        error = coalesce(error, 'the process working this pass stopped before finishing it')
+    where flow_id = ${flowId}::uuid and outcome is null`);
+}
+
+export interface BeginPass {
+  flowId: string;
+  owner: string;
+  kind: PassKind;
+  /** false when resuming the flow's open full pass from its stored cursor. */
+  fromFirstPage: boolean;
+  resumedFrom: number | null;
+}
+
+/** Opens a pass segment; from the first page it also resets the cursor and the pass start. */
+export async function beginPass(tx: SqlRunner, p: BeginPass): Promise<number> {
+  await closeAbandonedSegments(tx, p.flowId);
+  const [row] = await tx.rows<{ id: number }>(sql`
+    insert into bird.sync_passes (flow_id, kind, owner, from_first_page, resumed_from)
+    values (${p.flowId}::uuid, ${p.kind}, ${p.owner}, ${p.fromFirstPage}, ${p.resumedFrom})
+    returning id::float8 as id`);
+  const passId = row!.id;
+  await tx.rows(sql`
+    update bird.sync_state set
+      pass_id = ${passId}, pass_kind = ${p.kind},
+      pass_started_at = case when ${p.fromFirstPage} then now() else pass_started_at end,
+      cursor = case when ${p.fromFirstPage} then null else cursor end,
+      updated_at = now()
+    where flow_id = ${p.flowId}::uuid`);
+  return passId;
+}
+
+export interface PageProgress {
+  pages: number;
+  requests: number;
+  seen: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  rejected: number;
+  deleted: number;
+}
+
+export async function addPassProgress(tx: SqlRunner, passId: number, d: PageProgress): Promise<void> {
+  await tx.rows(sql`
+    update bird.sync_passes set
+      pages = pages + ${d.pages}, requests = requests + ${d.requests}, runs_seen = runs_seen + ${d.seen},
+      runs_inserted = runs_inserted + ${d.inserted}, runs_updated = runs_updated + ${d.updated},
+      runs_unchanged = runs_unchanged + ${d.unchanged}, runs_rejected = runs_rejected + ${d.rejected},
+      runs_deleted = runs_deleted + ${d.deleted}
+    where id = ${passId}`);
+}
+
+/** Stores where the next page starts (null: the listing is done) and what order the flow lists in. */
+export async function saveCursor(tx: SqlRunner, flowId: string, cursor: string | null, listOrder: ListOrder | null): Promise<void> {
+  await tx.rows(sql`
+    update bird.sync_state set cursor = ${cursor}, list_order = coalesce(${listOrder}, list_order), updated_at = now()
+    where flow_id = ${flowId}::uuid`);
+}
+
+export interface FinishPass {
+  flowId: string;
+  passId: number;
+  kind: PassKind;
+  outcome: PassOutcome;
+  error?: string | undefined;
+  /** Cap of the exponential backoff after consecutive failures. */
+  maxBackoffMs?: number;
+}
+
+/** Closes a segment. Completed clears the open pass; interrupted and failed keep the cursor to resume from. */
+export async function finishPass(tx: SqlRunner, f: FinishPass): Promise<void> {
+  await tx.rows(sql`
+    update bird.sync_passes set outcome = ${f.outcome}, finished_at = now(), error = ${f.error ?? null}
+    where id = ${f.passId}`);
+  if (f.outcome === "completed") {
+    const full = f.kind === "full";
+    await tx.rows(sql`
+      update bird.sync_state set
+        pass_id = null, pass_kind = null, pass_started_at = null, cursor = null,
+        last_full_pass_at = case when ${full} then now() else last_full_pass_at end,
+        last_incremental_pass_at = case when ${full} then last_incremental_pass_at else now() end,
+        last_success_at = now(), consecutive_failures = 0, next_attempt_at = null, last_error = null,
+        high_water_mark = (select max(created_at) from bird.approval_runs
+                           where approval_flow_id = ${f.flowId}::uuid and deleted_at is null),
+        updated_at = now()
+      where flow_id = ${f.flowId}::uuid`);
+  } else if (f.outcome === "failed") {
+    const cap = f.maxBackoffMs ?? 3_600_000;
+    await tx.rows(sql`
+      update bird.sync_state set
+        consecutive_failures = consecutive_failures + 1, last_error = ${f.error ?? null},
+        next_attempt_at = now() + least(${cap}::float8, 30000 * power(2, consecutive_failures)) * interval '1 millisecond',
+        pass_id = case when pass_kind = 'full' then pass_id else null end,
+        pass_kind = case when pass_kind = 'full' then pass_kind else null end,
+        updated_at = now()
+      where flow_id = ${f.flowId}::uuid`);
+  }
+}
+
+/** Forgets the open pass so the next sync starts a full pass from page one; the data stays. */
+export async function resetFlowState(db: SqlRunner, flowIds: readonly string[] | "all"): Promise<number> {
+  const filter =
+    flowIds === "all" ? sql`true` : sql`flow_id in (select id::uuid from jsonb_array_elements_text(${JSON.stringify(flowIds)}::jsonb) as id)`;
+  const rows = await db.rows(sql`
+    update bird.sync_state set pass_id = null, pass_kind = null, pass_started_at = null, cursor = null,
+      last_full_pass_at = null, consecutive_failures = 0, next_attempt_at = null, last_error = null, updated_at = now()
+    where ${filter} returning flow_id`);
+  await db.rows(sql`delete from bird.sync_seen where ${filter}`);
+  return rows.length;
+}
+
+export async function markFlowMissing(db: SqlRunner, flowId: string, error: string): Promise<void> {
+  await db.rows(sql`
+    update bird.approval_flows set missing_since = coalesce(missing_since, now()) where id = ${flowId}::uuid`);
+  await db.rows(sql`update bird.sync_state set last_error = ${error}, updated_at = now() where flow_id = ${flowId}::uuid`);
+}
+
+/**
+ * In the transaction of a full pass's last page: runs stored before the pass began and not seen by it
+ * are marked deleted, the seen set is dropped and the pass is completed. Returns how many were marked.
+ */
+export async function completeFullPass(tx: SqlRunner, flowId: string, passId: number): Promise<number> {
+  const [row] = await tx.rows<{ started: string | null }>(sql`
+    select ${iso("pass_started_at")} as started from bird.sync_state where flow_id = ${flowId}::uuid`);
+  const deleted = row?.started ? await markUnseenDeleted(tx, flowId, row.started) : 0;
+  await forgetSeen(tx, flowId);
+  await tx.rows(sql`update bird.sync_passes set runs_deleted = runs_deleted + ${deleted} where id = ${passId}`);
+  await finishPass(tx, { flowId, passId, kind: "full", outcome: "completed" });
+  return deleted;
+}
+
+/** The sync_passes id of the flow's open segment, if any. */
+export async function readOpenPassId(db: SqlRunner, flowId: string): Promise<number | undefined> {
+  const [row] = await db.rows<{ id: number | null }>(sql`
+    select pass_id::float8 as id from bird.sync_state where flow_id = ${flowId}::uuid`);
+  return row?.id ?? undefined;
+}
+
+/** How many of these flows never completed a full pass (a first sync reads flow names for reports). */
+export async function flowsWithoutFullPass(db: SqlRunner, flowIds: readonly string[]): Promise<number> {
+  const [row] = await db.rows<{ done: number }>(sql`
+    select count(*)::int as done from bird.sync_state
+    where last_full_pass_at is not null
+      and flow_id in (select id::uuid from jsonb_array_elements_text(${JSON.stringify(flowIds)}::jsonb) as id)`);
+  return flowIds.length - (row?.done ?? 0);
+}
+
+export async function readLeaseOwner(db: SqlRunner, flowId: string): Promise<string | null> {
+  const [row] = await db.rows<{ owner: string | null }>(sql`
+    select lease_owner as owner from bird.sync_state where flow_id = ${flowId}::uuid and lease_expires_at > now()`);
+  return row?.owner ?? null;
+}
+
+/** Takes over a lease from a holder known to be dead; compare-and-swap on the dead owner's id. */
+export async function takeOverFlowLease(
+  db: SqlRunner,
+  flowId: string,
+  deadOwner: string,
+  owner: string,
+  ttlMs: number,
+): Promise<FlowState | null> {
+  const [row] = await db.rows<FlowState>(sql`
+    update bird.sync_state
+    set lease_owner = ${owner}, lease_expires_at = now() + ${ttlMs} * interval '1 millisecond', updated_at = now()
+    where flow_id = ${flowId}::uuid and lease_owner = ${deadOwner}
+    returning ${STATE_COLUMNS}`);
+  return row ?? null;
+}

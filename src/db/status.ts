@@ -1,0 +1,71 @@
+// The per-flow picture behind `status` (and the daemon's readiness and lag metrics).
+import { sql } from "drizzle-orm";
+import type { SqlRunner } from "./database.js";
+
+export interface FlowStatus {
+  flowId: string;
+  name: string | null;
+  missingSince: string | null;
+  mode: "backfill" | "resuming-backfill" | "incremental";
+  runs: number;
+  deletedRuns: number;
+  rejects: number;
+  cursorHeld: boolean;
+  leaseOwner: string | null;
+  leaseExpiresAt: string | null;
+  lastFullPassAt: string | null;
+  lastIncrementalPassAt: string | null;
+  lastSuccessAt: string | null;
+  lagSeconds: number | null;
+  highWaterMark: string | null;
+  consecutiveFailures: number;
+  nextAttemptAt: string | null;
+  lastError: string | null;
+  lastPass: {
+    id: number;
+    kind: string;
+    startedAt: string;
+    finishedAt: string | null;
+    outcome: string | null;
+    pages: number;
+    requests: number;
+    runsSeen: number;
+    inserted: number;
+    updated: number;
+    rejected: number;
+    deleted: number;
+    error: string | null;
+  } | null;
+}
+
+const iso = (col: string) => sql.raw(`to_char(${col} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
+
+export async function readFlowStatuses(db: SqlRunner): Promise<FlowStatus[]> {
+  return db.rows<FlowStatus>(sql`
+    select s.flow_id::text as "flowId", f.name, ${iso("f.missing_since")} as "missingSince",
+      case when s.last_full_pass_at is not null then 'incremental'
+           when s.pass_kind = 'full' and s.cursor is not null then 'resuming-backfill'
+           else 'backfill' end as mode,
+      coalesce(r.runs, 0) as runs, coalesce(r.deleted, 0) as "deletedRuns", coalesce(q.n, 0) as rejects,
+      s.cursor is not null as "cursorHeld",
+      case when s.lease_expires_at > now() then s.lease_owner end as "leaseOwner",
+      case when s.lease_expires_at > now() then ${iso("s.lease_expires_at")} end as "leaseExpiresAt",
+      ${iso("s.last_full_pass_at")} as "lastFullPassAt", ${iso("s.last_incremental_pass_at")} as "lastIncrementalPassAt",
+      ${iso("s.last_success_at")} as "lastSuccessAt",
+      extract(epoch from now() - s.last_success_at)::float8 as "lagSeconds",
+      ${iso("s.high_water_mark")} as "highWaterMark",
+      s.consecutive_failures as "consecutiveFailures", ${iso("s.next_attempt_at")} as "nextAttemptAt",
+      s.last_error as "lastError",
+      (select json_build_object('id', p.id, 'kind', p.kind, 'startedAt', ${iso("p.started_at")},
+              'finishedAt', ${iso("p.finished_at")}, 'outcome', p.outcome, 'pages', p.pages, 'requests', p.requests,
+              'runsSeen', p.runs_seen, 'inserted', p.runs_inserted, 'updated', p.runs_updated,
+              'rejected', p.runs_rejected, 'deleted', p.runs_deleted, 'error', p.error)
+         from bird.sync_passes p where p.flow_id = s.flow_id order by p.id desc limit 1) as "lastPass"
+    from bird.sync_state s
+    left join bird.approval_flows f on f.id = s.flow_id
+    left join (select approval_flow_id, count(*) filter (where deleted_at is null)::int as runs,
+                      count(*) filter (where deleted_at is not null)::int as deleted
+               from bird.approval_runs group by approval_flow_id) r on r.approval_flow_id = s.flow_id
+    left join (select flow_id, count(*)::int as n from bird.sync_rejects group by flow_id) q on q.flow_id = s.flow_id
+    order by coalesce(f.name, ''), s.flow_id`);
+}

@@ -1,0 +1,77 @@
+// One error model (STYLE.md): typed errors carry the exit code they map to; cli.ts maps them once.
+
+export const EXIT_OK = 0;
+export const EXIT_FLOW_FAILED = 1;
+export const EXIT_FATAL = 2;
+
+export class SyncError extends Error {
+  readonly exitCode: number = EXIT_FLOW_FAILED;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A bad or missing setting; names the variable and the accepted form, never a secret's value. */
+export class ConfigError extends SyncError {
+  override readonly exitCode = EXIT_FATAL;
+}
+
+/** Bird rejected the access key (401/403): nothing else can succeed, stop everything. */
+export class AuthError extends SyncError {
+  override readonly exitCode = EXIT_FATAL;
+}
+
+/** The database cannot be reached at start. */
+export class DatabaseConnectionError extends SyncError {
+  override readonly exitCode = EXIT_FATAL;
+}
+
+/** The flow answered 404: marked missing, the other flows go on. */
+export class FlowNotFoundError extends SyncError {}
+
+/** The API rejected a stored page token (400 or expired): the flow's pass restarts from page one. */
+export class PageTokenRejectedError extends SyncError {}
+
+/** The API answered with the page token it was called with, or otherwise would page forever. */
+export class PagingLoopError extends SyncError {}
+
+/** A request failed in a way worth retrying (network, timeout, bad body, 408/429/5xx). */
+export class RetryableHttpError extends SyncError {
+  constructor(
+    message: string,
+    readonly status: number | undefined,
+    /** Minimum wait before any request to this API, from Retry-After. */
+    readonly retryAfterMs?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** A request failed in a way that retrying cannot fix (400 not about a token, other 4xx). */
+export class HttpError extends SyncError {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Another process took this flow's lease: stop working it without writing. */
+export class LeaseLostError extends SyncError {}
+
+/** The run was asked to stop (SIGTERM/SIGINT). */
+export class AbortedError extends SyncError {}
+
+export function isAbortError(err: unknown): boolean {
+  return (
+    err instanceof AbortedError ||
+    (err instanceof Error && (err.name === "AbortError" || (err as { code?: string }).code === "ABORT_ERR"))
+  );
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

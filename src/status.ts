@@ -1,0 +1,38 @@
+// `status`: what each flow's sync looks like, for a terminal or (--json) for a pipe.
+import type { FlowStatus } from "./db/status.js";
+import { renderTable } from "./text-table.js";
+
+function ago(iso: string | null, now = Date.now()): string {
+  if (!iso) return "never";
+  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  if (s < 90) return `${s}s ago`;
+  if (s < 5400) return `${Math.round(s / 60)}m ago`;
+  if (s < 172_800) return `${Math.round(s / 3600)}h ago`;
+  return `${Math.round(s / 86_400)}d ago`;
+}
+
+export function formatStatusTable(flows: readonly FlowStatus[]): string {
+  if (flows.length === 0) return "No flows synced yet. Run `approvals-sync sync` first.\n";
+  const rows = flows.map((f) => {
+    const p = f.lastPass;
+    const last = p ? `${p.kind} ${p.outcome ?? "running"} ${ago(p.finishedAt ?? p.startedAt)}` : "none";
+    const problem = f.missingSince ? `missing since ${f.missingSince}` : (f.lastError ?? "");
+    return [
+      f.name ? `${f.name} (${f.flowId.slice(0, 8)})` : f.flowId,
+      f.mode,
+      String(f.runs),
+      last,
+      p ? `${p.pages}/${p.requests}` : "-",
+      f.cursorHeld ? "yes" : "no",
+      f.leaseOwner ?? "-",
+      f.lastSuccessAt ? ago(f.lastSuccessAt) : "never",
+      String(f.rejects),
+      problem.length > 60 ? `${problem.slice(0, 57)}...` : problem,
+    ];
+  });
+  return renderTable(
+    ["flow", "mode", "runs", "last pass", "pages/reqs", "cursor", "lease", "last success", "rejects", "last error"],
+    rows,
+    { rightAlign: [2, 8] },
+  );
+}

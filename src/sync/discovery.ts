@@ -1,0 +1,51 @@
+// Which flows a cycle works: --flow, else BIRD_APPROVAL_IDS, else every active flow Bird lists.
+import { approvalFlowSchema, type ApprovalFlow } from "../bird/schema.js";
+import { AuthError, errorMessage } from "../errors.js";
+import { markUnlistedFlowsMissing, upsertFlows } from "../db/flows.js";
+import { ensureFlowRows } from "../db/state.js";
+import type { SyncContext } from "./context.js";
+
+async function listValidFlows(ctx: SyncContext, signal: AbortSignal): Promise<ApprovalFlow[]> {
+  const raw = await ctx.client.listFlows({ signal });
+  const flows: ApprovalFlow[] = [];
+  for (const r of raw) {
+    const parsed = approvalFlowSchema.safeParse(r);
+    if (parsed.success) flows.push({ ...parsed.data, id: parsed.data.id.toLowerCase() });
+    else ctx.logger.warn({ issue: parsed.error.issues[0]?.message }, "skipping a flow the API listed without a valid id");
+  }
+  return flows;
+}
+
+export interface FlowSelection {
+  /** Explicit ids (--flow); otherwise configuration or discovery decides. */
+  flowIds?: readonly string[] | undefined;
+  /** Read flow names for reports even when ids are configured (first syncs, full reconciles). */
+  refreshMetadata: boolean;
+}
+
+export async function resolveFlows(ctx: SyncContext, sel: FlowSelection, signal: AbortSignal): Promise<string[]> {
+  const configured = sel.flowIds?.length ? sel.flowIds : ctx.config.approvalIds;
+  if (configured?.length) {
+    const ids = [...new Set(configured.map((id) => id.toLowerCase()))];
+    await ensureFlowRows(ctx.db, ids);
+    if (sel.refreshMetadata) {
+      // Discovery is skipped, but names make reports readable; a failure here costs nothing else.
+      try {
+        const wanted = new Set(ids);
+        await upsertFlows(ctx.db, (await listValidFlows(ctx, signal)).filter((f) => wanted.has(f.id)));
+      } catch (err) {
+        if (err instanceof AuthError) throw err;
+        ctx.logger.warn({ err: errorMessage(err) }, "could not read flow names; syncing the configured flows anyway");
+      }
+    }
+    return ids;
+  }
+  const flows = await listValidFlows(ctx, signal);
+  const ids = flows.map((f) => f.id);
+  await upsertFlows(ctx.db, flows);
+  await ensureFlowRows(ctx.db, ids);
+  const gone = await markUnlistedFlowsMissing(ctx.db, ids);
+  if (gone.length > 0) ctx.logger.warn({ flows: gone }, "flows no longer listed by Bird; marked missing");
+  ctx.logger.info({ flows: ids.length }, "discovered approval flows");
+  return ids;
+}

@@ -1,0 +1,166 @@
+// Works one flow: takes its lease, picks the pass (resume, full or incremental), runs it, and turns
+// what went wrong into the flow's outcome. One flow's failure never stops the others; a rejected key does.
+import { AuthError, FlowNotFoundError, PageTokenRejectedError, errorMessage, isAbortError } from "../errors.js";
+import { clearFlowMissing } from "../db/flows.js";
+import { type FlowState, type PassKind, finishPass, markFlowMissing, readOpenPassId, releaseFlowLease, renewFlowLease } from "../db/state.js";
+import type { SyncContext } from "./context.js";
+import { acquireFlowLease } from "./lease.js";
+import { type PassResult, beginFullPass, emptyProgress, runFullPass } from "./full-pass.js";
+import { NewestFirstUnavailable, runIncrementalPass } from "./incremental-pass.js";
+
+export type FlowOutcome = "completed" | "failed" | "missing" | "interrupted" | "skipped-leased" | "skipped-backoff";
+
+export interface FlowResult {
+  flowId: string;
+  outcome: FlowOutcome;
+  kind?: PassKind;
+  totals: PassResult["totals"];
+  durationMs: number;
+  error?: string;
+}
+
+export interface FlowSyncOptions {
+  /** Force a full reconcile (`--full`, `backfill`). */
+  full: boolean;
+  /** Daemon: skip flows whose backoff after failures has not run out. */
+  respectBackoff: boolean;
+  signal: AbortSignal;
+}
+
+// A stored token Bird rejects restarts the pass; tokens that keep expiring get a few more tries.
+const MAX_TOKEN_RESTARTS = 3;
+
+function wantsFullPass(state: FlowState, opts: FlowSyncOptions, fullEveryMs: number): boolean {
+  if (opts.full || state.passKind === "full" || state.lastFullPassAt === null) return true;
+  return Date.now() - Date.parse(state.lastFullPassAt) >= fullEveryMs;
+}
+
+export async function syncFlow(ctx: SyncContext, flowId: string, opts: FlowSyncOptions): Promise<FlowResult> {
+  const started = Date.now();
+  const result = (outcome: FlowOutcome, extra: Partial<FlowResult> = {}): FlowResult => ({
+    flowId,
+    outcome,
+    totals: emptyProgress(),
+    durationMs: Date.now() - started,
+    ...extra,
+  });
+  const state = await acquireFlowLease(ctx.db, flowId, ctx.owner, ctx.config.leaseTtlMs);
+  if (!state) {
+    ctx.logger.info({ flowId }, "flow is being synced by another process; skipped");
+    return result("skipped-leased");
+  }
+  try {
+    if (opts.respectBackoff && state.nextAttemptAt && Date.parse(state.nextAttemptAt) > Date.now()) {
+      return result("skipped-backoff", { error: `backing off after ${state.consecutiveFailures} failures until ${state.nextAttemptAt}` });
+    }
+    return await withLeaseHeartbeat(ctx, flowId, opts.signal, (signal) => runPasses(ctx, state, { ...opts, signal }, started));
+  } finally {
+    await releaseFlowLease(ctx.db, flowId, ctx.owner).catch((err) =>
+      ctx.logger.warn({ flowId, err: errorMessage(err) }, "could not release the flow lease; it expires by itself"),
+    );
+  }
+}
+
+async function runPasses(ctx: SyncContext, state: FlowState, opts: FlowSyncOptions, started: number): Promise<FlowResult> {
+  const { logger } = ctx;
+  const flowId = state.flowId;
+  let kind: PassKind = wantsFullPass(state, opts, ctx.config.fullEveryMs) ? "full" : "incremental";
+  let restarts = 0;
+  let passId: number | undefined;
+  for (;;) {
+    try {
+      let res: PassResult;
+      if (kind === "incremental") {
+        res = await runIncrementalPass(ctx, state, opts.signal);
+      } else {
+        const begun = await beginFullPass(ctx, state, restarts > 0);
+        passId = begun.passId;
+        res = await runFullPass(ctx, state, begun.passId, begun.firstToken, opts.signal);
+      }
+      await clearFlowMissing(ctx.db, flowId);
+      const durationMs = Date.now() - started;
+      ctx.observer.passFinished?.(flowId, kind, "completed", durationMs);
+      logger.info({ flowId, kind, passId: res.passId, ...res.totals, durationMs }, `${kind} pass completed`);
+      return { flowId, outcome: "completed", kind, totals: res.totals, durationMs };
+    } catch (err) {
+      const currentPass = await currentPassId(ctx, flowId, passId);
+      if (err instanceof NewestFirstUnavailable && kind === "incremental") {
+        await closePass(ctx, flowId, currentPass, kind, "interrupted", err.message);
+        logger.info({ flowId, reason: err.message }, "running a full pass instead of an incremental one");
+        kind = "full";
+        continue;
+      }
+      if (err instanceof PageTokenRejectedError && restarts < MAX_TOKEN_RESTARTS) {
+        restarts++;
+        await closePass(ctx, flowId, currentPass, kind, "interrupted", `${err.message}; restarting the pass from the first page`);
+        logger.warn({ flowId, restarts }, "stored page token rejected; restarting the pass from the first page");
+        continue;
+      }
+      const durationMs = Date.now() - started;
+      if (err instanceof AuthError) {
+        await closePass(ctx, flowId, currentPass, kind, "interrupted", err.message);
+        throw err;
+      }
+      if (isAbortError(err) || opts.signal.aborted) {
+        await closePass(ctx, flowId, currentPass, kind, "interrupted", "stopped by signal; the next run resumes from the committed cursor");
+        ctx.observer.passFinished?.(flowId, kind, "interrupted", durationMs);
+        return { flowId, outcome: "interrupted", kind, totals: emptyProgress(), durationMs };
+      }
+      const message = errorMessage(err);
+      await closePass(ctx, flowId, currentPass, kind, "failed", message);
+      ctx.observer.passFinished?.(flowId, kind, "failed", durationMs);
+      if (err instanceof FlowNotFoundError) {
+        await markFlowMissing(ctx.db, flowId, message).catch(() => undefined);
+        logger.error({ flowId, err: message }, "flow not found; marked missing");
+        return { flowId, outcome: "missing", kind, totals: emptyProgress(), durationMs, error: message };
+      }
+      logger.error({ flowId, kind, err: message }, `${kind} pass failed; the cursor is kept and the next run resumes`);
+      return { flowId, outcome: "failed", kind, totals: emptyProgress(), durationMs, error: message };
+    }
+  }
+}
+
+async function currentPassId(ctx: SyncContext, flowId: string, known: number | undefined): Promise<number | undefined> {
+  return (await readOpenPassId(ctx.db, flowId).catch(() => undefined)) ?? known;
+}
+
+async function closePass(
+  ctx: SyncContext,
+  flowId: string,
+  passId: number | undefined,
+  kind: PassKind,
+  outcome: "interrupted" | "failed",
+  error: string,
+): Promise<void> {
+  if (passId === undefined) return;
+  try {
+    await ctx.db.transaction((tx) => finishPass(tx, { flowId, passId, kind, outcome, error }));
+  } catch (err) {
+    ctx.logger.warn({ flowId, err: errorMessage(err) }, "could not record the pass outcome");
+  }
+}
+
+/** Keeps the lease alive while a page waits on slow retries; losing it aborts this flow only. */
+async function withLeaseHeartbeat<T>(
+  ctx: SyncContext,
+  flowId: string,
+  parent: AbortSignal,
+  fn: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const controller = new AbortController();
+  const onParentAbort = () => controller.abort(parent.reason);
+  parent.addEventListener("abort", onParentAbort, { once: true });
+  const timer = setInterval(() => {
+    renewFlowLease(ctx.db, flowId, ctx.owner, ctx.config.leaseTtlMs).catch((err) => {
+      ctx.logger.warn({ flowId, err: errorMessage(err) }, "lease renewal failed");
+      if (err instanceof Error && err.name === "LeaseLostError") controller.abort(err);
+    });
+  }, Math.max(1000, ctx.config.leaseTtlMs / 3));
+  timer.unref();
+  try {
+    return await fn(controller.signal);
+  } finally {
+    clearInterval(timer);
+    parent.removeEventListener("abort", onParentAbort);
+  }
+}

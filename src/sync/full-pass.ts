@@ -1,0 +1,81 @@
+// Full pass: walks every page in the API's default order, resumable from the committed cursor.
+// Only when it reaches the last page of a listing that began at page one does it mark unseen runs deleted.
+import { AbortedError } from "../errors.js";
+import { forgetSeen } from "../db/runs.js";
+import { type FlowState, type ListOrder, type PageProgress, beginPass, completeFullPass } from "../db/state.js";
+import type { SyncContext } from "./context.js";
+import { detectListOrder } from "./list-order.js";
+import { checkPage, writePage } from "./page-commit.js";
+import { listPages } from "./page-stream.js";
+
+export interface PassResult {
+  passId: number;
+  totals: PageProgress;
+}
+
+export function emptyProgress(): PageProgress {
+  return { pages: 0, requests: 0, seen: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0, deleted: 0 };
+}
+
+export function addProgress(into: PageProgress, d: PageProgress): void {
+  for (const k of Object.keys(into) as Array<keyof PageProgress>) into[k] += d[k];
+}
+
+/** Opens the pass segment: resumes the flow's open full pass at its cursor, or starts one at page one. */
+export async function beginFullPass(
+  ctx: SyncContext,
+  state: FlowState,
+  restart: boolean,
+): Promise<{ passId: number; firstToken: string | undefined }> {
+  const resume = !restart && state.passKind === "full" && state.cursor !== null;
+  const passId = await ctx.db.transaction(async (tx) => {
+    if (!resume) await forgetSeen(tx, state.flowId);
+    return beginPass(tx, {
+      flowId: state.flowId,
+      owner: ctx.owner,
+      kind: "full",
+      fromFirstPage: !resume,
+      resumedFrom: resume ? state.passId : null,
+    });
+  });
+  ctx.observer.passStarted?.(state.flowId, "full", resume);
+  return { passId, firstToken: resume ? (state.cursor ?? undefined) : undefined };
+}
+
+export async function runFullPass(
+  ctx: SyncContext,
+  state: FlowState,
+  passId: number,
+  firstToken: string | undefined,
+  signal: AbortSignal,
+): Promise<PassResult> {
+  const { db, config, owner, logger } = ctx;
+  const flowId = state.flowId;
+  const totals = emptyProgress();
+  let listOrder: ListOrder | null = state.listOrder;
+  for await (const page of listPages(ctx.client, flowId, { firstToken, limit: config.pageSize, signal })) {
+    if (signal.aborted) throw new AbortedError("stopped before writing the next page");
+    listOrder = detectListOrder(page.records) ?? listOrder;
+    const checked = checkPage(page.records);
+    const last = page.nextPageToken === undefined;
+    const progress = await db.transaction(async (tx) => {
+      const p = await writePage(tx, {
+        flowId,
+        owner,
+        leaseTtlMs: config.leaseTtlMs,
+        passId,
+        page: checked,
+        requests: page.requests,
+        trackSeen: true,
+        cursor: { next: page.nextPageToken ?? null, listOrder },
+      });
+      // The listing is complete and began at page one (a resumed pass kept its start and its seen set).
+      if (last) p.deleted = await completeFullPass(tx, flowId, passId);
+      return p;
+    });
+    addProgress(totals, progress);
+    ctx.observer.pageCommitted?.(flowId, "full", progress);
+    logger.debug({ flowId, passId, ...progress, next: page.nextPageToken !== undefined }, "page committed");
+  }
+  return { passId, totals };
+}

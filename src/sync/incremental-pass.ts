@@ -1,0 +1,137 @@
+// Incremental pass (DESIGN §5): list newest-first until past the high-water mark, then re-read the runs
+// that can still change (pending) and are older than that — by re-listing further or by GET-by-id,
+// whichever the stored data says costs fewer requests. A flow with no upstream change costs one request.
+import pLimit from "p-limit";
+import { type RunRow, checkRun, type Rejected } from "../bird/schema.js";
+import { AbortedError } from "../errors.js";
+import { countRunsBetween, markRunDeleted, newestCreatedAt, openRunsBefore, quarantineRecords, releaseFixedRecords, upsertRuns } from "../db/runs.js";
+import { type FlowState, addPassProgress, beginPass, finishPass, renewFlowLease } from "../db/state.js";
+import type { SyncContext } from "./context.js";
+import { type PassResult, addProgress, emptyProgress } from "./full-pass.js";
+import { detectListOrder } from "./list-order.js";
+import { checkPage, writePage } from "./page-commit.js";
+import { type FetchedPage, listPages } from "./page-stream.js";
+
+/** Thrown when the flow cannot be listed newest-first; the caller runs a full pass instead. */
+export class NewestFirstUnavailable extends Error {}
+
+const GET_BATCH = 100;
+
+function oldestCreatedAt(page: FetchedPage): number | undefined {
+  let oldest: number | undefined;
+  for (const r of page.records) {
+    const at = Date.parse((r as { createdAt?: unknown })?.createdAt as string);
+    if (!Number.isNaN(at) && (oldest === undefined || at < oldest)) oldest = at;
+  }
+  return oldest;
+}
+
+export async function runIncrementalPass(ctx: SyncContext, state: FlowState, signal: AbortSignal): Promise<PassResult> {
+  const { db, config, owner } = ctx;
+  const flowId = state.flowId;
+  if (state.listOrder === null) throw new NewestFirstUnavailable("list order of the flow is not known yet");
+  const passId = await db.transaction((tx) => beginPass(tx, { flowId, owner, kind: "incremental", fromFirstPage: true, resumedFrom: null }));
+  ctx.observer.passStarted?.(flowId, "incremental", false);
+  const totals = emptyProgress();
+  const seenIds = new Set<string>();
+  const hwm = await newestCreatedAt(db, flowId);
+  const hwmMs = hwm === null ? undefined : Date.parse(hwm);
+  // Bird's `reverse` flips the default order; newest-first is the default when the flow lists 'desc'.
+  const reverse = state.listOrder === "asc" ? true : undefined;
+
+  const commitListed = async (page: FetchedPage) => {
+    if (signal.aborted) throw new AbortedError("stopped before writing the next page");
+    if (detectListOrder(page.records) === "asc") {
+      throw new NewestFirstUnavailable("the API did not list newest-first; falling back to a full pass");
+    }
+    const checked = checkPage(page.records);
+    for (const r of checked.rows) seenIds.add(r.id);
+    const progress = await db.transaction((tx) =>
+      writePage(tx, { flowId, owner, leaseTtlMs: config.leaseTtlMs, passId, page: checked, requests: page.requests, trackSeen: false }),
+    );
+    addProgress(totals, progress);
+    ctx.observer.pageCommitted?.(flowId, "incremental", progress);
+  };
+
+  // 1. Newest-first down to just past the high-water mark (the rest of that page is the overlap).
+  let coveredFrom: number | undefined;
+  let nextToken: string | undefined;
+  for await (const page of listPages(ctx.client, flowId, {
+    firstToken: undefined,
+    limit: config.pageSize,
+    reverse,
+    signal,
+    isLast: (p) => hwmMs !== undefined && (oldestCreatedAt(p) ?? Infinity) < hwmMs,
+  })) {
+    await commitListed(page);
+    coveredFrom = Math.min(coveredFrom ?? Infinity, oldestCreatedAt(page) ?? Infinity);
+    nextToken = page.nextPageToken;
+  }
+  const reachedEnd = nextToken === undefined || !Number.isFinite(coveredFrom);
+
+  // 2. Pending runs older than what the listing covered can still change upstream.
+  if (!reachedEnd) {
+    const before = new Date(coveredFrom!).toISOString();
+    const open = await openRunsBefore(db, flowId, before);
+    if (open.length > 0) {
+      const oldestOpen = Date.parse(open[0]!.createdAt);
+      const pagesToRelist = Math.ceil((await countRunsBetween(db, flowId, open[0]!.createdAt, before)) / config.pageSize);
+      if (pagesToRelist < open.length) {
+        for await (const page of listPages(ctx.client, flowId, {
+          firstToken: nextToken,
+          limit: config.pageSize,
+          reverse,
+          signal,
+          isLast: (p) => (oldestCreatedAt(p) ?? Infinity) < oldestOpen,
+        })) {
+          await commitListed(page);
+        }
+      }
+      // Whatever the re-listing did not show (or all of them, when GETs were cheaper) is read by id.
+      const unseen = open.filter((r) => !seenIds.has(r.id));
+      addProgress(totals, await refreshById(ctx, flowId, passId, unseen.map((r) => r.id), signal));
+    }
+  }
+  await db.transaction((tx) => finishPass(tx, { flowId, passId, kind: "incremental", outcome: "completed" }));
+  return { passId, totals };
+}
+
+/** GETs runs by id; 404 means deleted upstream. Written in batches, one transaction each. */
+async function refreshById(ctx: SyncContext, flowId: string, passId: number, ids: readonly string[], signal: AbortSignal) {
+  const { db, config, owner, client } = ctx;
+  const totals = emptyProgress();
+  const limit = pLimit(Math.max(1, Math.min(8, config.concurrency)));
+  for (let i = 0; i < ids.length; i += GET_BATCH) {
+    const batch = ids.slice(i, i + GET_BATCH);
+    const meter = { requests: 0 };
+    const fetched = await Promise.all(batch.map((id) => limit(async () => ({ id, body: await client.getRun(flowId, id, { signal, meter }) }))));
+    if (signal.aborted) throw new AbortedError("stopped before writing fetched runs");
+    const rows: RunRow[] = [];
+    const rejects: Rejected[] = [];
+    const gone: string[] = [];
+    for (const { id, body } of fetched) {
+      if (body === null) {
+        gone.push(id);
+        continue;
+      }
+      const checked = checkRun(body);
+      if (checked.ok) rows.push(checked.row);
+      else rejects.push(checked.reject);
+    }
+    const progress = await db.transaction(async (tx) => {
+      await renewFlowLease(tx, flowId, owner, config.leaseTtlMs);
+      const counts = await upsertRuns(tx, rows);
+      await quarantineRecords(tx, flowId, rejects);
+      await releaseFixedRecords(tx, flowId, rows.map((r) => r.id));
+      let deleted = 0;
+      for (const id of gone) deleted += await markRunDeleted(tx, id);
+      const p = { pages: 0, requests: meter.requests, seen: rows.length + rejects.length, ...counts, rejected: rejects.length, deleted };
+      await addPassProgress(tx, passId, p);
+      return p;
+    });
+    addProgress(totals, progress);
+    ctx.observer.pageCommitted?.(flowId, "incremental", progress);
+  }
+  return totals;
+}
+

@@ -1,0 +1,29 @@
+// Who may work a flow. A lease in bird.sync_state, renewed per page, expires when its holder dies.
+// A holder on this same host whose process is gone (kill -9) is taken over at once instead of after
+// the TTL, so a crashed one-shot `sync` can be re-run immediately.
+import { hostname } from "node:os";
+import type { SqlRunner } from "../db/database.js";
+import { type FlowState, claimFlowLease, readLeaseOwner, takeOverFlowLease } from "../db/state.js";
+
+/** Owner ids are `${hostname}:${pid}:${nonce}` (see processOwnerId). */
+export function isDeadLocalOwner(owner: string, host = hostname()): boolean {
+  const [ownerHost, pidText] = owner.split(":");
+  const pid = Number(pidText);
+  if (ownerHost !== host || !Number.isInteger(pid) || pid <= 0) return false;
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    // EPERM: the process exists but belongs to someone else — alive.
+    return (err as NodeJS.ErrnoException).code === "ESRCH";
+  }
+}
+
+export async function acquireFlowLease(db: SqlRunner, flowId: string, owner: string, ttlMs: number): Promise<FlowState | null> {
+  const state = await claimFlowLease(db, flowId, owner, ttlMs);
+  if (state) return state;
+  const holder = await readLeaseOwner(db, flowId);
+  if (holder && isDeadLocalOwner(holder)) return takeOverFlowLease(db, flowId, holder, owner, ttlMs);
+  return null;
+}

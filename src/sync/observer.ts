@@ -1,0 +1,17 @@
+// What the engine reports as it goes; metrics and progress bars subscribe, the engine does not know them.
+import type { PageProgress, PassKind, PassOutcome } from "../db/state.js";
+
+export interface SyncObserver {
+  passStarted?(flowId: string, kind: PassKind, resumed: boolean): void;
+  pageCommitted?(flowId: string, kind: PassKind, progress: PageProgress): void;
+  passFinished?(flowId: string, kind: PassKind, outcome: PassOutcome, durationMs: number): void;
+}
+
+export function combineObservers(...observers: Array<SyncObserver | undefined>): SyncObserver {
+  const list = observers.filter((o): o is SyncObserver => o !== undefined);
+  return {
+    passStarted: (...a) => list.forEach((o) => o.passStarted?.(...a)),
+    pageCommitted: (...a) => list.forEach((o) => o.pageCommitted?.(...a)),
+    passFinished: (...a) => list.forEach((o) => o.passFinished?.(...a)),
+  };
+}

@@ -1,0 +1,23 @@
+// Aligned plain-text tables for terminals (status, reports). Width counts code points, not UTF-16 units.
+
+export interface TableOptions {
+  /** Column indexes to right-align (numbers). */
+  rightAlign?: readonly number[];
+}
+
+const width = (s: string) => [...s].length;
+
+export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[], opts: TableOptions = {}): string {
+  const right = new Set(opts.rightAlign ?? []);
+  const widths = headers.map((h, i) => Math.max(width(h), ...rows.map((r) => width(r[i] ?? ""))));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => {
+        const pad = " ".repeat(widths[i]! - width(c));
+        return right.has(i) ? pad + c : c + pad;
+      })
+      .join("  ")
+      .trimEnd();
+  const rule = widths.map((w) => "─".repeat(w)).join("  ");
+  return [line(headers), rule, ...rows.map(line)].join("\n") + "\n";
+}

@@ -1,0 +1,150 @@
+// Issue 5: the steady state costs a few requests per flow and stays exact; full reconciles mark deletions.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { FakeBirdApi } from "../src/fake/index.js";
+import { runCli, startCli } from "./helpers/cli.js";
+import { expectedRows, storedRuns } from "./helpers/compare.js";
+import { freshDatabaseUrl, query } from "./helpers/db.js";
+import { startFake, syncEnv } from "./helpers/fake.js";
+
+const FLOWS = 4;
+const RUNS = 2500;
+
+async function expectTableEqualsFake(api: FakeBirdApi, url: string): Promise<void> {
+  for (const flowId of api.store.flowIds()) {
+    expect(await storedRuns(url, flowId)).toEqual(expectedRows(api.store.runs(flowId)));
+  }
+}
+
+const rowVersions = (url: string) => query<{ id: string; xmin: string }>(url, "select id::text, xmin::text from bird.approval_runs order by id");
+
+describe.each([
+  { order: "asc" as const, lastPageToken: "empty" as const },
+  { order: "desc" as const, lastPageToken: "absent" as const },
+])("list order $order, last page token $lastPageToken", ({ order, lastPageToken }) => {
+  let api: FakeBirdApi;
+  let url: string;
+  let env: NodeJS.ProcessEnv;
+  let fullPassRequests = 0;
+  beforeAll(async () => {
+    api = await startFake({ flows: FLOWS, runsPerFlow: RUNS, seed: 41, order, lastPageToken, pendingFraction: 0.04 });
+    url = await freshDatabaseUrl();
+    env = syncEnv(api, url, { BIRD_APPROVAL_IDS: api.store.flowIds().join(",") });
+  });
+  afterAll(async () => api.close());
+
+  it("a sync with no upstream change costs at most 5% of the full pass's requests and writes no row", async () => {
+    const first = await runCli(["sync"], env);
+    expect(first.code).toBe(0);
+    fullPassRequests = api.counters.requests;
+    expect(fullPassRequests).toBeGreaterThanOrEqual(FLOWS * (RUNS / 100));
+    await expectTableEqualsFake(api, url);
+    const before = await rowVersions(url);
+
+    api.resetCounters();
+    const again = await runCli(["sync"], env);
+    expect(again.code).toBe(0);
+    const incrementalRequests = api.counters.requests;
+    console.log(`[${order}] full pass: ${fullPassRequests} requests; no-change incremental: ${incrementalRequests}`);
+    expect(incrementalRequests).toBeLessThanOrEqual(Math.floor(fullPassRequests * 0.05));
+    expect(await rowVersions(url)).toEqual(before);
+    const passes = await query<{ kind: string; outcome: string }>(url, "select kind, outcome from bird.sync_passes order by id desc limit 4");
+    expect(passes).toEqual(Array(FLOWS).fill({ kind: "incremental", outcome: "completed" }));
+  });
+
+  it("picks up 30 new and 25 decided runs per flow with one plain sync", async () => {
+    for (const flowId of api.store.flowIds()) {
+      api.store.addRuns(flowId, 30);
+      api.store.decideRuns(flowId, 25);
+    }
+    api.resetCounters();
+    const r = await runCli(["sync"], env);
+    expect(r.code).toBe(0);
+    await expectTableEqualsFake(api, url);
+    expect(api.counters.requests).toBeLessThan(fullPassRequests / 2);
+  });
+
+  it("a plain sync deletes nothing that exists upstream; --full marks deletions; a returning run is un-deleted", async () => {
+    const deleted: Array<{ flowId: string; id: string }> = [];
+    for (const flowId of api.store.flowIds()) {
+      const decided = api.store.runs(flowId).filter((r) => r.status !== "pending");
+      api.store.editRun(flowId, decided[10]!.id, { object: { edited: "✓ später" } });
+      api.store.editRun(flowId, decided[20]!.id, { tags: [{ key: "edited", value: "yes" }] });
+      for (const run of api.store.deleteRuns(flowId, 5)) deleted.push({ flowId, id: run.id });
+    }
+    expect((await runCli(["sync"], env)).code).toBe(0);
+    const live = new Set(api.store.flowIds().flatMap((f) => api.store.runs(f).map((r) => r.id)));
+    const marked = await query<{ id: string }>(url, "select id::text from bird.approval_runs where deleted_at is not null");
+    for (const m of marked) expect(live.has(m.id)).toBe(false);
+
+    expect((await runCli(["sync", "--full"], env)).code).toBe(0);
+    await expectTableEqualsFake(api, url);
+    const nowDeleted = await query<{ id: string }>(url, "select id::text from bird.approval_runs where deleted_at is not null order by id");
+    expect(nowDeleted.map((r) => r.id)).toEqual(deleted.map((d) => d.id).sort());
+
+    const back = deleted[0]!;
+    api.store.restoreRun(back.flowId, back.id);
+    expect((await runCli(["sync", "--full"], env)).code).toBe(0);
+    await expectTableEqualsFake(api, url);
+    const [row] = await query<{ deleted_at: Date | null }>(url, "select deleted_at from bird.approval_runs where id = $1", [back.id]);
+    expect(row!.deleted_at).toBeNull();
+  });
+
+  it("a full pass killed half way marks nothing deleted and is recorded as interrupted", async () => {
+    const flowId = api.store.flowIds()[0]!;
+    const victim = api.store.deleteRuns(flowId, 3);
+    api.setFaults({ latencyMs: 30 });
+    const p = startCli(["sync", "--full", "--flow", flowId], env);
+    const until = Date.now() + 60_000;
+    for (;;) {
+      const [row] = await query<{ pages: number }>(url, "select coalesce(max(pages), 0)::int as pages from bird.sync_passes where flow_id = $1 and outcome is null", [flowId]);
+      if (row!.pages >= 10 || Date.now() > until) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    p.child.kill("SIGKILL");
+    await p.done;
+    api.setFaults({ latencyMs: 0 });
+    const marked = await query(url, "select 1 from bird.approval_runs where id = any($1::uuid[]) and deleted_at is not null", [victim.map((v) => v.id)]);
+    expect(marked).toHaveLength(0);
+    // The next run records the dead segment as interrupted, resumes it, and only then marks deletions.
+    expect((await runCli(["sync", "--flow", flowId], env)).code).toBe(0);
+    const segments = await query<{ outcome: string; from_first_page: boolean }>(
+      url,
+      "select outcome, from_first_page from bird.sync_passes where flow_id = $1 and kind = 'full' order by id desc limit 2",
+      [flowId],
+    );
+    expect(segments).toEqual([
+      { outcome: "completed", from_first_page: false },
+      { outcome: "interrupted", from_first_page: true },
+    ]);
+    await expectTableEqualsFake(api, url);
+  });
+});
+
+describe("page tokens that expire mid-pass", () => {
+  let api: FakeBirdApi;
+  let url: string;
+  beforeAll(async () => {
+    api = await startFake({ flows: 2, runsPerFlow: 600, seed: 43, faults: { tokenTtlMs: 400, latencyMs: 5 } });
+    url = await freshDatabaseUrl();
+  });
+  afterAll(async () => api.close());
+
+  it("restart the pass from the first page, say so in the history, and still converge", async () => {
+    const env = syncEnv(api, url, { SYNC_PAGE_SIZE: "50" });
+    // A killed run leaves a stored token; after it expires the next run must restart that pass.
+    const p = startCli(["sync"], env);
+    for (let i = 0; i < 400; i++) {
+      const [row] = await query<{ pages: number }>(url, "select coalesce(sum(pages), 0)::int as pages from bird.sync_passes");
+      if (row!.pages >= 3) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    p.child.kill("SIGKILL");
+    await p.done;
+    await new Promise((r) => setTimeout(r, 600));
+    const r = await runCli(["sync"], env);
+    expect(r.code).toBe(0);
+    await expectTableEqualsFake(api, url);
+    const restarted = await query<{ error: string }>(url, "select error from bird.sync_passes where outcome = 'interrupted' and error like '%restarting%'");
+    expect(restarted.length).toBeGreaterThan(0);
+  });
+});
