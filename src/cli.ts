@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Entry point: parses the command line, runs one command, maps its outcome to an exit code (DESIGN §2).
-import { Command, CommanderError, Option } from "commander";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import type { EnvName } from "./config.js";
 import { EXIT_FATAL } from "./errors.js";
 import { rememberSecrets, runToExit, startRuntime, withDatabase } from "./commands/runtime.js";
@@ -23,6 +23,12 @@ Environment (also read from ./.env; flags win):
 Exit codes: 0 everything synced · 1 some flow failed (others synced) · 2 configuration, auth or database error`;
 
 const collect = (value: string, previous: string[] = []) => [...previous, ...value.split(",").map((s) => s.trim()).filter(Boolean)];
+
+const intArg = (min: number, max: number) => (value: string) => {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < min || n > max) throw new InvalidArgumentError(`must be an integer ${min}..${max}`);
+  return n;
+};
 
 function flowOverrides(flows: string[] | undefined): Partial<Record<EnvName, string>> {
   return flows?.length ? { BIRD_APPROVAL_IDS: flows.join(",") } : {};
@@ -108,25 +114,42 @@ export function buildProgram(): Command {
   program
     .command("fake-api")
     .description("run the built-in fake Bird API (try the tool without Bird credentials)")
-    .option("--port <n>", "port (0 = any free port)", "4010")
-    .option("--flows <n>", "number of approval flows", "3")
-    .option("--runs <n>", "runs per flow", "1050")
-    .option("--seed <n>", "data seed", "1")
+    .option("--port <n>", "port (0 = any free port)", intArg(0, 65_535), 4010)
+    .option("--flows <n>", "number of approval flows", intArg(1, 1000), 3)
+    .option("--runs <n>", "runs per flow", intArg(0, 10_000_000), 1050)
+    .option("--seed <n>", "data seed", intArg(0, 2 ** 31), 1)
     .addOption(new Option("--order <order>", "default list order").choices(["asc", "desc"]).default("asc"))
     .option("--faults <json>", 'fault injection, e.g. \'{"rate429":0.05,"rate5xx":0.1}\'')
     .addHelpText("after", "\nExample:\n  approvals-sync fake-api --port 4010 --flows 3 --runs 1000")
-    .action((opts: { port: string; flows: string; runs: string; seed: string; order: "asc" | "desc"; faults?: string }) =>
+    .action((opts: { port: number; flows: number; runs: number; seed: number; order: "asc" | "desc"; faults?: string }) =>
       runToExit(async () => {
         const { runFakeApiCommand } = await import("./fake/command.js");
         await runFakeApiCommand({
-          port: Number(opts.port),
-          flows: Number(opts.flows),
-          runs: Number(opts.runs),
-          seed: Number(opts.seed),
+          port: opts.port,
+          flows: opts.flows,
+          runs: opts.runs,
+          seed: opts.seed,
           order: opts.order,
           ...(opts.faults ? { faults: opts.faults } : {}),
         });
         return 0;
+      }),
+    );
+
+  program
+    .command("demo")
+    .description("zero-config end to end: fake Bird API + embedded database, sync, status and reports")
+    .option("--flows <n>", "approval flows in the fake API", intArg(1, 50), 3)
+    .option("--runs <n>", "runs per flow", intArg(1, 100_000), 1000)
+    .option("--no-progress", "no progress bars or progress log lines")
+    .addHelpText(
+      "after",
+      "\nNeeds no Bird credentials and no PostgreSQL: data goes to ./.data/pglite (or DATABASE_URL if set).\nRun it twice: the second run is incremental.\n\nExample:\n  npm run demo",
+    )
+    .action((opts: { flows: number; runs: number; progress: boolean }) =>
+      runToExit(async () => {
+        const { runDemoCommand } = await import("./commands/demo.js");
+        return runDemoCommand({ flows: opts.flows, runs: opts.runs, progress: opts.progress });
       }),
     );
 

@@ -119,6 +119,8 @@ const SECRET_VARS = new Set<string>(["BIRD_ACCESS_KEY", "DATABASE_URL"]);
 export interface LoadConfigOptions {
   /** Raw environment (process.env by default); a .env file in cwd fills what it lacks. */
   env?: Record<string, string | undefined>;
+  /** Defaults of this command that differ from the documented ones; the environment wins over them. */
+  defaults?: Partial<Record<EnvName, string>>;
   /** Values from command-line flags; they win over the environment. */
   overrides?: Partial<Record<EnvName, string>>;
   /** Commands that talk to Bird need the key and organization. */
@@ -139,7 +141,7 @@ function readDotEnv(cwd: string): Record<string, string> {
 
 export function loadConfig(opts: LoadConfigOptions = {}): Config {
   const env = opts.env ?? process.env;
-  const merged: Record<string, string | undefined> = { ...readDotEnv(opts.cwd ?? process.cwd()) };
+  const merged: Record<string, string | undefined> = { ...opts.defaults, ...readDotEnv(opts.cwd ?? process.cwd()) };
   for (const [k, v] of Object.entries(env)) if (v !== undefined) merged[k] = v;
   for (const [k, v] of Object.entries(opts.overrides ?? {})) if (v !== undefined) merged[k] = v;
   // An empty variable means "not set" (docker-compose and shells produce them).

@@ -1,11 +1,21 @@
-// Aligned plain-text tables for terminals (status, reports). Width counts code points, not UTF-16 units.
+// Aligned plain-text tables for terminals (status, reports). Width is terminal columns: wide CJK and
+// emoji take two, combining marks none (flow names are user text in any script).
 
 export interface TableOptions {
   /** Column indexes to right-align (numbers). */
   rightAlign?: readonly number[];
 }
 
-const width = (s: string) => [...s].length;
+const WIDE = /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u{1f300}-\u{1faff}\u{20000}-\u{3fffd}]/u;
+const ZERO = /[\u0300-\u036f\u200b-\u200f\ufe00-\ufe0f]/u;
+
+export function displayWidth(text: string): number {
+  let w = 0;
+  for (const ch of text) w += ZERO.test(ch) ? 0 : WIDE.test(ch) ? 2 : 1;
+  return w;
+}
+
+const width = displayWidth;
 
 export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[], opts: TableOptions = {}): string {
   const right = new Set(opts.rightAlign ?? []);

@@ -2,7 +2,7 @@
 import { mkdirSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
-import type { SQL } from "drizzle-orm";
+import { DrizzleQueryError, type SQL } from "drizzle-orm";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import pg from "pg";
@@ -14,6 +14,7 @@ import { type Database, type SqlRunner, isRetryableDbError } from "./database.js
 type AnyPgDatabase = PgDatabase<PgQueryResultHKT, Record<string, unknown>>;
 
 const TX_ATTEMPTS = 5;
+const CONNECT_TIMEOUT_MS = 10_000;
 // migrations/ sits at the package root: two levels up from both src/db/ and dist/db/.
 export const MIGRATIONS_DIR = fileURLToPath(new URL("../../migrations", import.meta.url));
 // Named advisory lock key, so two processes starting together migrate one after the other.
@@ -31,11 +32,24 @@ async function migratePostgres(pool: pg.Pool): Promise<void> {
   }
 }
 
+/**
+ * Drizzle wraps driver errors in a DrizzleQueryError whose message holds the whole statement and its
+ * parameters (a page of runs). Callers, logs and sync_state.last_error get the driver's error instead.
+ */
+function driverError(err: unknown): unknown {
+  if (err instanceof DrizzleQueryError && err.cause instanceof Error) return err.cause;
+  return err;
+}
+
 function runnerOf(db: Pick<AnyPgDatabase, "execute">): SqlRunner {
   return {
     async rows<T>(query: SQL): Promise<T[]> {
-      const result = (await db.execute(query)) as unknown as { rows: T[] };
-      return result.rows;
+      try {
+        const result = (await db.execute(query)) as unknown as { rows: T[] };
+        return result.rows;
+      } catch (err) {
+        throw driverError(err);
+      }
     },
   };
 }
@@ -57,7 +71,8 @@ function wrap(
       for (let attempt = 1; ; attempt++) {
         try {
           return await db.transaction((tx) => fn(runnerOf(tx as unknown as AnyPgDatabase)));
-        } catch (err) {
+        } catch (wrapped) {
+          const err = driverError(wrapped);
           if (attempt >= TX_ATTEMPTS || !isRetryableDbError(err)) throw err;
           logger.warn({ attempt, err: (err as Error).message }, "database transaction failed, retrying on a fresh connection");
           await sleep(200 * 2 ** attempt);
@@ -66,6 +81,14 @@ function wrap(
     },
     close,
   };
+}
+
+function hasUrlOptions(url: string): boolean {
+  try {
+    return new URL(url).searchParams.has("options");
+  } catch {
+    return false;
+  }
 }
 
 export interface OpenOptions {
@@ -84,24 +107,28 @@ export async function openDatabase(
   const pool = new pg.Pool({
     connectionString: config.databaseUrl,
     max: opts.poolSize ?? 10,
-    connectionTimeoutMillis: 10_000,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     idleTimeoutMillis: 30_000,
     keepAlive: true,
     application_name: "bird-approvals-sync",
-    // A stuck holder must not wedge the others (pg-boss does the same per transaction).
-    statement_timeout: 120_000,
-    lock_timeout: 30_000,
-    idle_in_transaction_session_timeout: 120_000,
+    // A stuck holder must not wedge the others (pg-boss does the same per transaction). Settings
+    // given in the URL (`?options=-c lock_timeout=…`) win: startup parameters would override them.
+    ...(hasUrlOptions(config.databaseUrl)
+      ? {}
+      : { statement_timeout: 120_000, lock_timeout: 30_000, idle_in_transaction_session_timeout: 120_000 }),
   });
   // A pooled connection killed by the server (pg_terminate_backend, restart) emits here; the pool
   // drops it and the next checkout opens a fresh one. Without a listener the process would crash.
   pool.on("error", (err) => logger.warn({ err: err.message }, "idle database connection lost"));
+  const connectStarted = Date.now();
   try {
     await pool.query("select 1");
   } catch (err) {
     await pool.end().catch(() => undefined);
+    const timedOut = Date.now() - connectStarted >= CONNECT_TIMEOUT_MS - 100;
+    const why = timedOut ? `no answer within ${CONNECT_TIMEOUT_MS / 1000} s` : (err as Error).message || (err as { code?: string }).code;
     throw new DatabaseConnectionError(
-      `cannot connect to the database at ${location}: ${(err as Error).message || (err as { code?: string }).code} — check DATABASE_URL and that the server is up`,
+      `cannot connect to the database at ${location}: ${why} — check DATABASE_URL and that the server is up`,
       { cause: err },
     );
   }

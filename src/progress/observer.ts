@@ -42,7 +42,7 @@ export async function progressObserver(logger: Logger, stream: NodeJS.WriteStrea
       state,
     };
   };
-  let lastLog = 0;
+  let lastLog = Date.now();
   const logProgress = () => {
     if (tty || Date.now() - lastLog < LOG_EVERY_MS) return;
     lastLog = Date.now();

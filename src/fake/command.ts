@@ -1,0 +1,76 @@
+// `approvals-sync fake-api`: runs the fake Bird API until SIGINT/SIGTERM (wired in src/cli.ts).
+import { ConfigError } from "../errors.js";
+import { parseFaults } from "./faults.js";
+import { startFakeBirdApi } from "./server.js";
+import type { Faults, ListOrder } from "./types.js";
+
+export interface FakeApiCommandOptions {
+  port: number;
+  flows: number;
+  runs: number;
+  seed: number;
+  /** JSON object of Faults keys, e.g. '{"rate429":0.05}'. */
+  faults?: string;
+  order?: ListOrder;
+  host?: string;
+  /** Stops the server like a signal would (for tests). */
+  signal?: AbortSignal;
+}
+
+function faultsFromFlag(text: string | undefined): Partial<Faults> | undefined {
+  if (text === undefined || text.trim() === "") return undefined;
+  try {
+    return parseFaults(JSON.parse(text));
+  } catch (err) {
+    throw new ConfigError(`--faults must be a JSON object of fault settings (see docs/fake-api-spec.md): ${(err as Error).message}`);
+  }
+}
+
+function checkCount(flag: string, value: number, min: number): void {
+  if (!Number.isInteger(value) || value < min) throw new ConfigError(`${flag} must be an integer >= ${min}, got ${value}`);
+}
+
+export async function runFakeApiCommand(opts: FakeApiCommandOptions): Promise<void> {
+  checkCount("--port", opts.port, 0);
+  checkCount("--flows", opts.flows, 0);
+  checkCount("--runs", opts.runs, 0);
+  checkCount("--seed", opts.seed, 0);
+  if (opts.order !== undefined && opts.order !== "asc" && opts.order !== "desc") {
+    throw new ConfigError(`--order must be asc or desc, got ${String(opts.order)}`);
+  }
+  const faults = faultsFromFlag(opts.faults);
+  const api = await startFakeBirdApi({
+    port: opts.port,
+    host: opts.host ?? "127.0.0.1",
+    flows: opts.flows,
+    runsPerFlow: opts.runs,
+    seed: opts.seed,
+    ...(opts.order ? { order: opts.order } : {}),
+    ...(faults ? { faults } : {}),
+  });
+  const flowIds = api.store.flowIds();
+  process.stdout.write(`${JSON.stringify({ url: api.url, organizationId: api.organizationId, accessKey: api.accessKey, flowIds })}\n`);
+  process.stderr.write(
+    [
+      `fake Bird API on ${api.url}: ${flowIds.length} flows x ${opts.runs} runs, seed ${opts.seed}`,
+      "point the worker at it:",
+      `  BIRD_API_URL=${api.url} BIRD_ORGANIZATION_ID=${api.organizationId} BIRD_ACCESS_KEY=${api.accessKey} approvals-sync sync`,
+      `control (no auth): GET ${api.url}/_fake/state, POST /_fake/faults, POST /_fake/mutate, POST /_fake/reset-counters`,
+      "stop with Ctrl-C",
+      "",
+    ].join("\n"),
+  );
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      opts.signal?.removeEventListener("abort", stop);
+      resolve();
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+    if (opts.signal?.aborted) stop();
+    else opts.signal?.addEventListener("abort", stop, { once: true });
+  });
+  await api.close();
+}

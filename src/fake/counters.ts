@@ -1,0 +1,102 @@
+// Request counters the tests and bench assert on; also the Retry-After compliance check.
+import type { FakeCounters } from "./types.js";
+
+/** Requests already on the wire when the 429 left cannot have obeyed it yet. */
+export const RETRY_AFTER_GRACE_MS = 50;
+
+export function emptyCounters(): FakeCounters {
+  return {
+    requests: 0,
+    byStatus: {},
+    listRequests: 0,
+    getRequests: 0,
+    flowListRequests: 0,
+    pageFetches: {},
+    refetchedPages: 0,
+    retryAfterViolations: 0,
+    maxInFlight: 0,
+    maxInFlightPerFlow: {},
+    authFailures: 0,
+    listRequestsPerFlow: {},
+    getRequestsPerFlow: {},
+    faults: {},
+  };
+}
+
+function bump(map: Record<string, number>, key: string): number {
+  const next = (map[key] ?? 0) + 1;
+  map[key] = next;
+  return next;
+}
+
+export type RequestKind = "list" | "get" | "flows" | "other";
+
+export class CounterBook {
+  /** Mutated in place: a reference taken once stays current (and survives reset()). */
+  readonly counters: FakeCounters = emptyCounters();
+  private inFlight = 0;
+  private readonly inFlightPerFlow = new Map<string, number>();
+  /** Windows (start, end] during which the API asked clients to pause. */
+  private pauses: Array<{ from: number; until: number }> = [];
+
+  reset(): void {
+    Object.assign(this.counters, emptyCounters());
+    this.pauses = [];
+  }
+
+  /** An API request arrived (before latency or faults). Returns a function to call once when it ends. */
+  arrive(now: number, kind: RequestKind, flowId: string | undefined): () => void {
+    const c = this.counters;
+    c.requests++;
+    if (kind === "list") c.listRequests++;
+    if (kind === "get") c.getRequests++;
+    if (kind === "flows") c.flowListRequests++;
+    if (flowId !== undefined && kind === "list") bump(c.listRequestsPerFlow, flowId);
+    if (flowId !== undefined && kind === "get") bump(c.getRequestsPerFlow, flowId);
+    this.checkPause(now);
+    this.inFlight++;
+    c.maxInFlight = Math.max(c.maxInFlight, this.inFlight);
+    if (flowId !== undefined) {
+      const n = (this.inFlightPerFlow.get(flowId) ?? 0) + 1;
+      this.inFlightPerFlow.set(flowId, n);
+      c.maxInFlightPerFlow[flowId] = Math.max(c.maxInFlightPerFlow[flowId] ?? 0, n);
+    }
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      this.inFlight--;
+      if (flowId !== undefined) this.inFlightPerFlow.set(flowId, (this.inFlightPerFlow.get(flowId) ?? 1) - 1);
+    };
+  }
+
+  /** Outcome by HTTP status, or "reset" / "truncated" when no complete response was sent. */
+  outcome(key: string): void {
+    bump(this.counters.byStatus, key);
+  }
+
+  fault(kind: string): void {
+    bump(this.counters.faults, kind);
+  }
+
+  authFailure(): void {
+    this.counters.authFailures++;
+  }
+
+  /** A runs page answered 200 with its real body. */
+  pageServed(flowId: string, reverse: boolean, pageToken: string | undefined): void {
+    const times = bump(this.counters.pageFetches, `${flowId}|${reverse}|${pageToken ?? ""}`);
+    if (times > 1) this.counters.refetchedPages++;
+  }
+
+  /** A 429 asking for waitMs left at `now`: requests arriving in (now + grace, now + waitMs) violate it. */
+  retryAfterSent(now: number, waitMs: number): void {
+    this.pauses.push({ from: now + RETRY_AFTER_GRACE_MS, until: now + waitMs });
+  }
+
+  private checkPause(now: number): void {
+    if (this.pauses.length === 0) return;
+    this.pauses = this.pauses.filter((p) => p.until > now);
+    if (this.pauses.some((p) => now > p.from && now < p.until)) this.counters.retryAfterViolations++;
+  }
+}

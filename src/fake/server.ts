@@ -1,0 +1,196 @@
+// The fake Bird API server: node:http, keep-alive, latency and transport faults around the routes in routes.ts.
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { handleControl } from "./control.js";
+import { CounterBook } from "./counters.js";
+import { FaultPlanner } from "./faults.js";
+import { sendBody, sendJson, sendTruncated, sleep } from "./http.js";
+import { type ApiContext, type ApiSettings, errorAnswer, handleApi, routeOf } from "./routes.js";
+import { FakeStore } from "./store.js";
+import { TokenSigner } from "./tokens.js";
+import type { FakeCounters, FakeOptions, Faults } from "./types.js";
+
+export interface FakeBirdApi {
+  /** e.g. http://127.0.0.1:43123 (BIRD_API_URL) */
+  url: string;
+  port: number;
+  organizationId: string;
+  accessKey: string;
+  store: FakeStore;
+  counters: FakeCounters;
+  /** Replaces the listed keys, keeps the others. */
+  setFaults(f: Partial<Faults>): void;
+  currentFaults(): Faults;
+  setOptions(o: Partial<Pick<FakeOptions, "order" | "lastPageToken">>): void;
+  resetCounters(): void;
+  /** Closes the server and every open (keep-alive) socket. */
+  close(): Promise<void>;
+}
+
+export type StartFakeOptions = FakeOptions & { port?: number; host?: string };
+
+const HTML_BODY = "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>";
+const WRONG_SHAPES = ['{"items":[]}', '{"results":"x"}'];
+const STATUS_CODES: Record<number, string> = { 500: "InternalError", 502: "BadGateway", 503: "ServiceUnavailable" };
+
+function checkOptions(o: StartFakeOptions): void {
+  const wholeAtLeast = (name: string, v: number | undefined, min: number) => {
+    if (v !== undefined && (!Number.isInteger(v) || v < min)) throw new RangeError(`${name} must be an integer >= ${min}`);
+  };
+  wholeAtLeast("flows", o.flows, 0);
+  wholeAtLeast("runsPerFlow", o.runsPerFlow, 0);
+  wholeAtLeast("maxLimit", o.maxLimit, 1);
+  wholeAtLeast("seed", o.seed, 0);
+  if (o.pendingFraction !== undefined && !(o.pendingFraction >= 0 && o.pendingFraction <= 1)) {
+    throw new RangeError("pendingFraction must be between 0 and 1");
+  }
+}
+
+function authorized(req: IncomingMessage, accessKey: string): boolean {
+  const match = /^AccessKey\s+(.+)$/i.exec(req.headers.authorization ?? "");
+  return match?.[1]?.trim() === accessKey;
+}
+
+interface Runtime {
+  ctx: ApiContext;
+  book: CounterBook;
+  accessKey: string;
+}
+
+async function serveApi(rt: Runtime, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const arrivedAt = Date.now();
+  const url = new URL(req.url ?? "/", "http://fake.invalid");
+  const route = routeOf(url.pathname);
+  const flowId = route.kind === "list" || route.kind === "get" ? route.flowId : undefined;
+  const { book } = rt;
+  res.once("close", book.arrive(arrivedAt, route.kind, flowId));
+  const draw = rt.ctx.faults.draw();
+  if (draw.latencyMs > 0) await sleep(draw.latencyMs);
+  if (res.destroyed) return;
+  if (draw.kind === "reset") {
+    book.fault("reset");
+    book.outcome("reset");
+    req.socket.destroy();
+    return;
+  }
+  if (draw.kind === "429") return send429(rt, res);
+  if (draw.kind === "5xx") {
+    const status = [500, 502, 503][Math.floor(draw.variant * 3)] ?? 500;
+    book.fault("5xx");
+    return answer(rt, res, errorAnswer(status, STATUS_CODES[status] ?? "InternalError", "injected server error"));
+  }
+  if (req.method !== "GET") return answer(rt, res, errorAnswer(405, "MethodNotAllowed", "only GET is supported"));
+  if (!authorized(req, rt.accessKey)) {
+    book.authFailure();
+    return answer(rt, res, errorAnswer(401, "Unauthorized", "invalid access key"));
+  }
+  const result = handleApi(rt.ctx, route, url.searchParams, Date.now());
+  if (result.status === 200 && draw.kind === "truncated") {
+    book.fault("truncated");
+    book.outcome("truncated");
+    return sendTruncated(res, result.body);
+  }
+  if (result.status === 200 && draw.kind === "notJson") {
+    book.fault("notJson");
+    book.outcome("200");
+    return sendBody(res, 200, HTML_BODY, "text/html; charset=utf-8");
+  }
+  // Only list envelopes get a wrong shape: a garbage single run would be indistinguishable from an invalid record.
+  if (result.status === 200 && draw.kind === "wrongShape" && route.kind !== "get") {
+    book.fault("wrongShape");
+    return answer(rt, res, { status: 200, body: WRONG_SHAPES[draw.variant < 0.5 ? 0 : 1] as string });
+  }
+  answer(rt, res, result);
+  if (result.page) book.pageServed(result.page.flowId, result.page.reverse, result.page.pageToken);
+}
+
+function answer(rt: Runtime, res: ServerResponse, a: { status: number; body: string | Buffer }, headers?: Record<string, string>): void {
+  rt.book.outcome(String(a.status));
+  sendBody(res, a.status, a.body, "application/json", headers);
+}
+
+function send429(rt: Runtime, res: ServerResponse): void {
+  const f = rt.ctx.faults.faults;
+  const now = Date.now();
+  const headers: Record<string, string> = {};
+  if (f.retryAfter === "seconds") {
+    headers["retry-after"] = String(f.retryAfterSeconds);
+    rt.book.retryAfterSent(now, f.retryAfterSeconds * 1000);
+  } else if (f.retryAfter === "http-date") {
+    // An HTTP date has whole seconds: round up so the client's wait is never shorter than asked.
+    const until = Math.ceil((now + f.retryAfterSeconds * 1000) / 1000) * 1000;
+    headers["retry-after"] = new Date(until).toUTCString();
+    rt.book.retryAfterSent(now, until - now);
+  }
+  rt.book.fault("429");
+  answer(rt, res, errorAnswer(429, "TooManyRequests", "rate limit exceeded"), headers);
+}
+
+export async function startFakeBirdApi(opts: StartFakeOptions = {}): Promise<FakeBirdApi> {
+  checkOptions(opts);
+  const seed = opts.seed ?? 1;
+  const store = new FakeStore({
+    seed,
+    flows: opts.flows ?? 3,
+    runsPerFlow: opts.runsPerFlow ?? 1050,
+    pendingFraction: opts.pendingFraction ?? 0.04,
+    ...(opts.organizationId === undefined ? {} : { organizationId: opts.organizationId }),
+  });
+  const faults = new FaultPlanner(seed);
+  const book = new CounterBook();
+  const settings: ApiSettings = { order: opts.order ?? "asc", lastPageToken: opts.lastPageToken ?? "empty", maxLimit: opts.maxLimit ?? 100 };
+  const ctx: ApiContext = { store, signer: new TokenSigner(), faults, settings, onFault: (kind) => book.fault(kind) };
+  const rt: Runtime = { ctx, book, accessKey: opts.accessKey ?? "fake-access-key" };
+
+  const setFaults = (patch: Partial<Faults>): void => {
+    const before = faults.faults.invalidRecordsPerFlow;
+    faults.update(patch);
+    if (faults.faults.invalidRecordsPerFlow !== before) store.setInvalidRecordsPerFlow(faults.faults.invalidRecordsPerFlow);
+  };
+  if (opts.faults) setFaults(opts.faults);
+
+  const server = createServer();
+  let closing: Promise<void> | undefined;
+  const api: FakeBirdApi = {
+    url: "",
+    port: 0,
+    organizationId: store.organizationId,
+    accessKey: rt.accessKey,
+    store,
+    counters: book.counters,
+    setFaults,
+    currentFaults: () => structuredClone(faults.faults),
+    setOptions(o) {
+      if (o.order !== undefined) settings.order = o.order;
+      if (o.lastPageToken !== undefined) settings.lastPageToken = o.lastPageToken;
+    },
+    resetCounters: () => book.reset(),
+    close: () => {
+      closing ??= new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        // Idle keep-alive sockets would otherwise hold close() open for keepAliveTimeout.
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+  server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+    const work = (req.url ?? "").startsWith("/_fake/") ? handleControl(api, req, res) : serveApi(rt, req, res);
+    work.catch((err: unknown) => {
+      if (res.headersSent) res.destroy();
+      else sendJson(res, 500, { code: "InternalError", message: err instanceof Error ? err.message : String(err) });
+    });
+  });
+  const host = opts.host ?? "127.0.0.1";
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port ?? 0, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  api.port = (server.address() as AddressInfo).port;
+  const urlHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
+  api.url = `http://${urlHost}:${api.port}`;
+  return api;
+}
