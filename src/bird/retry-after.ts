@@ -5,6 +5,7 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   if (/^\d+(\.\d+)?$/.test(text)) return Math.ceil(Number(text) * 1000);
   const at = Date.parse(text);
   if (Number.isNaN(at)) return undefined;
-  // An HTTP date has whole-second precision: wait until the end of that second has surely passed.
-  return Math.max(0, at - now);
+  // An HTTP date has whole-second precision (a server may have truncated its instant): wait until
+  // the end of that second has surely passed.
+  return Math.max(0, at + 1000 - now);
 }

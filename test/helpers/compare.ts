@@ -41,10 +41,16 @@ export function expectedRow(run: Record<string, unknown>): StoredRun {
   };
 }
 
+export type QueryFn = <T>(text: string, params: unknown[]) => Promise<T[]>;
+
 /** Live (not deleted) runs of a flow as stored, ordered like expectedRows. */
 export async function storedRuns(url: string, flowId: string, opts: { includeDeleted?: boolean } = {}): Promise<StoredRun[]> {
-  const rows = await query<StoredRun & { created_at: Date; updated_at: Date }>(
-    url,
+  return storedRunsVia(<T,>(text: string, params: unknown[]) => query(url, text, params) as Promise<T[]>, flowId, opts);
+}
+
+/** The same read through any driver (PGlite in the embedded-database suite). */
+export async function storedRunsVia(q: QueryFn, flowId: string, opts: { includeDeleted?: boolean } = {}): Promise<StoredRun[]> {
+  const rows = await q<StoredRun & { created_at: Date; updated_at: Date }>(
     `select id::text, approval_flow_id::text, organization_id::text, workspace_id::text, status, active_step,
             invoker_type, invoker_id::text, object, previous_object, tags, results, created_at, updated_at
      from bird.approval_runs where approval_flow_id = $1 ${opts.includeDeleted ? "" : "and deleted_at is null"}

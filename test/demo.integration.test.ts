@@ -1,0 +1,27 @@
+// Issue 7 (2): `demo` from an empty directory with no DATABASE_URL and no Bird credentials.
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, expect, it } from "vitest";
+import { runCli } from "./helpers/cli.js";
+
+const dir = mkdtempSync(join(tmpdir(), "bas-demo-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+it("syncs into ./.data/pglite, prints status, reports and row counts; the second run is incremental", async () => {
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME };
+  const first = await runCli(["demo", "--flows", "3", "--runs", "800"], env, { cwd: dir });
+  expect(first.code).toBe(0);
+  expect(first.stdout).toContain(`Database: embedded PGlite at ${join(dir, ".data/pglite")}`);
+  expect(first.stdout).toMatch(/Synced 3 flows \(full pass\) .*: 2400 runs inserted, 24 API requests\./);
+  expect(first.stdout).toContain("Runs stored: 2400");
+  expect(first.stdout).toContain("approvals-sync status");
+  expect(first.stdout).toContain("approvals-sync report summary");
+  expect(first.stdout).toContain("Try next:");
+  expect(existsSync(join(dir, ".data/pglite/PG_VERSION"))).toBe(true);
+
+  const second = await runCli(["demo", "--flows", "3", "--runs", "800"], env, { cwd: dir });
+  expect(second.code).toBe(0);
+  expect(second.stdout).toMatch(/Synced 3 flows \(incremental pass\) .*: 0 runs inserted, 3 API requests\./);
+  expect(second.stdout).toContain("Runs stored: 2400");
+});
