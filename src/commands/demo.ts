@@ -58,7 +58,6 @@ export async function runDemoCommand(opts: DemoOptions, out: NodeJS.WritableStre
       say();
       say("approvals-sync status");
       out.write(formatStatusTable(statuses));
-      await printReports(db, out);
       say();
       say("Try next:");
       say("  npm run demo                          # again: the second run is incremental (a handful of requests)");
@@ -70,18 +69,5 @@ export async function runDemoCommand(opts: DemoOptions, out: NodeJS.WritableStre
     });
   } finally {
     await api.close();
-  }
-}
-
-async function printReports(db: import("../db/database.js").Database, out: NodeJS.WritableStream): Promise<void> {
-  let report: typeof import("../report/command.js") | undefined;
-  try {
-    report = await import("../report/command.js");
-  } catch {
-    return;
-  }
-  for (const name of ["summary", "daily"]) {
-    out.write(`\napprovals-sync report ${name}\n`);
-    await report.runReportCommand(db, { name, format: "table" }, out);
   }
 }
