@@ -40,6 +40,8 @@ export interface CallContext {
 
 export interface RunsPage {
   records: unknown[];
+  /** The answer's JSON text, which the records were parsed from. */
+  rawText: string;
   /** undefined when this was the last page ("", null or absent all mean done). */
   nextPageToken: string | undefined;
 }
@@ -75,7 +77,7 @@ export class BirdClient {
       ctx,
       (answer) => {
         if (answer.status === 404) throw new FlowNotFoundError(`approval flow ${flowId} was not found (HTTP 404)`);
-        return parseListPage(answer.body);
+        return parseListPage(answer);
       },
       (err) =>
         err instanceof HttpError && err.status === 400 && page.pageToken
@@ -100,7 +102,7 @@ export class BirdClient {
       if (pageToken) q.set("pageToken", pageToken);
       const page = await this.get("list_flows", `${this.orgUrl()}/approvals?${q}`, ctx, (answer) => {
         if (answer.status === 404) throw new HttpError(`organization ${this.opts.organizationId} was not found (HTTP 404)`, 404);
-        return parseListPage(answer.body);
+        return parseListPage(answer);
       });
       flows.push(...page.records);
       pageToken = page.nextPageToken;
@@ -188,11 +190,11 @@ export class BirdClient {
   }
 }
 
-function parseListPage(body: unknown): RunsPage {
-  const parsed = listPageSchema.safeParse(body);
+function parseListPage(answer: Answer): RunsPage {
+  const parsed = listPageSchema.safeParse(answer.body);
   if (!parsed.success) {
     throw new RetryableHttpError(`unexpected list answer: ${parsed.error.issues[0]?.message ?? "wrong shape"}`, 200);
   }
   const token = parsed.data.nextPageToken;
-  return { records: parsed.data.results, nextPageToken: token ? token : undefined };
+  return { records: parsed.data.results, rawText: answer.text, nextPageToken: token ? token : undefined };
 }

@@ -5,6 +5,8 @@ import { parseRetryAfter } from "./retry-after.js";
 export interface Answer {
   status: number;
   body: unknown;
+  /** The body as received: the database reads runs from it verbatim. */
+  text: string;
 }
 
 const RETRYABLE_STATUS = new Set([408, 425, 429, 500, 502, 503, 504]);
@@ -56,10 +58,10 @@ export async function getJsonOnce(url: string, opts: AttemptOptions): Promise<An
     const retryAfterMs = parseRetryAfter(res.headers.get("retry-after"));
     throw new RetryableHttpError(`HTTP ${status} ${describeErrorBody(text)}`.trim(), status, retryAfterMs);
   }
-  if (status === 404) return { status, body: safeJson(text) };
+  if (status === 404) return { status, body: safeJson(text), text };
   if (status < 200 || status >= 300) throw new HttpError(`HTTP ${status} ${describeErrorBody(text)}`.trim(), status);
   try {
-    return { status, body: JSON.parse(text) };
+    return { status, body: JSON.parse(text), text };
   } catch {
     // A cut-off or non-JSON 200 is a transport problem, not data: try again.
     throw new RetryableHttpError(`invalid JSON in a ${status} answer (${text.length} bytes)`, status);

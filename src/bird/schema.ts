@@ -52,12 +52,13 @@ export const KNOWN_RUN_FIELDS = [
 export const approvalRunSchema = z.looseObject({
   id: uuid,
   approvalFlowId: uuid,
-  organizationId: uuid.optional(),
-  workspaceId: uuid.optional(),
+  // Optional fields may also come as null (stored as NULL, like an omitted field).
+  organizationId: uuid.nullish(),
+  workspaceId: uuid.nullish(),
   status: z.enum(["pending", "approved", "denied"]),
-  activeStep: z.number().finite().optional(),
-  previousObject: jsonObject.optional(),
-  object: jsonObject.optional(),
+  activeStep: z.number().finite().nullish(),
+  previousObject: jsonObject.nullish(),
+  object: jsonObject.nullish(),
   invoker: invoker.nullable().optional(),
   tags: z.array(tag),
   results: z.array(decision),
@@ -88,25 +89,6 @@ export const listPageSchema = z.looseObject({
   nextPageToken: z.string().nullish(),
 });
 
-/** A run row as the database stores it (DESIGN §4). */
-export interface RunRow {
-  id: string;
-  approval_flow_id: string;
-  organization_id: string | null;
-  workspace_id: string | null;
-  status: string;
-  active_step: number | null;
-  invoker_type: string | null;
-  invoker_id: string | null;
-  object: unknown;
-  previous_object: unknown;
-  tags: unknown;
-  results: unknown;
-  extra: Record<string, unknown> | null;
-  created_at: string;
-  updated_at: string;
-}
-
 export interface Rejected {
   runId: string | null;
   fingerprint: string;
@@ -114,10 +96,10 @@ export interface Rejected {
   payload: string;
 }
 
-export type Checked = { ok: true; row: RunRow } | { ok: false; reject: Rejected };
+export type Checked = { ok: true; id: string } | { ok: false; reject: Rejected };
 
 /** jsonb cannot hold NUL characters or lone UTF-16 surrogates: such a record would fail the whole page. */
-function findUnstorable(value: unknown, path: string): string | undefined {
+export function findUnstorable(value: unknown, path: string): string | undefined {
   if (typeof value === "string") {
     if (value.includes("\u0000")) return `${path} contains a NUL character, which PostgreSQL cannot store`;
     if (!value.isWellFormed()) return `${path} contains a lone UTF-16 surrogate, which PostgreSQL cannot store`;
@@ -148,7 +130,7 @@ function rejectOf(raw: unknown, reason: string): Rejected {
   const payload = safeStringify(raw);
   const rawId = raw !== null && typeof raw === "object" ? (raw as { id?: unknown }).id : undefined;
   const runId = typeof rawId === "string" && rawId.length > 0 ? rawId.slice(0, 200) : null;
-  const fingerprint = runId ?? `sha256:${createHash("sha256").update(payload).digest("hex")}`;
+  const fingerprint = runId?.toLowerCase() ?? `sha256:${createHash("sha256").update(payload).digest("hex")}`;
   return { runId, fingerprint, reason, payload };
 }
 
@@ -160,38 +142,14 @@ function safeStringify(raw: unknown): string {
   }
 }
 
-/** Validates one record from the API: a row to write, or a reject to quarantine. */
-export function checkRun(raw: unknown): Checked {
+/**
+ * Validates one record from the API: its id when it may be written, or a reject to quarantine.
+ * `checkStorable` is off when the page's JSON text already proved it holds no NUL or surrogate escape.
+ */
+export function checkRun(raw: unknown, checkStorable = true): Checked {
   const parsed = approvalRunSchema.safeParse(raw);
   if (!parsed.success) return { ok: false, reject: rejectOf(raw, describeIssues(parsed.error)) };
-  const unstorable = findUnstorable(raw, "record");
+  const unstorable = checkStorable ? findUnstorable(raw, "record") : undefined;
   if (unstorable) return { ok: false, reject: rejectOf(raw, unstorable) };
-  const r = parsed.data;
-  // jsonb values come from the raw record, not zod's copy: verbatim is the contract.
-  const src = raw as Record<string, unknown>;
-  let extra: Record<string, unknown> | null = null;
-  for (const [k, v] of Object.entries(src)) {
-    if ((KNOWN_RUN_FIELDS as readonly string[]).includes(k)) continue;
-    (extra ??= {})[k] = v;
-  }
-  return {
-    ok: true,
-    row: {
-      id: r.id.toLowerCase(),
-      approval_flow_id: r.approvalFlowId.toLowerCase(),
-      organization_id: r.organizationId ?? null,
-      workspace_id: r.workspaceId ?? null,
-      status: r.status,
-      active_step: r.activeStep ?? null,
-      invoker_type: r.invoker?.type ?? null,
-      invoker_id: r.invoker?.id ?? null,
-      object: src.object ?? null,
-      previous_object: src.previousObject ?? null,
-      tags: src.tags,
-      results: src.results,
-      extra,
-      created_at: r.createdAt,
-      updated_at: r.updatedAt,
-    },
-  };
+  return { ok: true, id: parsed.data.id.toLowerCase() };
 }

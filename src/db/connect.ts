@@ -62,23 +62,15 @@ function wrap(
   migrate: () => Promise<void>,
   logger: Logger,
 ): Database {
+  const runner = runnerOf(db);
   return {
     kind,
     location,
     migrate,
-    ...runnerOf(db),
-    async transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await db.transaction((tx) => fn(runnerOf(tx as unknown as AnyPgDatabase)));
-        } catch (wrapped) {
-          const err = driverError(wrapped);
-          if (attempt >= TX_ATTEMPTS || !isRetryableDbError(err)) throw err;
-          logger.warn({ attempt, err: (err as Error).message }, "database transaction failed, retrying on a fresh connection");
-          await sleep(200 * 2 ** attempt);
-        }
-      }
-    },
+    // A single statement is atomic by itself: re-running it after a lost connection is safe.
+    rows: <T>(query: SQL) => withRetry(logger, () => runner.rows<T>(query)),
+    transaction: <T>(fn: (tx: SqlRunner) => Promise<T>) =>
+      withRetry(logger, () => db.transaction((tx) => fn(runnerOf(tx as unknown as AnyPgDatabase)))),
     close,
   };
 }
@@ -88,6 +80,20 @@ function hasUrlOptions(url: string): boolean {
     return new URL(url).searchParams.has("options");
   } catch {
     return false;
+  }
+}
+
+/** Runs a statement or transaction again, from the start, after a retryable failure. */
+async function withRetry<T>(logger: Logger, fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (wrapped) {
+      const err = driverError(wrapped);
+      if (attempt >= TX_ATTEMPTS || !isRetryableDbError(err)) throw err;
+      logger.warn({ attempt, err: (err as Error).message }, "database statement failed, retrying on a fresh connection");
+      await sleep(200 * 2 ** attempt);
+    }
   }
 }
 

@@ -56,23 +56,26 @@ export async function runFullPass(
   for await (const page of listPages(ctx.client, flowId, { firstToken, limit: config.pageSize, signal })) {
     if (signal.aborted) throw new AbortedError("stopped before writing the next page");
     listOrder = detectListOrder(page.records) ?? listOrder;
-    const checked = checkPage(page.records);
-    const last = page.nextPageToken === undefined;
-    const progress = await db.transaction(async (tx) => {
-      const p = await writePage(tx, {
-        flowId,
-        owner,
-        leaseTtlMs: config.leaseTtlMs,
-        passId,
-        page: checked,
-        requests: page.requests,
-        trackSeen: true,
-        cursor: { next: page.nextPageToken ?? null, listOrder },
-      });
-      // The listing is complete and began at page one (a resumed pass kept its start and its seen set).
-      if (last) p.deleted = await completeFullPass(tx, flowId, passId);
-      return p;
-    });
+    const write = {
+      flowId,
+      owner,
+      leaseTtlMs: config.leaseTtlMs,
+      passId,
+      page: checkPage(page.records, page.rawText),
+      requests: page.requests,
+      pages: 1,
+      trackSeen: true,
+      cursor: { next: page.nextPageToken ?? null, listOrder },
+    };
+    const progress =
+      page.nextPageToken !== undefined
+        ? await writePage(db, write)
+        : // The listing is complete and began at page one (a resumed pass kept its start and its seen set).
+          await db.transaction(async (tx) => {
+            const p = await writePage(tx, write);
+            p.deleted = await completeFullPass(tx, flowId, passId);
+            return p;
+          });
     addProgress(totals, progress);
     ctx.observer.pageCommitted?.(flowId, "full", progress);
     logger.debug({ flowId, passId, ...progress, next: page.nextPageToken !== undefined }, "page committed");

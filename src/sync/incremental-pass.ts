@@ -2,10 +2,9 @@
 // that can still change (pending) and are older than that — by re-listing further or by GET-by-id,
 // whichever the stored data says costs fewer requests. A flow with no upstream change costs one request.
 import pLimit from "p-limit";
-import { type RunRow, checkRun, type Rejected } from "../bird/schema.js";
 import { AbortedError } from "../errors.js";
-import { countRunsBetween, markRunDeleted, newestCreatedAt, openRunsBefore, quarantineRecords, releaseFixedRecords, upsertRuns } from "../db/runs.js";
-import { type FlowState, addPassProgress, beginPass, finishPass, renewFlowLease } from "../db/state.js";
+import { countRunsBetween, markRunDeleted, newestCreatedAt, openRunsBefore } from "../db/runs.js";
+import { type FlowState, addPassProgress, beginPass, finishPass } from "../db/state.js";
 import type { SyncContext } from "./context.js";
 import { type PassResult, addProgress, emptyProgress } from "./full-pass.js";
 import { detectListOrder } from "./list-order.js";
@@ -44,11 +43,20 @@ export async function runIncrementalPass(ctx: SyncContext, state: FlowState, sig
     if (detectListOrder(page.records) === "asc") {
       throw new NewestFirstUnavailable("the API did not list newest-first; falling back to a full pass");
     }
-    const checked = checkPage(page.records);
-    for (const r of checked.rows) seenIds.add(r.id);
-    const progress = await db.transaction((tx) =>
-      writePage(tx, { flowId, owner, leaseTtlMs: config.leaseTtlMs, passId, page: checked, requests: page.requests, trackSeen: false }),
-    );
+    for (const r of page.records) {
+      const id = (r as { id?: unknown })?.id;
+      if (typeof id === "string") seenIds.add(id.toLowerCase());
+    }
+    const progress = await writePage(db, {
+      flowId,
+      owner,
+      leaseTtlMs: config.leaseTtlMs,
+      passId,
+      page: checkPage(page.records, page.rawText),
+      requests: page.requests,
+      pages: 1,
+      trackSeen: false,
+    });
     addProgress(totals, progress);
     ctx.observer.pageCommitted?.(flowId, "incremental", progress);
   };
@@ -106,27 +114,21 @@ async function refreshById(ctx: SyncContext, flowId: string, passId: number, ids
     const meter = { requests: 0 };
     const fetched = await Promise.all(batch.map((id) => limit(async () => ({ id, body: await client.getRun(flowId, id, { signal, meter }) }))));
     if (signal.aborted) throw new AbortedError("stopped before writing fetched runs");
-    const rows: RunRow[] = [];
-    const rejects: Rejected[] = [];
-    const gone: string[] = [];
-    for (const { id, body } of fetched) {
-      if (body === null) {
-        gone.push(id);
-        continue;
-      }
-      const checked = checkRun(body);
-      if (checked.ok) rows.push(checked.row);
-      else rejects.push(checked.reject);
-    }
+    const bodies = fetched.filter((f) => f.body !== null).map((f) => f.body);
+    const gone = fetched.filter((f) => f.body === null).map((f) => f.id);
     const progress = await db.transaction(async (tx) => {
-      await renewFlowLease(tx, flowId, owner, config.leaseTtlMs);
-      const counts = await upsertRuns(tx, rows);
-      await quarantineRecords(tx, flowId, rejects);
-      await releaseFixedRecords(tx, flowId, rows.map((r) => r.id));
-      let deleted = 0;
-      for (const id of gone) deleted += await markRunDeleted(tx, id);
-      const p = { pages: 0, requests: meter.requests, seen: rows.length + rejects.length, ...counts, rejected: rejects.length, deleted };
-      await addPassProgress(tx, passId, p);
+      const p = await writePage(tx, {
+        flowId,
+        owner,
+        leaseTtlMs: config.leaseTtlMs,
+        passId,
+        page: checkPage(bodies),
+        requests: meter.requests,
+        pages: 0,
+        trackSeen: false,
+      });
+      for (const id of gone) p.deleted += await markRunDeleted(tx, id);
+      if (p.deleted > 0) await addPassProgress(tx, passId, { ...emptyProgress(), deleted: p.deleted });
       return p;
     });
     addProgress(totals, progress);

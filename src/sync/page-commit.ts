@@ -1,26 +1,45 @@
-// One page, one transaction (DESIGN §5): valid runs upserted, invalid ones quarantined, the cursor
+// One page, one atomic write (DESIGN §5): valid runs upserted, invalid ones quarantined, the cursor
 // advanced and the lease renewed — all or nothing, so a crash at any instant loses and duplicates nothing.
-import { type RunRow, checkRun } from "../bird/schema.js";
+import { type Rejected, checkRun } from "../bird/schema.js";
 import type { SqlRunner } from "../db/database.js";
-import { quarantineRecords, recordSeen, releaseFixedRecords, upsertRuns } from "../db/runs.js";
-import { type ListOrder, type PageProgress, addPassProgress, renewFlowLease, saveCursor } from "../db/state.js";
-import type { Rejected } from "../bird/schema.js";
+import { writeRunsPage } from "../db/page-write.js";
+import type { ListOrder, PageProgress } from "../db/state.js";
+import { LeaseLostError } from "../errors.js";
 
 export interface CheckedPage {
-  rows: RunRow[];
+  /** JSON text the database reads the valid runs from. */
+  source: string;
+  /** 1-based positions of the valid runs in source's array. */
+  positions: number[];
   rejects: Rejected[];
+  /** Records on the page, valid or not. */
+  seen: number;
 }
 
-/** Validates a page's records; a run listed twice on one page is written once (the last copy wins). */
-export function checkPage(records: readonly unknown[]): CheckedPage {
-  const byId = new Map<string, RunRow>();
-  const rejects: Rejected[] = [];
-  for (const raw of records) {
-    const checked = checkRun(raw);
-    if (checked.ok) byId.set(checked.row.id, checked.row);
-    else rejects.push(checked.reject);
-  }
-  return { rows: [...byId.values()], rejects };
+// A NUL or a surrogate written as a JSON escape: jsonb would reject the whole text, so such a page is
+// checked record by record and only its storable runs are sent. Pages without them go as Bird sent them.
+const RISKY_ESCAPE = /\\u0000|\\u[dD][89a-fA-F]/;
+
+/** Validates a page's records. `rawText` is the answer they were parsed from, when there is one. */
+export function checkPage(records: readonly unknown[], rawText?: string): CheckedPage {
+  const verbatim = rawText !== undefined && !RISKY_ESCAPE.test(rawText);
+  const positions: number[] = [];
+  const valid: unknown[] = [];
+  const validIds = new Set<string>();
+  let rejects: Rejected[] = [];
+  records.forEach((raw, i) => {
+    const checked = checkRun(raw, !verbatim);
+    if (checked.ok) {
+      positions.push(verbatim ? i + 1 : valid.length + 1);
+      valid.push(raw);
+      validIds.add(checked.id);
+    } else {
+      rejects.push(checked.reject);
+    }
+  });
+  // A run listed both valid and invalid on one page is written; its invalid copy is not quarantined.
+  if (rejects.some((r) => r.runId && validIds.has(r.fingerprint))) rejects = rejects.filter((r) => !validIds.has(r.fingerprint));
+  return { source: verbatim ? rawText : JSON.stringify(valid), positions, rejects, seen: records.length };
 }
 
 export interface PageWrite {
@@ -30,28 +49,38 @@ export interface PageWrite {
   passId: number;
   page: CheckedPage;
   requests: number;
+  /** 1 for a listed page, 0 for runs read by id. */
+  pages: number;
   /** Full passes remember what they saw, for deletion marking. */
   trackSeen: boolean;
   /** Where the next page starts; undefined leaves the stored cursor alone (incremental passes). */
   cursor?: { next: string | null; listOrder: ListOrder | null };
 }
 
-export async function writePage(tx: SqlRunner, w: PageWrite): Promise<PageProgress> {
-  await renewFlowLease(tx, w.flowId, w.owner, w.leaseTtlMs);
-  const counts = await upsertRuns(tx, w.page.rows);
-  await quarantineRecords(tx, w.flowId, w.page.rejects);
-  const ids = w.page.rows.map((r) => r.id);
-  await releaseFixedRecords(tx, w.flowId, ids);
-  if (w.trackSeen) await recordSeen(tx, w.flowId, ids);
-  if (w.cursor) await saveCursor(tx, w.flowId, w.cursor.next, w.cursor.listOrder);
-  const progress: PageProgress = {
-    pages: 1,
+export async function writePage(db: SqlRunner, w: PageWrite): Promise<PageProgress> {
+  const written = await writeRunsPage(db, {
+    flowId: w.flowId,
+    owner: w.owner,
+    leaseTtlMs: w.leaseTtlMs,
+    passId: w.passId,
+    source: w.page.source,
+    positions: w.page.positions,
+    rejects: w.page.rejects,
+    pages: w.pages,
     requests: w.requests,
-    seen: w.page.rows.length + w.page.rejects.length,
-    ...counts,
+    seen: w.page.seen,
+    trackSeen: w.trackSeen,
+    cursor: w.cursor,
+  });
+  if (!written.leased) throw new LeaseLostError(`lost the lease on flow ${w.flowId} to another process`);
+  return {
+    pages: w.pages,
+    requests: w.requests,
+    seen: w.page.seen,
+    inserted: written.inserted,
+    updated: written.updated,
+    unchanged: written.valid - written.inserted - written.updated,
     rejected: w.page.rejects.length,
     deleted: 0,
   };
-  await addPassProgress(tx, w.passId, progress);
-  return progress;
 }

@@ -1,0 +1,73 @@
+// The daemon's parts put together on an open database: metrics, the cycle runner, the health server
+// and the schedule. Resolves once the signal aborted and the in-flight cycle has finished (its page
+// transaction committed or rolled back, its leases released); the caller closes the database.
+import type { Logger } from "pino";
+import { createSyncContext } from "../app.js";
+import type { Config } from "../config.js";
+import type { Database } from "../db/database.js";
+import { CycleRunner } from "./cycle-runner.js";
+import { DaemonHealth } from "./health.js";
+import { type HealthServer, startHealthServer } from "./http-server.js";
+import { SyncMetrics } from "./metrics.js";
+import { type ScheduleStats, runOnSchedule } from "./scheduler.js";
+
+export interface DaemonOptions {
+  config: Config;
+  logger: Logger;
+  db: Database;
+  signal: AbortSignal;
+}
+
+export async function runDaemon({ config, logger, db, signal }: DaemonOptions): Promise<ScheduleStats> {
+  const metrics = new SyncMetrics();
+  let health: DaemonHealth | undefined;
+  const runner = new CycleRunner({
+    logger,
+    metrics,
+    newContext: () => createSyncContext(config, logger, db, metrics.observer, metrics.clientEvents),
+    afterCycle: async () => health?.refreshFlowGauges(),
+  });
+  health = new DaemonHealth({ db, metrics, logger, owner: () => runner.owner, lastCycle: () => runner.lastCycle });
+  const checks = health;
+
+  let server: HealthServer | undefined;
+  if (config.metricsPort > 0) {
+    server = await startHealthServer({
+      port: config.metricsPort,
+      logger,
+      metrics: async () => {
+        await checks.beforeScrape();
+        return { contentType: metrics.contentType, body: await metrics.text() };
+      },
+      readiness: () => checks.readiness(),
+    });
+  } else {
+    logger.info("METRICS_PORT=0: no /metrics, /healthz or /readyz endpoints");
+  }
+
+  try {
+    logger.info(
+      {
+        schedule: config.schedule,
+        owner: runner.owner,
+        flows: config.approvalIds ?? "discovered each cycle",
+        concurrency: config.concurrency,
+        leaseTtlMs: config.leaseTtlMs,
+        fullEveryMs: config.fullEveryMs,
+        database: db.location,
+      },
+      "daemon started: a cycle now, then on the schedule",
+    );
+    const stats = await runOnSchedule({
+      schedule: config.schedule,
+      signal,
+      logger,
+      runCycle: runner.run,
+      onSkippedTick: () => metrics.recordSkippedTick(),
+    });
+    logger.info(stats, "daemon stopped scheduling; the last cycle ended and its leases are released");
+    return stats;
+  } finally {
+    await server?.close();
+  }
+}

@@ -1,0 +1,128 @@
+// The hot path: one page of runs in ONE statement (one round trip, atomic by itself). Data-modifying
+// CTEs renew the lease and advance the cursor, upsert the page's valid runs change-only, remember
+// them for deletion marking, release fixed records from quarantine, quarantine the invalid ones and
+// count it all into the pass — and do nothing at all if this process no longer holds the flow's lease.
+//
+// The runs are read from the API's own JSON text (`source`), so jsonb values are stored exactly as
+// Bird sent them (numbers keep their precision) and the page is never re-serialized in Node.
+import { sql } from "drizzle-orm";
+import type { Rejected } from "../bird/schema.js";
+import type { SqlRunner } from "./database.js";
+import type { ListOrder } from "./state.js";
+
+export interface RunsPageWrite {
+  flowId: string;
+  owner: string;
+  leaseTtlMs: number;
+  passId: number;
+  /** JSON text: a list answer `{results: [...]}` or a plain array of runs. */
+  source: string;
+  /** 1-based positions in the array of the runs to write (validated, one per id). */
+  positions: readonly number[];
+  rejects: readonly Rejected[];
+  /** Counters added to the pass. */
+  pages: number;
+  requests: number;
+  seen: number;
+  /** Full passes remember what they saw, for deletion marking. */
+  trackSeen: boolean;
+  /** Where the next page starts; undefined leaves the stored cursor alone. */
+  cursor?: { next: string | null; listOrder: ListOrder | null } | undefined;
+}
+
+export interface RunsPageWritten {
+  leased: boolean;
+  inserted: number;
+  updated: number;
+  /** Distinct valid runs on the page. */
+  valid: number;
+}
+
+// Top-level ApprovalRun fields with columns; everything else a run carries goes to `extra`.
+const KNOWN = sql.raw(
+  `array['id','approvalFlowId','organizationId','workspaceId','status','activeStep','previousObject','object','invoker','tags','results','createdAt','updatedAt']`,
+);
+const COLUMNS = sql.raw(
+  "id, approval_flow_id, organization_id, workspace_id, status, active_step, invoker_type, invoker_id, object, previous_object, tags, results, extra, created_at, updated_at",
+);
+const DATA = [
+  "approval_flow_id",
+  "organization_id",
+  "workspace_id",
+  "status",
+  "active_step",
+  "invoker_type",
+  "invoker_id",
+  "object",
+  "previous_object",
+  "tags",
+  "results",
+  "extra",
+  "created_at",
+  "updated_at",
+];
+const SET_LIST = sql.raw(DATA.map((c) => `${c} = excluded.${c}`).join(", "));
+const CURRENT = sql.raw(`(${DATA.map((c) => `t.${c}`).join(", ")})`);
+const INCOMING = sql.raw(`(${DATA.map((c) => `excluded.${c}`).join(", ")})`);
+
+export async function writeRunsPage(db: SqlRunner, w: RunsPageWrite): Promise<RunsPageWritten> {
+  const setCursor = w.cursor !== undefined;
+  const rejects = JSON.stringify(w.rejects.map((r) => ({ run_id: r.runId, fingerprint: r.fingerprint, reason: r.reason, payload: r.payload })));
+  const [row] = await db.rows<RunsPageWritten>(sql`
+    with lease as (
+      update bird.sync_state set
+        lease_expires_at = now() + ${w.leaseTtlMs} * interval '1 millisecond',
+        cursor = case when ${setCursor} then ${w.cursor?.next ?? null}::text else cursor end,
+        list_order = coalesce(${w.cursor?.listOrder ?? null}::text, list_order),
+        updated_at = now()
+      where flow_id = ${w.flowId}::uuid and lease_owner = ${w.owner}
+      returning flow_id
+    ), picked as (
+      select distinct on (e->>'id') e
+      from jsonb_array_elements(coalesce(${w.source}::jsonb -> 'results', ${w.source}::jsonb)) with ordinality as a(e, pos)
+      where pos in (select p::bigint from jsonb_array_elements_text(${JSON.stringify(w.positions)}::jsonb) as p)
+        and exists (select 1 from lease)
+      order by e->>'id', pos desc
+    ), input as (
+      select (e->>'id')::uuid as id, (e->>'approvalFlowId')::uuid as approval_flow_id,
+        (e->>'organizationId')::uuid as organization_id, (e->>'workspaceId')::uuid as workspace_id,
+        e->>'status' as status, (e->>'activeStep')::float8 as active_step,
+        e->'invoker'->>'type' as invoker_type, (e->'invoker'->>'id')::uuid as invoker_id,
+        nullif(e->'object', 'null'::jsonb) as object, nullif(e->'previousObject', 'null'::jsonb) as previous_object,
+        e->'tags' as tags, e->'results' as results, nullif(e - ${KNOWN}, '{}'::jsonb) as extra,
+        (e->>'createdAt')::timestamptz as created_at, (e->>'updatedAt')::timestamptz as updated_at
+      from picked
+    ), written as (
+      insert into bird.approval_runs as t (${COLUMNS})
+      select ${COLUMNS} from input
+      on conflict (id) do update set ${SET_LIST}, last_synced_at = now(), deleted_at = null
+      where ${CURRENT} is distinct from ${INCOMING} or t.deleted_at is not null
+      returning (xmax = 0) as inserted
+    ), seen as (
+      insert into bird.sync_seen (flow_id, run_id)
+      select ${w.flowId}::uuid, id from input where ${w.trackSeen}
+      on conflict do nothing
+    ), released as (
+      delete from bird.sync_rejects
+      where flow_id = ${w.flowId}::uuid and fingerprint in (select id::text from input)
+    ), quarantined as (
+      insert into bird.sync_rejects as q (flow_id, run_id, fingerprint, reason, payload)
+      select ${w.flowId}::uuid, run_id, fingerprint, reason, payload
+      from jsonb_to_recordset(${rejects}::jsonb) as r(run_id text, fingerprint text, reason text, payload text)
+      where exists (select 1 from lease)
+      on conflict (flow_id, fingerprint) do update
+        set reason = excluded.reason, payload = excluded.payload, last_seen_at = now(), times_seen = q.times_seen + 1
+    ), counts as (
+      select count(*) filter (where inserted)::int as inserted, count(*) filter (where not inserted)::int as updated from written
+    ), progress as (
+      update bird.sync_passes set
+        pages = pages + ${w.pages}, requests = requests + ${w.requests}, runs_seen = runs_seen + ${w.seen},
+        runs_inserted = runs_inserted + (select inserted from counts),
+        runs_updated = runs_updated + (select updated from counts),
+        runs_unchanged = runs_unchanged + (select count(*) from input) - (select inserted + updated from counts),
+        runs_rejected = runs_rejected + ${w.rejects.length}
+      where id = ${w.passId} and exists (select 1 from lease)
+    )
+    select exists (select 1 from lease) as leased, inserted, updated, (select count(*) from input)::int as valid from counts`);
+  return row ?? { leased: false, inserted: 0, updated: 0, valid: 0 };
+}

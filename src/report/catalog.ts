@@ -1,0 +1,222 @@
+// The named reports of `approvals-sync report` (issue 6): each one reads a bird.* reporting view's
+// function (migrations/0001_reporting_views.sql), so a report and its view can never disagree.
+import { type SQL, sql } from "drizzle-orm";
+
+/** How a column is shown: numbers right-aligned in tables, raw in csv/json. */
+export type ColumnKind =
+  | "text"
+  | "id" // hidden in tables (the flow column there shows name and short id)
+  | "flow" // flow_name; in tables "name (short id)"
+  | "int"
+  | "rate" // 0..1; a percentage in tables
+  | "seconds" // a duration; humanized in tables
+  | "timestamp" // ISO 8601 UTC string
+  | "date"; // YYYY-MM-DD (UTC day)
+
+export interface ReportColumn {
+  /** The csv header and json key: the view's column name. */
+  key: string;
+  /** The table header. */
+  label: string;
+  kind: ColumnKind;
+}
+
+export interface ReportFilters {
+  flowId?: string;
+  /** ISO instant, inclusive. */
+  since?: string;
+  /** ISO instant, exclusive. */
+  until?: string;
+}
+
+export interface ReportDefinition {
+  name: string;
+  /** One line, shown by `report` without a NAME. */
+  description: string;
+  /** The bird.* view it reads, for the reader who wants the SQL. */
+  view: string;
+  columns: readonly ReportColumn[];
+  /** The volume column drawn as a bar in tables. */
+  bar?: string;
+  /** False when --since/--until mean nothing for it (sync health is not about runs' dates). */
+  dateFiltered: boolean;
+  /** What an empty result says, e.g. "No pending runs". */
+  empty: string;
+  query(filters: ReportFilters): SQL;
+}
+
+const iso = (col: string) => sql.raw(`to_char(${col} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
+
+/** The function arguments shared by the filtered reports (NULL = no filter). */
+function filterArgs(f: ReportFilters): SQL {
+  return sql`${f.flowId ?? null}::uuid, ${f.since ?? null}::timestamptz, ${f.until ?? null}::timestamptz`;
+}
+
+const FLOW: readonly ReportColumn[] = [
+  { key: "flow_id", label: "flow id", kind: "id" },
+  { key: "flow_name", label: "flow", kind: "flow" },
+];
+
+const summary: ReportDefinition = {
+  name: "summary",
+  description: "runs per flow: total, pending, approved, denied and approval rate",
+  view: "bird.flow_summary",
+  columns: [
+    ...FLOW,
+    { key: "total_runs", label: "runs", kind: "int" },
+    { key: "pending", label: "pending", kind: "int" },
+    { key: "approved", label: "approved", kind: "int" },
+    { key: "denied", label: "denied", kind: "int" },
+    { key: "approval_rate", label: "approval rate", kind: "rate" },
+    { key: "first_run_at", label: "first run (UTC)", kind: "timestamp" },
+    { key: "last_run_at", label: "last run (UTC)", kind: "timestamp" },
+  ],
+  bar: "total_runs",
+  dateFiltered: true,
+  empty: "No flows",
+  query: (f) => sql`
+    select flow_id::text as flow_id, flow_name, total_runs, pending, approved, denied, approval_rate,
+      ${iso("first_run_at")} as first_run_at, ${iso("last_run_at")} as last_run_at
+    from bird.flow_summary_for(${filterArgs(f)})
+    order by flow_name, flow_id`,
+};
+
+const daily: ReportDefinition = {
+  name: "daily",
+  description: "runs created per day (UTC) and flow, by status",
+  view: "bird.daily_volume",
+  columns: [
+    { key: "day", label: "day", kind: "date" },
+    ...FLOW,
+    { key: "runs", label: "runs", kind: "int" },
+    { key: "pending", label: "pending", kind: "int" },
+    { key: "approved", label: "approved", kind: "int" },
+    { key: "denied", label: "denied", kind: "int" },
+  ],
+  bar: "runs",
+  dateFiltered: true,
+  empty: "No runs",
+  query: (f) => sql`
+    select to_char(day, 'YYYY-MM-DD') as day, flow_id::text as flow_id, flow_name,
+      sum(runs)::int as runs,
+      coalesce(sum(runs) filter (where status = 'pending'), 0)::int as pending,
+      coalesce(sum(runs) filter (where status = 'approved'), 0)::int as approved,
+      coalesce(sum(runs) filter (where status = 'denied'), 0)::int as denied
+    from bird.daily_volume_for(${filterArgs(f)})
+    group by day, flow_id, flow_name
+    order by day, flow_name, flow_id`,
+};
+
+const latency: ReportDefinition = {
+  name: "latency",
+  description: "time from creation to decision per flow: p50, p90 and max (decided runs)",
+  view: "bird.decision_latency",
+  columns: [
+    ...FLOW,
+    { key: "decided_runs", label: "decided", kind: "int" },
+    { key: "p50_seconds", label: "p50", kind: "seconds" },
+    { key: "p90_seconds", label: "p90", kind: "seconds" },
+    { key: "max_seconds", label: "max", kind: "seconds" },
+  ],
+  dateFiltered: true,
+  empty: "No decided runs",
+  query: (f) => sql`
+    select flow_id::text as flow_id, flow_name, decided_runs, p50_seconds, p90_seconds, max_seconds
+    from bird.decision_latency_for(${filterArgs(f)})
+    order by flow_name, flow_id`,
+};
+
+const backlog: ReportDefinition = {
+  name: "backlog",
+  description: "pending runs per flow by age: <1h, 1h-24h, 1d-7d, 7d-30d, >30d",
+  view: "bird.pending_backlog",
+  columns: [
+    ...FLOW,
+    { key: "age_bucket", label: "age", kind: "text" },
+    { key: "runs", label: "pending", kind: "int" },
+    { key: "oldest_created_at", label: "oldest (UTC)", kind: "timestamp" },
+  ],
+  bar: "runs",
+  dateFiltered: true,
+  empty: "No pending runs",
+  query: (f) => sql`
+    select flow_id::text as flow_id, flow_name, age_bucket, runs, ${iso("oldest_created_at")} as oldest_created_at
+    from bird.pending_backlog_for(${filterArgs(f)})
+    order by flow_name, flow_id, bucket_order`,
+};
+
+const reviewers: ReportDefinition = {
+  name: "reviewers",
+  description: "decisions per reviewer: approved, rejected, approval rate, flows",
+  view: "bird.reviewer_workload",
+  columns: [
+    { key: "reviewer_type", label: "type", kind: "text" },
+    { key: "reviewer_id", label: "reviewer", kind: "text" },
+    { key: "decisions", label: "decisions", kind: "int" },
+    { key: "approved", label: "approved", kind: "int" },
+    { key: "rejected", label: "rejected", kind: "int" },
+    { key: "approval_rate", label: "approval rate", kind: "rate" },
+    { key: "flows", label: "flows", kind: "int" },
+  ],
+  bar: "decisions",
+  dateFiltered: true,
+  empty: "No decisions",
+  query: (f) => sql`
+    select reviewer_type, reviewer_id, decisions, approved, rejected, approval_rate, flows
+    from bird.reviewer_workload_for(${filterArgs(f)})
+    order by decisions desc, reviewer_id nulls last, reviewer_type`,
+};
+
+const tags: ReportDefinition = {
+  name: "tags",
+  description: "runs per flow and tag key=value, by status",
+  view: "bird.tag_counts",
+  columns: [
+    ...FLOW,
+    { key: "key", label: "key", kind: "text" },
+    { key: "value", label: "value", kind: "text" },
+    { key: "runs", label: "runs", kind: "int" },
+    { key: "pending", label: "pending", kind: "int" },
+    { key: "approved", label: "approved", kind: "int" },
+    { key: "denied", label: "denied", kind: "int" },
+  ],
+  bar: "runs",
+  dateFiltered: true,
+  empty: "No tagged runs",
+  query: (f) => sql`
+    select flow_id::text as flow_id, flow_name, key, value, runs, pending, approved, denied
+    from bird.tag_counts_for(${filterArgs(f)})
+    order by flow_name, flow_id, key, runs desc, value`,
+};
+
+const health: ReportDefinition = {
+  name: "health",
+  description: "sync health per flow: state, last success, lag, failures, rejects, last error",
+  view: "bird.sync_health",
+  columns: [
+    ...FLOW,
+    { key: "state", label: "state", kind: "text" },
+    { key: "last_success_at", label: "last success (UTC)", kind: "timestamp" },
+    { key: "lag_seconds", label: "lag", kind: "seconds" },
+    { key: "consecutive_failures", label: "failures", kind: "int" },
+    { key: "rejects", label: "rejects", kind: "int" },
+    { key: "missing_since", label: "missing since (UTC)", kind: "timestamp" },
+    { key: "last_error", label: "last error", kind: "text" },
+  ],
+  dateFiltered: false,
+  empty: "No flows",
+  query: (f) => sql`
+    select flow_id::text as flow_id, flow_name, state, ${iso("last_success_at")} as last_success_at, lag_seconds,
+      consecutive_failures, rejects, ${iso("missing_since")} as missing_since, last_error
+    from bird.sync_health
+    where ${f.flowId ?? null}::uuid is null or flow_id = ${f.flowId ?? null}::uuid
+    order by flow_name, flow_id`,
+};
+
+export const REPORTS: readonly ReportDefinition[] = [summary, daily, latency, backlog, reviewers, tags, health];
+
+export const REPORT_NAMES: readonly string[] = REPORTS.map((r) => r.name);
+
+export function findReport(name: string): ReportDefinition | undefined {
+  return REPORTS.find((r) => r.name === name);
+}

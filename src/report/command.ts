@@ -1,0 +1,154 @@
+// `approvals-sync report [NAME] [--format table|csv|json] [--flow ID] [--since DATE] [--until DATE]`.
+// Data goes to `out` (stdout) only, so it can be piped; messages go to stderr. Exit 0, or 2 for a
+// usage error (unknown NAME, a bad flag value).
+import { sql } from "drizzle-orm";
+import type { Database } from "../db/database.js";
+import { EXIT_FATAL, EXIT_OK } from "../errors.js";
+import { REPORTS, REPORT_NAMES, type ReportDefinition, type ReportFilters, findReport } from "./catalog.js";
+import { REPORT_FORMATS, type ReportFormat, type ReportRow, renderCsv, renderReport } from "./format.js";
+
+export interface ReportArgs {
+  name?: string;
+  format: ReportFormat;
+  flowId?: string;
+  since?: string;
+  until?: string;
+}
+
+type ReportRequest =
+  | { kind: "list"; format: ReportFormat }
+  | { kind: "report"; def: ReportDefinition; format: ReportFormat; filters: ReportFilters; described: string[] };
+
+class ReportUsageError extends Error {}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+const DATE_FORM = "a date YYYY-MM-DD (UTC) or an ISO date-time such as 2025-03-01T09:30:00Z";
+
+/** Date.parse accepts 2025-02-30 (as March 2): check the fields survive a round trip. */
+function isCalendarDate(y: number, m: number, d: number): boolean {
+  const t = new Date(Date.UTC(y, m - 1, d));
+  return t.getUTCFullYear() === y && t.getUTCMonth() === m - 1 && t.getUTCDate() === d;
+}
+
+/**
+ * A --since/--until value as an ISO instant. A bare date is a UTC day: --since starts at its
+ * midnight, --until includes the whole day (the bound is the next midnight, exclusive).
+ */
+export function parseDateFlag(flag: "--since" | "--until", value: string): string {
+  const bad = () => new ReportUsageError(`${flag} must be ${DATE_FORM} (got ${JSON.stringify(value)})`);
+  const day = DATE_ONLY.exec(value);
+  if (day) {
+    const [y, m, d] = day.slice(1, 4).map(Number) as [number, number, number];
+    if (!isCalendarDate(y, m, d)) throw bad();
+    return new Date(Date.UTC(y, m - 1, flag === "--until" ? d + 1 : d)).toISOString();
+  }
+  const dt = DATE_TIME.exec(value);
+  if (!dt) throw bad();
+  const [y, m, d, h, mi] = dt.slice(1, 6).map(Number) as [number, number, number, number, number];
+  const [sec = "00", frac = "", zone = "Z"] = [dt[6], dt[7], dt[8]];
+  if (!isCalendarDate(y, m, d) || h > 23 || mi > 59 || Number(sec) > 59) throw bad();
+  const offset = zone.toUpperCase() === "Z" ? "Z" : `${zone.slice(0, 3)}:${zone.slice(-2)}`;
+  const ms = Date.parse(`${dt[1]}-${dt[2]}-${dt[3]}T${dt[4]}:${dt[5]}:${sec}${frac}${offset}`);
+  if (Number.isNaN(ms)) throw bad();
+  return new Date(ms).toISOString();
+}
+
+function parseReportArgs(args: ReportArgs): ReportRequest {
+  const format = args.format as string;
+  if (!(REPORT_FORMATS as readonly string[]).includes(format)) {
+    throw new ReportUsageError(`--format must be one of ${REPORT_FORMATS.join(", ")} (got ${JSON.stringify(format)})`);
+  }
+  if (args.name === undefined || args.name === "") return { kind: "list", format: args.format };
+  const def = findReport(args.name);
+  if (!def) {
+    throw new ReportUsageError(`unknown report ${JSON.stringify(args.name)}; valid names: ${REPORT_NAMES.join(", ")}`);
+  }
+  const filters: ReportFilters = {};
+  const described: string[] = [];
+  if (args.flowId !== undefined) {
+    if (!UUID.test(args.flowId)) throw new ReportUsageError(`--flow must be a flow id (a uuid) (got ${JSON.stringify(args.flowId)})`);
+    filters.flowId = args.flowId.toLowerCase();
+    described.push(`--flow ${filters.flowId}`);
+  }
+  if (args.since !== undefined) {
+    filters.since = parseDateFlag("--since", args.since);
+    described.push(`--since ${args.since}`);
+  }
+  if (args.until !== undefined) {
+    filters.until = parseDateFlag("--until", args.until);
+    described.push(`--until ${args.until}`);
+  }
+  if (filters.since && filters.until && filters.since >= filters.until) {
+    throw new ReportUsageError(`--since ${args.since} is not before --until ${args.until}: the range holds no time`);
+  }
+  return { kind: "report", def, format: args.format, filters, described };
+}
+
+function listReports(format: ReportFormat): string {
+  if (format === "json") {
+    return `${JSON.stringify(REPORTS.map((r) => ({ name: r.name, description: r.description, view: r.view })), null, 2)}\n`;
+  }
+  if (format === "csv") {
+    return renderCsv(["name", "description", "view"], REPORTS.map((r) => [r.name, r.description, r.view]));
+  }
+  const width = Math.max(...REPORT_NAMES.map((n) => n.length));
+  return REPORTS.map((r) => `${r.name.padEnd(width)}  ${r.description}\n`).join("");
+}
+
+function usageError(err: unknown): number {
+  if (!(err instanceof ReportUsageError)) throw err;
+  process.stderr.write(`approvals-sync report: ${err.message}\n`);
+  return EXIT_FATAL;
+}
+
+/**
+ * Answers what needs no database: a usage error (2) or the list of reports (0). Undefined when the
+ * report has to run: the CLI calls this before opening (and perhaps creating) the database.
+ */
+export function answerReportWithoutDatabase(args: ReportArgs, out: NodeJS.WritableStream): number | undefined {
+  try {
+    const request = parseReportArgs(args);
+    if (request.kind === "report") return undefined;
+    out.write(listReports(request.format));
+    return EXIT_OK;
+  } catch (err) {
+    return usageError(err);
+  }
+}
+
+async function emptyLine(db: Pick<Database, "rows">, def: ReportDefinition, described: readonly string[]): Promise<string> {
+  const [state] = await db.rows<{ synced: boolean }>(sql`
+    select exists (select 1 from bird.approval_runs) or exists (select 1 from bird.sync_state)
+      or exists (select 1 from bird.approval_flows) as synced`);
+  if (!state?.synced) {
+    return `Nothing synced yet: run \`approvals-sync sync\` (or \`approvals-sync demo\` to try it), then \`approvals-sync report ${def.name}\` again.\n`;
+  }
+  return described.length ? `${def.empty} for ${described.join(" ")}.\n` : `${def.empty}.\n`;
+}
+
+/** Runs `report`; returns the exit code. */
+export async function runReportCommand(db: Pick<Database, "rows">, args: ReportArgs, out: NodeJS.WritableStream): Promise<number> {
+  let request: ReportRequest;
+  try {
+    request = parseReportArgs(args);
+  } catch (err) {
+    return usageError(err);
+  }
+  if (request.kind === "list") {
+    out.write(listReports(request.format));
+    return EXIT_OK;
+  }
+  const { def, format, filters, described } = request;
+  if (!def.dateFiltered && (filters.since || filters.until)) {
+    process.stderr.write(`approvals-sync report: --since/--until do not apply to ${def.name}; showing every flow's current state\n`);
+  }
+  const rows = await db.rows<ReportRow>(def.query(filters));
+  if (rows.length === 0 && format === "table") {
+    out.write(await emptyLine(db, def, described));
+  } else {
+    out.write(renderReport(def, rows, format));
+  }
+  return EXIT_OK;
+}
