@@ -93,6 +93,26 @@ export function buildProgram(): Command {
     );
 
   program
+    .command("report")
+    .description("named reporting queries over the bird.* views (no NAME: list them)")
+    .argument("[name]", "summary, daily, latency, backlog, reviewers, tags or health (omit to list them)")
+    .addOption(new Option("--format <format>", "output format").choices(["table", "csv", "json"]).default("table"))
+    .option("--flow <id>", "only this flow")
+    .option("--since <date>", "runs created on or after DATE (YYYY-MM-DD in UTC, or an ISO date-time)")
+    .option("--until <date>", "runs created up to DATE (a YYYY-MM-DD includes that whole day)")
+    .addHelpText("after", "\nData only on stdout (csv: RFC 4180; json: an array of objects); the views are in README \"Reporting\".\n\nExample:\n  approvals-sync report daily --since 2025-03-01 --format csv > daily.csv")
+    .action((name: string | undefined, opts: { format: "table" | "csv" | "json"; flow?: string; since?: string; until?: string }) =>
+      runToExit(async () => {
+        const { answerReportWithoutDatabase, runReportCommand } = await import("./report/command.js");
+        const args = { name, format: opts.format, flowId: opts.flow, since: opts.since, until: opts.until };
+        const early = answerReportWithoutDatabase(args, process.stdout);
+        if (early !== undefined) return early;
+        const rt = startRuntime({}, false);
+        return withDatabase(rt, rt.config.autoMigrate, (db) => runReportCommand(db, args, process.stdout));
+      }),
+    );
+
+  program
     .command("reset")
     .description("forget cursor state so the next sync is a full pass (keeps the data)")
     .option("--flow <id>", "this flow (repeatable, or comma-separated)", collect)

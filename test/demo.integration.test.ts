@@ -16,6 +16,8 @@ it("syncs into ./.data/pglite, prints status, reports and row counts; the second
   expect(first.stdout).toMatch(/Synced 3 flows \(full pass\) .*: 2400 runs inserted, 24 API requests\./);
   expect(first.stdout).toContain("Runs stored: 2400");
   expect(first.stdout).toContain("approvals-sync status");
+  expect(first.stdout).toContain("approvals-sync report summary");
+  expect(first.stdout).toContain("approvals-sync report latency");
   expect(first.stdout).toContain("Try next:");
   expect(existsSync(join(dir, ".data/pglite/PG_VERSION"))).toBe(true);
 

@@ -314,6 +314,8 @@ describe("reporting views and `report` on a known fixture", () => {
   let db: Database;
   beforeAll(async () => {
     url = await freshDatabaseUrl();
+    // A session time zone 14 hours off UTC: days and times in views and reports must still be UTC.
+    await query(url, `alter database ${new URL(url).pathname.slice(1)} set timezone to 'Pacific/Kiritimati'`);
     db = await openDatabase({ databaseUrl: url, pgliteDir: "" }, logger);
     await loadFixture(db);
   });
@@ -494,5 +496,146 @@ describe("reporting views and `report` on a known fixture", () => {
         ["flow", "state", "last success (UTC)", "lag", "failures", "rejects", "missing since (UTC)", "last error"],
         HEALTH.map((h) => [flowLabel(h.flow_id), h.state, minute(h.last_success_at), lag(h), String(h.consecutive_failures), String(h.rejects), minute(h.missing_since), h.last_error?.replace("\n", " ") ?? "-"]));
     });
+  });
+
+  describe("filters, messages and exit codes", () => {
+    let stderr: string;
+    beforeAll(() => {
+      vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
+    });
+    afterEach(() => void (stderr = ""));
+    afterAll(() => vi.restoreAllMocks());
+    stderr = "";
+
+    it("no NAME lists the reports, one line each", async () => {
+      const { code, text } = await report(db, {});
+      expect(code).toBe(0);
+      const lines = text.trimEnd().split("\n");
+      expect(lines.map((l) => l.split(/\s+/)[0])).toEqual(["summary", "daily", "latency", "backlog", "reviewers", "tags", "health"]);
+      expect(lines.every((l) => /^\w+ +\S.*$/.test(l))).toBe(true);
+      const json = JSON.parse((await report(db, { format: "json" })).text) as { name: string; view: string }[];
+      expect(json.map((r) => r.view)).toEqual(["flow_summary", "daily_volume", "decision_latency", "pending_backlog", "reviewer_workload", "tag_counts", "sync_health"].map((v) => `bird.${v}`));
+      expect(stderr).toBe("");
+    });
+
+    it("an unknown NAME exits 2 and lists the valid names on stderr, nothing on stdout", async () => {
+      const { code, text } = await report(db, { name: "sumary" });
+      expect(code).toBe(2);
+      expect(text).toBe("");
+      expect(stderr).toBe('approvals-sync report: unknown report "sumary"; valid names: summary, daily, latency, backlog, reviewers, tags, health\n');
+    });
+
+    it.each([
+      [{ since: "yesterday" }, /--since must be a date YYYY-MM-DD .* \(got "yesterday"\)/],
+      [{ until: "2025-02-30" }, /--until must be a date/],
+      [{ since: "2025-03-01T25:00Z" }, /--since must be a date/],
+      [{ since: "2025-03-05", until: "2025-03-04" }, /--since 2025-03-05 is not before --until 2025-03-04/],
+      [{ flowId: "invoices" }, /--flow must be a flow id \(a uuid\) \(got "invoices"\)/],
+      [{ format: "xml" }, /--format must be one of table, csv, json \(got "xml"\)/],
+    ])("%o exits 2 naming the flag", async (bad, message) => {
+      const { code, text } = await report(db, { name: "summary", ...(bad as Partial<ReportArgs>) });
+      expect(code).toBe(2);
+      expect(text).toBe("");
+      expect(stderr).toMatch(message);
+    });
+
+    it("date-times with an offset are instants; a bare --until date includes its whole day", async () => {
+      const json = async (args: Partial<ReportArgs>) => JSON.parse((await report(db, { name: "summary", format: "json", flowId: A, ...args })).text)[0].total_runs;
+      // a2 was created at 10:00Z exactly: --since is inclusive, a date-time --until exclusive.
+      expect(await json({ since: "2025-03-03T11:00:00+01:00", until: "2025-03-03T10:00:01Z" })).toBe(1);
+      expect(await json({ since: "2025-03-03 09:00:00.001", until: "2025-03-03T10:00:00Z" })).toBe(0);
+      expect(await json({ until: "2025-03-03" })).toBe(2);
+      expect(await json({ since: "2025-03-04", until: "2025-03-04" })).toBe(2);
+    });
+
+    it("an empty result: a friendly line in table, the header in csv, [] in json; exit 0", async () => {
+      const args = { name: "backlog", since: "2025-03-01", until: "2025-03-31" };
+      expect(await report(db, args)).toEqual({ code: 0, text: "No pending runs for --since 2025-03-01 --until 2025-03-31.\n" });
+      expect(await report(db, { ...args, format: "csv" })).toEqual({ code: 0, text: "flow_id,flow_name,age_bucket,runs,oldest_created_at\r\n" });
+      expect(await report(db, { ...args, format: "json" })).toEqual({ code: 0, text: "[]\n" });
+      const unknownFlow = await report(db, { name: "latency", flowId: "99999999-0000-4000-8000-000000000000" });
+      expect(unknownFlow.text).toBe("No decided runs for --flow 99999999-0000-4000-8000-000000000000.\n");
+    });
+
+    it("health ignores --since/--until and says so on stderr", async () => {
+      const { code, text } = await report(db, { name: "health", format: "json", since: "2025-03-04" });
+      expect(code).toBe(0);
+      expect(JSON.parse(text)).toHaveLength(4);
+      expect(stderr).toMatch(/--since\/--until do not apply to health/);
+    });
+
+    it("the CLI can answer listings and usage errors before opening the database", () => {
+      const { out, text } = capture();
+      expect(answerReportWithoutDatabase({ format: "table" }, out)).toBe(0);
+      expect(text().split("\n")).toHaveLength(8);
+      expect(answerReportWithoutDatabase({ name: "nope", format: "table" }, out)).toBe(2);
+      expect(answerReportWithoutDatabase({ name: "summary", format: "csv", since: "2025-03-01" }, out)).toBeUndefined();
+    });
+  });
+
+  it("every cookbook query in the Reporting docs runs on the fixture", async () => {
+    const doc = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+    const queries = [...doc.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    expect(queries).toHaveLength(10);
+    const answered: number[] = [];
+    for (const q of queries) answered.push((await query(url, q)).length);
+    // Each one has an answer in the fixture (its pending runs are recent, so "last N days" ones too).
+    expect(answered.every((n) => n > 0)).toBe(true);
+  });
+});
+
+describe("reports on embedded PGlite", () => {
+  let dir: string;
+  let pglite: Database;
+  let postgres: Database;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "bas-report-"));
+    pglite = await openDatabase({ databaseUrl: undefined, pgliteDir: join(dir, "data") }, logger);
+    await pglite.migrate();
+    await loadFixture(pglite);
+    postgres = await openDatabase({ databaseUrl: await freshDatabaseUrl(), pgliteDir: "" }, logger);
+    await loadFixture(postgres);
+  });
+  afterAll(async () => {
+    await pglite?.close();
+    await postgres?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("every report answers the same as on PostgreSQL", async () => {
+    for (const name of ["summary", "daily", "latency", "backlog", "reviewers", "tags", "health"]) {
+      const [lite, pg] = await Promise.all([pglite, postgres].map(async (d) => JSON.parse((await report(d, { name, format: "json" })).text) as Record<string, unknown>[]));
+      const drop = (rows: Record<string, unknown>[]) => rows.map(({ lag_seconds: _, ...r }) => r);
+      expect(drop(lite!), name).toEqual(drop(pg!));
+      expect(lite!.length, name).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe("an empty database", () => {
+  let db: Database;
+  beforeAll(async () => {
+    db = await openDatabase({ databaseUrl: await freshDatabaseUrl(), pgliteDir: "" }, logger);
+  });
+  afterAll(async () => db?.close());
+
+  it.each(["summary", "daily", "latency", "backlog", "reviewers", "tags", "health"])("report %s prints a friendly line and exits 0", async (name) => {
+    expect(await report(db, { name })).toEqual({
+      code: 0,
+      text: `Nothing synced yet: run \`approvals-sync sync\` (or \`approvals-sync demo\` to try it), then \`approvals-sync report ${name}\` again.\n`,
+    });
+    expect((await report(db, { name, format: "json" })).text).toBe("[]\n");
+    expect((await report(db, { name, format: "csv" })).text).toMatch(/^flow_id|^day|^reviewer_type/);
+  });
+
+  it("a database without the reporting views (auto-migrate off) exits 2 asking for `migrate`", async () => {
+    await db.rows(sql`drop function bird.tag_counts_for cascade`);
+    const write = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    try {
+      expect(await report(db, { name: "tags" })).toEqual({ code: 2, text: "" });
+      expect(String(write.mock.calls[0]?.[0])).toMatch(/bird\.tag_counts does not exist in this database yet: run `approvals-sync migrate` first/);
+    } finally {
+      write.mockRestore();
+    }
   });
 });

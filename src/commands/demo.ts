@@ -6,6 +6,7 @@ import { readFlowStatuses } from "../db/status.js";
 import { startFakeBirdApi } from "../fake/index.js";
 import { createLogger } from "../log.js";
 import { progressObserver } from "../progress/observer.js";
+import { runReportCommand } from "../report/command.js";
 import { formatStatusTable } from "../status.js";
 import { runSyncCycle } from "../sync/cycle.js";
 import { rememberSecrets, withDatabase } from "./runtime.js";
@@ -58,6 +59,11 @@ export async function runDemoCommand(opts: DemoOptions, out: NodeJS.WritableStre
       say();
       say("approvals-sync status");
       out.write(formatStatusTable(statuses));
+      for (const name of ["summary", "latency"]) {
+        say();
+        say(`approvals-sync report ${name}`);
+        await runReportCommand(db, { name, format: "table" }, out);
+      }
       say();
       say("Try next:");
       say("  npm run demo                          # again: the second run is incremental (a handful of requests)");

@@ -128,23 +128,31 @@ async function emptyLine(db: Pick<Database, "rows">, def: ReportDefinition, desc
   return described.length ? `${def.empty} for ${described.join(" ")}.\n` : `${def.empty}.\n`;
 }
 
+/** undefined_function / undefined_table: SYNC_AUTO_MIGRATE=false on a database older than the views. */
+function isMissingReportingObject(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === "42883" || code === "42P01";
+}
+
 /** Runs `report`; returns the exit code. */
 export async function runReportCommand(db: Pick<Database, "rows">, args: ReportArgs, out: NodeJS.WritableStream): Promise<number> {
-  let request: ReportRequest;
-  try {
-    request = parseReportArgs(args);
-  } catch (err) {
-    return usageError(err);
-  }
-  if (request.kind === "list") {
-    out.write(listReports(request.format));
-    return EXIT_OK;
-  }
+  const early = answerReportWithoutDatabase(args, out);
+  if (early !== undefined) return early;
+  const request = parseReportArgs(args) as Extract<ReportRequest, { kind: "report" }>;
   const { def, format, filters, described } = request;
   if (!def.dateFiltered && (filters.since || filters.until)) {
     process.stderr.write(`approvals-sync report: --since/--until do not apply to ${def.name}; showing every flow's current state\n`);
   }
-  const rows = await db.rows<ReportRow>(def.query(filters));
+  let rows: ReportRow[];
+  try {
+    rows = await db.rows<ReportRow>(def.query(filters));
+  } catch (err) {
+    if (!isMissingReportingObject(err)) throw err;
+    process.stderr.write(
+      `approvals-sync report: ${def.view} does not exist in this database yet: run \`approvals-sync migrate\` first\n`,
+    );
+    return EXIT_FATAL;
+  }
   if (rows.length === 0 && format === "table") {
     out.write(await emptyLine(db, def, described));
   } else {
