@@ -77,9 +77,12 @@ export async function writeRunsPage(db: SqlRunner, w: RunsPageWrite): Promise<Ru
         updated_at = now()
       where flow_id = ${w.flowId}::uuid and lease_owner = ${w.owner}
       returning flow_id
+    ), doc as (
+      -- one reference to the parameter: the page's JSON is parsed once
+      select ${w.source}::jsonb as j
     ), picked as (
       select distinct on (e->>'id') e
-      from jsonb_array_elements(coalesce(${w.source}::jsonb -> 'results', ${w.source}::jsonb)) with ordinality as a(e, pos)
+      from doc, jsonb_array_elements(coalesce(doc.j -> 'results', doc.j)) with ordinality as a(e, pos)
       where pos in (select p::bigint from jsonb_array_elements_text(${JSON.stringify(w.positions)}::jsonb) as p)
         and exists (select 1 from lease)
       order by e->>'id', pos desc

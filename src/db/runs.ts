@@ -58,3 +58,17 @@ export async function countRunsBetween(db: SqlRunner, flowId: string, from: stri
       and created_at >= ${from}::timestamptz and created_at < ${before}::timestamptz`);
   return row?.n ?? 0;
 }
+
+/**
+ * Whether the flow's open full pass has anything to mark deleted when it completes: runs stored before
+ * it began. A first backfill has none, so it need not remember what it saw.
+ */
+export async function hasRunsFromBeforePass(db: SqlRunner, flowId: string): Promise<boolean> {
+  const [row] = await db.rows<{ found: boolean }>(sql`
+    select exists (
+      select 1 from bird.approval_runs r, bird.sync_state s
+      where s.flow_id = ${flowId}::uuid and r.approval_flow_id = s.flow_id
+        and r.deleted_at is null and r.first_synced_at < s.pass_started_at
+    ) as found`);
+  return row?.found ?? true;
+}

@@ -1,7 +1,7 @@
 // Full pass: walks every page in the API's default order, resumable from the committed cursor.
 // Only when it reaches the last page of a listing that began at page one does it mark unseen runs deleted.
 import { AbortedError } from "../errors.js";
-import { forgetSeen } from "../db/runs.js";
+import { forgetSeen, hasRunsFromBeforePass } from "../db/runs.js";
 import { type FlowState, type ListOrder, type PageProgress, beginPass, completeFullPass } from "../db/state.js";
 import type { SyncContext } from "./context.js";
 import { detectListOrder } from "./list-order.js";
@@ -53,6 +53,7 @@ export async function runFullPass(
   const flowId = state.flowId;
   const totals = emptyProgress();
   let listOrder: ListOrder | null = state.listOrder;
+  const trackSeen = await hasRunsFromBeforePass(db, flowId);
   for await (const page of listPages(ctx.client, flowId, { firstToken, limit: config.pageSize, signal })) {
     if (signal.aborted) throw new AbortedError("stopped before writing the next page");
     listOrder = detectListOrder(page.records) ?? listOrder;
@@ -64,7 +65,7 @@ export async function runFullPass(
       page: checkPage(page.records, page.rawText),
       requests: page.requests,
       pages: 1,
-      trackSeen: true,
+      trackSeen,
       cursor: { next: page.nextPageToken ?? null, listOrder },
     };
     const progress =

@@ -1,6 +1,10 @@
 // Pages of one listing, with the next page already in flight while the caller commits the current one.
 import type { BirdClient, RunsPage } from "../bird/client.js";
 import { PagingLoopError } from "../errors.js";
+import { pageGarbageCollector } from "../memory.js";
+
+// Shared by every listing in the process: the collection is per process, not per flow.
+const afterPage = pageGarbageCollector(64);
 
 export interface FetchedPage extends RunsPage {
   /** The token this page was fetched with (undefined: the first page). */
@@ -50,6 +54,7 @@ export async function* listPages(
       pending.catch(() => undefined);
     }
     yield page;
+    afterPage();
     if (next === undefined) return;
   }
 }
