@@ -79,6 +79,22 @@ export function buildProgram(): Command {
     .action(syncAction(true));
 
   program
+    .command("daemon")
+    .description("long-running: a cycle at start, then on SYNC_SCHEDULE; /metrics, /healthz, /readyz on METRICS_PORT")
+    .addHelpText(
+      "after",
+      `${ENV_HELP}\n\nSIGTERM/SIGINT: no new cycles, the page being written commits or rolls back, leases are released, exit 0 within 10 s.\n\nExample:\n  SYNC_SCHEDULE="*/2 * * * *" METRICS_PORT=9464 approvals-sync daemon`,
+    )
+    .action(() =>
+      runToExit(async () => {
+        const rt = startRuntime({}, true);
+        rememberSecrets(rt.config);
+        const { runDaemonCommand } = await import("./commands/daemon.js");
+        return runDaemonCommand(rt);
+      }),
+    );
+
+  program
     .command("status")
     .description("per flow: mode, last pass, rows, cursor, lease, last error, lag")
     .option("--json", "print JSON (data only on stdout)")
