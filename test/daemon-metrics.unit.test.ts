@@ -1,5 +1,6 @@
 // Issue 4: the daemon's metrics (a registry per daemon, fed by the engine's observer and the client's
 // events), how a cycle's flow outcomes decide readiness, and the /metrics, /healthz, /readyz server.
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
@@ -236,5 +237,18 @@ describe("health server", () => {
     const t = Date.now();
     await server.close();
     expect(Date.now() - t).toBeLessThan(1000);
+  });
+});
+
+describe("deploy/grafana-dashboard.json", () => {
+  it("queries only metrics the daemon exports", async () => {
+    const dashboard = readFileSync(new URL("../deploy/grafana-dashboard.json", import.meta.url), "utf8");
+    JSON.parse(dashboard);
+    const exported = new Set((await new SyncMetrics().registry.getMetricsAsJSON()).map((m) => m.name));
+    const used = new Set(
+      [...dashboard.matchAll(/\b((?:approvals_sync|process|nodejs)_[a-z0-9_]+)/g)].map((m) => m[1]!.replace(/_(bucket|sum|count)$/, "")),
+    );
+    expect(used.size).toBeGreaterThan(10);
+    for (const name of used) expect(exported, name).toContain(name);
   });
 });

@@ -3,18 +3,17 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
-import { fileURLToPath } from "node:url";
 import { isDeepStrictEqual } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import type { FakeBirdApi } from "../src/fake/index.js";
-import { logLines } from "./helpers/cli.js";
+import { CLI, logLines } from "./helpers/cli.js";
 import { expectedRows, storedRuns } from "./helpers/compare.js";
 import { freshDatabaseUrl, query } from "./helpers/db.js";
 import { refetchedFullPassPages, startFake, syncEnv } from "./helpers/fake.js";
 
-// Until src/cli.ts wires `daemon`: the stand-in entry. Then: CLI from ./helpers/cli.js and ["daemon"].
-const DAEMON_ENTRY = fileURLToPath(new URL("../dist/daemon/main.js", import.meta.url));
-const DAEMON_ARGS: string[] = [];
+// The daemon as users start it.
+const DAEMON_ENTRY = CLI;
+const DAEMON_ARGS: string[] = ["daemon"];
 
 interface Daemon {
   child: ChildProcess;

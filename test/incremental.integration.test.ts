@@ -89,6 +89,22 @@ describe.each([
     expect(row!.deleted_at).toBeNull();
   });
 
+  it("an open run older than the first page that now answers 404 is marked deleted by a plain sync", async () => {
+    const flowId = api.store.flowIds()[1]!;
+    const pending = api.store.runs(flowId).filter((r) => r.status === "pending");
+    const oldest = pending[0]!;
+    api.store.deleteRun(flowId, oldest.id);
+    api.resetCounters();
+    expect((await runCli(["sync", "--flow", flowId], env)).code).toBe(0);
+    const [row] = await query<{ deleted_at: Date | null }>(url, "select deleted_at from bird.approval_runs where id = $1", [oldest.id]);
+    expect(row!.deleted_at).not.toBeNull();
+    expect(await storedRuns(url, flowId)).toEqual(expectedRows(api.store.runs(flowId)));
+    // Still far cheaper than a full pass of this flow.
+    expect(api.counters.requests).toBeLessThan(RUNS / 100 / 2);
+    api.store.restoreRun(flowId, oldest.id);
+    expect((await runCli(["sync", "--full", "--flow", flowId], env)).code).toBe(0);
+  });
+
   it("a full pass killed half way marks nothing deleted and is recorded as interrupted", async () => {
     const flowId = api.store.flowIds()[0]!;
     const victim = api.store.deleteRuns(flowId, 3);

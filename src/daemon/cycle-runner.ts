@@ -99,9 +99,10 @@ export class CycleRunner {
       if (outcome === "interrupted") {
         logger.info({ cycle, reason, err: message, durationMs: Date.now() - started }, "cycle interrupted by shutdown");
       } else {
-        logger.error({ cycle, reason, err: message, durationMs: Date.now() - started }, "cycle failed; the daemon keeps its schedule");
-        if (err instanceof AuthError) this.ctx = { ...this.opts.newContext(), owner: this.ctx.owner };
         if (cycle === 1 && err instanceof SyncError && err.exitCode === EXIT_FATAL) fatal = err;
+        const what = fatal ? "first cycle failed on a configuration-grade error; the daemon stops" : "cycle failed; the daemon keeps its schedule";
+        logger.error({ cycle, reason, err: message, durationMs: Date.now() - started }, what);
+        if (err instanceof AuthError) this.ctx = { ...this.opts.newContext(), owner: this.ctx.owner };
       }
     }
     metrics.recordCycle(outcome, flows, Date.now() - started);

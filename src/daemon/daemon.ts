@@ -20,15 +20,21 @@ export interface DaemonOptions {
 
 export async function runDaemon({ config, logger, db, signal }: DaemonOptions): Promise<ScheduleStats> {
   const metrics = new SyncMetrics();
-  let health: DaemonHealth | undefined;
-  const runner = new CycleRunner({
+  // The closures read `runner` only once the daemon runs, after both exist.
+  const health: DaemonHealth = new DaemonHealth({
+    db,
+    metrics,
+    logger,
+    owner: () => runner.owner,
+    lastCycle: () => runner.lastCycle,
+    stopping: signal,
+  });
+  const runner: CycleRunner = new CycleRunner({
     logger,
     metrics,
     newContext: () => createSyncContext(config, logger, db, metrics.observer, metrics.clientEvents),
-    afterCycle: async () => health?.refreshFlowGauges(),
+    afterCycle: () => health.refreshFlowGauges(),
   });
-  health = new DaemonHealth({ db, metrics, logger, owner: () => runner.owner, lastCycle: () => runner.lastCycle });
-  const checks = health;
 
   let server: HealthServer | undefined;
   if (config.metricsPort > 0) {
@@ -36,10 +42,10 @@ export async function runDaemon({ config, logger, db, signal }: DaemonOptions): 
       port: config.metricsPort,
       logger,
       metrics: async () => {
-        await checks.beforeScrape();
+        await health.beforeScrape();
         return { contentType: metrics.contentType, body: await metrics.text() };
       },
-      readiness: () => checks.readiness(),
+      readiness: () => health.readiness(),
     });
   } else {
     logger.info("METRICS_PORT=0: no /metrics, /healthz or /readyz endpoints");

@@ -33,6 +33,8 @@ export interface DaemonHealthOptions {
   /** This process's lease identity, for approvals_sync_lease_held. */
   owner(): string;
   lastCycle(): LastCycle | undefined;
+  /** Aborted when the daemon is stopping: not ready any more, so traffic and alerts move on. */
+  stopping?: AbortSignal;
 }
 
 export class DaemonHealth {
@@ -62,9 +64,10 @@ export class DaemonHealth {
     );
   }
 
-  /** Ready: the database answers and the last cycle did not fail every flow. */
+  /** Ready: not stopping, the database answers, and the last cycle did not fail every flow. */
   async readiness(): Promise<Readiness> {
     const reasons: string[] = [];
+    if (this.opts.stopping?.aborted) reasons.push("shutting down");
     try {
       // Only src/db should know SQL; this one-liner waits for a `pingDatabase` there (see the issue 4 report).
       await withTimeout(this.opts.db.rows(sql`select 1`), DB_CHECK_TIMEOUT_MS, "database check");

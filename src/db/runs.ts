@@ -40,13 +40,12 @@ export interface OpenRun {
   createdAt: string;
 }
 
-/** Pending runs of a flow created before `before`, oldest first: what an incremental pass must re-read. */
-export async function openRunsBefore(db: SqlRunner, flowId: string, before: string): Promise<OpenRun[]> {
+/** Pending (still changeable) runs of a flow, oldest first: what an incremental pass must re-read. */
+export async function openRuns(db: SqlRunner, flowId: string): Promise<OpenRun[]> {
   return db.rows<OpenRun>(sql`
     select id::text as "id", to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "createdAt"
     from bird.approval_runs
     where approval_flow_id = ${flowId}::uuid and status = 'pending' and deleted_at is null
-      and created_at < ${before}::timestamptz
     order by created_at, id`);
 }
 

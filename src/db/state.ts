@@ -133,6 +133,8 @@ export async function saveCursor(tx: SqlRunner, flowId: string, cursor: string |
 export interface FinishPass {
   flowId: string;
   passId: number;
+  /** Only the process that ran the segment may close it (another may have taken the flow over). */
+  owner: string;
   kind: PassKind;
   outcome: PassOutcome;
   error?: string | undefined;
@@ -140,11 +142,16 @@ export interface FinishPass {
   maxBackoffMs?: number;
 }
 
-/** Closes a segment. Completed clears the open pass; interrupted and failed keep the cursor to resume from. */
-export async function finishPass(tx: SqlRunner, f: FinishPass): Promise<void> {
-  await tx.rows(sql`
+/**
+ * Closes this process's open segment. Completed clears the open pass; interrupted and failed keep the
+ * cursor to resume from. Returns false (and changes nothing) when the segment is not ours or not open.
+ */
+export async function finishPass(tx: SqlRunner, f: FinishPass): Promise<boolean> {
+  const closed = await tx.rows(sql`
     update bird.sync_passes set outcome = ${f.outcome}, finished_at = now(), error = ${f.error ?? null}
-    where id = ${f.passId}`);
+    where id = ${f.passId} and owner = ${f.owner} and outcome is null
+    returning 1`);
+  if (closed.length === 0) return false;
   if (f.outcome === "completed") {
     const full = f.kind === "full";
     await tx.rows(sql`
@@ -168,6 +175,7 @@ export async function finishPass(tx: SqlRunner, f: FinishPass): Promise<void> {
         updated_at = now()
       where flow_id = ${f.flowId}::uuid`);
   }
+  return true;
 }
 
 /** Forgets the open pass so the next sync starts a full pass from page one; the data stays. */
@@ -192,20 +200,23 @@ export async function markFlowMissing(db: SqlRunner, flowId: string, error: stri
  * In the transaction of a full pass's last page: runs stored before the pass began and not seen by it
  * are marked deleted, the seen set is dropped and the pass is completed. Returns how many were marked.
  */
-export async function completeFullPass(tx: SqlRunner, flowId: string, passId: number): Promise<number> {
+export async function completeFullPass(tx: SqlRunner, flowId: string, passId: number, owner: string): Promise<number> {
   const [row] = await tx.rows<{ started: string | null }>(sql`
     select ${iso("pass_started_at")} as started from bird.sync_state where flow_id = ${flowId}::uuid`);
   const deleted = row?.started ? await markUnseenDeleted(tx, flowId, row.started) : 0;
   await forgetSeen(tx, flowId);
   await tx.rows(sql`update bird.sync_passes set runs_deleted = runs_deleted + ${deleted} where id = ${passId}`);
-  await finishPass(tx, { flowId, passId, kind: "full", outcome: "completed" });
+  if (!(await finishPass(tx, { flowId, passId, owner, kind: "full", outcome: "completed" }))) {
+    throw new LeaseLostError(`flow ${flowId} was taken over before its full pass could complete`);
+  }
   return deleted;
 }
 
-/** The sync_passes id of the flow's open segment, if any. */
-export async function readOpenPassId(db: SqlRunner, flowId: string): Promise<number | undefined> {
+/** The sync_passes id of the flow's open segment when this process runs it. */
+export async function readOpenPassId(db: SqlRunner, flowId: string, owner: string): Promise<number | undefined> {
   const [row] = await db.rows<{ id: number | null }>(sql`
-    select pass_id::float8 as id from bird.sync_state where flow_id = ${flowId}::uuid`);
+    select s.pass_id::float8 as id from bird.sync_state s join bird.sync_passes p on p.id = s.pass_id
+    where s.flow_id = ${flowId}::uuid and p.owner = ${owner} and p.outcome is null`);
   return row?.id ?? undefined;
 }
 

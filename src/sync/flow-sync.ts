@@ -1,6 +1,6 @@
 // Works one flow: takes its lease, picks the pass (resume, full or incremental), runs it, and turns
 // what went wrong into the flow's outcome. One flow's failure never stops the others; a rejected key does.
-import { AuthError, FlowNotFoundError, PageTokenRejectedError, errorMessage, isAbortError } from "../errors.js";
+import { AuthError, FlowNotFoundError, LeaseLostError, PageTokenRejectedError, errorMessage, isAbortError } from "../errors.js";
 import { clearFlowMissing } from "../db/flows.js";
 import { type FlowState, type PassKind, finishPass, markFlowMissing, readOpenPassId, releaseFlowLease, renewFlowLease } from "../db/state.js";
 import type { SyncContext } from "./context.js";
@@ -83,6 +83,11 @@ async function runPasses(ctx: SyncContext, state: FlowState, opts: FlowSyncOptio
       logger.info({ flowId, kind, passId: res.passId, ...res.totals, durationMs }, `${kind} pass completed`);
       return { flowId, outcome: "completed", kind, totals: res.totals, durationMs };
     } catch (err) {
+      if (err instanceof LeaseLostError || opts.signal.reason instanceof LeaseLostError) {
+        // Another process holds the flow now and owns its pass history: touch nothing.
+        logger.warn({ flowId, kind }, "lost the flow's lease to another process; leaving the flow to it");
+        return { flowId, outcome: "skipped-leased", kind, totals: emptyProgress(), durationMs: Date.now() - started };
+      }
       const currentPass = await currentPassId(ctx, flowId, passId);
       if (err instanceof NewestFirstUnavailable && kind === "incremental") {
         await closePass(ctx, flowId, currentPass, kind, "interrupted", err.message);
@@ -121,7 +126,7 @@ async function runPasses(ctx: SyncContext, state: FlowState, opts: FlowSyncOptio
 }
 
 async function currentPassId(ctx: SyncContext, flowId: string, known: number | undefined): Promise<number | undefined> {
-  return (await readOpenPassId(ctx.db, flowId).catch(() => undefined)) ?? known;
+  return (await readOpenPassId(ctx.db, flowId, ctx.owner).catch(() => undefined)) ?? known;
 }
 
 async function closePass(
@@ -134,7 +139,7 @@ async function closePass(
 ): Promise<void> {
   if (passId === undefined) return;
   try {
-    await ctx.db.transaction((tx) => finishPass(tx, { flowId, passId, kind, outcome, error }));
+    await ctx.db.transaction((tx) => finishPass(tx, { flowId, passId, owner: ctx.owner, kind, outcome, error }));
   } catch (err) {
     ctx.logger.warn({ flowId, err: errorMessage(err) }, "could not record the pass outcome");
   }
@@ -153,7 +158,7 @@ async function withLeaseHeartbeat<T>(
   const timer = setInterval(() => {
     renewFlowLease(ctx.db, flowId, ctx.owner, ctx.config.leaseTtlMs).catch((err) => {
       ctx.logger.warn({ flowId, err: errorMessage(err) }, "lease renewal failed");
-      if (err instanceof Error && err.name === "LeaseLostError") controller.abort(err);
+      if (err instanceof LeaseLostError) controller.abort(err);
     });
   }, Math.max(1000, ctx.config.leaseTtlMs / 3));
   timer.unref();

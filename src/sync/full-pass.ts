@@ -74,7 +74,7 @@ export async function runFullPass(
         : // The listing is complete and began at page one (a resumed pass kept its start and its seen set).
           await db.transaction(async (tx) => {
             const p = await writePage(tx, write);
-            p.deleted = await completeFullPass(tx, flowId, passId);
+            p.deleted = await completeFullPass(tx, flowId, passId, owner);
             return p;
           });
     addProgress(totals, progress);

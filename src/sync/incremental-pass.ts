@@ -2,8 +2,8 @@
 // that can still change (pending) and are older than that — by re-listing further or by GET-by-id,
 // whichever the stored data says costs fewer requests. A flow with no upstream change costs one request.
 import pLimit from "p-limit";
-import { AbortedError } from "../errors.js";
-import { countRunsBetween, markRunDeleted, newestCreatedAt, openRunsBefore } from "../db/runs.js";
+import { AbortedError, LeaseLostError } from "../errors.js";
+import { countRunsBetween, markRunDeleted, newestCreatedAt, openRuns } from "../db/runs.js";
 import { type FlowState, addPassProgress, beginPass, finishPass } from "../db/state.js";
 import type { SyncContext } from "./context.js";
 import { type PassResult, addProgress, emptyProgress } from "./full-pass.js";
@@ -77,30 +77,32 @@ export async function runIncrementalPass(ctx: SyncContext, state: FlowState, sig
   }
   const reachedEnd = nextToken === undefined || !Number.isFinite(coveredFrom);
 
-  // 2. Pending runs older than what the listing covered can still change upstream.
-  if (!reachedEnd) {
-    const before = new Date(coveredFrom!).toISOString();
-    const open = await openRunsBefore(db, flowId, before);
-    if (open.length > 0) {
-      const oldestOpen = Date.parse(open[0]!.createdAt);
-      const pagesToRelist = Math.ceil((await countRunsBetween(db, flowId, open[0]!.createdAt, before)) / config.pageSize);
-      if (pagesToRelist < open.length) {
-        for await (const page of listPages(ctx.client, flowId, {
-          firstToken: nextToken,
-          limit: config.pageSize,
-          reverse,
-          signal,
-          isLast: (p) => (oldestCreatedAt(p) ?? Infinity) < oldestOpen,
-        })) {
-          await commitListed(page);
-        }
+  // 2. Pending runs can still change upstream. Those at or below what the listing covered are re-read
+  //    by listing further or by id, whichever is fewer requests; those inside the covered range that
+  //    the listing did not show are read by id, where a 404 proves them deleted.
+  const boundary = reachedEnd ? -Infinity : coveredFrom!;
+  const open = await openRuns(db, flowId);
+  const older = open.filter((r) => Date.parse(r.createdAt) <= boundary);
+  if (older.length > 0) {
+    const oldestOpen = Date.parse(older[0]!.createdAt);
+    const through = new Date(boundary + 1).toISOString();
+    const pagesToRelist = Math.ceil((await countRunsBetween(db, flowId, older[0]!.createdAt, through)) / config.pageSize);
+    if (pagesToRelist < older.length) {
+      for await (const page of listPages(ctx.client, flowId, {
+        firstToken: nextToken,
+        limit: config.pageSize,
+        reverse,
+        signal,
+        isLast: (p) => (oldestCreatedAt(p) ?? Infinity) < oldestOpen,
+      })) {
+        await commitListed(page);
       }
-      // Whatever the re-listing did not show (or all of them, when GETs were cheaper) is read by id.
-      const unseen = open.filter((r) => !seenIds.has(r.id));
-      addProgress(totals, await refreshById(ctx, flowId, passId, unseen.map((r) => r.id), signal));
     }
   }
-  await db.transaction((tx) => finishPass(tx, { flowId, passId, kind: "incremental", outcome: "completed" }));
+  const unseen = open.filter((r) => !seenIds.has(r.id));
+  if (unseen.length > 0) addProgress(totals, await refreshById(ctx, flowId, passId, unseen.map((r) => r.id), signal));
+  const closed = await db.transaction((tx) => finishPass(tx, { flowId, passId, owner, kind: "incremental", outcome: "completed" }));
+  if (!closed) throw new LeaseLostError(`flow ${flowId} was taken over before its incremental pass could complete`);
   return { passId, totals };
 }
 
