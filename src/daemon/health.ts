@@ -1,9 +1,8 @@
 // What /readyz and the per-flow gauges need from the database, bounded in time so a dead database
 // makes a scrape or a probe answer "not ready" quickly instead of hanging until the pool gives up.
-import { sql } from "drizzle-orm";
 import type { Logger } from "pino";
 import type { SqlRunner } from "../db/database.js";
-import { readFlowStatuses } from "../db/status.js";
+import { pingDatabase, readFlowStatuses } from "../db/status.js";
 import { errorMessage } from "../errors.js";
 import type { LastCycle } from "./cycle-runner.js";
 import type { SyncMetrics } from "./metrics.js";
@@ -69,8 +68,7 @@ export class DaemonHealth {
     const reasons: string[] = [];
     if (this.opts.stopping?.aborted) reasons.push("shutting down");
     try {
-      // Only src/db should know SQL; this one-liner waits for a `pingDatabase` there (see the issue 4 report).
-      await withTimeout(this.opts.db.rows(sql`select 1`), DB_CHECK_TIMEOUT_MS, "database check");
+      await withTimeout(pingDatabase(this.opts.db), DB_CHECK_TIMEOUT_MS, "database check");
     } catch (err) {
       reasons.push(`database unreachable: ${errorMessage(err)}`);
     }

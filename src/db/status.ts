@@ -69,3 +69,8 @@ export async function readFlowStatuses(db: SqlRunner): Promise<FlowStatus[]> {
     left join (select flow_id, count(*)::int as n from bird.sync_rejects group by flow_id) q on q.flow_id = s.flow_id
     order by coalesce(f.name, ''), s.flow_id`);
 }
+
+/** Answers when the database does (readiness checks). */
+export async function pingDatabase(db: SqlRunner): Promise<void> {
+  await db.rows(sql`select 1`);
+}
