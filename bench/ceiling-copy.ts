@@ -14,6 +14,7 @@ import { forEachFlow, pageAllFlows, type PagingOptions } from "./ceiling-fetch.j
 import type { FakeInfo } from "./fake-process.js";
 import { migrateWithProduct, type PgAdmin } from "./pg-admin.js";
 import { cpuSeconds } from "./proc.js";
+import { KNOWN_RUN_FIELDS as KNOWN_FIELD_LIST } from "../src/bird/schema.js";
 
 /** Columns written by COPY; first_synced_at / last_synced_at take their defaults, deleted_at stays NULL. */
 export const COPY_COLUMNS = [
@@ -34,21 +35,7 @@ export const COPY_COLUMNS = [
   "updated_at",
 ] as const;
 
-const KNOWN_RUN_FIELDS = new Set([
-  "id",
-  "approvalFlowId",
-  "organizationId",
-  "workspaceId",
-  "status",
-  "activeStep",
-  "previousObject",
-  "object",
-  "invoker",
-  "tags",
-  "results",
-  "createdAt",
-  "updatedAt",
-]);
+const KNOWN_RUN_FIELDS = new Set<string>(KNOWN_FIELD_LIST);
 
 const NEEDS_ESCAPE = /[\\\n\r\t]/;
 const ESCAPES: Record<string, string> = { "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t" };

@@ -1,51 +1,20 @@
 // Issue 4: `approvals-sync daemon` on real Postgres and the fake API — scheduled cycles, metrics and
 // health endpoints, graceful SIGTERM, no overlapping cycles against a slow API, bad settings.
-import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { isDeepStrictEqual } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import type { FakeBirdApi } from "../src/fake/index.js";
-import { CLI, logLines } from "./helpers/cli.js";
+import { logLines } from "./helpers/cli.js";
+import { daemonHarness } from "./helpers/daemon.js";
+import { waitFor } from "./helpers/wait.js";
 import { expectedRows, storedRuns } from "./helpers/compare.js";
 import { freshDatabaseUrl, query } from "./helpers/db.js";
-import { refetchedFullPassPages, startFake, syncEnv } from "./helpers/fake.js";
+import { refetchedFullPassPages, syncEnv } from "./helpers/fake.js";
 
-// The daemon as users start it.
-const DAEMON_ENTRY = CLI;
-const DAEMON_ARGS: string[] = ["daemon"];
-
-interface Daemon {
-  child: ChildProcess;
-  stderr(): string;
-  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
-}
-
-const running: Daemon[] = [];
-const fakes: FakeBirdApi[] = [];
-afterEach(async () => {
-  for (const d of running.splice(0)) if (d.child.exitCode === null && d.child.signalCode === null) d.child.kill("SIGKILL");
-  for (const f of fakes.splice(0)) await f.close();
-});
-
-function startDaemon(env: NodeJS.ProcessEnv): Daemon {
-  const child = spawn(process.execPath, [DAEMON_ENTRY, ...DAEMON_ARGS], { env, stdio: ["ignore", "pipe", "pipe"] });
-  let stderr = "";
-  child.stdout!.on("data", (d: Buffer) => (stderr += d.toString()));
-  child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
-    child.on("close", (code, signal) => resolve({ code, signal, at: Date.now() })),
-  );
-  const d = { child, stderr: () => stderr, done };
-  running.push(d);
-  return d;
-}
-
-async function fake(opts: Parameters<typeof startFake>[0]): Promise<FakeBirdApi> {
-  const api = await startFake(opts);
-  fakes.push(api);
-  return api;
-}
+const harness = daemonHarness();
+const { startDaemon, fake } = harness;
+afterEach(() => harness.cleanup());
 
 async function freePort(): Promise<number> {
   const srv = createServer();
@@ -55,13 +24,6 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 60_000, everyMs = 100): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
 
 type Samples = Map<string, number>;
 

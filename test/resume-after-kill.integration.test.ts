@@ -5,6 +5,7 @@ import { runCli, startCli } from "./helpers/cli.js";
 import { expectedRows, storedRuns } from "./helpers/compare.js";
 import { freshDatabaseUrl, query } from "./helpers/db.js";
 import { refetchedFullPassPages, startFake, syncEnv } from "./helpers/fake.js";
+import { waitFor } from "./helpers/wait.js";
 
 let api: FakeBirdApi;
 let url: string;
@@ -20,20 +21,13 @@ async function committedPages(): Promise<number> {
   return row!.n;
 }
 
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error("timed out waiting");
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 it("kill -9 at three different moments, then a run to completion: exact data, at most 2 pages re-fetched per flow per kill", async () => {
   const env = syncEnv(api, url, { SYNC_PAGE_SIZE: "100" });
   const killAfterPages = [3, 12, 22];
   for (const target of killAfterPages) {
     const p = startCli(["sync"], env);
-    await waitFor(async () => (await committedPages()) >= target);
+    await waitFor(`${target} committed pages`, async () => (await committedPages()) >= target, 60_000, 25);
     p.child.kill("SIGKILL");
     const r = await p.done;
     expect(r.signal).toBe("SIGKILL");

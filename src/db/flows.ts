@@ -46,9 +46,3 @@ export async function markUnlistedFlowsMissing(db: SqlRunner, listedIds: readonl
 export async function clearFlowMissing(db: SqlRunner, flowId: string): Promise<void> {
   await db.rows(sql`update bird.approval_flows set missing_since = null, last_seen_at = now() where id = ${flowId}::uuid and missing_since is not null`);
 }
-
-/** Flow ids known to the database that are not marked missing. */
-export async function knownFlowIds(db: SqlRunner): Promise<string[]> {
-  const rows = await db.rows<{ id: string }>(sql`select id::text as id from bird.approval_flows where missing_since is null order by id`);
-  return rows.map((r) => r.id);
-}

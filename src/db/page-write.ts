@@ -6,7 +6,7 @@
 // The runs are read from the API's own JSON text (`source`), so jsonb values are stored exactly as
 // Bird sent them (numbers keep their precision) and the page is never re-serialized in Node.
 import { sql } from "drizzle-orm";
-import type { Rejected } from "../bird/schema.js";
+import { KNOWN_RUN_FIELDS, type Rejected } from "../bird/schema.js";
 import type { SqlRunner } from "./database.js";
 import type { ListOrder } from "./state.js";
 
@@ -39,9 +39,7 @@ export interface RunsPageWritten {
 }
 
 // Top-level ApprovalRun fields with columns; everything else a run carries goes to `extra`.
-const KNOWN = sql.raw(
-  `array['id','approvalFlowId','organizationId','workspaceId','status','activeStep','previousObject','object','invoker','tags','results','createdAt','updatedAt']`,
-);
+const KNOWN = sql.raw(`array[${KNOWN_RUN_FIELDS.map((k) => `'${k}'`).join(",")}]`);
 const COLUMNS = sql.raw(
   "id, approval_flow_id, organization_id, workspace_id, status, active_step, invoker_type, invoker_id, object, previous_object, tags, results, extra, created_at, updated_at",
 );

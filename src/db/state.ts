@@ -123,13 +123,6 @@ export async function addPassProgress(tx: SqlRunner, passId: number, d: PageProg
     where id = ${passId}`);
 }
 
-/** Stores where the next page starts (null: the listing is done) and what order the flow lists in. */
-export async function saveCursor(tx: SqlRunner, flowId: string, cursor: string | null, listOrder: ListOrder | null): Promise<void> {
-  await tx.rows(sql`
-    update bird.sync_state set cursor = ${cursor}, list_order = coalesce(${listOrder}, list_order), updated_at = now()
-    where flow_id = ${flowId}::uuid`);
-}
-
 export interface FinishPass {
   flowId: string;
   passId: number;

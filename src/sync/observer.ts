@@ -6,12 +6,3 @@ export interface SyncObserver {
   pageCommitted?(flowId: string, kind: PassKind, progress: PageProgress): void;
   passFinished?(flowId: string, kind: PassKind, outcome: PassOutcome, durationMs: number): void;
 }
-
-export function combineObservers(...observers: Array<SyncObserver | undefined>): SyncObserver {
-  const list = observers.filter((o): o is SyncObserver => o !== undefined);
-  return {
-    passStarted: (...a) => list.forEach((o) => o.passStarted?.(...a)),
-    pageCommitted: (...a) => list.forEach((o) => o.pageCommitted?.(...a)),
-    passFinished: (...a) => list.forEach((o) => o.passFinished?.(...a)),
-  };
-}
