@@ -49,6 +49,7 @@ describe("kill -9 at random moments", () => {
     expect(final.code).toBe(0);
     await expectTableEqualsFake(api, url);
     const refetched = refetchedFullPassPages(api);
+    console.log(`re-fetched full-pass pages per flow: ${JSON.stringify(refetched)}`);
     for (const flowId of api.store.flowIds()) expect(refetched[flowId] ?? 0).toBeLessThanOrEqual(2 * kills);
     const open = await query(url, "select 1 from bird.sync_passes where outcome is null");
     expect(open).toHaveLength(0);

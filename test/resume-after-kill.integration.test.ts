@@ -43,6 +43,7 @@ it("kill -9 at three different moments, then a run to completion: exact data, at
   }
   // Resumed, not restarted: each kill costs each flow at most the page being written and the one prefetched.
   const refetched = refetchedFullPassPages(api);
+  console.log(`re-fetched full-pass pages per flow: ${JSON.stringify(refetched)}`);
   for (const flowId of api.store.flowIds()) expect(refetched[flowId] ?? 0).toBeLessThanOrEqual(2 * killAfterPages.length);
   const total = Object.values(refetched).reduce((a, b) => a + b, 0);
   expect(total).toBeLessThanOrEqual(2 * 3 * killAfterPages.length);

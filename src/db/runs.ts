@@ -71,3 +71,10 @@ export async function hasRunsFromBeforePass(db: SqlRunner, flowId: string): Prom
     ) as found`);
   return row?.found ?? true;
 }
+
+/** Live runs stored for a flow: what a full reconcile of it will roughly page through. */
+export async function countStoredRuns(db: SqlRunner, flowId: string): Promise<number> {
+  const [row] = await db.rows<{ n: number }>(sql`
+    select count(*)::int as n from bird.approval_runs where approval_flow_id = ${flowId}::uuid and deleted_at is null`);
+  return row?.n ?? 0;
+}

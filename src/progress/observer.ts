@@ -49,9 +49,13 @@ export async function progressObserver(logger: Logger, stream: NodeJS.WriteStrea
     for (const [flowId, f] of flows) logger.info({ flowId, kind: f.kind, runs: f.runs, pages: f.pages }, "sync progress");
   };
   return {
-    passStarted(flowId, kind) {
+    passStarted(flowId, kind, resumed, expectedRuns) {
       const f: FlowProgress = { kind, started: Date.now(), runs: 0, pages: 0 };
-      if (multibar) f.bar = multibar.create(0, 0, payload(flowId, f, "running"));
+      // With an expected total (a reconcile), a bar with percentage and ETA; otherwise a spinner with counts.
+      const barOptions = expectedRuns
+        ? { format: ` {flow} {kind} {bar} {percentage}% {runs} runs · {pages} pages · {rate} runs/s · ETA {eta_formatted} · {state}` }
+        : {};
+      if (multibar) f.bar = multibar.create(expectedRuns ?? 0, 0, payload(flowId, f, resumed ? "resumed" : "running"), barOptions);
       flows.set(flowId, f);
     },
     pageCommitted(flowId, _kind, p: PageProgress) {
@@ -59,12 +63,12 @@ export async function progressObserver(logger: Logger, stream: NodeJS.WriteStrea
       if (!f) return;
       f.runs += p.seen;
       f.pages += p.pages;
-      f.bar?.update(0, payload(flowId, f, "running"));
+      f.bar?.update(Math.min(f.runs, f.bar.getTotal() || 0), payload(flowId, f, "running"));
       logProgress();
     },
     passFinished(flowId, _kind, outcome) {
       const f = flows.get(flowId);
-      f?.bar?.update(0, payload(flowId, f, outcome));
+      if (f?.bar) f.bar.update(outcome === "completed" ? f.bar.getTotal() : Math.min(f.runs, f.bar.getTotal()), payload(flowId, f, outcome));
       flows.delete(flowId);
       if (flows.size === 0) multibar?.stop();
     },

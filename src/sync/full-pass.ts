@@ -1,7 +1,7 @@
 // Full pass: walks every page in the API's default order, resumable from the committed cursor.
 // Only when it reaches the last page of a listing that began at page one does it mark unseen runs deleted.
 import { AbortedError } from "../errors.js";
-import { forgetSeen, hasRunsFromBeforePass } from "../db/runs.js";
+import { countStoredRuns, forgetSeen, hasRunsFromBeforePass } from "../db/runs.js";
 import { type FlowState, type ListOrder, type PageProgress, beginPass, completeFullPass } from "../db/state.js";
 import type { SyncContext } from "./context.js";
 import { detectListOrder } from "./list-order.js";
@@ -38,7 +38,9 @@ export async function beginFullPass(
       resumedFrom: resume ? state.passId : null,
     });
   });
-  ctx.observer.passStarted?.(state.flowId, "full", resume);
+  // A reconcile re-reads what is stored: that count gives progress bars a total and an ETA.
+  const expected = state.lastFullPassAt !== null && ctx.observer.passStarted ? await countStoredRuns(ctx.db, state.flowId) : undefined;
+  ctx.observer.passStarted?.(state.flowId, "full", resume, expected || undefined);
   return { passId, firstToken: resume ? (state.cursor ?? undefined) : undefined };
 }
 

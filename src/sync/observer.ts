@@ -2,7 +2,8 @@
 import type { PageProgress, PassKind, PassOutcome } from "../db/state.js";
 
 export interface SyncObserver {
-  passStarted?(flowId: string, kind: PassKind, resumed: boolean): void;
+  /** `expectedRuns`: how many runs the pass will likely see, when known (a full reconcile of stored runs). */
+  passStarted?(flowId: string, kind: PassKind, resumed: boolean, expectedRuns?: number): void;
   pageCommitted?(flowId: string, kind: PassKind, progress: PageProgress): void;
   passFinished?(flowId: string, kind: PassKind, outcome: PassOutcome, durationMs: number): void;
 }
