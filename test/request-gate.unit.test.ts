@@ -44,4 +44,23 @@ describe("RequestGate", () => {
     gate.onAnswered(404);
     await expect(waiting).resolves.toHaveLength(2);
   });
+
+  it("after a 429, one request at a time: the next waits until the one on the wire has its answer", async () => {
+    const gate = new RequestGate(0);
+    await gate.acquire();
+    gate.onAnswered(200);
+    gate.release();
+    await Promise.all([gate.acquire(), gate.acquire()]); // not cautious: both go at once
+    gate.release();
+    gate.release();
+    await gate.acquire();
+    gate.onRateLimited();
+    let second = false;
+    const next = gate.acquire().then(() => (second = true));
+    await new Promise((r) => setTimeout(r, 30));
+    expect(second).toBe(false);
+    gate.release();
+    await next;
+    expect(second).toBe(true);
+  });
 });

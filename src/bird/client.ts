@@ -112,6 +112,31 @@ export class BirdClient {
     return flows;
   }
 
+  /** Tells the gate what a failed attempt means and returns what to throw (p-retry's AbortError: no retry). */
+  private learnFromFailure(kind: RequestKind, err: unknown, ctx: CallContext, mapError: (err: Error) => Error): Error {
+    const { gate, events } = this.opts;
+    if (err instanceof AuthError) {
+      events?.onAttempt?.(kind, 401);
+      gate.onAuthRejected(err);
+      return new AbortError(err);
+    }
+    if (err instanceof RetryableHttpError || err instanceof HttpError) {
+      if (err.status !== undefined) gate.onAnswered(err.status);
+      else gate.onUnanswered();
+      events?.onAttempt?.(kind, err.status ?? "error");
+    } else {
+      gate.onUnanswered();
+      events?.onAttempt?.(kind, "error");
+    }
+    if (err instanceof RetryableHttpError) {
+      if (err.status === 429) gate.onRateLimited();
+      if (err.retryAfterMs !== undefined) gate.pauseFor(err.retryAfterMs);
+      return err;
+    }
+    if (ctx.signal?.aborted) return new AbortError(err as Error);
+    return new AbortError(mapError(err as Error));
+  }
+
   private orgUrl(): string {
     return `${this.opts.apiUrl}/organizations/${encodeURIComponent(this.opts.organizationId)}`;
   }
@@ -130,26 +155,17 @@ export class BirdClient {
       await gate.acquire(ctx.signal);
       if (ctx.meter) ctx.meter.requests++;
       let answer: Answer;
+      // Released after the gate has learnt from the answer (a pause is set before anyone waits on it).
       try {
-        answer = await getJsonOnce(url, { headers: this.headers, timeoutMs: this.opts.timeoutMs, signal: ctx.signal });
-        gate.onAnswered(answer.status);
-        events?.onAttempt?.(kind, answer.status);
-      } catch (err) {
-        if (err instanceof RetryableHttpError && err.status !== undefined) gate.onAnswered(err.status);
-        else if (err instanceof HttpError) gate.onAnswered(err.status);
-        else if (!(err instanceof AuthError)) gate.onUnanswered();
-        events?.onAttempt?.(kind, err instanceof RetryableHttpError || err instanceof HttpError ? (err.status ?? "error") : err instanceof AuthError ? 401 : "error");
-        if (err instanceof AuthError) {
-          gate.onAuthRejected(err);
-          throw new AbortError(err);
+        try {
+          answer = await getJsonOnce(url, { headers: this.headers, timeoutMs: this.opts.timeoutMs, signal: ctx.signal });
+          gate.onAnswered(answer.status);
+          events?.onAttempt?.(kind, answer.status);
+        } catch (err) {
+          throw this.learnFromFailure(kind, err, ctx, mapError);
         }
-        if (err instanceof RetryableHttpError) {
-          if (err.status === 429) gate.onRateLimited();
-          if (err.retryAfterMs !== undefined) gate.pauseFor(err.retryAfterMs);
-          throw err;
-        }
-        if (ctx.signal?.aborted) throw new AbortError(err as Error);
-        throw new AbortError(mapError(err as Error));
+      } finally {
+        gate.release();
       }
       try {
         return parse(answer);

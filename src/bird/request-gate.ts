@@ -2,8 +2,15 @@
 // a shared pause when any response carries Retry-After (Bird: a 429'd request was not processed),
 // an adaptive slowdown after 429s, and one-at-a-time requests until the access key is proven good,
 // so a wrong key costs one request, not one per flow.
+//
+// After a 429 the gate also turns cautious for a while: one request in flight at a time. Requests
+// already on the wire when a 429 is sent cannot know about its Retry-After; with one at a time there
+// are none, so no request reaches the API before a Retry-After has run out.
 import { setTimeout as sleep } from "node:timers/promises";
 import { AuthError } from "../errors.js";
+
+// How long after the last 429 requests go one at a time.
+const CAUTIOUS_MS = 10_000;
 
 export class RequestGate {
   private pauseUntil = 0;
@@ -12,10 +19,13 @@ export class RequestGate {
   private keyState: "unknown" | "probing" | "good" = "unknown";
   private authFailure: AuthError | undefined;
   private probeWaiters: Array<() => void> = [];
+  private inFlight = 0;
+  private cautiousUntil = 0;
+  private idleWaiters: Array<() => void> = [];
 
   constructor(private readonly maxRps: number) {}
 
-  /** Resolves when this request may be sent. */
+  /** Resolves when this request may be sent; every successful acquire must be followed by release(). */
   async acquire(signal?: AbortSignal): Promise<void> {
     await this.waitForKeyProof(signal);
     for (;;) {
@@ -26,13 +36,31 @@ export class RequestGate {
         continue;
       }
       const rps = this.maxRps * this.rateFactor;
-      if (rps <= 0) return;
-      // Reserve the slot before sleeping so concurrent callers queue behind it.
-      const slot = Math.max(now, this.nextSlot);
-      this.nextSlot = slot + 1000 / rps;
-      if (slot > now) await sleep(slot - now, undefined, { signal });
-      // A Retry-After that arrived while we slept wins over the slot.
-      if (Date.now() >= this.pauseUntil) return;
+      if (rps > 0) {
+        // Reserve the slot before sleeping so concurrent callers queue behind it.
+        const slot = Math.max(now, this.nextSlot);
+        this.nextSlot = slot + 1000 / rps;
+        if (slot > now) await sleep(slot - now, undefined, { signal });
+        // A Retry-After that arrived while we slept wins over the slot.
+        if (Date.now() < this.pauseUntil) continue;
+      }
+      if (Date.now() < this.cautiousUntil && this.inFlight > 0) {
+        await this.waitUntilIdle(signal);
+        continue;
+      }
+      // No await between the checks above and this line: the decision and the count are one step.
+      this.inFlight++;
+      return;
+    }
+  }
+
+  /** The request acquired earlier has its answer (or failed). */
+  release(): void {
+    this.inFlight = Math.max(0, this.inFlight - 1);
+    if (this.inFlight === 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of waiters) w();
     }
   }
 
@@ -47,6 +75,7 @@ export class RequestGate {
 
   onRateLimited(): void {
     this.rateFactor = Math.max(0.1, this.rateFactor / 2);
+    this.cautiousUntil = Date.now() + CAUTIOUS_MS;
   }
 
   onAnswered(status: number): void {
@@ -69,6 +98,17 @@ export class RequestGate {
   onAuthRejected(err: AuthError): void {
     this.authFailure = err;
     this.releaseProbeWaiters();
+  }
+
+  private waitUntilIdle(signal?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => reject(signal?.reason);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.idleWaiters.push(() => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      });
+    });
   }
 
   private async waitForKeyProof(signal?: AbortSignal): Promise<void> {
