@@ -10,6 +10,7 @@ import type { Logger } from "pino";
 import { type Config, describeDatabase } from "../config.js";
 import { DatabaseConnectionError } from "../errors.js";
 import { type Database, type SqlRunner, isRetryableDbError } from "./database.js";
+import { lockPgliteDir } from "./pglite-lock.js";
 
 type AnyPgDatabase = PgDatabase<PgQueryResultHKT, Record<string, unknown>>;
 
@@ -144,8 +145,9 @@ export async function openDatabase(
 
 async function openPglite(dir: string, location: string, logger: Logger): Promise<Database> {
   const [{ PGlite }, { drizzle }] = await Promise.all([import("@electric-sql/pglite"), import("drizzle-orm/pglite")]);
+  mkdirSync(dir, { recursive: true });
+  const unlock = lockPgliteDir(dir);
   try {
-    mkdirSync(dir, { recursive: true });
     const client = await PGlite.create(dir);
     const db = drizzle(client) as unknown as AnyPgDatabase;
     logger.info(
@@ -156,8 +158,16 @@ async function openPglite(dir: string, location: string, logger: Logger): Promis
       const { migrate: run } = await import("drizzle-orm/pglite/migrator");
       await run(db as never, { migrationsFolder: MIGRATIONS_DIR });
     };
-    return wrap("pglite", location, db, () => client.close(), migrate, logger);
+    const close = async () => {
+      try {
+        await client.close();
+      } finally {
+        unlock();
+      }
+    };
+    return wrap("pglite", location, db, close, migrate, logger);
   } catch (err) {
+    unlock();
     throw new DatabaseConnectionError(`cannot open the embedded database at ${dir}: ${(err as Error).message}`, { cause: err });
   }
 }
