@@ -1,5 +1,5 @@
 // Issue 7 (1): the core suite on the embedded database — same migrations, same engine, same exactness.
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
@@ -81,5 +81,19 @@ describe("on embedded PGlite", () => {
     await expectEqualsFake(api, dir);
     const refetched = refetchedFullPassPages(api);
     for (const flowId of api.store.flowIds()) expect(refetched[flowId] ?? 0).toBeLessThanOrEqual(2 * 2);
+  });
+
+  it("refuses a second process on the same directory, and replaces the lock of a dead one", async () => {
+    const dir = newDir();
+    const env = { PATH: process.env.PATH, PGLITE_DIR: dir };
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(`${dir}.lock`, String(process.pid));
+    const busy = await runCli(["status"], env);
+    expect(busy.code).toBe(2);
+    expect(busy.stderr).toContain(`in use by process ${process.pid}`);
+    writeFileSync(`${dir}.lock`, "2147483646");
+    const free = await runCli(["status"], env);
+    expect(free.code).toBe(0);
+    expect(existsSync(`${dir}.lock`)).toBe(false);
   });
 });
