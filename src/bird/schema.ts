@@ -20,12 +20,17 @@ const dateTime = z
   .string()
   .regex(DATE_TIME, { message: "must be an RFC 3339 date-time", abort: true })
   .refine(isRealDateTime, "must be a real calendar date-time");
-const jsonObject = z.record(z.string(), z.unknown());
+// A JSON object, checked without copying it (object/previousObject can be large and are stored verbatim).
+const jsonObject = z.custom<Record<string, unknown>>(
+  (v) => v !== null && typeof v === "object" && !Array.isArray(v),
+  "Invalid input: expected a JSON object",
+);
 
 const reviewer = z.strictObject({ type: z.enum(["user"]), id: uuid });
 const invoker = z.strictObject({ type: z.enum(["user", "accesskey", "contact"]), id: uuid });
-const tag = z.looseObject({ key: z.string(), value: z.string() });
-const decision = z.looseObject({
+// Only validity matters (the database stores the API's own JSON text), so unknown keys are not copied.
+const tag = z.object({ key: z.string(), value: z.string() });
+const decision = z.object({
   reviewer: reviewer.optional(),
   userId: uuid.optional(),
   result: z.enum(["approved", "rejected"]),
@@ -49,7 +54,7 @@ export const KNOWN_RUN_FIELDS = [
 ] as const;
 
 // Unknown top-level fields pass (and are kept in `extra`): a field Bird adds must not quarantine every run.
-export const approvalRunSchema = z.looseObject({
+export const approvalRunSchema = z.object({
   id: uuid,
   approvalFlowId: uuid,
   // Optional fields may also come as null (stored as NULL, like an omitted field).
