@@ -10,7 +10,7 @@ import { SyncMetrics } from "../src/daemon/metrics.js";
 import type { FlowStatus } from "../src/db/status.js";
 import { ConfigError } from "../src/errors.js";
 import type { FlowOutcome, FlowResult } from "../src/sync/flow-sync.js";
-import { emptyProgress } from "../src/sync/full-pass.js";
+import { emptyProgress } from "../src/sync/pass-totals.js";
 
 const logger = pino({ level: "silent" });
 const FLOW_A = "11111111-1111-4111-8111-111111111111";

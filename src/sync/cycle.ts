@@ -2,7 +2,7 @@
 import pLimit from "p-limit";
 import { AuthError, EXIT_FLOW_FAILED, EXIT_OK } from "../errors.js";
 import { flowsWithoutFullPass } from "../db/state.js";
-import { emptyProgress as zero } from "./full-pass.js";
+import { emptyProgress as zero } from "./pass-totals.js";
 import type { SyncContext } from "./context.js";
 import { resolveFlows } from "./discovery.js";
 import { type FlowResult, syncFlow } from "./flow-sync.js";

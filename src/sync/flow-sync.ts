@@ -5,7 +5,8 @@ import { clearFlowMissing } from "../db/flows.js";
 import { type FlowState, type PassKind, finishPass, markFlowMissing, readOpenPassId, releaseFlowLease, renewFlowLease } from "../db/state.js";
 import type { SyncContext } from "./context.js";
 import { acquireFlowLease } from "./lease.js";
-import { type PassResult, beginFullPass, emptyProgress, runFullPass } from "./full-pass.js";
+import { type PassResult, beginFullPass, runFullPass } from "./full-pass.js";
+import { emptyProgress } from "./pass-totals.js";
 import { NewestFirstUnavailable, runIncrementalPass } from "./incremental-pass.js";
 
 export type FlowOutcome = "completed" | "failed" | "missing" | "interrupted" | "skipped-leased" | "skipped-backoff";

@@ -6,19 +6,12 @@ import { type FlowState, type ListOrder, type PageProgress, beginPass, completeF
 import type { SyncContext } from "./context.js";
 import { detectListOrder } from "./list-order.js";
 import { checkPage, writePage } from "./page-commit.js";
+import { addProgress, emptyProgress } from "./pass-totals.js";
 import { listPages } from "./page-stream.js";
 
 export interface PassResult {
   passId: number;
   totals: PageProgress;
-}
-
-export function emptyProgress(): PageProgress {
-  return { pages: 0, requests: 0, seen: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0, deleted: 0 };
-}
-
-export function addProgress(into: PageProgress, d: PageProgress): void {
-  for (const k of Object.keys(into) as Array<keyof PageProgress>) into[k] += d[k];
 }
 
 /** Opens the pass segment: resumes the flow's open full pass at its cursor, or starts one at page one. */
