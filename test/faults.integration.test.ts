@@ -62,6 +62,20 @@ describe("a wrong access key", () => {
   });
 });
 
+describe("a wrong organization id", () => {
+  it("exits 2 naming BIRD_ORGANIZATION_ID when discovery gets a 404", async () => {
+    const api = await startFake({ flows: 1, runsPerFlow: 5 });
+    try {
+      const url = await freshDatabaseUrl();
+      const r = await runCli(["sync"], { ...syncEnv(api, url), BIRD_ORGANIZATION_ID: "00000000-0000-4000-8000-000000000000" });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/check BIRD_ORGANIZATION_ID/);
+    } finally {
+      await api.close();
+    }
+  });
+});
+
 describe("a configured flow that 404s, and invalid records", () => {
   let api: FakeBirdApi;
   let url: string;

@@ -3,6 +3,7 @@ import pRetry, { AbortError } from "p-retry";
 import type { Logger } from "pino";
 import {
   AuthError,
+  ConfigError,
   FlowNotFoundError,
   HttpError,
   PageTokenRejectedError,
@@ -101,7 +102,9 @@ export class BirdClient {
       const q = new URLSearchParams({ limit: String(limit) });
       if (pageToken) q.set("pageToken", pageToken);
       const page = await this.get("list_flows", `${this.orgUrl()}/approvals?${q}`, ctx, (answer) => {
-        if (answer.status === 404) throw new HttpError(`organization ${this.opts.organizationId} was not found (HTTP 404)`, 404);
+        if (answer.status === 404) {
+          throw new ConfigError(`Bird answered 404 for organization ${this.opts.organizationId}: check BIRD_ORGANIZATION_ID`);
+        }
         return parseListPage(answer);
       });
       flows.push(...page.records);
