@@ -19,6 +19,8 @@ export interface RunsPageWrite {
   source: string;
   /** 1-based positions in the array of the runs to write (validated, one per id). */
   positions: readonly number[];
+  /** Some run has fields beyond the known ones (otherwise `extra` is NULL without computing it). */
+  hasExtra: boolean;
   rejects: readonly Rejected[];
   /** Counters added to the pass. */
   pages: number;
@@ -79,18 +81,17 @@ export async function writeRunsPage(db: SqlRunner, w: RunsPageWrite): Promise<Ru
       -- one reference to the parameter: the page's JSON is parsed once
       select ${w.source}::jsonb as j
     ), picked as (
-      select distinct on (e->>'id') e
+      select e
       from doc, jsonb_array_elements(coalesce(doc.j -> 'results', doc.j)) with ordinality as a(e, pos)
       where pos in (select p::bigint from jsonb_array_elements_text(${JSON.stringify(w.positions)}::jsonb) as p)
         and exists (select 1 from lease)
-      order by e->>'id', pos desc
     ), input as (
       select (e->>'id')::uuid as id, (e->>'approvalFlowId')::uuid as approval_flow_id,
         (e->>'organizationId')::uuid as organization_id, (e->>'workspaceId')::uuid as workspace_id,
         e->>'status' as status, (e->>'activeStep')::float8 as active_step,
         e->'invoker'->>'type' as invoker_type, (e->'invoker'->>'id')::uuid as invoker_id,
         nullif(e->'object', 'null'::jsonb) as object, nullif(e->'previousObject', 'null'::jsonb) as previous_object,
-        e->'tags' as tags, e->'results' as results, nullif(e - ${KNOWN}, '{}'::jsonb) as extra,
+        e->'tags' as tags, e->'results' as results, case when ${w.hasExtra} then nullif(e - ${KNOWN}, '{}'::jsonb) end as extra,
         (e->>'createdAt')::timestamptz as created_at, (e->>'updatedAt')::timestamptz as updated_at
       from picked
     ), written as (

@@ -1,16 +1,20 @@
 // One page, one atomic write (DESIGN §5): valid runs upserted, invalid ones quarantined, the cursor
 // advanced and the lease renewed — all or nothing, so a crash at any instant loses and duplicates nothing.
-import { type Rejected, checkRun } from "../bird/schema.js";
+import { KNOWN_RUN_FIELDS, type Rejected, checkRun } from "../bird/schema.js";
 import type { SqlRunner } from "../db/database.js";
 import { writeRunsPage } from "../db/page-write.js";
 import type { ListOrder, PageProgress } from "../db/state.js";
 import { LeaseLostError } from "../errors.js";
 
+const KNOWN_FIELDS = new Set<string>(KNOWN_RUN_FIELDS);
+
 export interface CheckedPage {
   /** JSON text the database reads the valid runs from. */
   source: string;
-  /** 1-based positions of the valid runs in source's array. */
+  /** 1-based positions of the valid runs in source's array, one per run id (its last copy). */
   positions: number[];
+  /** Whether any valid run carries fields beyond the OpenAPI's (kept in `extra`). */
+  hasExtra: boolean;
   rejects: Rejected[];
   /** Records on the page, valid or not. */
   seen: number;
@@ -23,23 +27,25 @@ const RISKY_ESCAPE = /\\u0000|\\u[dD][89a-fA-F]/;
 /** Validates a page's records. `rawText` is the answer they were parsed from, when there is one. */
 export function checkPage(records: readonly unknown[], rawText?: string): CheckedPage {
   const verbatim = rawText !== undefined && !RISKY_ESCAPE.test(rawText);
-  const positions: number[] = [];
+  // A run listed twice on one page is written once: its last copy wins.
+  const positionById = new Map<string, number>();
   const valid: unknown[] = [];
-  const validIds = new Set<string>();
+  let hasExtra = false;
   let rejects: Rejected[] = [];
   records.forEach((raw, i) => {
     const checked = checkRun(raw, !verbatim);
     if (checked.ok) {
-      positions.push(verbatim ? i + 1 : valid.length + 1);
+      positionById.set(checked.id, verbatim ? i + 1 : valid.length + 1);
       valid.push(raw);
-      validIds.add(checked.id);
+      hasExtra ||= Object.keys(raw as object).some((k) => !KNOWN_FIELDS.has(k));
     } else {
       rejects.push(checked.reject);
     }
   });
   // A run listed both valid and invalid on one page is written; its invalid copy is not quarantined.
-  if (rejects.some((r) => r.runId && validIds.has(r.fingerprint))) rejects = rejects.filter((r) => !validIds.has(r.fingerprint));
-  return { source: verbatim ? rawText : JSON.stringify(valid), positions, rejects, seen: records.length };
+  if (rejects.some((r) => r.runId && positionById.has(r.fingerprint))) rejects = rejects.filter((r) => !positionById.has(r.fingerprint));
+  const positions = [...positionById.values()].sort((a, b) => a - b);
+  return { source: verbatim ? rawText : JSON.stringify(valid), positions, hasExtra, rejects, seen: records.length };
 }
 
 export interface PageWrite {
@@ -65,6 +71,7 @@ export async function writePage(db: SqlRunner, w: PageWrite): Promise<PageProgre
     passId: w.passId,
     source: w.page.source,
     positions: w.page.positions,
+    hasExtra: w.page.hasExtra,
     rejects: w.page.rejects,
     pages: w.pages,
     requests: w.requests,
