@@ -1,4 +1,7 @@
 // Every variable of DESIGN §3 is validated: a bad value names the variable and the accepted form.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadConfig, parseDuration } from "../src/config.js";
 import { ConfigError } from "../src/errors.js";
@@ -88,5 +91,16 @@ describe("loadConfig", () => {
     expect(c.approvalIds).toEqual(["a1b2c3d4-0000-4000-8000-000000000001"]);
     expect(parseDuration("500ms")).toBe(500);
     expect(parseDuration("7d")).toBe(7 * 86_400_000);
+  });
+
+  it("reads ./.env for what the environment lacks; the environment and flags win", () => {
+    const dir = mkdtempSync(join(tmpdir(), "bas-env-"));
+    try {
+      writeFileSync(join(dir, ".env"), "SYNC_PAGE_SIZE=7\nSYNC_CONCURRENCY=3\nBIRD_ORGANIZATION_ID=from-dotenv\n");
+      const c = loadConfig({ env: { BIRD_ACCESS_KEY: "k-123456", SYNC_CONCURRENCY: "5" }, overrides: { SYNC_PAGE_SIZE: "9" }, cwd: dir, requireBird: true });
+      expect(c).toMatchObject({ pageSize: 9, concurrency: 5, organizationId: "from-dotenv" });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
