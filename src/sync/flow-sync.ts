@@ -68,15 +68,17 @@ async function runPasses(ctx: SyncContext, state: FlowState, opts: FlowSyncOptio
   let kind: PassKind = wantsFullPass(state, opts, ctx.config.fullEveryMs) ? "full" : "incremental";
   let restarts = 0;
   let passId: number | undefined;
+  // What this run wrote, across restarts, reported even when it ends interrupted or failed.
+  const totals = emptyProgress();
   for (;;) {
     try {
       let res: PassResult;
       if (kind === "incremental") {
-        res = await runIncrementalPass(ctx, state, opts.signal);
+        res = await runIncrementalPass(ctx, state, opts.signal, totals);
       } else {
         const begun = await beginFullPass(ctx, state, restarts > 0);
         passId = begun.passId;
-        res = await runFullPass(ctx, state, begun.passId, begun.firstToken, opts.signal);
+        res = await runFullPass(ctx, state, begun.passId, begun.firstToken, opts.signal, totals);
       }
       await clearFlowMissing(ctx.db, flowId);
       const durationMs = Date.now() - started;
@@ -87,7 +89,7 @@ async function runPasses(ctx: SyncContext, state: FlowState, opts: FlowSyncOptio
       if (err instanceof LeaseLostError || opts.signal.reason instanceof LeaseLostError) {
         // Another process holds the flow now and owns its pass history: touch nothing.
         logger.warn({ flowId, kind }, "lost the flow's lease to another process; leaving the flow to it");
-        return { flowId, outcome: "skipped-leased", kind, totals: emptyProgress(), durationMs: Date.now() - started };
+        return { flowId, outcome: "skipped-leased", kind, totals, durationMs: Date.now() - started };
       }
       const currentPass = await currentPassId(ctx, flowId, passId);
       if (err instanceof NewestFirstUnavailable && kind === "incremental") {
@@ -110,7 +112,7 @@ async function runPasses(ctx: SyncContext, state: FlowState, opts: FlowSyncOptio
       if (isAbortError(err) || opts.signal.aborted) {
         await closePass(ctx, flowId, currentPass, kind, "interrupted", "stopped by signal; the next run resumes from the committed cursor");
         ctx.observer.passFinished?.(flowId, kind, "interrupted", durationMs);
-        return { flowId, outcome: "interrupted", kind, totals: emptyProgress(), durationMs };
+        return { flowId, outcome: "interrupted", kind, totals, durationMs };
       }
       const message = errorMessage(err);
       await closePass(ctx, flowId, currentPass, kind, "failed", message);
@@ -118,10 +120,10 @@ async function runPasses(ctx: SyncContext, state: FlowState, opts: FlowSyncOptio
       if (err instanceof FlowNotFoundError) {
         await markFlowMissing(ctx.db, flowId, message).catch(() => undefined);
         logger.error({ flowId, err: message }, "flow not found; marked missing");
-        return { flowId, outcome: "missing", kind, totals: emptyProgress(), durationMs, error: message };
+        return { flowId, outcome: "missing", kind, totals, durationMs, error: message };
       }
       logger.error({ flowId, kind, err: message }, `${kind} pass failed; the cursor is kept and the next run resumes`);
-      return { flowId, outcome: "failed", kind, totals: emptyProgress(), durationMs, error: message };
+      return { flowId, outcome: "failed", kind, totals, durationMs, error: message };
     }
   }
 }

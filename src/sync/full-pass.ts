@@ -43,10 +43,11 @@ export async function runFullPass(
   passId: number,
   firstToken: string | undefined,
   signal: AbortSignal,
+  /** Added to as pages commit, so a pass that fails half way still reports what it wrote. */
+  totals: PageProgress = emptyProgress(),
 ): Promise<PassResult> {
   const { db, config, owner, logger } = ctx;
   const flowId = state.flowId;
-  const totals = emptyProgress();
   let listOrder: ListOrder | null = state.listOrder;
   const trackSeen = await hasRunsFromBeforePass(db, flowId);
   for await (const page of listPages(ctx.client, flowId, { firstToken, limit: config.pageSize, signal })) {

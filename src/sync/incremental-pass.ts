@@ -4,7 +4,7 @@
 import pLimit from "p-limit";
 import { AbortedError, LeaseLostError } from "../errors.js";
 import { countRunsBetween, markRunDeleted, newestCreatedAt, openRuns } from "../db/runs.js";
-import { type FlowState, addPassProgress, beginPass, finishPass } from "../db/state.js";
+import { type FlowState, type PageProgress, addPassProgress, beginPass, finishPass } from "../db/state.js";
 import type { SyncContext } from "./context.js";
 import type { PassResult } from "./full-pass.js";
 import { addProgress, emptyProgress } from "./pass-totals.js";
@@ -26,13 +26,17 @@ function oldestCreatedAt(page: FetchedPage): number | undefined {
   return oldest;
 }
 
-export async function runIncrementalPass(ctx: SyncContext, state: FlowState, signal: AbortSignal): Promise<PassResult> {
+export async function runIncrementalPass(
+  ctx: SyncContext,
+  state: FlowState,
+  signal: AbortSignal,
+  totals: PageProgress = emptyProgress(),
+): Promise<PassResult> {
   const { db, config, owner } = ctx;
   const flowId = state.flowId;
   if (state.listOrder === null) throw new NewestFirstUnavailable("list order of the flow is not known yet");
   const passId = await db.transaction((tx) => beginPass(tx, { flowId, owner, kind: "incremental", fromFirstPage: true, resumedFrom: null }));
   ctx.observer.passStarted?.(flowId, "incremental", false);
-  const totals = emptyProgress();
   const seenIds = new Set<string>();
   const hwm = await newestCreatedAt(db, flowId);
   const hwmMs = hwm === null ? undefined : Date.parse(hwm);
