@@ -4,6 +4,7 @@ import { promisify } from "node:util";
 import pg from "pg";
 import { productEnv } from "./child-env.js";
 import { onCleanup } from "./cleanup.js";
+import { isProcessAlive } from "../src/process-alive.js";
 
 const execFileAsync = promisify(execFile);
 
@@ -62,7 +63,7 @@ export class PgAdmin {
       const m = /^bench_[a-z0-9]+_(\d+)_\d+$/.exec(datname);
       if (!m) continue;
       const pid = Number(m[1]);
-      if (pid === process.pid || isAlive(pid)) continue;
+      if (pid === process.pid || isProcessAlive(pid)) continue;
       await this.query(`drop database if exists ${pg.escapeIdentifier(datname)} with (force)`);
       dropped.push(datname);
     }
@@ -78,15 +79,6 @@ export class PgAdmin {
   async backendPids(database: string): Promise<number[]> {
     const rows = await this.query<{ pid: number }>("select pid from pg_stat_activity where datname = $1", [database]);
     return rows.map((r) => r.pid);
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

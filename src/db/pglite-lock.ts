@@ -2,15 +2,7 @@
 // corrupt it. A lock file next to it names the holder; a holder that is gone (kill -9) is replaced.
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { DatabaseConnectionError } from "../errors.js";
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
+import { isProcessAlive } from "../process-alive.js";
 
 /** Takes the lock for `dir`; returns its release. */
 export function lockPgliteDir(dir: string): () => void {
@@ -24,7 +16,7 @@ export function lockPgliteDir(dir: string): () => void {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
       const holder = Number(readFileSync(file, "utf8").trim());
-      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
+      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isProcessAlive(holder)) {
         throw new DatabaseConnectionError(
           `the embedded database at ${dir} is in use by process ${holder}; it serves one process at a time — set DATABASE_URL to a PostgreSQL server to run several`,
         );

@@ -4,20 +4,14 @@
 import { hostname } from "node:os";
 import type { SqlRunner } from "../db/database.js";
 import { type FlowState, claimFlowLease, readLeaseOwner, takeOverFlowLease } from "../db/state.js";
+import { isProcessAlive } from "../process-alive.js";
 
 /** Owner ids are `${hostname}:${pid}:${nonce}` (see processOwnerId). */
 export function isDeadLocalOwner(owner: string, host = hostname()): boolean {
   const [ownerHost, pidText] = owner.split(":");
   const pid = Number(pidText);
   if (ownerHost !== host || !Number.isInteger(pid) || pid <= 0) return false;
-  if (pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (err) {
-    // EPERM: the process exists but belongs to someone else — alive.
-    return (err as NodeJS.ErrnoException).code === "ESRCH";
-  }
+  return pid !== process.pid && !isProcessAlive(pid);
 }
 
 export async function acquireFlowLease(db: SqlRunner, flowId: string, owner: string, ttlMs: number): Promise<FlowState | null> {
