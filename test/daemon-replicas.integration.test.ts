@@ -1,38 +1,18 @@
 // Issue 4 (2, 3): several daemons on one database — they share the flows through the per-flow lease
 // in sync_state, never work a flow twice at once, and take over the flows of one that died.
 import { setTimeout as sleep } from "node:timers/promises";
-import { isDeepStrictEqual } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
-import type { FakeBirdApi } from "../src/fake/index.js";
 import { logLines } from "./helpers/cli.js";
 import { type Daemon, daemonHarness } from "./helpers/daemon.js";
 import { waitFor } from "./helpers/wait.js";
-import { expectedRows, storedRuns } from "./helpers/compare.js";
+import { storedRuns, tableEqualsFake } from "./helpers/compare.js";
+import { committedPages, flowsCompleted } from "./helpers/sync-state.js";
 import { freshDatabaseUrl, query } from "./helpers/db.js";
 import { refetchedFullPassPages, syncEnv } from "./helpers/fake.js";
 
 const harness = daemonHarness();
 const { startDaemon, fake } = harness;
 afterEach(() => harness.cleanup());
-
-
-async function flowsCompleted(url: string, n: number): Promise<boolean> {
-  const [row] = await query<{ done: number }>(url, "select count(*)::int as done from bird.sync_state where last_full_pass_at is not null");
-  return row!.done >= n;
-}
-
-async function dataMatches(url: string, api: FakeBirdApi): Promise<boolean> {
-  for (const flowId of api.store.flowIds()) {
-    const stored = await storedRuns(url, flowId);
-    if (!isDeepStrictEqual(stored, expectedRows(api.store.runs(flowId)))) return false;
-  }
-  return true;
-}
-
-async function committedPages(url: string): Promise<number> {
-  const [row] = await query<{ n: number }>(url, "select coalesce(sum(pages), 0)::int as n from bird.sync_passes");
-  return row!.n;
-}
 
 
 /** Passes of one flow never overlap in time, whoever ran them: one process at a time per flow. */
@@ -64,14 +44,14 @@ describe("several daemons on one database", () => {
     const a = startDaemon(env);
     const b = startDaemon(env);
     await waitFor("all flows backfilled", () => flowsCompleted(url, 6), 90_000);
-    expect(await dataMatches(url, api)).toBe(true);
+    expect(await tableEqualsFake(url, api)).toBe(true);
 
     // Both keep the copy fresh afterwards.
     for (const flowId of api.store.flowIds()) {
       api.store.addRuns(flowId, 5);
       api.store.decideRuns(flowId, 3);
     }
-    await waitFor("the changes to be synced", () => dataMatches(url, api), 30_000, 100);
+    await waitFor("the changes to be synced", () => tableEqualsFake(url, api), 30_000, 100);
     a.child.kill("SIGTERM");
     b.child.kill("SIGTERM");
     expect((await a.done).code).toBe(0);
@@ -125,7 +105,7 @@ describe("several daemons on one database", () => {
     expect(pagesAtKill).toBeLessThan(4 * 40);
 
     await waitFor("B to complete every flow", () => flowsCompleted(url, 4), 90_000);
-    expect(await dataMatches(url, api)).toBe(true);
+    expect(await tableEqualsFake(url, api)).toBe(true);
     const [count] = await query<{ n: number }>(url, "select count(*)::int as n from bird.approval_runs");
     expect(count!.n).toBe(4 * 2000);
 
@@ -177,7 +157,7 @@ describe("several daemons on one database", () => {
     const [state] = await query<{ failures: number }>(url, "select max(consecutive_failures)::int as failures from bird.sync_state");
     expect(state!.failures).toBe(0);
     await waitFor("every flow complete", () => flowsCompleted(url, 2), 90_000);
-    expect(await dataMatches(url, api)).toBe(true);
+    expect(await tableEqualsFake(url, api)).toBe(true);
   });
 
   it("a lease held by a dead process on another host is respected until it expires, then taken over", async () => {
@@ -196,7 +176,7 @@ describe("several daemons on one database", () => {
     expect(Date.now()).toBeLessThan(planted!.expires.getTime());
 
     await waitFor("the held flow after its lease expired", () => flowsCompleted(url, 2), 30_000);
-    expect(await dataMatches(url, api)).toBe(true);
+    expect(await tableEqualsFake(url, api)).toBe(true);
     const [pass] = await query<{ started_at: Date; owner: string }>(
       url,
       "select started_at, owner from bird.sync_passes where flow_id = $1 and outcome = 'completed'",

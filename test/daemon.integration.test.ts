@@ -2,13 +2,12 @@
 // health endpoints, graceful SIGTERM, no overlapping cycles against a slow API, bad settings.
 import { createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
-import { isDeepStrictEqual } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
-import type { FakeBirdApi } from "../src/fake/index.js";
 import { logLines } from "./helpers/cli.js";
 import { daemonHarness } from "./helpers/daemon.js";
 import { waitFor } from "./helpers/wait.js";
-import { expectedRows, storedRuns } from "./helpers/compare.js";
+import { storedRuns, tableEqualsFake } from "./helpers/compare.js";
+import { committedPages, flowsCompleted } from "./helpers/sync-state.js";
 import { freshDatabaseUrl, query } from "./helpers/db.js";
 import { refetchedFullPassPages, syncEnv } from "./helpers/fake.js";
 
@@ -61,24 +60,6 @@ async function scrape(port: number): Promise<Map<string, Samples>> {
 const total = (m: Map<string, Samples>, name: string, labelFilter = "") =>
   [...(m.get(name) ?? new Map<string, number>()).entries()].filter(([l]) => l.includes(labelFilter)).reduce((n, [, v]) => n + v, 0);
 
-async function flowsCompleted(url: string, n: number): Promise<boolean> {
-  const [row] = await query<{ done: number }>(url, "select count(*)::int as done from bird.sync_state where last_full_pass_at is not null");
-  return row!.done >= n;
-}
-
-async function dataMatches(url: string, api: FakeBirdApi): Promise<boolean> {
-  for (const flowId of api.store.flowIds()) {
-    const stored = await storedRuns(url, flowId);
-    if (!isDeepStrictEqual(stored, expectedRows(api.store.runs(flowId)))) return false;
-  }
-  return true;
-}
-
-async function committedPages(url: string): Promise<number> {
-  const [row] = await query<{ n: number }>(url, "select coalesce(sum(pages), 0)::int as n from bird.sync_passes");
-  return row!.n;
-}
-
 describe("approvals-sync daemon", () => {
   it("syncs at start, picks up runs added and decided within two ticks; /metrics matches the fake's counters; /healthz and /readyz answer", async () => {
     const api = await fake({ flows: 3, runsPerFlow: 300, seed: 41 });
@@ -86,7 +67,7 @@ describe("approvals-sync daemon", () => {
     const port = await freePort();
     const d = startDaemon(syncEnv(api, url, { SYNC_SCHEDULE: "*/2 * * * * *", METRICS_PORT: String(port) }));
     await waitFor("the first sync", () => flowsCompleted(url, 3));
-    expect(await dataMatches(url, api)).toBe(true);
+    expect(await tableEqualsFake(url, api)).toBe(true);
 
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
     const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
@@ -135,7 +116,7 @@ describe("approvals-sync daemon", () => {
       api.store.addRuns(flowId, 3);
       api.store.decideRuns(flowId, 2);
     }
-    await waitFor("the changes to be synced", () => dataMatches(url, api), 15_000, 50);
+    await waitFor("the changes to be synced", () => tableEqualsFake(url, api), 15_000, 50);
     expect(Date.now() - changed).toBeLessThan(2 * 2000 + 1500);
     const [full] = await query<{ n: number }>(url, "select count(*)::int as n from bird.sync_passes where kind = 'full'");
     expect(full!.n).toBe(3);
@@ -183,7 +164,7 @@ describe("approvals-sync daemon", () => {
 
     const second = startDaemon(env);
     await waitFor("the resumed backfill", () => flowsCompleted(url, 3), 90_000);
-    expect(await dataMatches(url, api)).toBe(true);
+    expect(await tableEqualsFake(url, api)).toBe(true);
     const resumed = await query<{ flow_id: string; from_first_page: boolean; resumed_from: number | null; outcome: string }>(
       url,
       "select flow_id::text, from_first_page, resumed_from::int, outcome from bird.sync_passes where id > $1 and kind = 'full' order by id",

@@ -2,18 +2,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FakeBirdApi } from "../src/fake/index.js";
 import { runCli, startCli } from "./helpers/cli.js";
-import { expectedRows, storedRuns } from "./helpers/compare.js";
+import { expectTableEqualsFake, expectedRows, storedRuns } from "./helpers/compare.js";
 import { freshDatabaseUrl, query } from "./helpers/db.js";
 import { startFake, syncEnv } from "./helpers/fake.js";
 
 const FLOWS = 4;
 const RUNS = 2500;
-
-async function expectTableEqualsFake(api: FakeBirdApi, url: string): Promise<void> {
-  for (const flowId of api.store.flowIds()) {
-    expect(await storedRuns(url, flowId)).toEqual(expectedRows(api.store.runs(flowId)));
-  }
-}
 
 const rowVersions = (url: string) => query<{ id: string; xmin: string }>(url, "select id::text, xmin::text from bird.approval_runs order by id");
 
@@ -37,7 +31,7 @@ describe.each([
     expect(first.code).toBe(0);
     fullPassRequests = api.counters.requests;
     expect(fullPassRequests).toBeGreaterThanOrEqual(FLOWS * (RUNS / 100));
-    await expectTableEqualsFake(api, url);
+    await expectTableEqualsFake(url, api);
     const before = await rowVersions(url);
 
     api.resetCounters();
@@ -59,7 +53,7 @@ describe.each([
     api.resetCounters();
     const r = await runCli(["sync"], env);
     expect(r.code).toBe(0);
-    await expectTableEqualsFake(api, url);
+    await expectTableEqualsFake(url, api);
     expect(api.counters.requests).toBeLessThan(fullPassRequests / 2);
   });
 
@@ -77,14 +71,14 @@ describe.each([
     for (const m of marked) expect(live.has(m.id)).toBe(false);
 
     expect((await runCli(["sync", "--full"], env)).code).toBe(0);
-    await expectTableEqualsFake(api, url);
+    await expectTableEqualsFake(url, api);
     const nowDeleted = await query<{ id: string }>(url, "select id::text from bird.approval_runs where deleted_at is not null order by id");
     expect(nowDeleted.map((r) => r.id)).toEqual(deleted.map((d) => d.id).sort());
 
     const back = deleted[0]!;
     api.store.restoreRun(back.flowId, back.id);
     expect((await runCli(["sync", "--full"], env)).code).toBe(0);
-    await expectTableEqualsFake(api, url);
+    await expectTableEqualsFake(url, api);
     const [row] = await query<{ deleted_at: Date | null }>(url, "select deleted_at from bird.approval_runs where id = $1", [back.id]);
     expect(row!.deleted_at).toBeNull();
   });
@@ -132,7 +126,7 @@ describe.each([
       { outcome: "completed", from_first_page: false },
       { outcome: "interrupted", from_first_page: true },
     ]);
-    await expectTableEqualsFake(api, url);
+    await expectTableEqualsFake(url, api);
   });
 });
 
@@ -159,7 +153,7 @@ describe("page tokens that expire mid-pass", () => {
     await new Promise((r) => setTimeout(r, 600));
     const r = await runCli(["sync"], env);
     expect(r.code).toBe(0);
-    await expectTableEqualsFake(api, url);
+    await expectTableEqualsFake(url, api);
     const restarted = await query<{ error: string }>(url, "select error from bird.sync_passes where outcome = 'interrupted' and error like '%restarting%'");
     expect(restarted.length).toBeGreaterThan(0);
   });

@@ -1,8 +1,8 @@
 // Issue 9 (3, 4, 5): a hostile API and bad records; nothing lost, nothing duplicated, no secret printed.
 import { afterAll, describe, expect, it } from "vitest";
-import type { FakeBirdApi, Faults } from "../src/fake/index.js";
+import type { Faults } from "../src/fake/index.js";
 import { runCli } from "./helpers/cli.js";
-import { expectedRows, storedRuns } from "./helpers/compare.js";
+import { expectTableEqualsFake, expectedRows, storedRuns } from "./helpers/compare.js";
 import { freshDatabaseUrl, query } from "./helpers/db.js";
 import { startFake, syncEnv } from "./helpers/fake.js";
 
@@ -23,12 +23,6 @@ async function scenario(faults: Partial<Faults>, extraEnv: Record<string, string
   return { api, url, env, sync };
 }
 
-async function expectTableEqualsFake(api: FakeBirdApi, url: string): Promise<void> {
-  for (const flowId of api.store.flowIds()) {
-    expect(await storedRuns(url, flowId)).toEqual(expectedRows(api.store.runs(flowId)));
-  }
-}
-
 describe("a hostile API", () => {
   it.each([
     ["429 storm, Retry-After in seconds", { rate429: 0.3, retryAfter: "seconds" as const, retryAfterSeconds: 1 }],
@@ -42,7 +36,7 @@ describe("a hostile API", () => {
     try {
       const r = await sync();
       expect(r.code).toBe(0);
-      await expectTableEqualsFake(api, url);
+      await expectTableEqualsFake(url, api);
       expect(api.counters.retryAfterViolations).toBe(0);
       const total = Object.values(api.counters.faults ?? {}).reduce((a: number, b) => a + (b as number), 0);
       if (!faults.duplicateAcrossPages && !faults.emptyPageWithToken) expect(total).toBeGreaterThan(0);
@@ -57,7 +51,7 @@ describe("a hostile API", () => {
       const r = await sync();
       expect(r.code).toBe(0);
       expect(r.stderr).toMatch(/no complete answer within 250 ms/);
-      await expectTableEqualsFake(api, url);
+      await expectTableEqualsFake(url, api);
     } finally {
       await api.close();
     }
@@ -72,7 +66,7 @@ describe("a hostile API", () => {
       const run = api.store.runs(flowId)[5]!;
       api.store.editRun(flowId, run.id, { object: deep as never, previousObject: { blob: "ü".repeat(200_000) } as never });
       expect((await sync()).code).toBe(0);
-      await expectTableEqualsFake(api, url);
+      await expectTableEqualsFake(url, api);
     } finally {
       await api.close();
     }
@@ -118,7 +112,7 @@ describe("a hostile API", () => {
       api.setFaults({ failFlowIds: [] });
       api.resetCounters();
       expect((await sync()).code).toBe(0);
-      await expectTableEqualsFake(api, url);
+      await expectTableEqualsFake(url, api);
       // Resumed from the cursor: the flow's first page was not fetched again.
       expect(api.counters.pageFetches[`${flaky}|false|`]).toBeUndefined();
       expect(Object.keys(api.counters.pageFetches).some((k) => k.startsWith(`${flaky}|false|`))).toBe(true);
@@ -145,7 +139,7 @@ describe("bad records", () => {
       expect(after).toHaveLength(5);
       expect(after.map((r) => r.run_id)).not.toContain(fixed.id);
       expect(after.every((r) => r.times_seen === 2)).toBe(true);
-      await expectTableEqualsFake(api, url);
+      await expectTableEqualsFake(url, api);
     } finally {
       await api.close();
     }

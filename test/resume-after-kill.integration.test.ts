@@ -5,6 +5,7 @@ import { runCli, startCli } from "./helpers/cli.js";
 import { expectedRows, storedRuns } from "./helpers/compare.js";
 import { freshDatabaseUrl, query } from "./helpers/db.js";
 import { refetchedFullPassPages, startFake, syncEnv } from "./helpers/fake.js";
+import { committedPages } from "./helpers/sync-state.js";
 import { waitFor } from "./helpers/wait.js";
 
 let api: FakeBirdApi;
@@ -16,23 +17,17 @@ beforeAll(async () => {
 });
 afterAll(async () => api.close());
 
-async function committedPages(): Promise<number> {
-  const [row] = await query<{ n: number }>(url, "select coalesce(sum(pages), 0)::int as n from bird.sync_passes");
-  return row!.n;
-}
-
-
 it("kill -9 at three different moments, then a run to completion: exact data, at most 2 pages re-fetched per flow per kill", async () => {
   const env = syncEnv(api, url, { SYNC_PAGE_SIZE: "100" });
   const killAfterPages = [3, 12, 22];
   for (const target of killAfterPages) {
     const p = startCli(["sync"], env);
-    await waitFor(`${target} committed pages`, async () => (await committedPages()) >= target, 60_000, 25);
+    await waitFor(`${target} committed pages`, async () => (await committedPages(url)) >= target, 60_000, 25);
     p.child.kill("SIGKILL");
     const r = await p.done;
     expect(r.signal).toBe("SIGKILL");
   }
-  const pagesBeforeFinal = await committedPages();
+  const pagesBeforeFinal = await committedPages(url);
   expect(pagesBeforeFinal).toBeGreaterThanOrEqual(22);
   expect(pagesBeforeFinal).toBeLessThan(33);
 

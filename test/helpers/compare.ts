@@ -1,4 +1,7 @@
 // The oracle: what bird.approval_runs must hold for a run the API serves (DESIGN §4), and the table read back.
+import { isDeepStrictEqual } from "node:util";
+import { expect } from "vitest";
+import type { FakeBirdApi } from "../../src/fake/index.js";
 import { query } from "./db.js";
 
 export interface StoredRun {
@@ -62,4 +65,19 @@ export async function storedRunsVia(q: QueryFn, flowId: string, opts: { includeD
 
 export function expectedRows(runs: ReadonlyArray<Record<string, unknown>>): StoredRun[] {
   return runs.map(expectedRow).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/** Whether every flow's live runs equal what the fake serves (for polling). */
+export async function tableEqualsFake(url: string, api: FakeBirdApi): Promise<boolean> {
+  for (const flowId of api.store.flowIds()) {
+    if (!isDeepStrictEqual(await storedRuns(url, flowId), expectedRows(api.store.runs(flowId)))) return false;
+  }
+  return true;
+}
+
+/** Asserts every flow's live runs equal what the fake serves, flow by flow (a readable diff on failure). */
+export async function expectTableEqualsFake(url: string, api: FakeBirdApi): Promise<void> {
+  for (const flowId of api.store.flowIds()) {
+    expect(await storedRuns(url, flowId)).toEqual(expectedRows(api.store.runs(flowId)));
+  }
 }
