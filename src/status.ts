@@ -1,4 +1,5 @@
 // `status`: what each flow's sync looks like, for a terminal or (--json) for a pipe.
+import { DELETED_IN_BIRD } from "./db/flows.js";
 import type { FlowStatus } from "./db/status.js";
 import { renderTable } from "./text-table.js";
 
@@ -11,12 +12,26 @@ function ago(iso: string | null, now = Date.now()): string {
   return `${Math.round(s / 86_400)}d ago`;
 }
 
+/** Time since the flow's last successful pass (what the lag alert watches); `status --help` promises it. */
+function lag(seconds: number | null): string {
+  if (seconds === null) return "never synced";
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 90) return `${s}s`;
+  if (s < 5400) return `${Math.round(s / 60)}m`;
+  if (s < 172_800) return `${Math.round(s / 3600)}h`;
+  return `${Math.round(s / 86_400)}d`;
+}
+
 export function formatStatusTable(flows: readonly FlowStatus[]): string {
   if (flows.length === 0) return "No flows synced yet. Run `approvals-sync sync` first.\n";
   const rows = flows.map((f) => {
     const p = f.lastPass;
     const last = p ? `${p.kind} ${p.outcome ?? "running"} ${ago(p.finishedAt ?? p.startedAt)}` : "none";
-    const problem = f.missingSince ? `missing since ${f.missingSince}` : (f.lastError ?? "");
+    const problem = !f.missingSince
+      ? (f.lastError ?? "")
+      : f.lastError === DELETED_IN_BIRD
+        ? `deleted in Bird, missing since ${f.missingSince}`
+        : `missing since ${f.missingSince}`;
     return [
       f.name ? `${f.name} (${f.flowId.slice(0, 8)})` : f.flowId,
       f.mode,
@@ -25,13 +40,13 @@ export function formatStatusTable(flows: readonly FlowStatus[]): string {
       p ? `${p.pages}/${p.requests}` : "-",
       f.cursorHeld ? "yes" : "no",
       f.leaseOwner ?? "-",
-      f.lastSuccessAt ? ago(f.lastSuccessAt) : "never",
+      lag(f.lagSeconds),
       String(f.rejects),
       problem.length > 60 ? `${problem.slice(0, 57)}...` : problem,
     ];
   });
   return renderTable(
-    ["flow", "mode", "runs", "last pass", "pages/reqs", "cursor", "lease", "last success", "rejects", "last error"],
+    ["flow", "mode", "runs", "last pass", "pages/reqs", "cursor", "lease", "lag", "rejects", "last error"],
     rows,
     { rightAlign: [2, 8] },
   );

@@ -93,13 +93,15 @@ export class BirdClient {
     return this.get("get_run", url, ctx, (answer) => (answer.status === 404 ? null : answer.body));
   }
 
-  /** Every flow of the organization (all pages). */
-  async listFlows(ctx: CallContext = {}, limit = 100): Promise<unknown[]> {
+  /** Every flow of the organization (all pages); `status: "deleted"` lists the deleted ones instead. */
+  async listFlows(ctx: CallContext = {}, limit = 100, status: "active" | "deleted" = "active"): Promise<unknown[]> {
     const flows: unknown[] = [];
     const seen = new Set<string>();
     let pageToken: string | undefined;
     do {
       const q = new URLSearchParams({ limit: String(limit) });
+      // Bird's default is active; the parameter is sent only when it changes something.
+      if (status !== "active") q.set("status", status);
       if (pageToken) q.set("pageToken", pageToken);
       const page = await this.get("list_flows", `${this.orgUrl()}/approvals?${q}`, ctx, (answer) => {
         if (answer.status === 404) {

@@ -33,13 +33,40 @@ export async function upsertFlows(db: SqlRunner, flows: readonly ApprovalFlow[])
       last_seen_at = now(), missing_since = null`);
 }
 
-/** Flows we knew that discovery no longer lists are missing (kept, with their runs, for history). */
+/**
+ * Flows we knew that discovery no longer lists are missing (kept, with their runs, for history).
+ * The list's column is named `value` on purpose: a bare `id` inside the subquery would resolve to the
+ * outer table's column, `id not in (select id …)` would never hold, and nothing was ever marked (issue 15).
+ */
 export async function markUnlistedFlowsMissing(db: SqlRunner, listedIds: readonly string[]): Promise<string[]> {
   const rows = await db.rows<{ id: string }>(sql`
     update bird.approval_flows set missing_since = now()
     where missing_since is null
-      and id not in (select id::uuid from jsonb_array_elements_text(${JSON.stringify(listedIds)}::jsonb) as id)
+      and id not in (select l.value::uuid from jsonb_array_elements_text(${JSON.stringify(listedIds)}::jsonb) as l(value))
     returning id::text as id`);
+  return rows.map((r) => r.id);
+}
+
+export const DELETED_IN_BIRD = "Bird lists this flow as deleted (status=deleted); it is no longer synced";
+
+/**
+ * Known flows that Bird lists with status=deleted: missing, with the reason where `status` shows it.
+ * Flows we never synced are not added: there is nothing of theirs to explain.
+ */
+export async function markFlowsDeletedInBird(db: SqlRunner, flows: readonly ApprovalFlow[]): Promise<string[]> {
+  if (flows.length === 0) return [];
+  const ids = JSON.stringify(flows.map((f) => f.id));
+  const rows = await db.rows<{ id: string }>(sql`
+    update bird.approval_flows set missing_since = coalesce(missing_since, now()),
+      name = coalesce(name, (select f.value ->> 'name' from jsonb_array_elements(${JSON.stringify(flows)}::jsonb) as f(value)
+                             where (f.value ->> 'id')::uuid = approval_flows.id))
+    where id in (select l.value::uuid from jsonb_array_elements_text(${ids}::jsonb) as l(value))
+    returning id::text as id`);
+  if (rows.length > 0) {
+    await db.rows(sql`
+      update bird.sync_state set last_error = ${DELETED_IN_BIRD}, updated_at = now()
+      where flow_id in (select l.value::uuid from jsonb_array_elements_text(${JSON.stringify(rows.map((r) => r.id))}::jsonb) as l(value))`);
+  }
   return rows.map((r) => r.id);
 }
 

@@ -1,12 +1,12 @@
 // Which flows a cycle works: --flow, else BIRD_APPROVAL_IDS, else every active flow Bird lists.
 import { approvalFlowSchema, type ApprovalFlow } from "../bird/schema.js";
 import { AuthError, errorMessage } from "../errors.js";
-import { markUnlistedFlowsMissing, upsertFlows } from "../db/flows.js";
+import { markFlowsDeletedInBird, markUnlistedFlowsMissing, upsertFlows } from "../db/flows.js";
 import { ensureFlowRows } from "../db/state.js";
 import type { SyncContext } from "./context.js";
 
-async function listValidFlows(ctx: SyncContext, signal: AbortSignal): Promise<ApprovalFlow[]> {
-  const raw = await ctx.client.listFlows({ signal });
+async function listValidFlows(ctx: SyncContext, signal: AbortSignal, status: "active" | "deleted" = "active"): Promise<ApprovalFlow[]> {
+  const raw = await ctx.client.listFlows({ signal }, 100, status);
   const flows: ApprovalFlow[] = [];
   for (const r of raw) {
     const parsed = approvalFlowSchema.safeParse(r);
@@ -14,6 +14,20 @@ async function listValidFlows(ctx: SyncContext, signal: AbortSignal): Promise<Ap
     else ctx.logger.warn({ issue: parsed.error.issues[0]?.message }, "skipping a flow the API listed without a valid id");
   }
   return flows;
+}
+
+/**
+ * Asks Bird which flows it lists as deleted, only when a known flow just went unlisted, so a cycle
+ * without such a change costs no extra request. A failure here only loses the explanation.
+ */
+async function explainDeletedFlows(ctx: SyncContext, signal: AbortSignal): Promise<void> {
+  try {
+    const deleted = await markFlowsDeletedInBird(ctx.db, await listValidFlows(ctx, signal, "deleted"));
+    if (deleted.length > 0) ctx.logger.warn({ flows: deleted }, "Bird lists these flows as deleted; marked missing");
+  } catch (err) {
+    if (err instanceof AuthError) throw err;
+    ctx.logger.warn({ err: errorMessage(err) }, "could not list deleted flows; the unlisted flows stay marked missing");
+  }
 }
 
 export interface FlowSelection {
@@ -45,7 +59,10 @@ export async function resolveFlows(ctx: SyncContext, sel: FlowSelection, signal:
   await upsertFlows(ctx.db, flows);
   await ensureFlowRows(ctx.db, ids);
   const gone = await markUnlistedFlowsMissing(ctx.db, ids);
-  if (gone.length > 0) ctx.logger.warn({ flows: gone }, "flows no longer listed by Bird; marked missing");
+  if (gone.length > 0) {
+    ctx.logger.warn({ flows: gone }, "flows no longer listed by Bird; marked missing");
+    await explainDeletedFlows(ctx, signal);
+  }
   ctx.logger.info({ flows: ids.length }, "discovered approval flows");
   return ids;
 }
