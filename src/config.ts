@@ -5,6 +5,7 @@ import { parseEnv } from "node:util";
 import cron from "node-cron";
 import { z } from "zod";
 import { ConfigError } from "./errors.js";
+import { type UnknownVariable, describeUnknownVariable, findUnknownVariables } from "./unknown-variables.js";
 
 export type LogFormat = "pretty" | "json";
 
@@ -27,6 +28,10 @@ export interface Config {
   readonly leaseTtlMs: number;
   readonly logLevel: string;
   readonly logFormat: LogFormat;
+  /** Days of bird.sync_passes history kept; older rows are pruned (0 = keep forever). */
+  readonly historyDays: number;
+  /** Variables with our prefixes that no setting has (typos); the caller warns once it has a logger. */
+  readonly unknownVariables: readonly UnknownVariable[];
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -104,6 +109,7 @@ const envSchema = z.object({
   HTTP_TIMEOUT_MS: int(100, 600_000, "an integer 100..600000 (milliseconds)").default(30_000),
   SYNC_MAX_RETRIES: int(0, 100).default(6),
   METRICS_PORT: int(0, 65_535, "an integer 0..65535 (0 disables)").default(9464),
+  SYNC_HISTORY_DAYS: int(0, 36_500, "an integer >= 0 (days of sync_passes history; 0 = keep forever)").default(30),
   SYNC_LEASE_TTL: duration("how long a flow stays leased after its holder's last page").default(60_000),
   LOG_LEVEL: z
     .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
@@ -141,7 +147,8 @@ function readDotEnv(cwd: string): Record<string, string> {
 
 export function loadConfig(opts: LoadConfigOptions = {}): Config {
   const env = opts.env ?? process.env;
-  const merged: Record<string, string | undefined> = { ...opts.defaults, ...readDotEnv(opts.cwd ?? process.cwd()) };
+  const dotEnv = readDotEnv(opts.cwd ?? process.cwd());
+  const merged: Record<string, string | undefined> = { ...opts.defaults, ...dotEnv };
   for (const [k, v] of Object.entries(env)) if (v !== undefined) merged[k] = v;
   for (const [k, v] of Object.entries(opts.overrides ?? {})) if (v !== undefined) merged[k] = v;
   // An empty variable means "not set" (docker-compose and shells produce them).
@@ -149,12 +156,18 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
     Object.keys(envSchema.shape).map((k) => [k, merged[k] === "" ? undefined : merged[k]]),
   );
 
+  // The known names come from the schema itself, so the typo check cannot drift from the settings.
+  const unknownVariables = findUnknownVariables(Object.keys(envSchema.shape), { environment: env, dotEnv });
+  const hintFor = (name: string) => {
+    const typo = unknownVariables.find((v) => v.suggestion === name);
+    return typo ? ` — ${describeUnknownVariable(typo)}` : "";
+  };
   const parsed = envSchema.safeParse(raw);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0]);
       const shown = SECRET_VARS.has(name) ? "" : ` (got ${JSON.stringify(raw[name])})`;
-      return `${name} ${issue.message}${shown}`;
+      return `${name} ${issue.message}${shown}${hintFor(name)}`;
     });
     throw new ConfigError(`invalid configuration:\n  ${lines.join("\n  ")}`);
   }
@@ -163,7 +176,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
     const missing = (["BIRD_ACCESS_KEY", "BIRD_ORGANIZATION_ID"] as const).filter((k) => !e[k]);
     if (missing.length > 0) {
       throw new ConfigError(
-        `invalid configuration:\n  ${missing.map((k) => `${k} is required (set it in the environment or .env)`).join("\n  ")}`,
+        `invalid configuration:\n  ${missing.map((k) => `${k} is required (set it in the environment or .env)${hintFor(k)}`).join("\n  ")}`,
       );
     }
   }
@@ -186,6 +199,8 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
     leaseTtlMs: e.SYNC_LEASE_TTL,
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT ?? (opts.isTty ?? process.stderr.isTTY ? "pretty" : "json"),
+    historyDays: e.SYNC_HISTORY_DAYS,
+    unknownVariables: Object.freeze(unknownVariables),
   });
 }
 

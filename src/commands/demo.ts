@@ -9,7 +9,7 @@ import { progressObserver } from "../progress/observer.js";
 import { runReportCommand } from "../report/command.js";
 import { formatStatusTable } from "../status.js";
 import { runSyncCycle } from "../sync/cycle.js";
-import { rememberSecrets, withDatabase } from "./runtime.js";
+import { rememberSecrets, warnUnknownVariables, withDatabase } from "./runtime.js";
 
 export interface DemoOptions {
   flows: number;
@@ -38,6 +38,7 @@ export async function runDemoCommand(opts: DemoOptions, out: NodeJS.WritableStre
     });
     rememberSecrets(config);
     const logger = createLogger(config);
+    warnUnknownVariables(config, logger);
     const say = (line = "") => out.write(`${line}\n`);
     say(`Demo: a fake Bird API with ${opts.flows} approval flows × ${opts.runs} runs at ${api.url}`);
     return await withDatabase({ config, logger }, true, async (db) => {
@@ -70,7 +71,11 @@ export async function runDemoCommand(opts: DemoOptions, out: NodeJS.WritableStre
       say("  npx approvals-sync report             # list the reports; e.g. `report latency --format csv`");
       say("  npx approvals-sync fake-api           # a fake Bird API to point `sync` or `daemon` at");
       say("  BIRD_ACCESS_KEY=… BIRD_ORGANIZATION_ID=… DATABASE_URL=postgres://… npx approvals-sync daemon");
-      say(`  The embedded database lives in ${config.databaseUrl ? "DATABASE_URL" : config.pgliteDir}; set DATABASE_URL to use PostgreSQL.`);
+      say(
+        config.databaseUrl
+          ? `  The data went to the PostgreSQL database in DATABASE_URL (${db.location}).`
+          : `  The embedded database lives in ${config.pgliteDir}; set DATABASE_URL to use PostgreSQL.`,
+      );
       return result.exitCode;
     });
   } finally {

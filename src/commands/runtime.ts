@@ -5,6 +5,7 @@ import { type Config, type EnvName, loadConfig } from "../config.js";
 import type { Database } from "../db/database.js";
 import { ConfigError, EXIT_FATAL, SyncError } from "../errors.js";
 import { createLogger, scrubSecrets, secretsOf } from "../log.js";
+import { describeUnknownVariable } from "../unknown-variables.js";
 
 export interface Runtime {
   config: Config;
@@ -13,7 +14,16 @@ export interface Runtime {
 
 export function startRuntime(overrides: Partial<Record<EnvName, string>>, requireBird: boolean): Runtime {
   const config = loadConfig({ overrides, requireBird });
-  return { config, logger: createLogger(config) };
+  const logger = createLogger(config);
+  warnUnknownVariables(config, logger);
+  return { config, logger };
+}
+
+/** A misspelled setting would otherwise be ignored in silence (issue 15: DATABASE_ULR). */
+export function warnUnknownVariables(config: Config, logger: Logger): void {
+  for (const v of config.unknownVariables) {
+    logger.warn({ variable: v.name, source: v.source, suggestion: v.suggestion }, describeUnknownVariable(v));
+  }
 }
 
 /** Opens the database, migrating first when the command (and SYNC_AUTO_MIGRATE) wants it. */

@@ -1,0 +1,42 @@
+// Issue 15 (3, 6): the mistakes a new operator makes are named, with the fix, through the built CLI.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cliEnv, logLines, runCli } from "./helpers/cli.js";
+import { freshDatabaseUrl } from "./helpers/db.js";
+
+describe("misspelled settings", () => {
+  let url: string;
+  let dir: string;
+  beforeAll(async () => {
+    url = await freshDatabaseUrl();
+    dir = mkdtempSync(join(tmpdir(), "bas-typo-"));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("an unknown variable with our prefix, in .env or the environment, is warned about with the closest name", async () => {
+    writeFileSync(join(dir, ".env"), "DATABASE_ULR=postgres://nowhere/db\nSYNC_CONCURENCY=8\n");
+    const r = await runCli(["status", "--json"], cliEnv({ DATABASE_URL: url, BIRD_MAX_RSP: "0", HTTP_PROXY: "http://proxy:3128", NODE_ENV: "x" }), { cwd: dir });
+    expect(r.code).toBe(0);
+    const warnings = logLines(r.stderr).filter((l) => l.level === 40).map((l) => l.msg);
+    expect(warnings).toEqual(
+      expect.arrayContaining([
+        "unknown setting DATABASE_ULR in .env is ignored; did you mean DATABASE_URL?",
+        "unknown setting SYNC_CONCURENCY in .env is ignored; did you mean SYNC_CONCURRENCY?",
+        "unknown setting BIRD_MAX_RSP in the environment is ignored; did you mean BIRD_MAX_RPS?",
+      ]),
+    );
+    // Other programs' variables are not ours to judge.
+    expect(r.stderr).not.toMatch(/HTTP_PROXY|NODE_ENV/);
+    expect(warnings).toHaveLength(3);
+  });
+
+  it("a required variable that is missing next to its misspelling says which one was meant", async () => {
+    const r = await runCli(["sync"], cliEnv({ DATABASE_URL: url, BIRD_ACESS_KEY: "k-1234567890", BIRD_ORGANIZATION_ID: "org" }), { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/BIRD_ACCESS_KEY is required .*did you mean BIRD_ACCESS_KEY\?/);
+    expect(r.stderr).toContain("BIRD_ACESS_KEY");
+    expect(r.stderr).not.toContain("k-1234567890");
+  });
+});
