@@ -1,5 +1,6 @@
 // `sync` and `backfill`: one cycle over the flows, then exit 0 / 1 / 2.
 import { createSyncContext } from "../app.js";
+import { pruneSyncPasses } from "../db/retention.js";
 import { EXIT_FLOW_FAILED } from "../errors.js";
 import { runSyncCycle } from "../sync/cycle.js";
 import type { SyncObserver } from "../sync/observer.js";
@@ -40,6 +41,8 @@ export async function runSyncCommand(rt: Runtime, opts: SyncCommandOptions): Pro
         ...totals,
         durationMs: result.durationMs,
       };
+      // Installs that run `sync` from cron instead of the daemon keep bounded history too.
+      await pruneSyncPasses(db, config.historyDays).catch((err: Error) => logger.warn({ err: err.message }, "could not prune sync_passes"));
       const failed = result.flows.filter((f) => f.error && (f.outcome === "failed" || f.outcome === "missing"));
       for (const f of failed) logger.error({ flowId: f.flowId, outcome: f.outcome, err: f.error }, "flow not synced");
       logger.info(summary, result.exitCode === 0 ? "sync finished" : "sync finished with failed flows");

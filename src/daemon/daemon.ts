@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import { createSyncContext } from "../app.js";
 import type { Config } from "../config.js";
 import type { Database } from "../db/database.js";
+import { pruneSyncPasses } from "../db/retention.js";
 import { CycleRunner } from "./cycle-runner.js";
 import { DaemonHealth } from "./health.js";
 import { type HealthServer, startHealthServer } from "./http-server.js";
@@ -18,8 +19,22 @@ export interface DaemonOptions {
   signal: AbortSignal;
 }
 
+// The daemon prunes at most this often: the history is measured in days, cycles in minutes.
+const PRUNE_EVERY_MS = 3_600_000;
+
+/** SYNC_HISTORY_DAYS retention; a failure only delays it to a later cycle. */
+async function pruneHistory(config: Config, logger: Logger, db: Database): Promise<void> {
+  try {
+    const pruned = await pruneSyncPasses(db, config.historyDays);
+    if (pruned > 0) logger.info({ pruned, historyDays: config.historyDays }, "pruned old sync_passes rows (SYNC_HISTORY_DAYS)");
+  } catch (err) {
+    logger.warn({ err: (err as Error).message }, "could not prune sync_passes; retrying in a later cycle");
+  }
+}
+
 export async function runDaemon({ config, logger, db, signal }: DaemonOptions): Promise<ScheduleStats> {
   const metrics = new SyncMetrics();
+  let lastPruneAt = 0;
   // The closures read `runner` only once the daemon runs, after both exist.
   const health: DaemonHealth = new DaemonHealth({
     db,
@@ -33,7 +48,13 @@ export async function runDaemon({ config, logger, db, signal }: DaemonOptions): 
     logger,
     metrics,
     newContext: () => createSyncContext(config, logger, db, metrics.observer, metrics.clientEvents),
-    afterCycle: () => health.refreshFlowGauges(),
+    afterCycle: async () => {
+      if (config.historyDays > 0 && Date.now() - lastPruneAt >= PRUNE_EVERY_MS) {
+        lastPruneAt = Date.now();
+        await pruneHistory(config, logger, db);
+      }
+      await health.refreshFlowGauges();
+    },
   });
 
   let server: HealthServer | undefined;
