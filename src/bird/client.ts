@@ -1,4 +1,5 @@
 // Bird Accounts API client: list runs, get run, list flows — with the retry policy of DESIGN §5.
+import { setTimeout as sleep } from "node:timers/promises";
 import pRetry, { AbortError } from "p-retry";
 import type { Logger } from "pino";
 import {
@@ -8,10 +9,10 @@ import {
   HttpError,
   PageTokenRejectedError,
   RetryableHttpError,
-  errorMessage,
 } from "../errors.js";
 import { type Answer, getJsonOnce } from "./http.js";
 import type { RequestGate } from "./request-gate.js";
+import { RetryWarnings } from "./retry-warnings.js";
 import { listPageSchema } from "./schema.js";
 
 export type RequestKind = "list_runs" | "get_run" | "list_flows";
@@ -52,10 +53,19 @@ export interface RunsPage {
 const MAX_RATE_LIMITED_WAITS = 30;
 const MAX_RETRY_TIME_MS = 10 * 60_000;
 
+const isWaitable = (error: unknown) => error instanceof RetryableHttpError && error.retryAfterMs !== undefined;
+
+/** p-retry's schedule (250 ms doubling, at most 15 s) with its jitter (×1..2). */
+function backoffMs(retriesConsumed: number): number {
+  return Math.min(15_000, Math.round((Math.random() + 1) * 250 * 2 ** retriesConsumed));
+}
+
 export class BirdClient {
   private readonly headers: Record<string, string>;
+  private readonly retryWarnings: RetryWarnings;
 
   constructor(private readonly opts: ClientOptions) {
+    this.retryWarnings = new RetryWarnings(opts.logger);
     this.headers = {
       authorization: `AccessKey ${opts.accessKey}`,
       accept: "application/json",
@@ -154,7 +164,7 @@ export class BirdClient {
     parse: (answer: Answer) => T,
     mapError: (err: Error) => Error = (e) => e,
   ): Promise<T> {
-    const { gate, events, logger } = this.opts;
+    const { gate, events } = this.opts;
     let rateLimitedWaits = 0;
     const attempt = async (): Promise<T> => {
       await gate.acquire(ctx.signal);
@@ -182,19 +192,28 @@ export class BirdClient {
     try {
       return await pRetry(attempt, {
         retries: this.opts.maxRetries,
-        minTimeout: 250,
-        maxTimeout: 15_000,
-        factor: 2,
-        randomize: true,
+        // The backoff is waited out in onFailedAttempt, where the warning can say how long it is.
+        minTimeout: 0,
+        maxTimeout: 0,
         maxRetryTime: MAX_RETRY_TIME_MS,
         signal: ctx.signal,
-        shouldConsumeRetry: ({ error }) => {
-          const waitable = error instanceof RetryableHttpError && error.retryAfterMs !== undefined;
-          return !(waitable && ++rateLimitedWaits <= MAX_RATE_LIMITED_WAITS);
-        },
-        onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
+        shouldConsumeRetry: ({ error }) => !(isWaitable(error) && ++rateLimitedWaits <= MAX_RATE_LIMITED_WAITS),
+        onFailedAttempt: async ({ error, attemptNumber, retriesLeft, retriesConsumed }) => {
           events?.onRetry?.(kind, error);
-          logger.debug({ kind, attempt: attemptNumber, retriesLeft, err: errorMessage(error) }, "request failed, will retry");
+          // A Retry-After that does not use up the budget is waited out by the gate (every request
+          // pauses); anything else backs off exponentially with jitter, as p-retry would.
+          const gateWaits = isWaitable(error) && rateLimitedWaits < MAX_RATE_LIMITED_WAITS;
+          if (retriesLeft <= 0 && !gateWaits) return;
+          const waitMs = gateWaits ? (error as RetryableHttpError).retryAfterMs! : backoffMs(retriesConsumed);
+          this.retryWarnings.notice({
+            kind,
+            attempt: attemptNumber,
+            maxAttempts: this.opts.maxRetries + 1,
+            waitMs,
+            status: error instanceof RetryableHttpError ? error.status : undefined,
+            error,
+          });
+          if (!gateWaits) await sleep(waitMs, undefined, ctx.signal ? { signal: ctx.signal } : {});
         },
       });
     } catch (err) {
