@@ -40,3 +40,17 @@ describe("misspelled settings", () => {
     expect(r.stderr).not.toContain("k-1234567890");
   });
 });
+
+describe("an embedded database folder that cannot be created", () => {
+  it("exits 2 naming the folder and the two ways out", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bas-ro-"));
+    try {
+      writeFileSync(join(dir, "not-a-folder"), "");
+      const r = await runCli(["status"], cliEnv({ PGLITE_DIR: join(dir, "not-a-folder", "pglite") }), { cwd: dir });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/cannot create the embedded database folder .*not-a-folder\/pglite \(ENOTDIR\): set PGLITE_DIR to a writable folder, or DATABASE_URL/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -145,7 +145,16 @@ export async function openDatabase(
 
 async function openPglite(dir: string, location: string, logger: Logger): Promise<Database> {
   const [{ PGlite }, { drizzle }] = await Promise.all([import("@electric-sql/pglite"), import("drizzle-orm/pglite")]);
-  mkdirSync(dir, { recursive: true });
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    // e.g. EACCES in a container whose working folder belongs to root (issue 15).
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new DatabaseConnectionError(
+      `cannot create the embedded database folder ${dir} (${code}): set PGLITE_DIR to a writable folder, or DATABASE_URL=postgres://… to use PostgreSQL`,
+      { cause: err },
+    );
+  }
   const unlock = lockPgliteDir(dir);
   try {
     const client = await PGlite.create(dir);
