@@ -22,6 +22,20 @@ export class AuthError extends SyncError {
   override readonly exitCode = EXIT_FATAL;
 }
 
+/**
+ * A command cannot run as asked (a bad flag value, a database without the views it reads). cli.ts
+ * prints it as `approvals-sync <command>: <message>`.
+ */
+export class CommandError extends SyncError {
+  override readonly exitCode = EXIT_FATAL;
+  constructor(
+    readonly command: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** The database cannot be reached at start. */
 export class DatabaseConnectionError extends SyncError {
   override readonly exitCode = EXIT_FATAL;

@@ -4,13 +4,11 @@ import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import { cycleOutcome, summarizeFlows } from "../src/daemon/cycle-runner.js";
 import { startHealthServer } from "../src/daemon/http-server.js";
 import { SyncMetrics } from "../src/daemon/metrics.js";
 import type { FlowStatus } from "../src/db/status.js";
 import { ConfigError } from "../src/errors.js";
-import type { FlowOutcome, FlowResult } from "../src/sync/flow-sync.js";
-import { emptyProgress } from "../src/sync/pass-totals.js";
+import { type FlowOutcome, type FlowResult, cycleOutcome, emptyProgress, summarizeCycle } from "../src/sync/outcome.js";
 
 const logger = pino({ level: "silent" });
 const FLOW_A = "11111111-1111-4111-8111-111111111111";
@@ -164,7 +162,7 @@ describe("cycleOutcome (what /readyz reads)", () => {
   });
 
   it("summarizes counts for the cycle's log line", () => {
-    const s = summarizeFlows([flow("completed", 5), flow("skipped-backoff"), flow("completed", 2)]);
+    const s = summarizeCycle([flow("completed", 5), flow("skipped-backoff"), flow("completed", 2)]);
     expect(s).toMatchObject({ flows: 3, completed: 2, skippedBackoff: 1, inserted: 7, pages: 2 });
   });
 });

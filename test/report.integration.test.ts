@@ -9,7 +9,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { openDatabase } from "../src/db/connect.js";
 import type { Database, SqlRunner } from "../src/db/database.js";
 import { createLogger } from "../src/log.js";
+import { failureLine } from "../src/cli/common.js";
+import { CommandError } from "../src/errors.js";
 import { type ReportArgs, answerReportWithoutDatabase, runReportCommand } from "../src/report/command.js";
+import { exitCodeOf } from "../src/sync/outcome.js";
 import { displayWidth } from "../src/text-table.js";
 import { freshDatabaseUrl, query } from "./helpers/db.js";
 
@@ -243,9 +246,13 @@ function capture(): { out: Writable; text: () => string } {
   return { out, text: () => buf };
 }
 
+/** Runs the report as the CLI does: a thrown error prints its one line on stderr and maps to its exit code. */
 async function report(db: Database, args: Partial<ReportArgs> & { name?: string }) {
   const { out, text } = capture();
-  const code = await runReportCommand(db, { format: "table", ...args }, out);
+  const code = await runReportCommand(db, { format: "table", ...args }, out).then(
+    () => exitCodeOf(undefined),
+    (error: unknown) => (process.stderr.write(failureLine(error, [])), exitCodeOf({ error })),
+  );
   return { code, text: text() };
 }
 
@@ -566,10 +573,10 @@ describe("reporting views and `report` on a known fixture", () => {
 
     it("the CLI can answer listings and usage errors before opening the database", () => {
       const { out, text } = capture();
-      expect(answerReportWithoutDatabase({ format: "table" }, out)).toBe(0);
+      expect(answerReportWithoutDatabase({ format: "table" }, out)).toBe(true);
       expect(text().split("\n")).toHaveLength(8);
-      expect(answerReportWithoutDatabase({ name: "nope", format: "table" }, out)).toBe(2);
-      expect(answerReportWithoutDatabase({ name: "summary", format: "csv", since: "2025-03-01" }, out)).toBeUndefined();
+      expect(() => answerReportWithoutDatabase({ name: "nope", format: "table" }, out)).toThrow(CommandError);
+      expect(answerReportWithoutDatabase({ name: "summary", format: "csv", since: "2025-03-01" }, out)).toBe(false);
     });
   });
 

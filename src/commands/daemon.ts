@@ -5,55 +5,50 @@ import type { Logger } from "pino";
 import { openMigratedDatabase } from "../app.js";
 import { runDaemon } from "../daemon/daemon.js";
 import { assertValidSchedule } from "../daemon/scheduler.js";
-import { AbortedError, EXIT_OK } from "../errors.js";
+import { type StopSignals, trapStopSignals } from "../stop-signals.js";
 import type { Runtime } from "./runtime.js";
 
 export const SHUTDOWN_DEADLINE_MS = 9000;
 
-interface StopSignals {
-  /** Aborted by the first SIGTERM/SIGINT. */
-  signal: AbortSignal;
+interface DaemonStop extends StopSignals {
   /** Resolves when waiting any longer is wrong: a second signal, or the deadline after the first. */
   giveUp: Promise<void>;
-  dispose(): void;
 }
 
-function trapStopSignals(logger: Logger, deadlineMs: number): StopSignals {
-  const controller = new AbortController();
+function trapDaemonStop(logger: Logger, deadlineMs: number): DaemonStop {
   let deadline: NodeJS.Timeout | undefined;
   let giveUp!: () => void;
   const given = new Promise<void>((resolve) => (giveUp = resolve));
-  const onSignal = (sig: NodeJS.Signals) => {
-    if (controller.signal.aborted) {
-      logger.warn({ signal: sig }, "second stop signal: exiting now; held leases expire by themselves");
-      giveUp();
-      return;
-    }
-    logger.info({ signal: sig }, "stopping: no new cycles; the page being written commits or rolls back, then leases are released");
-    controller.abort(new AbortedError(`received ${sig}`));
-    deadline = setTimeout(() => {
-      logger.warn({ deadlineMs }, "shutdown is taking too long; exiting anyway (the open page transaction rolls back, leases expire by themselves)");
-      giveUp();
-    }, deadlineMs);
-  };
-  process.on("SIGTERM", onSignal);
-  process.on("SIGINT", onSignal);
+  const stop = trapStopSignals(
+    (sig) => {
+      logger.info({ signal: sig }, "stopping: no new cycles; the page being written commits or rolls back, then leases are released");
+      deadline = setTimeout(() => {
+        logger.warn({ deadlineMs }, "shutdown is taking too long; exiting anyway (the open page transaction rolls back, leases expire by themselves)");
+        giveUp();
+      }, deadlineMs);
+    },
+    {
+      onSecond: (sig) => {
+        logger.warn({ signal: sig }, "second stop signal: exiting now; held leases expire by themselves");
+        giveUp();
+      },
+    },
+  );
   return {
-    signal: controller.signal,
+    signal: stop.signal,
     giveUp: given,
     dispose: () => {
       clearTimeout(deadline);
-      process.off("SIGTERM", onSignal);
-      process.off("SIGINT", onSignal);
+      stop.dispose();
     },
   };
 }
 
-/** Runs the daemon until a stop signal; 0 on a clean (or deadline-forced) stop. Fatal errors throw. */
-export async function runDaemonCommand(rt: Runtime): Promise<number> {
+/** Runs the daemon until a stop signal; resolves on a clean (or deadline-forced) stop. Fatal errors throw. */
+export async function runDaemonCommand(rt: Runtime): Promise<void> {
   const { config, logger } = rt;
   assertValidSchedule(config.schedule);
-  const stop = trapStopSignals(logger, SHUTDOWN_DEADLINE_MS);
+  const stop = trapDaemonStop(logger, SHUTDOWN_DEADLINE_MS);
   const clean = (async () => {
     const db = await openMigratedDatabase(config, logger, config.autoMigrate);
     try {
@@ -62,10 +57,9 @@ export async function runDaemonCommand(rt: Runtime): Promise<number> {
       await db.close().catch((err: Error) => logger.warn({ err: err.message }, "closing the database failed"));
     }
     logger.info("daemon stopped");
-    return EXIT_OK;
   })();
   try {
-    return await Promise.race([clean, stop.giveUp.then(() => EXIT_OK)]);
+    await Promise.race([clean, stop.giveUp]);
   } finally {
     stop.dispose();
   }

@@ -9,6 +9,7 @@ import { progressObserver } from "../progress/observer.js";
 import { runReportCommand } from "../report/command.js";
 import { formatStatusTable } from "../status.js";
 import { runSyncCycle } from "../sync/cycle.js";
+import type { CycleResult } from "../sync/outcome.js";
 import { rememberSecrets, warnUnknownVariables, withDatabase } from "./runtime.js";
 
 export interface DemoOptions {
@@ -20,7 +21,7 @@ export interface DemoOptions {
 // Same seed every time: a second demo run finds the same flows and runs, so its pass is incremental.
 const DEMO_SEED = 2026;
 
-export async function runDemoCommand(opts: DemoOptions, out: NodeJS.WritableStream = process.stdout): Promise<number> {
+export async function runDemoCommand(opts: DemoOptions, out: NodeJS.WritableStream = process.stdout): Promise<CycleResult> {
   const api = await startFakeBirdApi({ port: 0, flows: opts.flows, runsPerFlow: opts.runs, seed: DEMO_SEED, pendingFraction: 0.08 });
   try {
     const config = loadConfig({
@@ -76,7 +77,7 @@ export async function runDemoCommand(opts: DemoOptions, out: NodeJS.WritableStre
           ? `  The data went to the PostgreSQL database in DATABASE_URL (${db.location}).`
           : `  The embedded database lives in ${config.pgliteDir}; set DATABASE_URL to use PostgreSQL.`,
       );
-      return result.exitCode;
+      return result;
     });
   } finally {
     await api.close();

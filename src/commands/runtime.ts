@@ -1,10 +1,10 @@
-// What every command shares: config from env + flags, a logger, the database, and mapping errors to exits.
+// What every command shares: config from env + flags, a logger, and the database.
 import type { Logger } from "pino";
 import { openMigratedDatabase } from "../app.js";
 import { type Config, type EnvName, loadConfig } from "../config.js";
 import type { Database } from "../db/database.js";
-import { ConfigError, EXIT_FATAL, SyncError } from "../errors.js";
-import { createLogger, scrubSecrets, secretsOf } from "../log.js";
+import { errorMessage } from "../errors.js";
+import { createLogger, secretsOf } from "../log.js";
 import { describeUnknownVariable } from "../unknown-variables.js";
 
 export interface Runtime {
@@ -32,36 +32,18 @@ export async function withDatabase<T>(rt: Runtime, migrate: boolean, fn: (db: Da
   try {
     return await fn(db);
   } finally {
-    await db.close().catch(() => undefined);
+    // The command's own result (or error) matters more; a failed close is only worth a line.
+    await db.close().catch((err) => rt.logger.warn({ err: errorMessage(err) }, "closing the database failed"));
   }
 }
 
 let secretsForErrors: string[] = [];
 
-/** Runs a command body and exits with its code; errors print one clear line, never a secret. */
-export async function runToExit(body: () => Promise<number>): Promise<never> {
-  let code: number;
-  try {
-    code = await body();
-  } catch (err) {
-    code = reportFatal(err);
-  }
-  // Let stdout/stderr drain before exiting (pipes are async in Node).
-  await new Promise<void>((resolve) => process.stdout.write("", () => resolve()));
-  process.exit(code);
-}
-
+/** Secrets to scrub from the one error line cli.ts prints: known once a command has loaded its config. */
 export function rememberSecrets(config: Config): void {
   secretsForErrors = secretsOf(config);
 }
 
-function reportFatal(err: unknown): number {
-  const known = err instanceof SyncError;
-  const message = err instanceof Error ? err.message : String(err);
-  const label = err instanceof ConfigError ? "configuration error" : "error";
-  process.stderr.write(`approvals-sync: ${label}: ${scrubSecrets(message, secretsForErrors)}\n`);
-  if (!known && err instanceof Error && err.stack && process.env.LOG_LEVEL === "debug") {
-    process.stderr.write(`${scrubSecrets(err.stack, secretsForErrors)}\n`);
-  }
-  return known ? (err as SyncError).exitCode : err instanceof Error && /ECONNREFUSED|ENOTFOUND|password authentication/.test(message) ? EXIT_FATAL : 1;
+export function rememberedSecrets(): readonly string[] {
+  return secretsForErrors;
 }

@@ -3,49 +3,17 @@
 // configuration-grade error (rejected access key) in the very first cycle: nothing was ever synced,
 // so exit 2 like `sync` does, and let the operator see it at once instead of a silently useless worker.
 import type { Logger } from "pino";
-import { AuthError, EXIT_FATAL, SyncError, errorMessage } from "../errors.js";
-import type { PageProgress } from "../db/state.js";
+import { AuthError, SyncError, errorMessage } from "../errors.js";
 import type { SyncContext } from "../sync/context.js";
 import { runSyncCycle } from "../sync/cycle.js";
-import type { FlowOutcome, FlowResult } from "../sync/flow-sync.js";
-import type { CycleOutcome, SyncMetrics } from "./metrics.js";
+import { type CycleOutcome, type FlowResult, cycleOutcome, flowFailed, isFatalError, summarizeCycle } from "../sync/outcome.js";
+import type { SyncMetrics } from "./metrics.js";
 import type { CycleReason } from "./scheduler.js";
 
 export interface LastCycle {
   outcome: CycleOutcome;
   finishedAt: number;
   error?: string;
-}
-
-/** Outcomes that say the flow is not being synced by anyone right now. */
-const FAILING: ReadonlySet<FlowOutcome> = new Set(["failed", "missing", "skipped-backoff"]);
-
-export function cycleOutcome(flows: readonly FlowResult[], aborted: boolean): CycleOutcome {
-  if (aborted) return "interrupted";
-  const failing = flows.filter((f) => FAILING.has(f.outcome)).length;
-  if (failing > 0 && failing === flows.length) return "all_failed";
-  return flows.some((f) => f.outcome === "failed" || f.outcome === "missing") ? "flows_failed" : "ok";
-}
-
-export function summarizeFlows(flows: readonly FlowResult[]) {
-  const by = (o: FlowOutcome) => flows.filter((f) => f.outcome === o).length;
-  const sum = (k: keyof PageProgress) => flows.reduce((n, f) => n + f.totals[k], 0);
-  return {
-    flows: flows.length,
-    completed: by("completed"),
-    failed: by("failed"),
-    missing: by("missing"),
-    interrupted: by("interrupted"),
-    skippedLeased: by("skipped-leased"),
-    skippedBackoff: by("skipped-backoff"),
-    pages: sum("pages"),
-    inserted: sum("inserted"),
-    updated: sum("updated"),
-    unchanged: sum("unchanged"),
-    rejected: sum("rejected"),
-    deleted: sum("deleted"),
-    requests: sum("requests"),
-  };
 }
 
 export interface CycleRunnerOptions {
@@ -86,11 +54,11 @@ export class CycleRunner {
       flows = result.flows;
       outcome = cycleOutcome(flows, signal.aborted);
       this.last = { outcome, finishedAt: Date.now() };
-      for (const f of flows.filter((f) => f.outcome === "failed" || f.outcome === "missing")) {
+      for (const f of flows.filter(flowFailed)) {
         logger.error({ flowId: f.flowId, outcome: f.outcome, err: f.error }, "flow not synced; it backs off and is retried in a later cycle");
       }
       const level = outcome === "ok" || outcome === "interrupted" ? "info" : "warn";
-      logger[level]({ cycle, reason, outcome, ...summarizeFlows(flows), durationMs: Date.now() - started }, "cycle finished");
+      logger[level]({ cycle, reason, outcome, ...summarizeCycle(flows), durationMs: Date.now() - started }, "cycle finished");
     } catch (err) {
       const message = errorMessage(err);
       // Whatever breaks while shutting down (aborted requests, a pool closing) is the shutdown, not a failure.
@@ -99,7 +67,8 @@ export class CycleRunner {
       if (outcome === "interrupted") {
         logger.info({ cycle, reason, err: message, durationMs: Date.now() - started }, "cycle interrupted by shutdown");
       } else {
-        if (cycle === 1 && err instanceof SyncError && err.exitCode === EXIT_FATAL) fatal = err;
+        // Only our typed errors: a database that blips during a cycle gets the next cycle, not an exit.
+        if (cycle === 1 && err instanceof SyncError && isFatalError(err)) fatal = err;
         const what = fatal ? "first cycle failed on a configuration-grade error; the daemon stops" : "cycle failed; the daemon keeps its schedule";
         logger.error({ cycle, reason, err: message, durationMs: Date.now() - started }, what);
         if (err instanceof AuthError) this.ctx = { ...this.opts.newContext(), owner: this.ctx.owner };

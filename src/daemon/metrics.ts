@@ -4,12 +4,9 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
 import type { ClientEvents } from "../bird/client.js";
 import type { FlowStatus } from "../db/status.js";
 import type { SyncObserver } from "../sync/observer.js";
-import type { FlowResult } from "../sync/flow-sync.js";
+import type { CycleOutcome, FlowResult } from "../sync/outcome.js";
 
 const P = "approvals_sync_";
-
-/** How a cycle ended, as /readyz and the cycles counter see it. */
-export type CycleOutcome = "ok" | "flows_failed" | "all_failed" | "error" | "interrupted";
 
 const seconds = (iso: string | null) => (iso === null ? undefined : Date.parse(iso) / 1000);
 

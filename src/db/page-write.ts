@@ -8,7 +8,7 @@
 import { sql } from "drizzle-orm";
 import { KNOWN_RUN_FIELDS, type Rejected } from "../bird/schema.js";
 import type { SqlRunner } from "./database.js";
-import type { ListOrder } from "./state.js";
+import type { ListOrder } from "../sync/outcome.js";
 
 export interface RunsPageWrite {
   flowId: string;

@@ -1,24 +1,10 @@
 // bird.sync_state and bird.sync_passes: where each flow's pass stands, who works it, and its history.
 import { sql } from "drizzle-orm";
 import { LeaseLostError } from "../errors.js";
+import type { FlowState, PageProgress, PassKind, PassOutcome } from "../sync/outcome.js";
 import type { SqlRunner } from "./database.js";
 import { forgetSeen, markUnseenDeleted } from "./runs.js";
 
-export type PassKind = "full" | "incremental";
-export type PassOutcome = "completed" | "interrupted" | "failed";
-export type ListOrder = "asc" | "desc";
-
-export interface FlowState {
-  flowId: string;
-  passId: number | null;
-  passKind: PassKind | null;
-  passStartedAt: string | null;
-  cursor: string | null;
-  listOrder: ListOrder | null;
-  lastFullPassAt: string | null;
-  consecutiveFailures: number;
-  nextAttemptAt: string | null;
-}
 
 const iso = (col: string) => sql.raw(`to_char(${col} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`);
 
@@ -100,17 +86,6 @@ export async function beginPass(tx: SqlRunner, p: BeginPass): Promise<number> {
       updated_at = now()
     where flow_id = ${p.flowId}::uuid`);
   return passId;
-}
-
-export interface PageProgress {
-  pages: number;
-  requests: number;
-  seen: number;
-  inserted: number;
-  updated: number;
-  unchanged: number;
-  rejected: number;
-  deleted: number;
 }
 
 export async function addPassProgress(tx: SqlRunner, passId: number, d: PageProgress): Promise<void> {

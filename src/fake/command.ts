@@ -1,6 +1,7 @@
 // `approvals-sync fake-api`: runs the fake Bird API until SIGINT/SIGTERM (wired in src/cli.ts).
 import { ConfigError } from "../errors.js";
 import { parseFaults } from "./faults.js";
+import { trapStopSignals } from "../stop-signals.js";
 import { startFakeBirdApi } from "./server.js";
 import type { Faults, ListOrder } from "./types.js";
 
@@ -60,17 +61,11 @@ export async function runFakeApiCommand(opts: FakeApiCommandOptions): Promise<vo
       "",
     ].join("\n"),
   );
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      opts.signal?.removeEventListener("abort", stop);
-      resolve();
-    };
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-    if (opts.signal?.aborted) stop();
-    else opts.signal?.addEventListener("abort", stop, { once: true });
-  });
+  const stop = trapStopSignals(() => undefined, { also: opts.signal });
+  try {
+    if (!stop.signal.aborted) await new Promise((resolve) => stop.signal.addEventListener("abort", resolve, { once: true }));
+  } finally {
+    stop.dispose();
+  }
   await api.close();
 }

@@ -1,7 +1,7 @@
 // Progress for `sync`/`backfill`: per-flow bars on a TTY (runs, pages, rate), periodic log lines otherwise.
 import cliProgress from "cli-progress";
 import type { Logger } from "pino";
-import type { PageProgress, PassKind } from "../db/state.js";
+import type { PageProgress, PassKind } from "../sync/outcome.js";
 import type { SyncObserver } from "../sync/observer.js";
 
 interface FlowProgress {

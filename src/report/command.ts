@@ -1,9 +1,9 @@
 // `approvals-sync report [NAME] [--format table|csv|json] [--flow ID] [--since DATE] [--until DATE]`.
-// Data goes to `out` (stdout) only, so it can be piped; messages go to stderr. Exit 0, or 2 for a
-// usage error (unknown NAME, a bad flag value).
+// Data goes to `out` (stdout) only, so it can be piped; messages go to stderr. A usage error (unknown
+// NAME, a bad flag value) throws a CommandError (exit 2).
 import { sql } from "drizzle-orm";
 import type { Database } from "../db/database.js";
-import { EXIT_FATAL, EXIT_OK } from "../errors.js";
+import { CommandError } from "../errors.js";
 import { REPORTS, REPORT_NAMES, type ReportDefinition, type ReportFilters, findReport } from "./catalog.js";
 import { REPORT_FORMATS, type ReportFormat, type ReportRow, renderCsv, renderReport } from "./format.js";
 
@@ -19,7 +19,11 @@ type ReportRequest =
   | { kind: "list"; format: ReportFormat }
   | { kind: "report"; def: ReportDefinition; format: ReportFormat; filters: ReportFilters; described: string[] };
 
-class ReportUsageError extends Error {}
+class ReportUsageError extends CommandError {
+  constructor(message: string) {
+    super("report", message);
+  }
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -97,25 +101,15 @@ function listReports(format: ReportFormat): string {
   return REPORTS.map((r) => `${r.name.padEnd(width)}  ${r.description}\n`).join("");
 }
 
-function usageError(err: unknown): number {
-  if (!(err instanceof ReportUsageError)) throw err;
-  process.stderr.write(`approvals-sync report: ${err.message}\n`);
-  return EXIT_FATAL;
-}
-
 /**
- * Answers what needs no database: a usage error (2) or the list of reports (0). Undefined when the
- * report has to run: the CLI calls this before opening (and perhaps creating) the database.
+ * Answers what needs no database: the list of reports (true), or a usage error (throws). False when
+ * the report has to run: the CLI calls this before opening (and perhaps creating) the database.
  */
-export function answerReportWithoutDatabase(args: ReportArgs, out: NodeJS.WritableStream): number | undefined {
-  try {
-    const request = parseReportArgs(args);
-    if (request.kind === "report") return undefined;
-    out.write(listReports(request.format));
-    return EXIT_OK;
-  } catch (err) {
-    return usageError(err);
-  }
+export function answerReportWithoutDatabase(args: ReportArgs, out: NodeJS.WritableStream): boolean {
+  const request = parseReportArgs(args);
+  if (request.kind === "report") return false;
+  out.write(listReports(request.format));
+  return true;
 }
 
 async function emptyLine(db: Pick<Database, "rows">, def: ReportDefinition, described: readonly string[]): Promise<string> {
@@ -134,10 +128,9 @@ function isMissingReportingObject(err: unknown): boolean {
   return code === "42883" || code === "42P01";
 }
 
-/** Runs `report`; returns the exit code. */
-export async function runReportCommand(db: Pick<Database, "rows">, args: ReportArgs, out: NodeJS.WritableStream): Promise<number> {
-  const early = answerReportWithoutDatabase(args, out);
-  if (early !== undefined) return early;
+/** Runs `report`; a usage error or a database without the views throws a CommandError. */
+export async function runReportCommand(db: Pick<Database, "rows">, args: ReportArgs, out: NodeJS.WritableStream): Promise<void> {
+  if (answerReportWithoutDatabase(args, out)) return;
   const request = parseReportArgs(args) as Extract<ReportRequest, { kind: "report" }>;
   const { def, format, filters, described } = request;
   if (!def.dateFiltered && (filters.since || filters.until)) {
@@ -148,15 +141,11 @@ export async function runReportCommand(db: Pick<Database, "rows">, args: ReportA
     rows = await db.rows<ReportRow>(def.query(filters));
   } catch (err) {
     if (!isMissingReportingObject(err)) throw err;
-    process.stderr.write(
-      `approvals-sync report: ${def.view} does not exist in this database yet: run \`approvals-sync migrate\` first\n`,
-    );
-    return EXIT_FATAL;
+    throw new ReportUsageError(`${def.view} does not exist in this database yet: run \`approvals-sync migrate\` first`);
   }
   if (rows.length === 0 && format === "table") {
     out.write(await emptyLine(db, def, described));
   } else {
     out.write(renderReport(def, rows, format));
   }
-  return EXIT_OK;
 }

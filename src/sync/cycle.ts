@@ -1,23 +1,17 @@
-// One sync cycle: every selected flow, SYNC_CONCURRENCY at a time. The result decides the exit code.
+// One sync cycle: every selected flow, SYNC_CONCURRENCY at a time. outcome.ts turns the result into an exit code.
 import pLimit from "p-limit";
-import { AuthError, EXIT_FLOW_FAILED, EXIT_OK } from "../errors.js";
+import { AuthError } from "../errors.js";
 import { flowsWithoutFullPass } from "../db/state.js";
-import { emptyProgress as zero } from "./pass-totals.js";
 import type { SyncContext } from "./context.js";
 import { resolveFlows } from "./discovery.js";
-import { type FlowResult, syncFlow } from "./flow-sync.js";
+import { syncFlow } from "./flow-sync.js";
+import { type CycleResult, type FlowResult, emptyProgress as zero } from "./outcome.js";
 
 export interface CycleOptions {
   flowIds?: readonly string[] | undefined;
   full: boolean;
   respectBackoff: boolean;
   signal: AbortSignal;
-}
-
-export interface CycleResult {
-  flows: FlowResult[];
-  exitCode: number;
-  durationMs: number;
 }
 
 export async function runSyncCycle(ctx: SyncContext, opts: CycleOptions): Promise<CycleResult> {
@@ -48,6 +42,5 @@ export async function runSyncCycle(ctx: SyncContext, opts: CycleOptions): Promis
     ),
   );
   if (authError) throw authError;
-  const failed = flows.some((f) => f.outcome === "failed" || f.outcome === "missing");
-  return { flows, exitCode: failed ? EXIT_FLOW_FAILED : EXIT_OK, durationMs: Date.now() - started };
+  return { flows, durationMs: Date.now() - started };
 }

@@ -2,23 +2,12 @@
 // what went wrong into the flow's outcome. One flow's failure never stops the others; a rejected key does.
 import { AuthError, FlowNotFoundError, LeaseLostError, PageTokenRejectedError, errorMessage, isAbortError } from "../errors.js";
 import { clearFlowMissing } from "../db/flows.js";
-import { type FlowState, type PassKind, finishPass, markFlowMissing, readOpenPassId, releaseFlowLease, renewFlowLease } from "../db/state.js";
+import { finishPass, markFlowMissing, readOpenPassId, releaseFlowLease, renewFlowLease } from "../db/state.js";
 import type { SyncContext } from "./context.js";
 import { acquireFlowLease } from "./lease.js";
 import { type PassResult, beginFullPass, runFullPass } from "./full-pass.js";
-import { emptyProgress } from "./pass-totals.js";
+import { type FlowOutcome, type FlowResult, type FlowState, type PassKind, emptyProgress } from "./outcome.js";
 import { NewestFirstUnavailable, runIncrementalPass } from "./incremental-pass.js";
-
-export type FlowOutcome = "completed" | "failed" | "missing" | "interrupted" | "skipped-leased" | "skipped-backoff";
-
-export interface FlowResult {
-  flowId: string;
-  outcome: FlowOutcome;
-  kind?: PassKind;
-  totals: PassResult["totals"];
-  durationMs: number;
-  error?: string;
-}
 
 export interface FlowSyncOptions {
   /** Force a full reconcile (`--full`, `backfill`). */
@@ -118,7 +107,10 @@ async function runPasses(ctx: SyncContext, state: FlowState, opts: FlowSyncOptio
       await closePass(ctx, flowId, currentPass, kind, "failed", message);
       ctx.observer.passFinished?.(flowId, kind, "failed", durationMs);
       if (err instanceof FlowNotFoundError) {
-        await markFlowMissing(ctx.db, flowId, message).catch(() => undefined);
+        // The flow's outcome is "missing" either way; a failed write only hides it from `status`, so say so.
+        await markFlowMissing(ctx.db, flowId, message).catch((markErr) =>
+          logger.warn({ flowId, err: errorMessage(markErr) }, "could not record the flow as missing"),
+        );
         logger.error({ flowId, err: message }, "flow not found; marked missing");
         return { flowId, outcome: "missing", kind, totals, durationMs, error: message };
       }
@@ -129,7 +121,12 @@ async function runPasses(ctx: SyncContext, state: FlowState, opts: FlowSyncOptio
 }
 
 async function currentPassId(ctx: SyncContext, flowId: string, known: number | undefined): Promise<number | undefined> {
-  return (await readOpenPassId(ctx.db, flowId, ctx.owner).catch(() => undefined)) ?? known;
+  const open = await readOpenPassId(ctx.db, flowId, ctx.owner).catch((err) => {
+    // Falling back to the pass this run began is safe; the log says why the newer one was not read.
+    ctx.logger.warn({ flowId, err: errorMessage(err) }, "could not read the flow's open pass");
+    return undefined;
+  });
+  return open ?? known;
 }
 
 async function closePass(

@@ -2,11 +2,12 @@
 // Only when it reaches the last page of a listing that began at page one does it mark unseen runs deleted.
 import { AbortedError } from "../errors.js";
 import { countStoredRuns, forgetSeen, hasRunsFromBeforePass } from "../db/runs.js";
-import { type FlowState, type ListOrder, type PageProgress, beginPass, completeFullPass } from "../db/state.js";
+import { beginPass, completeFullPass } from "../db/state.js";
+import type { FlowState, ListOrder, PageProgress } from "./outcome.js";
 import type { SyncContext } from "./context.js";
 import { detectListOrder } from "./list-order.js";
 import { checkPage, writePage } from "./page-commit.js";
-import { addProgress, emptyProgress } from "./pass-totals.js";
+import { addProgress, emptyProgress } from "./outcome.js";
 import { listPages } from "./page-stream.js";
 
 export interface PassResult {

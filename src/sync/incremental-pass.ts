@@ -4,10 +4,11 @@
 import pLimit from "p-limit";
 import { AbortedError, LeaseLostError } from "../errors.js";
 import { countRunsBetween, markRunDeleted, newestCreatedAt, openRuns } from "../db/runs.js";
-import { type FlowState, type PageProgress, addPassProgress, beginPass, finishPass } from "../db/state.js";
+import { addPassProgress, beginPass, finishPass } from "../db/state.js";
+import type { FlowState, PageProgress } from "./outcome.js";
 import type { SyncContext } from "./context.js";
 import type { PassResult } from "./full-pass.js";
-import { addProgress, emptyProgress } from "./pass-totals.js";
+import { addProgress, emptyProgress } from "./outcome.js";
 import { detectListOrder } from "./list-order.js";
 import { checkPage, writePage } from "./page-commit.js";
 import { type FetchedPage, listPages } from "./page-stream.js";

@@ -3,7 +3,8 @@
 // the TTL, so a crashed one-shot `sync` can be re-run immediately.
 import { hostname } from "node:os";
 import type { SqlRunner } from "../db/database.js";
-import { type FlowState, claimFlowLease, readLeaseOwner, takeOverFlowLease } from "../db/state.js";
+import { claimFlowLease, readLeaseOwner, takeOverFlowLease } from "../db/state.js";
+import type { FlowState } from "./outcome.js";
 import { isProcessAlive } from "../process-alive.js";
 
 /** Owner ids are `${hostname}:${pid}:${nonce}` (see processOwnerId). */

@@ -1,4 +1,4 @@
-import type { ListOrder } from "../db/state.js";
+import type { ListOrder } from "./outcome.js";
 
 /**
  * The order a page lists runs in, from createdAt of its records (Bird does not document it).

@@ -1,5 +1,5 @@
 // What the engine reports as it goes; metrics and progress bars subscribe, the engine does not know them.
-import type { PageProgress, PassKind, PassOutcome } from "../db/state.js";
+import type { PageProgress, PassKind, PassOutcome } from "./outcome.js";
 
 export interface SyncObserver {
   /** `expectedRuns`: how many runs the pass will likely see, when known (a full reconcile of stored runs). */

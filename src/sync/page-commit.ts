@@ -3,7 +3,7 @@
 import { KNOWN_RUN_FIELDS, type Rejected, checkRun } from "../bird/schema.js";
 import type { SqlRunner } from "../db/database.js";
 import { writeRunsPage } from "../db/page-write.js";
-import type { ListOrder, PageProgress } from "../db/state.js";
+import type { ListOrder, PageProgress } from "./outcome.js";
 import { LeaseLostError } from "../errors.js";
 
 const KNOWN_FIELDS = new Set<string>(KNOWN_RUN_FIELDS);

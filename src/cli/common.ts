@@ -1,0 +1,53 @@
+// What the command registrations share: help text, flag parsers, and the shape of a command's body.
+import { InvalidArgumentError } from "commander";
+import type { EnvName } from "../config.js";
+import { CommandError, ConfigError, errorMessage } from "../errors.js";
+import { scrubSecrets } from "../log.js";
+import type { FlowResult } from "../sync/outcome.js";
+
+export const ENV_HELP = `
+Environment (also read from ./.env; flags win):
+  DATABASE_URL          postgres://… (unset: embedded PGlite in ./.data/pglite)
+  BIRD_ACCESS_KEY       Bird access key (required for sync/backfill/daemon; never printed)
+  BIRD_ORGANIZATION_ID  organization whose approval flows are synced (required)
+  BIRD_APPROVAL_IDS     comma-separated flow ids (unset: every flow Bird lists)
+  BIRD_API_URL          default https://api.bird.com
+  SYNC_PAGE_SIZE 100 · SYNC_CONCURRENCY 4 · SYNC_SCHEDULE "*/5 * * * *" · SYNC_FULL_EVERY 24h
+  SYNC_AUTO_MIGRATE true · BIRD_MAX_RPS 50 · HTTP_TIMEOUT_MS 30000 · SYNC_MAX_RETRIES 6
+  METRICS_PORT 9464 · SYNC_LEASE_TTL 60s · LOG_LEVEL info · LOG_FORMAT pretty|json
+
+Exit codes: 0 everything synced · 1 some flow failed (others synced) · 2 configuration, auth or database error`;
+
+/**
+ * Wraps a command's body into a commander action. The body returns what it ended with (nothing, or a
+ * cycle's flows) or throws; cli.ts alone turns that into the exit code.
+ */
+export type Run = <A extends unknown[]>(body: (...args: A) => Promise<CommandResult>) => (...args: A) => Promise<void>;
+
+/** A command body's result: nothing (it did what it was asked), or the cycle it ran. */
+export type CommandResult = { readonly flows: readonly FlowResult[] } | void;
+
+export const collect = (value: string, previous: string[] = []) => [
+  ...previous,
+  ...value
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean),
+];
+
+export const intArg = (min: number, max: number) => (value: string) => {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < min || n > max) throw new InvalidArgumentError(`must be an integer ${min}..${max}`);
+  return n;
+};
+
+export function flowOverrides(flows: string[] | undefined): Partial<Record<EnvName, string>> {
+  return flows?.length ? { BIRD_APPROVAL_IDS: flows.join(",") } : {};
+}
+
+/** The one line a failed command prints on stderr; never a secret. */
+export function failureLine(err: unknown, secrets: readonly string[]): string {
+  const prefix =
+    err instanceof CommandError ? `approvals-sync ${err.command}` : `approvals-sync: ${err instanceof ConfigError ? "configuration error" : "error"}`;
+  return `${prefix}: ${scrubSecrets(errorMessage(err), secrets)}\n`;
+}

@@ -1,0 +1,32 @@
+// `approvals-sync fake-api`
+import { type Command, Option } from "commander";
+import { type Run, intArg } from "./common.js";
+
+interface FakeApiFlags {
+  port: number;
+  flows: number;
+  runs: number;
+  seed: number;
+  order: "asc" | "desc";
+  faults?: string;
+}
+
+export function registerFakeApi(program: Command, run: Run): void {
+  program
+    .command("fake-api")
+    .description("run the built-in fake Bird API (try the tool without Bird credentials)")
+    .option("--port <n>", "port (0 = any free port)", intArg(0, 65_535), 4010)
+    .option("--flows <n>", "number of approval flows", intArg(1, 1000), 3)
+    .option("--runs <n>", "runs per flow", intArg(0, 10_000_000), 1050)
+    .option("--seed <n>", "data seed", intArg(0, 2 ** 31), 1)
+    .addOption(new Option("--order <order>", "default list order").choices(["asc", "desc"]).default("asc"))
+    .option("--faults <json>", 'fault injection, e.g. \'{"rate429":0.05,"rate5xx":0.1}\'')
+    .addHelpText("after", "\nExample:\n  approvals-sync fake-api --port 4010 --flows 3 --runs 1000")
+    .action(
+      run(async (opts: FakeApiFlags) => {
+        const { runFakeApiCommand } = await import("../fake/command.js");
+        const { faults, ...rest } = opts;
+        await runFakeApiCommand({ ...rest, ...(faults ? { faults } : {}) });
+      }),
+    );
+}

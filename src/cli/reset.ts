@@ -1,0 +1,24 @@
+// `approvals-sync reset [--flow ID]… [--all]`
+import type { Command } from "commander";
+import { startRuntime, withDatabase } from "../commands/runtime.js";
+import { resetFlowState } from "../db/state.js";
+import { CommandError } from "../errors.js";
+import { type Run, collect } from "./common.js";
+
+export function registerReset(program: Command, run: Run): void {
+  program
+    .command("reset")
+    .description("forget cursor state so the next sync is a full pass (keeps the data)")
+    .option("--flow <id>", "this flow (repeatable, or comma-separated)", collect)
+    .option("--all", "every flow")
+    .addHelpText("after", "\nExample:\n  approvals-sync reset --all")
+    .action(
+      run(async (opts: { flow?: string[]; all?: boolean }) => {
+        const flows = opts.all ? "all" : opts.flow;
+        if (!flows?.length) throw new CommandError("reset", "give --flow ID or --all");
+        const rt = startRuntime({}, false);
+        const n = await withDatabase(rt, rt.config.autoMigrate, (db) => resetFlowState(db, flows));
+        rt.logger.info({ flows: n }, "cursor state reset; the next sync runs a full pass");
+      }),
+    );
+}

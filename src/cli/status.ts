@@ -1,0 +1,21 @@
+// `approvals-sync status [--json]`
+import type { Command } from "commander";
+import { startRuntime, withDatabase } from "../commands/runtime.js";
+import { readFlowStatuses } from "../db/status.js";
+import { formatStatusTable } from "../status.js";
+import type { Run } from "./common.js";
+
+export function registerStatus(program: Command, run: Run): void {
+  program
+    .command("status")
+    .description("per flow: mode, last pass, rows, cursor, lease, last error, lag")
+    .option("--json", "print JSON (data only on stdout)")
+    .addHelpText("after", "\nExample:\n  approvals-sync status --json | jq '.[] | {flowId, lagSeconds}'")
+    .action(
+      run(async (opts: { json?: boolean }) => {
+        const rt = startRuntime({}, false);
+        const flows = await withDatabase(rt, rt.config.autoMigrate, (db) => readFlowStatuses(db));
+        process.stdout.write(opts.json ? `${JSON.stringify(flows, null, 2)}\n` : formatStatusTable(flows));
+      }),
+    );
+}

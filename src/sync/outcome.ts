@@ -1,0 +1,125 @@
+// The engine's outcome model: what a pass, a flow and a cycle ended with, their totals, and the one
+// place that turns an ending (a cycle's flows, or an error) into an exit code (DESIGN §2, issue 16).
+// db/ returns facts in these shapes; cli.ts calls exitCodeOf() once; nothing else decides exit codes.
+import { classifyPgError } from "../db/pg-errors.js";
+import { EXIT_FATAL, EXIT_FLOW_FAILED, EXIT_OK, SyncError } from "../errors.js";
+
+export type PassKind = "full" | "incremental";
+/** How a pass segment ended, as bird.sync_passes.outcome records it. */
+export type PassOutcome = "completed" | "interrupted" | "failed";
+export type ListOrder = "asc" | "desc";
+
+/** Where a flow's pass stands (bird.sync_state), as the engine reads it when it takes the lease. */
+export interface FlowState {
+  flowId: string;
+  passId: number | null;
+  passKind: PassKind | null;
+  passStartedAt: string | null;
+  cursor: string | null;
+  listOrder: ListOrder | null;
+  lastFullPassAt: string | null;
+  consecutiveFailures: number;
+  nextAttemptAt: string | null;
+}
+
+/** Counts of one page, and (summed) of a pass, a flow or a cycle. */
+export interface PageProgress {
+  pages: number;
+  requests: number;
+  seen: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  rejected: number;
+  deleted: number;
+}
+
+export function emptyProgress(): PageProgress {
+  return { pages: 0, requests: 0, seen: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0, deleted: 0 };
+}
+
+export function addProgress(into: PageProgress, d: PageProgress): void {
+  for (const k of Object.keys(into) as Array<keyof PageProgress>) into[k] += d[k];
+}
+
+export type FlowOutcome = "completed" | "failed" | "missing" | "interrupted" | "skipped-leased" | "skipped-backoff";
+
+export interface FlowResult {
+  flowId: string;
+  outcome: FlowOutcome;
+  kind?: PassKind;
+  totals: PageProgress;
+  durationMs: number;
+  error?: string;
+}
+
+export interface CycleResult {
+  flows: FlowResult[];
+  durationMs: number;
+}
+
+/** Outcomes where the flow was not synced and someone should look (status and the log have why). */
+const NOT_SYNCED: ReadonlySet<FlowOutcome> = new Set(["failed", "missing"]);
+/** Outcomes that say the flow is not being synced by anyone right now. */
+const FAILING: ReadonlySet<FlowOutcome> = new Set(["failed", "missing", "skipped-backoff"]);
+
+export const flowFailed = (f: FlowResult): boolean => NOT_SYNCED.has(f.outcome);
+
+export interface CycleSummary extends PageProgress {
+  flows: number;
+  completed: number;
+  failed: number;
+  missing: number;
+  interrupted: number;
+  skippedLeased: number;
+  skippedBackoff: number;
+}
+
+/** The counts of a cycle's log line (`sync finished`, `cycle finished`). */
+export function summarizeCycle(flows: readonly FlowResult[]): CycleSummary {
+  const by = (o: FlowOutcome) => flows.filter((f) => f.outcome === o).length;
+  const totals = emptyProgress();
+  for (const f of flows) addProgress(totals, f.totals);
+  return {
+    flows: flows.length,
+    completed: by("completed"),
+    failed: by("failed"),
+    missing: by("missing"),
+    interrupted: by("interrupted"),
+    skippedLeased: by("skipped-leased"),
+    skippedBackoff: by("skipped-backoff"),
+    ...totals,
+  };
+}
+
+/** How a daemon cycle ended, as /readyz and the cycles counter see it. */
+export type CycleOutcome = "ok" | "flows_failed" | "all_failed" | "error" | "interrupted";
+
+export function cycleOutcome(flows: readonly FlowResult[], aborted: boolean): CycleOutcome {
+  if (aborted) return "interrupted";
+  const failing = flows.filter((f) => FAILING.has(f.outcome)).length;
+  if (failing > 0 && failing === flows.length) return "all_failed";
+  return flows.some(flowFailed) ? "flows_failed" : "ok";
+}
+
+export type ExitCode = typeof EXIT_OK | typeof EXIT_FLOW_FAILED | typeof EXIT_FATAL;
+
+/** What a command ended with: nothing to report, a cycle over flows, or an error it threw. */
+export type CommandEnding = undefined | { readonly flows: readonly FlowResult[] } | { readonly error: unknown };
+
+/**
+ * The exit code of a command's ending (DESIGN §2): 0 everything synced; 1 some flow failed or was
+ * interrupted (the others were synced); 2 configuration, auth or database-connection error.
+ */
+export function exitCodeOf(ending: CommandEnding): ExitCode {
+  if (ending === undefined) return EXIT_OK;
+  if ("error" in ending) return isFatalError(ending.error) ? EXIT_FATAL : EXIT_FLOW_FAILED;
+  // An interrupted flow resumes next time, but this run did not sync it: not "everything synced".
+  return ending.flows.some((f) => flowFailed(f) || f.outcome === "interrupted") ? EXIT_FLOW_FAILED : EXIT_OK;
+}
+
+/** True when nothing can go on: configuration, auth, or a database that cannot be used at all. */
+export function isFatalError(err: unknown): boolean {
+  if (err instanceof SyncError) return err.exitCode === EXIT_FATAL;
+  return classifyPgError(err) !== undefined;
+}
