@@ -1,6 +1,5 @@
 // Issue 4 (2, 3): several daemons on one database — they share the flows through the per-flow lease
 // in sync_state, never work a flow twice at once, and take over the flows of one that died.
-import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import { logLines } from "./helpers/cli.js";
 import { type Daemon, daemonHarness } from "./helpers/daemon.js";
@@ -70,13 +69,12 @@ describe("several daemons on one database", () => {
       const full = passes.filter((p) => p.flow_id === flowId && p.kind === "full");
       expect(full, flowId).toEqual([expect.objectContaining({ outcome: "completed", from_first_page: true })]);
     }
-    expect(passes.every((p) => p.outcome === "completed")).toBe(true);
+    // Invariants that hold however the two were scheduled (which daemon did how much of the work is
+    // up to the scheduler; the SIGKILL test below pins down stepping around a held flow): no pass
+    // failed (a SIGTERM may interrupt an incremental one), every pass ran under one of the two.
+    expect(passes.filter((p) => p.outcome !== "completed" && p.outcome !== "interrupted")).toEqual([]);
+    expect(passes.filter((p) => !p.owner.includes(ownerOf(a)) && !p.owner.includes(ownerOf(b)))).toEqual([]);
     await expectPassesSerialPerFlow(url);
-    // The work was shared, and each daemon stepped around flows the other held.
-    expect(passes.some((p) => p.owner.includes(ownerOf(a)))).toBe(true);
-    expect(passes.some((p) => p.owner.includes(ownerOf(b)))).toBe(true);
-    const skippedLeased = [a, b].flatMap((d) => logLines(d.stderr())).filter((l) => l.msg === "cycle finished");
-    expect(skippedLeased.reduce((n, l) => n + (l.skippedLeased as number), 0)).toBeGreaterThan(0);
     const [stale] = await query<{ n: number }>(url, "select count(*)::int as n from bird.sync_state where lease_owner is not null");
     expect(stale!.n).toBe(0);
   });
@@ -96,10 +94,14 @@ describe("several daemons on one database", () => {
       return row!.n;
     };
     await waitFor("A to hold every flow's lease mid-backfill", async () => (await heldByA()) === 4 && (await committedPages(url)) >= 8, 60_000, 20);
+    // Pages now take 5 s: A keeps all four flows (its heartbeat renews the leases) for as long as
+    // B needs to start, however busy the machine, so B's first cycle meets four held flows.
+    api.setFaults({ latencyMs: 5000 });
     const b = startDaemon(env);
-    await waitFor("B's first cycle", () => logLines(b.stderr()).some((l) => l.msg === "cycle finished"), 30_000, 20);
+    await waitFor("B's first cycle", () => logLines(b.stderr()).some((l) => l.msg === "cycle finished"), 60_000, 20);
     expect(logLines(b.stderr()).find((l) => l.msg === "cycle finished")).toMatchObject({ skippedLeased: 4, completed: 0 });
     a.child.kill("SIGKILL");
+    api.setFaults({ latencyMs: 80 });
     expect((await a.done).signal).toBe("SIGKILL");
     const pagesAtKill = await committedPages(url);
     expect(pagesAtKill).toBeLessThan(4 * 40);
@@ -138,9 +140,12 @@ describe("several daemons on one database", () => {
     const env = syncEnv(api, url, { SYNC_SCHEDULE: "*/2 * * * * *", SYNC_PAGE_SIZE: "50", SYNC_LEASE_TTL: "2s", METRICS_PORT: "0" });
     const a = startDaemon(env);
     await waitFor("A mid-backfill", async () => (await committedPages(url)) >= 6, 60_000, 20);
+    // Slow pages keep A mid-backfill however long B takes to start (see the SIGKILL test).
+    api.setFaults({ latencyMs: 5000 });
     const b = startDaemon(env);
-    await waitFor("B's first cycle", () => logLines(b.stderr()).some((l) => l.msg === "cycle finished"), 30_000, 20);
+    await waitFor("B's first cycle", () => logLines(b.stderr()).some((l) => l.msg === "cycle finished"), 60_000, 20);
     a.child.kill("SIGSTOP");
+    api.setFaults({ latencyMs: 100 });
     const passesOf = (d: Daemon) =>
       query<{ id: number; outcome: string | null; error: string | null; pages: number }>(
         url,
@@ -148,12 +153,13 @@ describe("several daemons on one database", () => {
         [`%${ownerOf(d)}%`],
       );
     await waitFor("B to take both flows over after the TTL", async () => (await passesOf(b)).filter((p) => p.pages > 0).length === 2, 30_000, 50);
+    const cyclesOfA = () => logLines(a.stderr()).filter((l) => l.msg === "cycle finished").length;
+    const cyclesBeforeWaking = cyclesOfA();
     a.child.kill("SIGCONT");
-    const until = Date.now() + 2000;
-    while (Date.now() < until) {
-      for (const p of await passesOf(b)) if (p.outcome !== null) expect(p, "B's pass closed by someone else").toMatchObject({ outcome: "completed" });
-      await sleep(50);
-    }
+    // A's stalled cycle ends once it notices the lost leases: whatever it was going to do to the
+    // passes it had open, it has done by then.
+    await waitFor("A's stalled cycle to end after waking", () => cyclesOfA() > cyclesBeforeWaking, 60_000, 50);
+    for (const p of await passesOf(b)) if (p.outcome !== null) expect(p, "B's pass closed by someone else").toMatchObject({ outcome: "completed" });
     const [state] = await query<{ failures: number }>(url, "select max(consecutive_failures)::int as failures from bird.sync_state");
     expect(state!.failures).toBe(0);
     await waitFor("every flow complete", () => flowsCompleted(url, 2), 90_000);
@@ -171,19 +177,17 @@ describe("several daemons on one database", () => {
       [held],
     );
     const d = startDaemon(syncEnv(api, url, { SYNC_SCHEDULE: "*/2 * * * * *", SYNC_LEASE_TTL: "3s", METRICS_PORT: "0" }));
-    await waitFor("the free flow", async () => (await storedRuns(url, free)).length === 200, 30_000);
-    expect(api.counters.listRequestsPerFlow[held]).toBeUndefined();
-    expect(Date.now()).toBeLessThan(planted!.expires.getTime());
-
-    await waitFor("the held flow after its lease expired", () => flowsCompleted(url, 2), 30_000);
+    await waitFor("the free flow", async () => (await storedRuns(url, free)).length === 200, 60_000);
+    await waitFor("the held flow after its lease expired", () => flowsCompleted(url, 2), 60_000);
     expect(await tableEqualsFake(url, api)).toBe(true);
-    const [pass] = await query<{ started_at: Date; owner: string }>(
+    // However long the free flow took, the held flow was not touched before the planted lease expired.
+    const passes = await query<{ started_at: Date; owner: string; outcome: string }>(
       url,
-      "select started_at, owner from bird.sync_passes where flow_id = $1 and outcome = 'completed'",
+      "select started_at, owner, outcome from bird.sync_passes where flow_id = $1 order by id",
       [held],
     );
-    expect(pass!.started_at.getTime()).toBeGreaterThanOrEqual(planted!.expires.getTime());
-    expect(pass!.owner).toContain(ownerOf(d));
+    for (const pass of passes) expect(pass.started_at.getTime()).toBeGreaterThanOrEqual(planted!.expires.getTime());
+    expect(passes.find((p) => p.outcome === "completed")?.owner).toContain(ownerOf(d));
     d.child.kill("SIGTERM");
     expect((await d.done).code).toBe(0);
   });

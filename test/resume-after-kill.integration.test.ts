@@ -27,9 +27,9 @@ it("kill -9 at three different moments, then a run to completion: exact data, at
     const r = await p.done;
     expect(r.signal).toBe("SIGKILL");
   }
-  const pagesBeforeFinal = await committedPages(url);
-  expect(pagesBeforeFinal).toBeGreaterThanOrEqual(22);
-  expect(pagesBeforeFinal).toBeLessThan(33);
+  // How far the kills got depends on scheduling (a flow may even finish before one lands): the
+  // assertions below hold whichever pages were in flight when each kill came.
+  expect(await committedPages(url)).toBeGreaterThanOrEqual(22);
 
   const final = await runCli(["sync"], env);
   expect(final.code).toBe(0);
@@ -43,15 +43,19 @@ it("kill -9 at three different moments, then a run to completion: exact data, at
   const total = Object.values(refetched).reduce((a, b) => a + b, 0);
   expect(total).toBeLessThanOrEqual(2 * 3 * killAfterPages.length);
 
-  // History tells the truth: the killed segments are interrupted, each flow's pass completed once.
-  const passes = await query<{ flow_id: string; outcome: string; from_first_page: boolean }>(
+  // History tells the truth: the killed segments are interrupted, each flow's full pass began on page
+  // one once and completed once. A flow whose full pass finished before a later kill then runs
+  // incremental passes, which may complete or be interrupted too.
+  const passes = await query<{ flow_id: string; kind: string; outcome: string; from_first_page: boolean }>(
     url,
-    "select flow_id::text, outcome, from_first_page from bird.sync_passes order by id",
+    "select flow_id::text, kind, outcome, from_first_page from bird.sync_passes order by id",
   );
-  expect(passes.every((p) => p.outcome === "completed" || p.outcome === "interrupted")).toBe(true);
+  expect(passes.filter((p) => p.outcome !== "completed" && p.outcome !== "interrupted")).toEqual([]);
   for (const flowId of api.store.flowIds()) {
-    const mine = passes.filter((p) => p.flow_id === flowId);
-    expect(mine.filter((p) => p.outcome === "completed")).toHaveLength(1);
-    expect(mine.filter((p) => p.from_first_page)).toHaveLength(1);
+    const full = passes.filter((p) => p.flow_id === flowId && p.kind === "full");
+    expect(full.filter((p) => p.outcome === "completed"), flowId).toHaveLength(1);
+    expect(full.filter((p) => p.from_first_page), flowId).toHaveLength(1);
+    // Nothing after the completed full pass is another full pass: the kills never restarted it.
+    expect(full.at(-1)?.outcome, flowId).toBe("completed");
   }
 });
