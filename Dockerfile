@@ -14,6 +14,13 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY migrations ./migrations
+# `docker compose exec worker approvals-sync status` works like on a host install. The embedded
+# database's default folder must be writable by `node` (the app folder is root's): without
+# DATABASE_URL the image would otherwise fail with EACCES on /app/.data.
+RUN printf '#!/bin/sh\nexec node /app/dist/cli.js "$@"\n' > /usr/local/bin/approvals-sync \
+ && chmod 755 /usr/local/bin/approvals-sync \
+ && mkdir -p /app/.data && chown node:node /app/.data
+VOLUME /app/.data
 USER node
 EXPOSE 9464
 ENTRYPOINT ["node", "dist/cli.js"]

@@ -4,6 +4,7 @@ import { type Run, intArg } from "./common.js";
 
 interface FakeApiFlags {
   port: number;
+  host: string;
   flows: number;
   runs: number;
   seed: number;
@@ -16,6 +17,7 @@ export function registerFakeApi(program: Command, run: Run): void {
     .command("fake-api")
     .description("run the built-in fake Bird API (try the tool without Bird credentials)")
     .option("--port <n>", "port (0 = any free port)", intArg(0, 65_535), 4010)
+    .option("--host <address>", "address to listen on (0.0.0.0 to serve other containers)", "127.0.0.1")
     .option("--flows <n>", "number of approval flows", intArg(1, 1000), 3)
     .option("--runs <n>", "runs per flow", intArg(0, 10_000_000), 1050)
     .option("--seed <n>", "data seed", intArg(0, 2 ** 31), 1)
