@@ -5,18 +5,22 @@ import { type Config, type EnvName, loadConfig } from "../config.js";
 import type { Database } from "../db/database.js";
 import { errorMessage } from "../errors.js";
 import { createLogger, secretsOf } from "../log.js";
+import { TerminalStream } from "../progress/terminal.js";
 import { describeUnknownVariable } from "../unknown-variables.js";
 
 export interface Runtime {
   config: Config;
   logger: Logger;
+  /** On a terminal: where the logger writes, so progress bars can print its lines above themselves. */
+  terminal?: TerminalStream;
 }
 
 export function startRuntime(overrides: Partial<Record<EnvName, string>>, requireBird: boolean): Runtime {
   const config = loadConfig({ overrides, requireBird });
-  const logger = createLogger(config);
+  const terminal = process.stderr.isTTY ? new TerminalStream(process.stderr) : undefined;
+  const logger = createLogger(config, terminal ?? process.stderr);
   warnUnknownVariables(config, logger);
-  return { config, logger };
+  return { config, logger, ...(terminal ? { terminal } : {}) };
 }
 
 /** A misspelled setting would otherwise be ignored in silence (issue 15: DATABASE_ULR). */

@@ -19,17 +19,23 @@ export async function runSyncCycle(ctx: SyncContext, opts: CycleOptions): Promis
   const configured = opts.flowIds?.length ? opts.flowIds : ctx.config.approvalIds;
   const refreshMetadata = opts.full || (configured !== undefined && (await flowsWithoutFullPass(ctx.db, configured)) > 0);
   const flowIds = await resolveFlows(ctx, { flowIds: opts.flowIds, refreshMetadata }, opts.signal);
+  ctx.observer.cycleStarted?.(flowIds);
   // A rejected key stops every flow at once (DESIGN §5), not just the one that saw it.
   const stopAll = new AbortController();
   const signal = AbortSignal.any([opts.signal, stopAll.signal]);
   let authError: AuthError | undefined;
   const limit = pLimit(ctx.config.concurrency);
+  const workFlow = async (flowId: string): Promise<FlowResult> => {
+    if (authError || signal.aborted) return { flowId, outcome: "interrupted", totals: zero(), durationMs: 0 };
+    const result = await syncFlow(ctx, flowId, { full: opts.full, respectBackoff: opts.respectBackoff, signal });
+    ctx.observer.flowFinished?.(flowId, result.outcome);
+    return result;
+  };
   const flows = await Promise.all(
     flowIds.map((flowId) =>
       limit(async (): Promise<FlowResult> => {
-        if (authError || signal.aborted) return { flowId, outcome: "interrupted", totals: zero(), durationMs: 0 };
         try {
-          return await syncFlow(ctx, flowId, { full: opts.full, respectBackoff: opts.respectBackoff, signal });
+          return await workFlow(flowId);
         } catch (err) {
           if (err instanceof AuthError) {
             authError ??= err;
@@ -41,6 +47,7 @@ export async function runSyncCycle(ctx: SyncContext, opts: CycleOptions): Promis
       }),
     ),
   );
+  ctx.observer.cycleFinished?.();
   if (authError) throw authError;
   return { flows, durationMs: Date.now() - started };
 }

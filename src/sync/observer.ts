@@ -2,6 +2,12 @@
 import type { PageProgress, PassKind, PassOutcome } from "./outcome.js";
 
 export interface SyncObserver {
+  /** The flows this cycle will work, once discovery has chosen them (progress shows done / total). */
+  cycleStarted?(flowIds: readonly string[]): void;
+  /** A flow's turn in the cycle ended: passes done, or skipped (leased elsewhere, backing off). */
+  flowFinished?(flowId: string, outcome: string): void;
+  /** After the last flow, whatever happened (progress clears its bars). */
+  cycleFinished?(): void;
   /** `expectedRuns`: how many runs the pass will likely see, when known (a full reconcile of stored runs). */
   passStarted?(flowId: string, kind: PassKind, resumed: boolean, expectedRuns?: number): void;
   pageCommitted?(flowId: string, kind: PassKind, progress: PageProgress): void;
