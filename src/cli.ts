@@ -5,6 +5,7 @@ import { Command, CommanderError } from "commander";
 import { registerDaemon } from "./cli/daemon.js";
 import { registerDemo } from "./cli/demo.js";
 import { registerFakeApi } from "./cli/fake-api.js";
+import { registerForget } from "./cli/forget.js";
 import { registerMigrate } from "./cli/migrate.js";
 import { registerReport } from "./cli/report.js";
 import { registerReset } from "./cli/reset.js";
@@ -41,7 +42,7 @@ export function buildProgram(): Command {
     .version("0.1.0")
     .showHelpAfterError("(run with --help for usage)")
     .addHelpText("after", `${ENV_HELP}\n\nExample:\n  BIRD_ACCESS_KEY=… BIRD_ORGANIZATION_ID=… DATABASE_URL=postgres://localhost/bird approvals-sync sync`);
-  for (const register of [registerMigrate, registerSync, registerDaemon, registerStatus, registerReport, registerReset, registerFakeApi, registerDemo]) {
+  for (const register of [registerMigrate, registerSync, registerDaemon, registerStatus, registerReport, registerReset, registerForget, registerFakeApi, registerDemo]) {
     register(program, run);
   }
   return program;

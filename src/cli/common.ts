@@ -3,6 +3,7 @@ import { InvalidArgumentError } from "commander";
 import type { EnvName } from "../config.js";
 import { CommandError, ConfigError, errorMessage } from "../errors.js";
 import { scrubSecrets } from "../log.js";
+import { isUuid } from "../uuid.js";
 import type { FlowResult } from "../sync/outcome.js";
 
 export const ENV_HELP = `
@@ -34,6 +35,19 @@ export const collect = (value: string, previous: string[] = []) => [
     .map((s) => s.trim())
     .filter(Boolean),
 ];
+
+/**
+ * `--flow` values: one or more flow ids (repeatable, or comma-separated), each checked here so a typo is
+ * blamed on the flag that carried it (issue 15: it used to surface as a BIRD_APPROVAL_IDS error).
+ */
+export const flowIds = (value: string, previous: string[] = []) => {
+  const next = collect(value, previous);
+  const bad = next.find((id) => !isUuid(id));
+  if (bad !== undefined || next.length === previous.length) {
+    throw new InvalidArgumentError(`must be a flow id, a uuid like 0b6c2f9e-5a1d-4c3b-9e8f-1a2b3c4d5e6f (got ${JSON.stringify(bad ?? value)})`);
+  }
+  return next.map((id) => id.toLowerCase());
+};
 
 export const intArg = (min: number, max: number) => (value: string) => {
   const n = Number(value);

@@ -3,13 +3,13 @@ import type { Command } from "commander";
 import { startRuntime, withDatabase } from "../commands/runtime.js";
 import { resetFlowState } from "../db/state.js";
 import { CommandError } from "../errors.js";
-import { type Run, collect } from "./common.js";
+import { type Run, flowIds } from "./common.js";
 
 export function registerReset(program: Command, run: Run): void {
   program
     .command("reset")
     .description("forget cursor state so the next sync is a full pass (keeps the data)")
-    .option("--flow <id>", "this flow (repeatable, or comma-separated)", collect)
+    .option("--flow <id>", "this flow (repeatable, or comma-separated)", flowIds)
     .option("--all", "every flow")
     .addHelpText("after", "\nExample:\n  approvals-sync reset --all")
     .action(

@@ -1,0 +1,5 @@
+// The one uuid pattern: config (BIRD_APPROVAL_IDS), flags (--flow) and the run payload schema check ids
+// with it. Bird ids are uuid-shaped; PostgreSQL accepts any 8-4-4-4-12 hex, so no RFC variant is required.
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export const isUuid = (text: string): boolean => UUID_PATTERN.test(text);
