@@ -145,6 +145,13 @@ function readDotEnv(cwd: string): Record<string, string> {
   }
 }
 
+/** One entry per uuid, whatever its letter case; the first spelling is kept. */
+export function uniqueIds(ids: readonly string[]): string[] {
+  const byUuid = new Map<string, string>();
+  for (const id of ids) if (!byUuid.has(id.toLowerCase())) byUuid.set(id.toLowerCase(), id);
+  return [...byUuid.values()];
+}
+
 export function loadConfig(opts: LoadConfigOptions = {}): Config {
   const env = opts.env ?? process.env;
   const dotEnv = readDotEnv(opts.cwd ?? process.cwd());
@@ -185,7 +192,8 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
     pgliteDir: resolve(opts.cwd ?? process.cwd(), e.PGLITE_DIR),
     accessKey: e.BIRD_ACCESS_KEY ?? "",
     organizationId: e.BIRD_ORGANIZATION_ID ?? "",
-    approvalIds: e.BIRD_APPROVAL_IDS ? Object.freeze([...new Set(e.BIRD_APPROVAL_IDS.map((s) => s.toLowerCase()))]) : undefined,
+    // Kept as written (requests use ids as Bird gave them), one per uuid.
+    approvalIds: e.BIRD_APPROVAL_IDS ? Object.freeze(uniqueIds(e.BIRD_APPROVAL_IDS)) : undefined,
     apiUrl: e.BIRD_API_URL,
     pageSize: e.SYNC_PAGE_SIZE,
     concurrency: e.SYNC_CONCURRENCY,

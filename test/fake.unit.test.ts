@@ -1,7 +1,10 @@
 // The built-in fake Bird API is the oracle for the sync tests: prove its paging, tokens, faults,
 // counters and determinism against the spec (docs/fake-api-spec.md), over real HTTP with global fetch.
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { checkRun } from "../src/bird/schema.js";
+import { checkRun as checkRunText } from "../src/bird/schema.js";
+
+/** The product checks a record together with its own text. */
+const checkRun = (raw: unknown) => checkRunText(raw, JSON.stringify(raw));
 import { ConfigError } from "../src/errors.js";
 import { type ApprovalRun, type FakeBirdApi, runFakeApiCommand, type StartFakeOptions, startFakeBirdApi } from "../src/fake/index.js";
 

@@ -1,5 +1,6 @@
-// What one page sends to the database: one position per run id (the last copy), the risky-escape fallback.
+// What one page sends to the database: each run's own text (the last copy per id), rejects once per id.
 import { describe, expect, it } from "vitest";
+import { arrayMemberTexts } from "../src/bird/json-text.js";
 import { checkPage } from "../src/sync/page-commit.js";
 
 const run = (id: string, extra: Record<string, unknown> = {}) => ({
@@ -15,30 +16,61 @@ const run = (id: string, extra: Record<string, unknown> = {}) => ({
 const A = "123e4567-e89b-12d3-a456-426614174001";
 const B = "123e4567-e89b-12d3-a456-426614174002";
 
+/** A list answer as text, its records as JSON.parse reads them, and their own texts. */
+function answer(text: string) {
+  const records = (JSON.parse(text) as { results: unknown[] }).results;
+  return { records, texts: arrayMemberTexts(text, "results")! };
+}
+
 describe("checkPage", () => {
   it("keeps the last copy of a run listed twice, and sends the API's own text", () => {
-    const records = [run(A, { activeStep: 1 }), run(B), run(A, { activeStep: 2 })];
-    const text = JSON.stringify({ results: records, nextPageToken: "t" });
-    const page = checkPage(records, text);
-    expect(page.positions).toEqual([2, 3]);
-    expect(page.source).toBe(text);
+    const text = `{"results":[${JSON.stringify(run(A, { activeStep: 1 }))}, ${JSON.stringify(run(B))},\n ${JSON.stringify(run(A)).replace("}", ',"activeStep":2.50}')}],"nextPageToken":"t"}`;
+    const { records, texts } = answer(text);
+    const page = checkPage(records, texts);
+    expect(page.runs.map((r) => r.id)).toEqual([B, A]);
+    expect(page.runs[1]!.text).toContain('"activeStep":2.50');
     expect(page.hasExtra).toBe(false);
     expect(page.seen).toBe(3);
   });
 
   it("a run valid and invalid on the same page is written, not quarantined", () => {
-    const records = [run(A, { status: "archived" }), run(A)];
-    const page = checkPage(records, JSON.stringify({ results: records }));
-    expect(page.positions).toEqual([2]);
+    const { records, texts } = answer(JSON.stringify({ results: [run(A, { status: "archived" }), run(A)] }));
+    const page = checkPage(records, texts);
+    expect(page.runs.map((r) => r.id)).toEqual([A]);
     expect(page.rejects).toEqual([]);
   });
 
-  it("a page with NUL or surrogate escapes sends only its storable runs, re-serialized", () => {
-    const records = [run(A, { object: { note: "nul\u0000" } }), run(B, { brandNew: 1 })];
-    const page = checkPage(records, JSON.stringify({ results: records }));
+  it("two different invalid copies of one run are one reject (the last), and the run counts as listed", () => {
+    const { records, texts } = answer(JSON.stringify({ results: [run(A, { status: "archived" }), run(A.toUpperCase(), { status: "maybe" })] }));
+    const page = checkPage(records, texts);
+    expect(page.rejects).toHaveLength(1);
+    expect(page.rejects[0]!.reason).toMatch(/status/);
+    expect(page.rejects[0]!.payload).toBe(texts[1]);
+    expect(page.listedIds).toEqual([A]);
+  });
+
+  it("a NUL or lone surrogate escape quarantines only its own record; the others keep their exact text", () => {
+    const text = `{"results":[${JSON.stringify(run(A)).replace("}", ',"object":{"note":"nul\\u0000"}}')},${JSON.stringify(run(B)).replace("}", ',"object":{"n":1.10,"s":"\\ud83d\\ude80","p":"C:\\\\u0000dir"},"brandNew":1}')}]}`;
+    const { records, texts } = answer(text);
+    const page = checkPage(records, texts);
     expect(page.rejects.map((r) => r.runId)).toEqual([A]);
-    expect(JSON.parse(page.source)).toEqual([records[1]]);
-    expect(page.positions).toEqual([1]);
+    expect(page.rejects[0]!.reason).toMatch(/NUL/);
+    expect(page.runs.map((r) => r.text)).toEqual([texts[1]]);
+    expect(texts[1]).toContain('"n":1.10,"s":"\\ud83d\\ude80","p":"C:\\\\u0000dir"');
     expect(page.hasExtra).toBe(true);
+  });
+});
+
+describe("arrayMemberTexts", () => {
+  it("cuts each element's exact text, whatever the whitespace, escapes and nesting", () => {
+    const text = ' { "nextPageToken" : "a\\"]}" , "results" : [ {"a":[1,{"b":"}]\\\\"}]} ,\n\t"x\\u0022", 1e400 , -0.0,[] ] } ';
+    expect(arrayMemberTexts(text, "results")).toEqual(['{"a":[1,{"b":"}]\\\\"}]}', '"x\\u0022"', "1e400", "-0.0", "[]"]);
+  });
+
+  it("reads the key as JSON.parse does: escaped spelling counts and the last of a repeated key wins", () => {
+    expect(arrayMemberTexts('{"results":[1],"\\u0072esults":[2, 3]}', "results")).toEqual(["2", "3"]);
+    expect(arrayMemberTexts('{"results":[]}', "results")).toEqual([]);
+    expect(arrayMemberTexts('{"other":[1]}', "results")).toBeUndefined();
+    expect(arrayMemberTexts("[1]", "results")).toBeUndefined();
   });
 });

@@ -1,6 +1,9 @@
 // Which records are written and which are quarantined, with a reason that says why.
 import { describe, expect, it } from "vitest";
-import { checkRun } from "../src/bird/schema.js";
+import { checkRun as checkRunText } from "../src/bird/schema.js";
+
+/** The product checks a record together with its own text. */
+const checkRun = (raw: unknown) => checkRunText(raw, JSON.stringify(raw));
 import { parseRetryAfter } from "../src/bird/retry-after.js";
 
 const good = {
@@ -22,13 +25,13 @@ const reasonOf = (raw: unknown) => {
 describe("checkRun", () => {
   it("accepts a valid run with a null invoker, nulls for optional fields and unknown fields", () => {
     const c = checkRun({ ...good, id: good.id.toUpperCase(), invoker: null, object: null, activeStep: null, brandNew: { x: 1 } });
-    expect(c).toEqual({ ok: true, id: good.id });
+    expect(c).toEqual({ ok: true, id: good.id, apiId: good.id.toUpperCase() });
   });
 
   it.each([
     [{ ...good, status: "archived" }, /status/],
     [{ ...good, createdAt: "not-a-date" }, /createdAt: must be an RFC 3339 date-time$/],
-    [{ ...good, createdAt: "2025-02-30T00:00:00Z" }, /createdAt: must be a real calendar date-time/],
+    [{ ...good, createdAt: "2025-02-30T00:00:00Z" }, /createdAt: must be an RFC 3339 date-time$/],
     [{ ...good, id: "run-123" }, /id: must be a uuid/],
     [{ ...good, activeStep: "two" }, /activeStep/],
     [{ ...good, tags: "x" }, /tags/],

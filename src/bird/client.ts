@@ -12,6 +12,7 @@ import {
 } from "../errors.js";
 import { type Answer, getJsonOnce } from "./http.js";
 import type { RequestGate } from "./request-gate.js";
+import { arrayMemberTexts, valueText } from "./json-text.js";
 import { RetryWarnings } from "./retry-warnings.js";
 import { listPageSchema } from "./schema.js";
 
@@ -42,10 +43,23 @@ export interface CallContext {
 
 export interface RunsPage {
   records: unknown[];
-  /** The answer's JSON text, which the records were parsed from. */
-  rawText: string;
+  /** Each record's own text, exactly as the answer carried it (`texts[i]` is `records[i]`). */
+  texts: string[];
   /** undefined when this was the last page ("", null or absent all mean done). */
   nextPageToken: string | undefined;
+}
+
+export interface RunAnswer {
+  record: unknown;
+  /** The answer's text: the run exactly as Bird sent it. */
+  text: string;
+}
+
+/** What the sync engine needs from Bird; BirdClient over HTTP, or an in-process model in tests. */
+export interface Upstream {
+  listRuns(flowId: string, page: { pageToken?: string; limit: number; reverse?: boolean }, ctx?: CallContext): Promise<RunsPage>;
+  getRun(flowId: string, runId: string, ctx?: CallContext): Promise<RunAnswer | null>;
+  listFlows(ctx?: CallContext, limit?: number, status?: "active" | "deleted"): Promise<unknown[]>;
 }
 
 // A 429 that says how long to wait does not use up the retry budget (Bird: it was not processed);
@@ -60,7 +74,7 @@ function backoffMs(retriesConsumed: number): number {
   return Math.min(15_000, Math.round((Math.random() + 1) * 250 * 2 ** retriesConsumed));
 }
 
-export class BirdClient {
+export class BirdClient implements Upstream {
   private readonly headers: Record<string, string>;
   private readonly retryWarnings: RetryWarnings;
 
@@ -97,10 +111,10 @@ export class BirdClient {
     );
   }
 
-  /** The run, or null when Bird answers 404 (it was deleted). */
-  async getRun(flowId: string, runId: string, ctx: CallContext = {}): Promise<unknown | null> {
+  /** The run and its own text, or null when Bird answers 404 (it was deleted). `runId` as Bird sent it. */
+  async getRun(flowId: string, runId: string, ctx: CallContext = {}): Promise<RunAnswer | null> {
     const url = `${this.orgUrl()}/approvals/${encodeURIComponent(flowId)}/runs/${encodeURIComponent(runId)}`;
-    return this.get("get_run", url, ctx, (answer) => (answer.status === 404 ? null : answer.body));
+    return this.get("get_run", url, ctx, (answer) => (answer.status === 404 ? null : { record: answer.body, text: valueText(answer.text) }));
   }
 
   /** Every flow of the organization (all pages); `status: "deleted"` lists the deleted ones instead. */
@@ -236,5 +250,10 @@ function parseListPage(answer: Answer): RunsPage {
     throw new RetryableHttpError(`unexpected list answer: ${parsed.error.issues[0]?.message ?? "wrong shape"}`, 200);
   }
   const token = parsed.data.nextPageToken;
-  return { records: parsed.data.results, rawText: answer.text, nextPageToken: token ? token : undefined };
+  const texts = arrayMemberTexts(answer.text, "results");
+  if (texts?.length !== parsed.data.results.length) {
+    // Cannot happen for text JSON.parse accepted; refuse rather than store anything not as sent.
+    throw new Error("could not cut the runs out of the list answer's text");
+  }
+  return { records: parsed.data.results, texts, nextPageToken: token ? token : undefined };
 }

@@ -2,24 +2,12 @@
 // and Bird's published ApprovalFlow. A run that fails them is quarantined, never written.
 import { createHash } from "node:crypto";
 import { z } from "zod";
+import { isRfc3339DateTime } from "./date-time.js";
 
 // Bird ids are uuid-shaped; Postgres accepts any 8-4-4-4-12 hex, so we do not insist on an RFC variant.
-const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "must be a uuid");
-const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})$/;
-
-/** Date.parse accepts 2025-02-30 (as March 2); PostgreSQL rejects it and would fail the whole page. */
-function isRealDateTime(text: string): boolean {
-  const m = DATE_TIME.exec(text);
-  if (!m) return false;
-  const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
-  const daysInMonth = new Date(Date.UTC(y, mo, 0)).getUTCDate();
-  return y >= 1 && mo >= 1 && mo <= 12 && d >= 1 && d <= daysInMonth && h <= 23 && mi <= 59 && s <= 59;
-}
-
-const dateTime = z
-  .string()
-  .regex(DATE_TIME, { message: "must be an RFC 3339 date-time", abort: true })
-  .refine(isRealDateTime, "must be a real calendar date-time");
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const uuid = z.string().regex(UUID_RE, "must be a uuid");
+const dateTime = z.string().refine(isRfc3339DateTime, "must be an RFC 3339 date-time");
 // A JSON object, checked without copying it (object/previousObject can be large and are stored verbatim).
 const jsonObject = z.custom<Record<string, unknown>>(
   (v) => v !== null && typeof v === "object" && !Array.isArray(v),
@@ -98,12 +86,14 @@ export interface Rejected {
   runId: string | null;
   fingerprint: string;
   reason: string;
+  /** The record's own text, as Bird sent it. */
   payload: string;
 }
 
-export type Checked = { ok: true; id: string } | { ok: false; reject: Rejected };
+/** A record that may be written: its id as the database keys it and as Bird sent it. */
+export type Checked = { ok: true; id: string; apiId: string } | { ok: false; reject: Rejected };
 
-/** jsonb cannot hold NUL characters or lone UTF-16 surrogates: such a record would fail the whole page. */
+/** jsonb cannot hold NUL characters or lone UTF-16 surrogates (checked on parsed values, escapes resolved). */
 export function findUnstorable(value: unknown, path: string): string | undefined {
   if (typeof value === "string") {
     if (value.includes("\u0000")) return `${path} contains a NUL character, which PostgreSQL cannot store`;
@@ -131,30 +121,28 @@ function describeIssues(error: z.ZodError): string {
     .join("; ");
 }
 
-function rejectOf(raw: unknown, reason: string): Rejected {
-  const payload = safeStringify(raw);
-  const rawId = raw !== null && typeof raw === "object" ? (raw as { id?: unknown }).id : undefined;
-  const runId = typeof rawId === "string" && rawId.length > 0 ? rawId.slice(0, 200) : null;
-  const fingerprint = runId?.toLowerCase() ?? `sha256:${createHash("sha256").update(payload).digest("hex")}`;
-  return { runId, fingerprint, reason, payload };
+/** The uuid a record claims, lower-cased, when it has one: quarantine and the seen set key on it. */
+export function recordUuid(raw: unknown): string | undefined {
+  const id = raw !== null && typeof raw === "object" ? (raw as { id?: unknown }).id : undefined;
+  return typeof id === "string" && UUID_RE.test(id) ? id.toLowerCase() : undefined;
 }
 
-function safeStringify(raw: unknown): string {
-  try {
-    return JSON.stringify(raw) ?? "null";
-  } catch {
-    return String(raw);
-  }
+export function rejectOf(raw: unknown, text: string, reason: string, knownId?: string): Rejected {
+  const rawId = knownId ?? (raw !== null && typeof raw === "object" ? (raw as { id?: unknown }).id : undefined);
+  const runId = typeof rawId === "string" && rawId.length > 0 ? rawId.slice(0, 200) : null;
+  const fingerprint = runId?.toLowerCase() ?? `sha256:${createHash("sha256").update(text).digest("hex")}`;
+  return { runId, fingerprint, reason, payload: text };
 }
 
 /**
- * Validates one record from the API: its id when it may be written, or a reject to quarantine.
- * `checkStorable` is off when the page's JSON text already proved it holds no NUL or surrogate escape.
+ * Validates one record from the API against the OpenAPI schema: its id when it may be written, or a
+ * reject to quarantine. `checkStorable` is off when the text holds no escape that could decode to a NUL
+ * or a surrogate. What else PostgreSQL refuses (float8 range, offsets, depth) the page write finds.
  */
-export function checkRun(raw: unknown, checkStorable = true): Checked {
+export function checkRun(raw: unknown, text: string, checkStorable = true): Checked {
   const parsed = approvalRunSchema.safeParse(raw);
-  if (!parsed.success) return { ok: false, reject: rejectOf(raw, describeIssues(parsed.error)) };
+  if (!parsed.success) return { ok: false, reject: rejectOf(raw, text, describeIssues(parsed.error)) };
   const unstorable = checkStorable ? findUnstorable(raw, "record") : undefined;
-  if (unstorable) return { ok: false, reject: rejectOf(raw, unstorable) };
-  return { ok: true, id: parsed.data.id.toLowerCase() };
+  if (unstorable) return { ok: false, reject: rejectOf(raw, text, unstorable) };
+  return { ok: true, id: parsed.data.id.toLowerCase(), apiId: parsed.data.id };
 }

@@ -1,6 +1,6 @@
 // The one database seam (after pg-boss's executeSql/withTransaction): the engine runs the same
 // Drizzle `sql` statements on a pg Pool or on embedded PGlite, and never knows which.
-import type { SQL } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 
 export interface SqlRunner {
   /** Runs one statement; returns its rows (empty for statements without RETURNING). */
@@ -48,4 +48,45 @@ export function isRetryableDbError(err: unknown): boolean {
     e = (e as { cause?: unknown }).cause;
   }
   return false;
+}
+
+function sqlState(err: unknown): string | undefined {
+  let e: unknown = err;
+  for (let depth = 0; e && depth < 4; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/**
+ * PostgreSQL refused a value (data exception, class 22: float8 or numeric range, time zone offset,
+ * Unicode escape, invalid input; class 54: nesting too deep): a record's fault, not the database's.
+ */
+export function isRecordDataError(err: unknown): boolean {
+  const code = sqlState(err);
+  return code !== undefined && (code.startsWith("22") || code.startsWith("54"));
+}
+
+export function dbErrorMessage(err: unknown): string {
+  let e: unknown = err;
+  for (let depth = 0; e && depth < 4; depth++) {
+    if (typeof (e as { code?: unknown }).code === "string") return (e as Error).message;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Runs fn in a savepoint of the transaction tx: when fn throws, only its own work is rolled back. */
+export async function inSavepoint<T>(tx: SqlRunner, name: "page_write" | "probe", fn: () => Promise<T>): Promise<T> {
+  await tx.rows(sql.raw(`savepoint ${name}`));
+  try {
+    const value = await fn();
+    await tx.rows(sql.raw(`release savepoint ${name}`));
+    return value;
+  } catch (err) {
+    await tx.rows(sql.raw(`rollback to savepoint ${name}`));
+    throw err;
+  }
 }

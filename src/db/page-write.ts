@@ -15,10 +15,10 @@ export interface RunsPageWrite {
   owner: string;
   leaseTtlMs: number;
   passId: number;
-  /** JSON text: a list answer `{results: [...]}` or a plain array of runs. */
-  source: string;
-  /** 1-based positions in the array of the runs to write (validated, one per id). */
-  positions: readonly number[];
+  /** The texts of the runs to write, exactly as Bird sent them (validated, one per id). */
+  runTexts: readonly string[];
+  /** Every run id the page listed, valid or not (lower-cased uuids): the seen set. */
+  listedIds: readonly string[];
   /** Some run has fields beyond the known ones (otherwise `extra` is NULL without computing it). */
   hasExtra: boolean;
   rejects: readonly Rejected[];
@@ -43,9 +43,10 @@ export interface RunsPageWritten {
 // Top-level ApprovalRun fields with columns; everything else a run carries goes to `extra`.
 const KNOWN = sql.raw(`array[${KNOWN_RUN_FIELDS.map((k) => `'${k}'`).join(",")}]`);
 const COLUMNS = sql.raw(
-  "id, approval_flow_id, organization_id, workspace_id, status, active_step, invoker_type, invoker_id, object, previous_object, tags, results, extra, created_at, updated_at",
+  "id, api_id, approval_flow_id, organization_id, workspace_id, status, active_step, invoker_type, invoker_id, object, previous_object, tags, results, extra, created_at, updated_at",
 );
 const DATA = [
+  "api_id",
   "approval_flow_id",
   "organization_id",
   "workspace_id",
@@ -65,9 +66,31 @@ const SET_LIST = sql.raw(DATA.map((c) => `${c} = excluded.${c}`).join(", "));
 const CURRENT = sql.raw(`(${DATA.map((c) => `t.${c}`).join(", ")})`);
 const INCOMING = sql.raw(`(${DATA.map((c) => `excluded.${c}`).join(", ")})`);
 
+/** Columns of a run from its jsonb `e`: every cast PostgreSQL may refuse is here, so a probe finds them. */
+const projection = (hasExtra: boolean) => sql`
+  (e->>'id')::uuid as id, nullif(e->>'id', lower(e->>'id')) as api_id, (e->>'approvalFlowId')::uuid as approval_flow_id,
+  (e->>'organizationId')::uuid as organization_id, (e->>'workspaceId')::uuid as workspace_id,
+  e->>'status' as status, (e->>'activeStep')::float8 as active_step,
+  e->'invoker'->>'type' as invoker_type, (e->'invoker'->>'id')::uuid as invoker_id,
+  nullif(e->'object', 'null'::jsonb) as object, nullif(e->'previousObject', 'null'::jsonb) as previous_object,
+  e->'tags' as tags, e->'results' as results, case when ${hasExtra} then nullif(e - ${KNOWN}, '{}'::jsonb) end as extra,
+  bird.rfc3339(e->>'createdAt') as created_at, bird.rfc3339(e->>'updatedAt') as updated_at`;
+
+/** Throws what PostgreSQL says when it cannot store this run (its text alone), else resolves. */
+export async function probeRunText(db: SqlRunner, text: string): Promise<void> {
+  await db.rows(sql`select ${projection(true)} from (select ${text}::jsonb as e) as picked`);
+}
+
+/** Quarantine entries go through jsonb: strings that jsonb refuses are made storable first. */
+function storableText(s: string | null): string | null {
+  return s === null ? null : s.toWellFormed().replaceAll("\u0000", "\uFFFD");
+}
+
 export async function writeRunsPage(db: SqlRunner, w: RunsPageWrite): Promise<RunsPageWritten> {
   const setCursor = w.cursor !== undefined;
-  const rejects = JSON.stringify(w.rejects.map((r) => ({ run_id: r.runId, fingerprint: r.fingerprint, reason: r.reason, payload: r.payload })));
+  const rejects = JSON.stringify(
+    w.rejects.map((r) => ({ run_id: storableText(r.runId), fingerprint: storableText(r.fingerprint), reason: storableText(r.reason), payload: r.payload })),
+  );
   const [row] = await db.rows<RunsPageWritten>(sql`
     with lease as (
       update bird.sync_state set
@@ -77,23 +100,12 @@ export async function writeRunsPage(db: SqlRunner, w: RunsPageWrite): Promise<Ru
         updated_at = now()
       where flow_id = ${w.flowId}::uuid and lease_owner = ${w.owner}
       returning flow_id
-    ), doc as (
-      -- one reference to the parameter: the page's JSON is parsed once
-      select ${w.source}::jsonb as j
     ), picked as (
-      select e
-      from doc, jsonb_array_elements(coalesce(doc.j -> 'results', doc.j)) with ordinality as a(e, pos)
-      where pos in (select p::bigint from jsonb_array_elements_text(${JSON.stringify(w.positions)}::jsonb) as p)
-        and exists (select 1 from lease)
+      -- the runs' own texts joined into one array: parsed once, never re-serialized
+      select e from jsonb_array_elements(${`[${w.runTexts.join(",")}]`}::jsonb) as a(e)
+      where exists (select 1 from lease)
     ), input as (
-      select (e->>'id')::uuid as id, (e->>'approvalFlowId')::uuid as approval_flow_id,
-        (e->>'organizationId')::uuid as organization_id, (e->>'workspaceId')::uuid as workspace_id,
-        e->>'status' as status, (e->>'activeStep')::float8 as active_step,
-        e->'invoker'->>'type' as invoker_type, (e->'invoker'->>'id')::uuid as invoker_id,
-        nullif(e->'object', 'null'::jsonb) as object, nullif(e->'previousObject', 'null'::jsonb) as previous_object,
-        e->'tags' as tags, e->'results' as results, case when ${w.hasExtra} then nullif(e - ${KNOWN}, '{}'::jsonb) end as extra,
-        (e->>'createdAt')::timestamptz as created_at, (e->>'updatedAt')::timestamptz as updated_at
-      from picked
+      select ${projection(w.hasExtra)} from picked
     ), written as (
       insert into bird.approval_runs as t (${COLUMNS})
       select ${COLUMNS} from input
@@ -102,7 +114,8 @@ export async function writeRunsPage(db: SqlRunner, w: RunsPageWrite): Promise<Ru
       returning (xmax = 0) as inserted
     ), seen as (
       insert into bird.sync_seen (flow_id, run_id)
-      select ${w.flowId}::uuid, id from input where ${w.trackSeen}
+      select ${w.flowId}::uuid, id::uuid from jsonb_array_elements_text(${JSON.stringify(w.listedIds)}::jsonb) as l(id)
+      where ${w.trackSeen} and exists (select 1 from lease)
       on conflict do nothing
     ), released as (
       delete from bird.sync_rejects

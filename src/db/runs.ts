@@ -7,8 +7,9 @@ export async function forgetSeen(tx: SqlRunner, flowId: string): Promise<void> {
 }
 
 /**
- * After a full pass that walked every page from the first: runs of the flow it did not see, and that
- * were already stored when it began, are gone upstream.
+ * After a full pass that walked every page from the first (exactness rule 5): runs of the flow stored
+ * before it began that it did not list, that no pass wrote since it began (a run that moved here from
+ * another flow was written), and that no other flow's open full pass listed (it may have moved there).
  */
 export async function markUnseenDeleted(tx: SqlRunner, flowId: string, passStartedAt: string): Promise<number> {
   const rows = await tx.rows(sql`
@@ -16,34 +17,44 @@ export async function markUnseenDeleted(tx: SqlRunner, flowId: string, passStart
     where t.approval_flow_id = ${flowId}::uuid
       and t.deleted_at is null
       and t.first_synced_at < ${passStartedAt}::timestamptz
-      and not exists (select 1 from bird.sync_seen s where s.flow_id = t.approval_flow_id and s.run_id = t.id)
+      and t.last_synced_at < ${passStartedAt}::timestamptz
+      and not exists (select 1 from bird.sync_seen s where s.run_id = t.id)
     returning t.id`);
   return rows.length;
 }
 
-export async function markRunDeleted(tx: SqlRunner, runId: string): Promise<number> {
+/** A GET of the run under this flow answered 404: it is gone (exactness rule 5). */
+export async function markRunDeleted(tx: SqlRunner, flowId: string, runId: string): Promise<number> {
   const rows = await tx.rows(sql`
-    update bird.approval_runs set deleted_at = now() where id = ${runId}::uuid and deleted_at is null returning id`);
+    update bird.approval_runs set deleted_at = now()
+    where id = ${runId}::uuid and approval_flow_id = ${flowId}::uuid and deleted_at is null returning id`);
   return rows.length;
 }
 
-/** The newest created_at stored for a flow (the incremental pass's high-water mark). */
-export async function newestCreatedAt(db: SqlRunner, flowId: string): Promise<string | null> {
+/**
+ * The incremental pass's high-water mark: the newest created_at of the flow's live runs that were not
+ * dated in the future when first stored. A run dated 2099 must not hide the runs created after it was
+ * seen (exactness rule 4); a clock ahead of ours only lowers the mark, which lists a little further.
+ */
+export async function watermark(db: SqlRunner, flowId: string): Promise<string | null> {
   const [row] = await db.rows<{ at: string | null }>(sql`
     select to_char(max(created_at) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as at
-    from bird.approval_runs where approval_flow_id = ${flowId}::uuid and deleted_at is null`);
+    from bird.approval_runs
+    where approval_flow_id = ${flowId}::uuid and deleted_at is null and created_at <= first_synced_at`);
   return row?.at ?? null;
 }
 
 export interface OpenRun {
   id: string;
+  /** The id as Bird sent it: GETs use it. */
+  apiId: string;
   createdAt: string;
 }
 
 /** Pending (still changeable) runs of a flow, oldest first: what an incremental pass must re-read. */
 export async function openRuns(db: SqlRunner, flowId: string): Promise<OpenRun[]> {
   return db.rows<OpenRun>(sql`
-    select id::text as "id", to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "createdAt"
+    select id::text as "id", coalesce(api_id, id::text) as "apiId", to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "createdAt"
     from bird.approval_runs
     where approval_flow_id = ${flowId}::uuid and status = 'pending' and deleted_at is null
     order by created_at, id`);

@@ -26,6 +26,8 @@ export const approvalRuns = bird.table(
   "approval_runs",
   {
     id: uuid("id").primaryKey(),
+    // The id exactly as Bird sent it when that differs from id::text (say, upper case): requests use it.
+    apiId: text("api_id"),
     approvalFlowId: uuid("approval_flow_id").notNull(),
     organizationId: uuid("organization_id"),
     workspaceId: uuid("workspace_id"),

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { BirdClient } from "../bird/client.js";
+import type { Upstream } from "../bird/client.js";
 import type { Config } from "../config.js";
 import type { Database } from "../db/database.js";
 import type { SyncObserver } from "./observer.js";
@@ -7,7 +7,7 @@ import type { SyncObserver } from "./observer.js";
 /** What a pass needs, passed in (no module globals). */
 export interface SyncContext {
   readonly db: Database;
-  readonly client: BirdClient;
+  readonly client: Upstream;
   readonly config: Config;
   readonly logger: Logger;
   /** This process's lease identity. */

@@ -3,6 +3,7 @@ import { approvalFlowSchema, type ApprovalFlow } from "../bird/schema.js";
 import { AuthError, errorMessage } from "../errors.js";
 import { markFlowsDeletedInBird, markUnlistedFlowsMissing, upsertFlows } from "../db/flows.js";
 import { ensureFlowRows } from "../db/state.js";
+import { uniqueIds } from "../config.js";
 import type { SyncContext } from "./context.js";
 
 async function listValidFlows(ctx: SyncContext, signal: AbortSignal, status: "active" | "deleted" = "active"): Promise<ApprovalFlow[]> {
@@ -10,7 +11,8 @@ async function listValidFlows(ctx: SyncContext, signal: AbortSignal, status: "ac
   const flows: ApprovalFlow[] = [];
   for (const r of raw) {
     const parsed = approvalFlowSchema.safeParse(r);
-    if (parsed.success) flows.push({ ...parsed.data, id: parsed.data.id.toLowerCase() });
+    // The id stays as Bird sent it: requests about the flow use it (the database keys on its uuid).
+    if (parsed.success) flows.push(parsed.data);
     else ctx.logger.warn({ issue: parsed.error.issues[0]?.message }, "skipping a flow the API listed without a valid id");
   }
   return flows;
@@ -40,13 +42,13 @@ export interface FlowSelection {
 export async function resolveFlows(ctx: SyncContext, sel: FlowSelection, signal: AbortSignal): Promise<string[]> {
   const configured = sel.flowIds?.length ? sel.flowIds : ctx.config.approvalIds;
   if (configured?.length) {
-    const ids = [...new Set(configured.map((id) => id.toLowerCase()))];
+    const ids = uniqueIds(configured);
     await ensureFlowRows(ctx.db, ids);
     if (sel.refreshMetadata) {
       // Discovery is skipped, but names make reports readable; a failure here costs nothing else.
       try {
-        const wanted = new Set(ids);
-        await upsertFlows(ctx.db, (await listValidFlows(ctx, signal)).filter((f) => wanted.has(f.id)));
+        const wanted = new Set(ids.map((id) => id.toLowerCase()));
+        await upsertFlows(ctx.db, (await listValidFlows(ctx, signal)).filter((f) => wanted.has(f.id.toLowerCase())));
       } catch (err) {
         if (err instanceof AuthError) throw err;
         ctx.logger.warn({ err: errorMessage(err) }, "could not read flow names; syncing the configured flows anyway");
@@ -55,7 +57,7 @@ export async function resolveFlows(ctx: SyncContext, sel: FlowSelection, signal:
     return ids;
   }
   const flows = await listValidFlows(ctx, signal);
-  const ids = flows.map((f) => f.id);
+  const ids = uniqueIds(flows.map((f) => f.id));
   await upsertFlows(ctx.db, flows);
   await ensureFlowRows(ctx.db, ids);
   const gone = await markUnlistedFlowsMissing(ctx.db, ids);

@@ -34,7 +34,9 @@ export async function syncFlow(ctx: SyncContext, flowId: string, opts: FlowSyncO
     durationMs: Date.now() - started,
     ...extra,
   });
-  const state = await acquireFlowLease(ctx.db, flowId, ctx.owner, ctx.config.leaseTtlMs);
+  const leased = await acquireFlowLease(ctx.db, flowId, ctx.owner, ctx.config.leaseTtlMs);
+  // The database keys flows by uuid; requests use the id as Bird (or the operator) spelled it.
+  const state = leased && { ...leased, flowId };
   if (!state) {
     ctx.logger.info({ flowId }, "flow is being synced by another process; skipped");
     return result("skipped-leased");

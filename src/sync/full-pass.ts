@@ -5,7 +5,7 @@ import { countStoredRuns, forgetSeen, hasRunsFromBeforePass } from "../db/runs.j
 import { beginPass, completeFullPass } from "../db/state.js";
 import type { FlowState, ListOrder, PageProgress } from "./outcome.js";
 import type { SyncContext } from "./context.js";
-import { detectListOrder } from "./list-order.js";
+import { ListOrderTracker } from "./list-order.js";
 import { checkPage, writePage } from "./page-commit.js";
 import { addProgress, emptyProgress } from "./outcome.js";
 import { listPages } from "./page-stream.js";
@@ -49,17 +49,18 @@ export async function runFullPass(
 ): Promise<PassResult> {
   const { db, config, owner, logger } = ctx;
   const flowId = state.flowId;
-  let listOrder: ListOrder | null = state.listOrder;
+  const order = new ListOrderTracker();
   const trackSeen = await hasRunsFromBeforePass(db, flowId);
   for await (const page of listPages(ctx.client, flowId, { firstToken, limit: config.pageSize, signal })) {
     if (signal.aborted) throw new AbortedError("stopped before writing the next page");
-    listOrder = detectListOrder(page.records) ?? listOrder;
+    order.observe(page.records);
+    const listOrder: ListOrder | null = order.order ?? state.listOrder;
     const write = {
       flowId,
       owner,
       leaseTtlMs: config.leaseTtlMs,
       passId,
-      page: checkPage(page.records, page.rawText),
+      page: checkPage(page.records, page.texts),
       requests: page.requests,
       pages: 1,
       trackSeen,
@@ -69,10 +70,8 @@ export async function runFullPass(
       page.nextPageToken !== undefined
         ? await writePage(db, write)
         : // The listing is complete and began at page one (a resumed pass kept its start and its seen set).
-          await db.transaction(async (tx) => {
-            const p = await writePage(tx, write);
+          await writePage(db, write, async (tx, p) => {
             p.deleted = await completeFullPass(tx, flowId, passId, owner);
-            return p;
           });
     addProgress(totals, progress);
     ctx.observer.pageCommitted?.(flowId, "full", progress);

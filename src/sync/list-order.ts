@@ -1,16 +1,53 @@
+import { instantMs } from "../bird/date-time.js";
 import type { ListOrder } from "./outcome.js";
 
 /**
- * The order a page lists runs in, from createdAt of its records (Bird does not document it).
- * undefined when the page cannot tell (fewer than two distinct timestamps).
+ * The order a listing returns runs in, from the createdAt of its records across pages (Bird does not
+ * document it). Only an order the listing has shown, and never contradicted, counts: a first page of
+ * equal timestamps, or an API that ignores `reverse`, leaves it undecided or mixed, never guessed.
  */
-export function detectListOrder(records: readonly unknown[]): ListOrder | undefined {
-  let prev: number | undefined;
-  for (const r of records) {
-    const at = Date.parse((r as { createdAt?: unknown })?.createdAt as string);
-    if (Number.isNaN(at)) continue;
-    if (prev !== undefined && at !== prev) return at > prev ? "asc" : "desc";
-    prev = at;
+export class ListOrderTracker {
+  private last: number | undefined;
+  private sawAsc = false;
+  private sawDesc = false;
+
+  observe(records: readonly unknown[]): void {
+    for (const r of records) {
+      const at = instantMs((r as { createdAt?: unknown } | null)?.createdAt);
+      if (Number.isNaN(at)) continue;
+      if (this.last !== undefined && at !== this.last) {
+        if (at > this.last) this.sawAsc = true;
+        else this.sawDesc = true;
+      }
+      this.last = at;
+    }
   }
-  return undefined;
+
+  /** The order shown so far; undefined while undecided or when the listing went both ways. */
+  get order(): ListOrder | undefined {
+    if (this.sawAsc === this.sawDesc) return undefined;
+    return this.sawAsc ? "asc" : "desc";
+  }
+
+  /** The listing went both ways: no order can be trusted for stopping early. */
+  get mixed(): boolean {
+    return this.sawAsc && this.sawDesc;
+  }
+}
+
+/** The order of one page on its own (undefined when it cannot tell). */
+export function detectListOrder(records: readonly unknown[]): ListOrder | undefined {
+  const t = new ListOrderTracker();
+  t.observe(records);
+  return t.order;
+}
+
+/** The oldest createdAt on a page, in ms (undefined when none parses). */
+export function oldestInstant(records: readonly unknown[]): number | undefined {
+  let oldest: number | undefined;
+  for (const r of records) {
+    const at = instantMs((r as { createdAt?: unknown } | null)?.createdAt);
+    if (!Number.isNaN(at) && (oldest === undefined || at < oldest)) oldest = at;
+  }
+  return oldest;
 }

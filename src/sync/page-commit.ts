@@ -1,51 +1,62 @@
 // One page, one atomic write (DESIGN §5): valid runs upserted, invalid ones quarantined, the cursor
 // advanced and the lease renewed — all or nothing, so a crash at any instant loses and duplicates nothing.
-import { KNOWN_RUN_FIELDS, type Rejected, checkRun } from "../bird/schema.js";
-import type { SqlRunner } from "../db/database.js";
-import { writeRunsPage } from "../db/page-write.js";
+import { KNOWN_RUN_FIELDS, type Rejected, checkRun, recordUuid, rejectOf } from "../bird/schema.js";
+import { type Database, type SqlRunner, dbErrorMessage, inSavepoint, isRecordDataError } from "../db/database.js";
+import { type RunsPageWrite, type RunsPageWritten, probeRunText, writeRunsPage } from "../db/page-write.js";
 import type { ListOrder, PageProgress } from "./outcome.js";
 import { LeaseLostError } from "../errors.js";
 
 const KNOWN_FIELDS = new Set<string>(KNOWN_RUN_FIELDS);
 
+export interface CheckedRun {
+  /** The uuid, lower-cased. */
+  id: string;
+  /** The id exactly as Bird sent it: requests about this run use it. */
+  apiId: string;
+  /** The record's own JSON text, as Bird sent it. */
+  text: string;
+}
+
 export interface CheckedPage {
-  /** JSON text the database reads the valid runs from. */
-  source: string;
-  /** 1-based positions of the valid runs in source's array, one per run id (its last copy). */
-  positions: number[];
-  /** Whether any valid run carries fields beyond the OpenAPI's (kept in `extra`). */
+  /** Runs that passed the schema, one per id (its last copy), in page order. */
+  runs: CheckedRun[];
+  /** Whether any of them carries fields beyond the OpenAPI's (kept in `extra`). */
   hasExtra: boolean;
   rejects: Rejected[];
+  /** Every uuid listed, valid or not: a run still listed is live even when its new version is quarantined. */
+  listedIds: string[];
   /** Records on the page, valid or not. */
   seen: number;
 }
 
-// A NUL or a surrogate written as a JSON escape: jsonb would reject the whole text, so such a page is
-// checked record by record and only its storable runs are sent. Pages without them go as Bird sent them.
+// An escape that may decode to a NUL or a surrogate: only records whose text has one need the deep check.
 const RISKY_ESCAPE = /\\u0000|\\u[dD][89a-fA-F]/;
 
-/** Validates a page's records. `rawText` is the answer they were parsed from, when there is one. */
-export function checkPage(records: readonly unknown[], rawText?: string): CheckedPage {
-  const verbatim = rawText !== undefined && !RISKY_ESCAPE.test(rawText);
-  // A run listed twice on one page is written once: its last copy wins.
-  const positionById = new Map<string, number>();
-  const valid: unknown[] = [];
+/** Validates a page's records; `texts[i]` is the exact text `records[i]` was parsed from. */
+export function checkPage(records: readonly unknown[], texts: readonly string[]): CheckedPage {
+  if (texts.length !== records.length) throw new Error(`page has ${records.length} records but ${texts.length} record texts`);
+  const runs = new Map<string, CheckedRun>();
+  const rejects = new Map<string, Rejected>();
+  const listed = new Set<string>();
   let hasExtra = false;
-  let rejects: Rejected[] = [];
   records.forEach((raw, i) => {
-    const checked = checkRun(raw, !verbatim);
+    const text = texts[i]!;
+    const id = recordUuid(raw);
+    if (id) listed.add(id);
+    const checked = checkRun(raw, text, RISKY_ESCAPE.test(text));
     if (checked.ok) {
-      positionById.set(checked.id, verbatim ? i + 1 : valid.length + 1);
-      valid.push(raw);
+      // A run listed twice on one page is written once: its last copy wins.
+      runs.delete(checked.id);
+      runs.set(checked.id, { id: checked.id, apiId: checked.apiId, text });
       hasExtra ||= Object.keys(raw as object).some((k) => !KNOWN_FIELDS.has(k));
     } else {
-      rejects.push(checked.reject);
+      // Two bad copies of one run are one quarantine entry (the last), never two upserts of one row.
+      rejects.set(checked.reject.fingerprint, checked.reject);
     }
   });
   // A run listed both valid and invalid on one page is written; its invalid copy is not quarantined.
-  if (rejects.some((r) => r.runId && positionById.has(r.fingerprint))) rejects = rejects.filter((r) => !positionById.has(r.fingerprint));
-  const positions = [...positionById.values()].sort((a, b) => a - b);
-  return { source: verbatim ? rawText : JSON.stringify(valid), positions, hasExtra, rejects, seen: records.length };
+  for (const id of runs.keys()) rejects.delete(id);
+  return { runs: [...runs.values()], hasExtra, rejects: [...rejects.values()], listedIds: [...listed], seen: records.length };
 }
 
 export interface PageWrite {
@@ -63,31 +74,82 @@ export interface PageWrite {
   cursor?: { next: string | null; listOrder: ListOrder | null };
 }
 
-export async function writePage(db: SqlRunner, w: PageWrite): Promise<PageProgress> {
-  const written = await writeRunsPage(db, {
+/**
+ * Writes a page atomically. When PostgreSQL refuses a value the page is written again without the
+ * runs it refuses, each found by probing its own text and quarantined with PostgreSQL's reason: no
+ * record can fail a page. `andThen` runs in the same transaction (a pass's last page completes it).
+ */
+export async function writePage(
+  db: Database,
+  w: PageWrite,
+  andThen?: (tx: SqlRunner, progress: PageProgress) => Promise<void>,
+): Promise<PageProgress> {
+  if (!andThen) {
+    try {
+      return progressOf(w, w.page, await writeRunsPage(db, writeOf(w, w.page)));
+    } catch (err) {
+      if (!isRecordDataError(err)) throw err;
+      return db.transaction(async (tx) => progressOf(w, w.page, await writeStorable(tx, w)));
+    }
+  }
+  return db.transaction(async (tx) => {
+    let written: RunsPageWritten & { page?: CheckedPage };
+    try {
+      written = await inSavepoint(tx, "page_write", () => writeRunsPage(tx, writeOf(w, w.page)));
+    } catch (err) {
+      if (!isRecordDataError(err)) throw err;
+      written = await writeStorable(tx, w);
+    }
+    const progress = progressOf(w, w.page, written);
+    await andThen(tx, progress);
+    return progress;
+  });
+}
+
+async function writeStorable(tx: SqlRunner, w: PageWrite): Promise<RunsPageWritten & { page: CheckedPage }> {
+  const runs: CheckedRun[] = [];
+  const rejects = [...w.page.rejects];
+  for (const run of w.page.runs) {
+    try {
+      await inSavepoint(tx, "probe", () => probeRunText(tx, run.text));
+      runs.push(run);
+    } catch (err) {
+      if (!isRecordDataError(err)) throw err;
+      rejects.push(rejectOf(undefined, run.text, `PostgreSQL cannot store this run: ${dbErrorMessage(err)}`, run.apiId));
+    }
+  }
+  const page = { ...w.page, runs, rejects };
+  return { ...(await writeRunsPage(tx, writeOf(w, page))), page };
+}
+
+function writeOf(w: PageWrite, page: CheckedPage): RunsPageWrite {
+  return {
     flowId: w.flowId,
     owner: w.owner,
     leaseTtlMs: w.leaseTtlMs,
     passId: w.passId,
-    source: w.page.source,
-    positions: w.page.positions,
-    hasExtra: w.page.hasExtra,
-    rejects: w.page.rejects,
+    runTexts: page.runs.map((r) => r.text),
+    listedIds: page.listedIds,
+    hasExtra: page.hasExtra,
+    rejects: page.rejects,
     pages: w.pages,
     requests: w.requests,
-    seen: w.page.seen,
+    seen: page.seen,
     trackSeen: w.trackSeen,
     cursor: w.cursor,
-  });
+  };
+}
+
+function progressOf(w: PageWrite, page: CheckedPage, written: RunsPageWritten & { page?: CheckedPage }): PageProgress {
   if (!written.leased) throw new LeaseLostError(`lost the lease on flow ${w.flowId} to another process`);
   return {
     pages: w.pages,
     requests: w.requests,
-    seen: w.page.seen,
+    seen: page.seen,
     inserted: written.inserted,
     updated: written.updated,
     unchanged: written.valid - written.inserted - written.updated,
-    rejected: w.page.rejects.length,
+    rejected: (written.page ?? page).rejects.length,
     deleted: 0,
   };
 }

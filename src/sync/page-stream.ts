@@ -1,5 +1,5 @@
 // Pages of one listing, with the next page already in flight while the caller commits the current one.
-import type { BirdClient, RunsPage } from "../bird/client.js";
+import type { RunsPage, Upstream } from "../bird/client.js";
 import { PagingLoopError } from "../errors.js";
 import { pageGarbageCollector } from "../memory.js";
 
@@ -17,7 +17,7 @@ export interface FetchedPage extends RunsPage {
 const MAX_EMPTY_PAGES_IN_A_ROW = 50;
 
 export async function* listPages(
-  client: BirdClient,
+  client: Upstream,
   flowId: string,
   opts: {
     firstToken: string | undefined;

@@ -1,0 +1,1 @@
+ALTER TABLE "bird"."approval_runs" ADD COLUMN "api_id" text;
