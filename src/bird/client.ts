@@ -244,6 +244,11 @@ export class BirdClient implements Upstream {
   }
 }
 
+/** A list answer's text as the engine reads it (exported for in-process upstreams that serve text). */
+export function runsPageFromText(text: string): RunsPage {
+  return parseListPage({ status: 200, body: JSON.parse(text), text });
+}
+
 function parseListPage(answer: Answer): RunsPage {
   const parsed = listPageSchema.safeParse(answer.body);
   if (!parsed.success) {

@@ -2,7 +2,7 @@
 // what went wrong into the flow's outcome. One flow's failure never stops the others; a rejected key does.
 import { AuthError, FlowNotFoundError, LeaseLostError, PageTokenRejectedError, errorMessage, isAbortError } from "../errors.js";
 import { clearFlowMissing } from "../db/flows.js";
-import { finishPass, markFlowMissing, readOpenPassId, releaseFlowLease, renewFlowLease } from "../db/state.js";
+import { claimFlowLease, finishPass, markFlowMissing, readOpenPassId, releaseFlowLease, renewFlowLease } from "../db/state.js";
 import type { SyncContext } from "./context.js";
 import { acquireFlowLease } from "./lease.js";
 import { type PassResult, beginFullPass, runFullPass } from "./full-pass.js";
@@ -70,6 +70,14 @@ async function runPasses(ctx: SyncContext, state: FlowState, opts: FlowSyncOptio
         const begun = await beginFullPass(ctx, state, restarts > 0);
         passId = begun.passId;
         res = await runFullPass(ctx, state, begun.passId, begun.firstToken, opts.signal, totals);
+        if (begun.firstToken !== undefined) {
+          // A resumed pass never saw what was created at the top of the list since it began: an
+          // incremental pass right after it brings those in (and re-reads what is still pending).
+          logger.info({ flowId, passId: res.passId }, "resumed full pass completed; listing what was created since it began");
+          const fresh = await claimFlowLease(ctx.db, flowId, ctx.owner, ctx.config.leaseTtlMs);
+          if (!fresh) throw new LeaseLostError(`lost the lease on flow ${flowId} to another process`);
+          res = { ...(await runIncrementalPass(ctx, { ...fresh, flowId }, opts.signal, totals)), totals };
+        }
       }
       await clearFlowMissing(ctx.db, flowId);
       const durationMs = Date.now() - started;

@@ -1,0 +1,181 @@
+// One seeded simulation: a model upstream with quirks, random upstream changes interleaved with syncs
+// (incremental, full, aborted at a page boundary, crashed without cleanup, two workers at once), and
+// the exactness invariants checked after every sync. Everything derives from the seed.
+import { sql } from "drizzle-orm";
+import pino from "pino";
+import type { Config } from "../../src/config.js";
+import type { Database, SqlRunner } from "../../src/db/database.js";
+import type { SyncContext } from "../../src/sync/context.js";
+import { type CycleResult, runSyncCycle } from "../../src/sync/cycle.js";
+import { type Violation, incrementalInvariants, tableEqualsModel } from "./checks.js";
+import { ModelUpstream } from "./model-upstream.js";
+import { Clock, MUTATIONS, mutate } from "./operations.js";
+import { type Rng, rng, uuid } from "./values.js";
+
+type SyncKind = "incremental" | "full" | "abort" | "crash" | "pair";
+const SYNCS: readonly SyncKind[] = ["incremental", "incremental", "incremental", "full", "abort", "crash", "pair"];
+
+export class SimulationFailure extends Error {}
+
+const silent = pino({ level: "silent" });
+
+/** A database handle that dies at a moment the simulation picks, like a process after kill -9. */
+function killable(db: Database): { db: Database; kill: () => void } {
+  let dead = false;
+  const check = () => {
+    if (dead) throw new Error("simulated kill -9: this worker is gone");
+  };
+  const wrap = (runner: SqlRunner): SqlRunner => ({
+    rows: async (q) => {
+      check();
+      const rows = await runner.rows(q);
+      check();
+      return rows as never;
+    },
+  });
+  const wrapped: Database = {
+    kind: db.kind,
+    location: db.location,
+    rows: wrap(db).rows,
+    transaction: (fn) => db.transaction((tx) => fn(wrap(tx))),
+    migrate: () => db.migrate(),
+    close: async () => undefined,
+  };
+  return { db: wrapped, kill: () => (dead = true) };
+}
+
+export interface SimulationOptions {
+  seed: number;
+  db: Database;
+  config: Config;
+  /** Upstream changes + syncs per seed. */
+  steps?: number;
+}
+
+export async function simulate(opts: SimulationOptions): Promise<{ log: string[]; requests: number }> {
+  const r = rng(opts.seed);
+  const log: string[] = [];
+  const quirks = {
+    defaultOrder: r.chance(0.6) ? ("desc" as const) : ("asc" as const),
+    reverseHonoured: r.chance(0.75),
+    pageCap: r.chance(0.3) ? r.int(2, 4) : undefined,
+    tokenTtl: r.chance(0.2) ? r.int(2, 8) : undefined,
+    upperIds: r.chance(0.3),
+    faultRate: r.chance(0.25) ? 0.04 : 0,
+  };
+  log.push(`quirks ${JSON.stringify(quirks)}`);
+  const m = new ModelUpstream(r, quirks, uuid(r));
+  const clock = new Clock(Date.now() - 30 * 86_400_000);
+  const flowCount = r.int(1, 3);
+  for (let i = 0; i < flowCount; i++) {
+    const flow = m.addFlow();
+    const n = r.int(0, 14);
+    for (let j = 0; j < n; j++) m.newRun(flow, clock.tick(m), true);
+  }
+  const config: Config = Object.freeze({
+    ...opts.config,
+    approvalIds: [...m.flows.values()].map((f) => f.apiId),
+    pageSize: r.int(2, 6),
+    concurrency: r.int(1, 3),
+  });
+  log.push(`flows ${flowCount}, page size ${config.pageSize}, concurrency ${config.concurrency}`);
+  const ctxFor = (db: Database, owner: string): SyncContext => ({ db, client: m, config, logger: silent, owner, observer: {} });
+
+  const check = async (label: string, found: Violation[]) => {
+    if (found.length > 0) {
+      const lines = found.slice(0, 5).map((v) => `${v.id}: ${v.what}`);
+      throw new SimulationFailure(`${label}: ${found.length} violation(s)\n  ${lines.join("\n  ")}\nsteps:\n  ${log.join("\n  ")}`);
+    }
+  };
+
+  const steps = opts.steps ?? r.int(6, 14);
+  for (let step = 0; step < steps; step++) {
+    if (step > 0 && r.chance(0.5)) {
+      log.push(mutate(m, clock, r.pick(MUTATIONS)));
+      continue;
+    }
+    const kind = step === 0 ? "incremental" : r.pick(SYNCS);
+    await runSync(kind, step);
+  }
+  // Finally, with no faults: a full pass must make the tables equal the model exactly.
+  m.quirks.faultRate = 0;
+  await runSync("full", steps);
+  if (!(await runSync("full", steps + 1))) {
+    throw new SimulationFailure(`the final full pass did not complete from page one for every flow\nsteps:\n  ${log.join("\n  ")}`);
+  }
+  return { log, requests: m.requests };
+
+  /** Runs one sync and checks what it guarantees; true when the exact full-pass check applied. */
+  async function runSync(kind: SyncKind, step: number): Promise<boolean> {
+    const before = new Set([...m.flows.values()].flatMap((f) => [...f.runs.keys()]));
+    const [{ now }] = (await opts.db.rows<{ now: string }>(sql`select now()::text as now`)) as [{ now: string }];
+    const full = kind === "full" || (kind !== "incremental" && kind !== "pair" && r.chance(0.4));
+    let results: CycleResult[];
+    if (kind === "abort" || kind === "crash") {
+      results = [await interrupted(kind, full, step)];
+    } else if (kind === "pair") {
+      const [a, b] = await Promise.all([cycle(ctxFor(opts.db, `sim:${step}:a`), r.chance(0.5)), cycle(ctxFor(opts.db, `sim:${step}:b`), r.chance(0.5))]);
+      results = [a, b];
+    } else {
+      results = [await cycle(ctxFor(opts.db, `sim:${step}`), full)];
+    }
+    const outcomes = results.flatMap((c) => c.flows);
+    log.push(`${kind}${full ? " full" : ""}: ${outcomes.map((f) => `${f.flowId.slice(0, 8)} ${f.kind ?? "-"} ${f.outcome}`).join(", ")}`);
+    const completed = outcomes.filter((f) => f.outcome === "completed");
+    // A full pass guarantees equality for what did not change while it ran: one resumed from an earlier
+    // step spans the changes made since it began, so only a pass begun from page one in this step counts.
+    const fullyDone = new Set(
+      (
+        await opts.db.rows<{ flow: string }>(sql`
+          select flow_id::text as flow from bird.sync_passes
+          where kind = 'full' and outcome = 'completed' and from_first_page and started_at >= ${now}::timestamptz`)
+      ).map((x) => x.flow),
+    );
+    if ([...m.flows.keys()].every((id) => fullyDone.has(id))) {
+      await check(`after a full pass of every flow (step ${step})`, await tableEqualsModel(opts.db, m));
+      for (const f of m.flows.values()) for (const run of f.runs.values()) run.incrementalVisible = true;
+      return true;
+    }
+    const done = new Set(completed.map((f) => f.flowId.toLowerCase()));
+    await check(`after an incremental pass (step ${step})`, await incrementalInvariants(opts.db, m, done, before));
+    return false;
+  }
+
+  async function cycle(ctx: SyncContext, full: boolean): Promise<CycleResult> {
+    return runSyncCycle(ctx, { full, respectBackoff: false, signal: new AbortController().signal });
+  }
+
+  /** A worker stopped at a random request: aborted cleanly, or killed with nothing after that point reaching the database. */
+  async function interrupted(kind: "abort" | "crash", full: boolean, step: number): Promise<CycleResult> {
+    const owner = `sim:${step}:${kind}`;
+    const controller = new AbortController();
+    const killed = killable(opts.db);
+    const at = m.requests + r.int(1, 6);
+    m.onRequest = (n) => {
+      if (n < at) return;
+      if (kind === "abort") controller.abort(new Error("simulated stop"));
+      else killed.kill();
+    };
+    const ctx = ctxFor(kind === "crash" ? killed.db : opts.db, owner);
+    let result: CycleResult;
+    try {
+      result = await runSyncCycle(ctx, { full, respectBackoff: false, signal: controller.signal });
+    } catch {
+      result = { flows: [], exitCode: 1, durationMs: 0 };
+    } finally {
+      m.onRequest = undefined;
+    }
+    // The dead worker's leases run out (its TTL); the next worker takes over.
+    if (kind === "crash") await opts.db.rows(sql`update bird.sync_state set lease_expires_at = now() - interval '1 second' where lease_owner = ${owner}`);
+    return result;
+  }
+}
+
+export function seedsFrom(env: NodeJS.ProcessEnv, fallback: number): { seeds: number[]; replay: boolean } {
+  if (env.SIM_SEED) return { seeds: [Number(env.SIM_SEED)], replay: true };
+  const n = Number(env.SIM_SEEDS ?? fallback);
+  const base = Number(env.SIM_BASE ?? 1);
+  return { seeds: Array.from({ length: n }, (_, i) => base + i), replay: false };
+}
+
+export type { Rng };
