@@ -2,7 +2,7 @@
 // what went wrong into the flow's outcome. One flow's failure never stops the others; a rejected key does.
 import { AuthError, FlowNotFoundError, LeaseLostError, PageTokenRejectedError, errorMessage, isAbortError } from "../errors.js";
 import { clearFlowMissing } from "../db/flows.js";
-import { claimFlowLease, finishPass, markFlowMissing, readOpenPassId, releaseFlowLease, renewFlowLease } from "../db/state.js";
+import { claimFlowLease, finishPass, markFlowMissing, readLeaseOwner, readOpenPassId, releaseFlowLease, renewFlowLease } from "../db/state.js";
 import type { SyncContext } from "./context.js";
 import { acquireFlowLease } from "./lease.js";
 import { type PassResult, beginFullPass, runFullPass } from "./full-pass.js";
@@ -38,8 +38,10 @@ export async function syncFlow(ctx: SyncContext, flowId: string, opts: FlowSyncO
   // The database keys flows by uuid; requests use the id as Bird (or the operator) spelled it.
   const state = leased && { ...leased, flowId };
   if (!state) {
-    ctx.logger.info({ flowId }, "flow is being synced by another process; skipped");
-    return result("skipped-leased");
+    const holder = (await readLeaseOwner(ctx.db, flowId)) ?? "another process";
+    const error = `flow ${flowId} is being synced by ${holder}; not synced by this run`;
+    ctx.logger.warn({ flowId, holder }, "flow is being synced by another process; skipped");
+    return result("skipped-leased", { error });
   }
   try {
     if (opts.respectBackoff && state.nextAttemptAt && Date.parse(state.nextAttemptAt) > Date.now()) {

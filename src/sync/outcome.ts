@@ -114,8 +114,9 @@ export type CommandEnding = undefined | { readonly flows: readonly FlowResult[] 
 export function exitCodeOf(ending: CommandEnding): ExitCode {
   if (ending === undefined) return EXIT_OK;
   if ("error" in ending) return isFatalError(ending.error) ? EXIT_FATAL : EXIT_FLOW_FAILED;
-  // An interrupted flow resumes next time, but this run did not sync it: not "everything synced".
-  return ending.flows.some((f) => flowFailed(f) || f.outcome === "interrupted") ? EXIT_FLOW_FAILED : EXIT_OK;
+  // An interrupted flow resumes next time, and a flow another process holds is synced by that one:
+  // either way this run did not sync it, so it is not "everything synced" (exactness rule 6).
+  return ending.flows.some((f) => flowFailed(f) || f.outcome === "interrupted" || f.outcome === "skipped-leased") ? EXIT_FLOW_FAILED : EXIT_OK;
 }
 
 /** True when nothing can go on: configuration, auth, or a database that cannot be used at all. */

@@ -119,15 +119,22 @@ export class ModelUpstream implements Upstream {
     }
   }
 
-  private flowByApiId(apiId: string): ModelFlow | undefined {
+  flowByApiId(apiId: string): ModelFlow | undefined {
     for (const f of this.flows.values()) if (f.apiId === apiId) return f;
     return undefined;
   }
 
   async listRuns(flowId: string, page: { pageToken?: string; limit: number; reverse?: boolean }, ctx?: CallContext): Promise<RunsPage> {
     await this.serve(ctx);
+    const text = this.listText(flowId, page);
+    if (text === undefined) throw new Error(`model: no flow spelled ${flowId} (requests must use ids as Bird sent them)`);
+    return runsPageFromText(text);
+  }
+
+  /** The list answer's text; undefined for a flow not spelled this way (a 404). */
+  listText(flowId: string, page: { pageToken?: string | undefined; limit: number; reverse?: boolean | undefined }): string | undefined {
     const flow = this.flowByApiId(flowId);
-    if (!flow) throw new Error(`model: no flow spelled ${flowId} (requests must use ids as Bird sent them)`);
+    if (!flow) return undefined;
     const flipped = page.reverse === true && this.quirks.reverseHonoured;
     const dir = (this.quirks.defaultOrder === "desc") !== flipped ? "desc" : "asc";
     let runs = this.sorted(flow, dir);
@@ -146,16 +153,19 @@ export class ModelUpstream implements Upstream {
     const more = runs.length > limit && last !== undefined;
     const tokenText = more ? Buffer.from(JSON.stringify({ k: [last.createdMs, last.id], d: page.pageToken ? (JSON.parse(Buffer.from(page.pageToken, "base64url").toString()) as Token).d : dir, t: this.requests } satisfies Token)).toString("base64url") : undefined;
     const end = this.r.pick([',"nextPageToken":""', ',"nextPageToken":null', ""]);
-    const text = `{"results":[${shown.map((r) => r.text).join(this.r.chance(0.5) ? "," : ",\n  ")}]${tokenText ? `,"nextPageToken":"${tokenText}"` : end}}`;
-    return runsPageFromText(text);
+    return `{"results":[${shown.map((r) => r.text).join(this.r.chance(0.5) ? "," : ",\n  ")}]${tokenText ? `,"nextPageToken":"${tokenText}"` : end}}`;
   }
 
   async getRun(flowId: string, runId: string, ctx?: CallContext): Promise<RunAnswer | null> {
     await this.serve(ctx);
+    const text = this.runText(flowId, runId);
+    return text === undefined ? null : { record: JSON.parse(text), text };
+  }
+
+  /** A run's text when the flow and run ids are spelled exactly as this API sends them. */
+  runText(flowId: string, runId: string): string | undefined {
     const flow = this.flowByApiId(flowId);
-    const run = flow ? [...flow.runs.values()].find((r) => r.apiId === runId) : undefined;
-    if (!run) return null;
-    return { record: JSON.parse(run.text), text: run.text };
+    return flow ? [...flow.runs.values()].find((r) => r.apiId === runId)?.text : undefined;
   }
 
   async listFlows(ctx?: CallContext): Promise<unknown[]> {
