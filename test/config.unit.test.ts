@@ -81,14 +81,15 @@ describe("loadConfig", () => {
 
   it("accepts 6-field schedules, durations, and flag overrides over the environment", () => {
     const c = loadConfig({
-      env: { ...base, SYNC_SCHEDULE: "*/2 * * * * *", SYNC_FULL_EVERY: "90m", BIRD_APPROVAL_IDS: "A1B2C3D4-0000-4000-8000-000000000001" },
+      env: { ...base, SYNC_SCHEDULE: "*/2 * * * * *", SYNC_FULL_EVERY: "90m", BIRD_APPROVAL_IDS: "A1B2C3D4-0000-4000-8000-000000000001, a1b2c3d4-0000-4000-8000-000000000001" },
       overrides: { SYNC_PAGE_SIZE: "25" },
       cwd: "/nonexistent",
     });
     expect(c.schedule).toBe("*/2 * * * * *");
     expect(c.fullEveryMs).toBe(90 * 60_000);
     expect(c.pageSize).toBe(25);
-    expect(c.approvalIds).toEqual(["a1b2c3d4-0000-4000-8000-000000000001"]);
+    // Kept as written (requests use the spelling given), one per uuid.
+    expect(c.approvalIds).toEqual(["A1B2C3D4-0000-4000-8000-000000000001"]);
     expect(parseDuration("500ms")).toBe(500);
     expect(parseDuration("7d")).toBe(7 * 86_400_000);
   });
