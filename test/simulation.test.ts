@@ -40,5 +40,6 @@ describe("simulation: the tables equal a hostile model upstream after every full
       }
     }
     expect(requests).toBeGreaterThan(seeds.length);
-  });
+    // Seeds run one after another; a busy machine slows them, it must not fail them.
+  }, 900_000);
 });

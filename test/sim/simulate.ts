@@ -89,7 +89,7 @@ export async function simulate(opts: SimulationOptions): Promise<{ log: string[]
     }
   };
 
-  const steps = opts.steps ?? r.int(6, 14);
+  const steps = opts.steps ?? r.int(5, 12);
   for (let step = 0; step < steps; step++) {
     if (step > 0 && r.chance(0.5)) {
       log.push(mutate(m, clock, r.pick(MUTATIONS)));
