@@ -57,7 +57,7 @@ describe("sync of 3 flows × 1,050 runs", () => {
     for (const args of [["sync"], ["sync", "--full"]]) {
       const r = await runCli(args, syncEnv(api, url));
       expect(r.code).toBe(0);
-      const summary = logLines(r.stderr).find((l) => l.msg === "sync finished");
+      const summary = logLines(r.stderr).find((l) => String(l.msg).startsWith("sync finished:"));
       expect(summary).toMatchObject({ inserted: 0, updated: 0, failed: 0 });
     }
     const after = await query<{ id: string; xmin: string }>(url, "select id::text, xmin::text from bird.approval_runs order by id");

@@ -3,7 +3,7 @@ import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FakeBirdApi } from "../src/fake/index.js";
 import { logLines, runCli, startCli } from "./helpers/cli.js";
-import { freshDatabaseUrl } from "./helpers/db.js";
+import { freshDatabaseUrl, query } from "./helpers/db.js";
 import { startFake, syncEnv } from "./helpers/fake.js";
 import { waitFor } from "./helpers/wait.js";
 
@@ -57,5 +57,36 @@ describe("an unreachable API", () => {
     expect(p.child.exitCode).toBeNull();
     const r = await p.done;
     expect(r.code).not.toBe(0);
+  });
+});
+
+describe("the line every sync ends with", () => {
+  it("names quarantined records, skipped and failed flows, and exits 0 when only records were quarantined", async () => {
+    const api = await startFake({ flows: 3, runsPerFlow: 60, seed: 157, faults: { invalidRecordsPerFlow: 2 } });
+    try {
+      const url = await freshDatabaseUrl();
+      const [a, b, c] = api.store.flowIds() as [string, string, string];
+      const r = await runCli(["sync", "--no-progress"], syncEnv(api, url, { LOG_FORMAT: "json" }));
+      // Documented choice (README "Exit codes"): the flows synced; the bad records wait in quarantine.
+      expect(r.code).toBe(0);
+      const lines = logLines(r.stderr);
+      const last = lines.filter((l) => String(l.msg).startsWith("sync finished:")).at(-1)!;
+      expect(last.level).toBe(WARN);
+      expect(String(last.msg)).toMatch(/^sync finished: 3 of 3 flows synced, \d+ runs seen \(\d+ new, 0 changed, 0 marked deleted\), \d+ requests in \d+\.\d s; quarantined: 6 invalid records in bird\.sync_rejects, from /);
+      for (const id of [a, b, c]) expect(String(last.msg)).toContain(`${id} (2)`);
+      expect(lines.filter((l) => l.msg === "invalid records quarantined in bird.sync_rejects; the flow's other runs are synced")).toHaveLength(3);
+
+      // Another process holds one flow; another flow is gone from Bird.
+      await query(url, "update bird.sync_state set lease_owner = 'host-9:123', lease_expires_at = now() + interval '1 hour' where flow_id = $1", [a]);
+      api.store.removeFlow(b);
+      const again = await runCli(["sync", "--no-progress", "--flow", [a, b, c].join(",")], syncEnv(api, url));
+      expect(again.code).toBe(1);
+      const line = String(logLines(again.stderr).filter((l) => String(l.msg).startsWith("sync finished:")).at(-1)!.msg);
+      expect(line).toMatch(/^sync finished: 1 of 3 flows synced/);
+      expect(line).toContain(`not synced: ${a} (being synced by another process)`);
+      expect(line).toContain(`failed: ${b} (missing in Bird)`);
+    } finally {
+      await api.close();
+    }
   });
 });

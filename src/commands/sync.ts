@@ -5,6 +5,7 @@ import { runSyncCycle } from "../sync/cycle.js";
 import type { SyncObserver } from "../sync/observer.js";
 import { type CycleResult, flowFailed, summarizeCycle } from "../sync/outcome.js";
 import { trapStopSignals } from "../stop-signals.js";
+import { syncSummaryLine } from "../sync/summary-line.js";
 import { type Runtime, withDatabase } from "./runtime.js";
 
 export interface SyncCommandOptions {
@@ -27,9 +28,13 @@ export async function runSyncCommand(rt: Runtime, opts: SyncCommandOptions): Pro
       await pruneSyncPasses(db, config.historyDays).catch((err: Error) => logger.warn({ err: err.message }, "could not prune sync_passes"));
       const failed = result.flows.filter((f) => f.error && flowFailed(f));
       for (const f of failed) logger.error({ flowId: f.flowId, outcome: f.outcome, err: f.error }, "flow not synced");
+      for (const f of result.flows.filter((f) => f.totals.rejected > 0)) {
+        // Exit stays 0 for these (README "Exit codes"): the flow synced; what Bird sent can't be stored.
+        logger.warn({ flowId: f.flowId, rejected: f.totals.rejected }, "invalid records quarantined in bird.sync_rejects; the flow's other runs are synced");
+      }
       const summary = summarizeCycle(result.flows);
-      const what = summary.failed + summary.missing > 0 ? "sync finished with failed flows" : "sync finished";
-      logger.info({ ...summary, durationMs: result.durationMs }, what);
+      const clean = summary.completed === summary.flows && summary.rejected === 0;
+      logger[clean ? "info" : "warn"]({ ...summary, durationMs: result.durationMs }, syncSummaryLine(result));
       return result;
     });
   } finally {
