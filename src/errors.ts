@@ -41,6 +41,11 @@ export class DatabaseConnectionError extends SyncError {
   override readonly exitCode = EXIT_FATAL;
 }
 
+/** The database's schema is older than this version's migrations, and this command may not migrate. */
+export class SchemaBehindError extends SyncError {
+  override readonly exitCode = EXIT_FATAL;
+}
+
 /** The flow answered 404: marked missing, the other flows go on. */
 export class FlowNotFoundError extends SyncError {}
 

@@ -1,6 +1,6 @@
 // `approvals-sync report [NAME] [--format table|csv|json] [--flow ID] [--since DATE] [--until DATE]`
 import { type Command, Option } from "commander";
-import { startRuntime, withDatabase } from "../commands/runtime.js";
+import { startRuntime, withReadOnlyDatabase } from "../commands/runtime.js";
 import type { Run } from "./common.js";
 
 interface ReportFlags {
@@ -30,7 +30,7 @@ export function registerReport(program: Command, run: Run): void {
         // Listings and usage errors need no database: do not open (and perhaps create) one for them.
         if (answerReportWithoutDatabase(args, process.stdout)) return;
         const rt = startRuntime({}, false);
-        await withDatabase(rt, rt.config.autoMigrate, (db) => runReportCommand(db, args, process.stdout));
+        await withReadOnlyDatabase(rt, (db) => runReportCommand(db, args, process.stdout));
       }),
     );
 }

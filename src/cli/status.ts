@@ -1,6 +1,6 @@
 // `approvals-sync status [--json]`
 import type { Command } from "commander";
-import { startRuntime, withDatabase } from "../commands/runtime.js";
+import { startRuntime, withReadOnlyDatabase } from "../commands/runtime.js";
 import { readFlowStatuses } from "../db/status.js";
 import { formatStatusTable } from "../status.js";
 import type { Run } from "./common.js";
@@ -14,7 +14,7 @@ export function registerStatus(program: Command, run: Run): void {
     .action(
       run(async (opts: { json?: boolean }) => {
         const rt = startRuntime({}, false);
-        const flows = await withDatabase(rt, rt.config.autoMigrate, (db) => readFlowStatuses(db));
+        const flows = await withReadOnlyDatabase(rt, (db) => readFlowStatuses(db));
         process.stdout.write(opts.json ? `${JSON.stringify(flows, null, 2)}\n` : formatStatusTable(flows));
       }),
     );

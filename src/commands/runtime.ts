@@ -5,6 +5,7 @@ import { type Config, type EnvName, loadConfig } from "../config.js";
 import type { Database } from "../db/database.js";
 import { errorMessage } from "../errors.js";
 import { createLogger, secretsOf } from "../log.js";
+import { assertSchemaCurrent } from "../db/schema-version.js";
 import { TerminalStream } from "../progress/terminal.js";
 import { describeUnknownVariable } from "../unknown-variables.js";
 
@@ -39,6 +40,17 @@ export async function withDatabase<T>(rt: Runtime, migrate: boolean, fn: (db: Da
     // The command's own result (or error) matters more; a failed close is only worth a line.
     await db.close().catch((err) => rt.logger.warn({ err: errorMessage(err) }, "closing the database failed"));
   }
+}
+
+/**
+ * For commands that only read (status, report): never migrates, so a read-only role can run them;
+ * a schema behind this version exits 2 saying so.
+ */
+export async function withReadOnlyDatabase<T>(rt: Runtime, fn: (db: Database) => Promise<T>): Promise<T> {
+  return withDatabase(rt, false, async (db) => {
+    await assertSchemaCurrent(db, db.location);
+    return fn(db);
+  });
 }
 
 let secretsForErrors: string[] = [];
