@@ -26,3 +26,13 @@ it("syncs into ./.data/pglite, prints status, reports and row counts; the second
   expect(second.stdout).toMatch(/Synced 3 flows \(incremental pass\) .*: 0 runs inserted, 3 API requests\./);
   expect(second.stdout).toContain("Runs stored: 2400");
 });
+
+// Issue 15 (8): with DATABASE_URL the closing hint named the variable as if it were a folder.
+it("with DATABASE_URL set, says the data went to that PostgreSQL database", async () => {
+  const { freshDatabaseUrl } = await import("./helpers/db.js");
+  const url = await freshDatabaseUrl();
+  const r = await runCli(["demo", "--flows", "1", "--runs", "50"], { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: url }, { cwd: dir });
+  expect(r.code).toBe(0);
+  expect(r.stdout).toMatch(/The data went to the PostgreSQL database in DATABASE_URL \(postgres:\/\/127\.0\.0\.1:5432\/bas_t_\w+\)\./);
+  expect(r.stdout).not.toMatch(/embedded database lives in DATABASE_URL/);
+});
