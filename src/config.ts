@@ -30,6 +30,10 @@ export interface Config {
   readonly logFormat: LogFormat;
   /** Days of bird.sync_passes history kept; older rows are pruned (0 = keep forever). */
   readonly historyDays: number;
+  /** A pending run is re-read when the time since its last read is at least this × its age (0 = every pass). */
+  readonly recheckFactor: number;
+  /** Optional cap on requests per rolling hour; re-checks beyond it carry over as recheck debt. */
+  readonly maxRequestsPerHour: number | undefined;
   /** Variables with our prefixes that no setting has (typos); the caller warns once it has a logger. */
   readonly unknownVariables: readonly UnknownVariable[];
 }
@@ -110,6 +114,13 @@ const envSchema = z.object({
   SYNC_MAX_RETRIES: int(0, 100).default(6),
   METRICS_PORT: int(0, 65_535, "an integer 0..65535 (0 disables)").default(9464),
   SYNC_HISTORY_DAYS: int(0, 36_500, "an integer >= 0 (days of sync_passes history; 0 = keep forever)").default(30),
+  SYNC_RECHECK_FACTOR: z
+    .string()
+    .trim()
+    .regex(/^\d+(\.\d+)?$/, "must be a number >= 0, like 0.05 (0 = re-read every pending run on every pass)")
+    .transform(Number)
+    .default(0.05),
+  SYNC_MAX_REQUESTS_PER_HOUR: int(1, 100_000_000, "an integer >= 1 (requests per rolling hour; unset = no budget)").optional(),
   SYNC_LEASE_TTL: duration("how long a flow stays leased after its holder's last page").default(60_000),
   LOG_LEVEL: z
     .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
@@ -208,6 +219,8 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT ?? (opts.isTty ?? process.stderr.isTTY ? "pretty" : "json"),
     historyDays: e.SYNC_HISTORY_DAYS,
+    recheckFactor: e.SYNC_RECHECK_FACTOR,
+    maxRequestsPerHour: e.SYNC_MAX_REQUESTS_PER_HOUR,
     unknownVariables: Object.freeze(unknownVariables),
   });
 }

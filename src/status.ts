@@ -36,8 +36,12 @@ export function formatStatusTable(flows: readonly FlowStatus[]): string {
       f.name ? `${f.name} (${f.flowId.slice(0, 8)})` : f.flowId,
       f.mode,
       String(f.runs),
+      String(f.pending),
       last,
       p ? `${p.pages}/${p.requests}` : "-",
+      p ? String(p.rechecked) : "-",
+      String(f.recheckDebt),
+      f.listOrder ?? "?",
       f.cursorHeld ? "yes" : "no",
       f.leaseOwner ?? "-",
       lag(f.lagSeconds),
@@ -46,8 +50,8 @@ export function formatStatusTable(flows: readonly FlowStatus[]): string {
     ];
   });
   return renderTable(
-    ["flow", "mode", "runs", "last pass", "pages/reqs", "cursor", "lease", "lag", "rejects", "last error"],
+    ["flow", "mode", "runs", "pending", "last pass", "pages/reqs", "rechecked", "debt", "order", "cursor", "lease", "lag", "rejects", "last error"],
     rows,
-    { rightAlign: [2, 8] },
+    { rightAlign: [2, 3, 6, 7, 12] },
   );
 }

@@ -29,6 +29,8 @@ async function setup(quirks: Partial<Quirks> = {}, pageSize = 5) {
     DATABASE_URL: url,
     SYNC_PAGE_SIZE: String(pageSize),
     BIRD_MAX_RPS: "0",
+    // Every pending run is re-read on every pass: these tests prove the GET-by-id path.
+    SYNC_RECHECK_FACTOR: "0",
   });
   const sync = async (...args: string[]) => {
     const r = await runCli(["sync", "--no-progress", ...args], env);

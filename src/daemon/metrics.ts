@@ -79,6 +79,16 @@ export class SyncMetrics {
   private readonly missing = this.flowGauge("flow_missing", "1 when Bird no longer lists the flow or answers 404 for it");
   private readonly storedRuns = this.flowGauge("flow_runs", "Runs stored for the flow (not deleted)");
   private readonly rejects = this.flowGauge("flow_rejects", "Records of the flow in the dead-letter table (sync_rejects)");
+  private readonly pending = this.flowGauge("flow_pending_runs", "Stored runs of the flow still pending (re-checked by age)");
+  private readonly recheckDebt = this.flowGauge("recheck_debt", "Pending runs due for a re-read that the request budget (SYNC_MAX_REQUESTS_PER_HOUR) postponed");
+  private readonly lastPassRequests = this.flowGauge("last_pass_requests", "Requests the flow's last pass made");
+  private readonly lastPassRechecked = this.flowGauge("last_pass_runs_rechecked", "Pending runs the flow's last pass re-read because they were due");
+  private readonly listOrderInfo = new Gauge({
+    name: `${P}flow_list_order`,
+    help: "The order Bird lists the flow in by default, as detected (always 1; order is asc, desc or unknown)",
+    labelNames: ["flow_id", "order"] as const,
+    registers: [this.registry],
+  });
   private readonly flowInfo = new Gauge({
     name: `${P}flow_info`,
     help: "Flow names, for joining on flow_id (always 1)",
@@ -128,7 +138,7 @@ export class SyncMetrics {
   /** Replaces the per-flow gauges with what sync_state says now (flows that left it disappear). */
   setFlowStatuses(statuses: readonly FlowStatus[], owner: string): void {
     const gauges = [this.lastSuccess, this.lag, this.leaseHeld, this.failures, this.backoffUntil, this.missing, this.storedRuns, this.rejects];
-    for (const g of gauges) g.reset();
+    for (const g of [...gauges, this.pending, this.recheckDebt, this.lastPassRequests, this.lastPassRechecked, this.listOrderInfo]) g.reset();
     this.flowInfo.reset();
     for (const s of statuses) {
       const l = { flow_id: s.flowId };
@@ -141,6 +151,13 @@ export class SyncMetrics {
       this.missing.set(l, s.missingSince ? 1 : 0);
       this.storedRuns.set(l, Number(s.runs));
       this.rejects.set(l, Number(s.rejects));
+      this.pending.set(l, Number(s.pending));
+      this.recheckDebt.set(l, Number(s.recheckDebt));
+      this.listOrderInfo.set({ flow_id: s.flowId, order: s.listOrder ?? "unknown" }, 1);
+      if (s.lastPass) {
+        this.lastPassRequests.set(l, Number(s.lastPass.requests));
+        this.lastPassRechecked.set(l, Number(s.lastPass.rechecked));
+      }
       if (s.name) this.flowInfo.set({ flow_id: s.flowId, name: s.name }, 1);
     }
   }

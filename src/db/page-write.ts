@@ -117,6 +117,13 @@ export async function writeRunsPage(db: SqlRunner, w: RunsPageWrite): Promise<Ru
       select ${w.flowId}::uuid, id::uuid from jsonb_array_elements_text(${JSON.stringify(w.listedIds)}::jsonb) as l(id)
       where ${w.trackSeen} and exists (select 1 from lease)
       on conflict do nothing
+    ), reads as (
+      -- when each pending run was last read, for the age-based re-check; decided runs need no entry
+      insert into bird.run_reads as rr (run_id, last_read_at)
+      select id, now() from input where status = 'pending'
+      on conflict (run_id) do update set last_read_at = excluded.last_read_at
+    ), settled as (
+      delete from bird.run_reads where run_id in (select id from input where status <> 'pending')
     ), released as (
       delete from bird.sync_rejects
       where flow_id = ${w.flowId}::uuid and fingerprint in (select id::text from input)

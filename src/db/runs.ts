@@ -60,6 +60,38 @@ export async function openRuns(db: SqlRunner, flowId: string): Promise<OpenRun[]
     order by created_at, id`);
 }
 
+export interface DueRun extends OpenRun {
+  /** How long past due it is: the most overdue are re-read first when the budget is short. */
+  overdueSeconds: number;
+}
+
+/**
+ * Pending runs of a flow due for a re-read (SYNC_RECHECK_FACTOR): the time since each was last read
+ * (listed or fetched; before any read, since it was stored) is at least `factor` × its age. Most
+ * overdue first. A factor of 0 makes every pending run due.
+ */
+export async function dueOpenRuns(db: SqlRunner, flowId: string, factor: number): Promise<DueRun[]> {
+  return db.rows<DueRun>(sql`
+    select id, "apiId", "createdAt", since - ${factor}::float8 * age as "overdueSeconds" from (
+      select r.id::text as id, coalesce(r.api_id, r.id::text) as "apiId",
+        to_char(r.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "createdAt",
+        extract(epoch from now() - coalesce(rr.last_read_at, r.last_synced_at))::float8 as since,
+        greatest(extract(epoch from now() - r.created_at), 0)::float8 as age
+      from bird.approval_runs r left join bird.run_reads rr on rr.run_id = r.id
+      where r.approval_flow_id = ${flowId}::uuid and r.status = 'pending' and r.deleted_at is null
+    ) p
+    where since >= ${factor}::float8 * age
+    order by since - ${factor}::float8 * age desc, id`);
+}
+
+/** Requests every process made in the last hour, from the pass history: what the budget has left. */
+export async function requestsInLastHour(db: SqlRunner): Promise<{ used: number; flows: number }> {
+  const [row] = await db.rows<{ used: number; flows: number }>(sql`
+    select (select coalesce(sum(requests), 0)::float8 from bird.sync_passes where started_at > now() - interval '1 hour') as used,
+      (select count(*)::int from bird.sync_state) as flows`);
+  return row ?? { used: 0, flows: 1 };
+}
+
 /** Stored runs of a flow created in [from, before): what re-listing that stretch would page through. */
 export async function countRunsBetween(db: SqlRunner, flowId: string, from: string, before: string): Promise<number> {
   const [row] = await db.rows<{ n: number }>(sql`

@@ -95,7 +95,19 @@ export const syncState = bird.table("sync_state", {
   consecutiveFailures: integer("consecutive_failures").notNull().default(0),
   nextAttemptAt: ts("next_attempt_at"),
   lastError: text("last_error"),
+  // Pending runs that were due for a re-read but did not fit SYNC_MAX_REQUESTS_PER_HOUR last pass.
+  recheckDebt: integer("recheck_debt").notNull().default(0),
   updatedAt: ts("updated_at").notNull().defaultNow(),
+});
+
+/**
+ * When each pending run was last read from Bird (listed or fetched), for the age-based re-check
+ * (SYNC_RECHECK_FACTOR). Kept apart from approval_runs so that a read that changes nothing writes
+ * no run row.
+ */
+export const runReads = bird.table("run_reads", {
+  runId: uuid("run_id").primaryKey(),
+  lastReadAt: ts("last_read_at").notNull().defaultNow(),
 });
 
 /** Pass history: one row per segment of a pass worked by one process. */
@@ -120,6 +132,8 @@ export const syncPasses = bird.table(
     runsUnchanged: integer("runs_unchanged").notNull().default(0),
     runsRejected: integer("runs_rejected").notNull().default(0),
     runsDeleted: integer("runs_deleted").notNull().default(0),
+    // Pending runs re-read because they were due (SYNC_RECHECK_FACTOR), by listing or by id.
+    runsRechecked: integer("runs_rechecked").notNull().default(0),
     error: text("error"),
   },
   (t) => [index("sync_passes_flow_started_idx").on(t.flowId, t.startedAt)],

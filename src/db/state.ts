@@ -128,6 +128,7 @@ export async function finishPass(tx: SqlRunner, f: FinishPass): Promise<boolean>
         last_full_pass_at = case when ${full} then now() else last_full_pass_at end,
         last_incremental_pass_at = case when ${full} then last_incremental_pass_at else now() end,
         last_success_at = now(), consecutive_failures = 0, next_attempt_at = null, last_error = null,
+        recheck_debt = case when ${full} then 0 else recheck_debt end,
         high_water_mark = (select max(created_at) from bird.approval_runs
                            where approval_flow_id = ${f.flowId}::uuid and deleted_at is null),
         updated_at = now()
@@ -217,4 +218,17 @@ export async function takeOverFlowLease(
     where flow_id = ${flowId}::uuid and lease_owner = ${deadOwner}
     returning ${STATE_COLUMNS}`);
   return row ?? null;
+}
+
+/**
+ * Records a pass's re-checks: how many due runs it re-read, and how many it left for later (debt).
+ * Returns the debt the flow had before, so a growing debt can be reported.
+ */
+export async function recordRecheck(db: SqlRunner, flowId: string, passId: number, rechecked: number, debt: number): Promise<number> {
+  const [row] = await db.rows<{ before: number }>(sql`
+    with before as (select recheck_debt from bird.sync_state where flow_id = ${flowId}::uuid),
+    pass as (update bird.sync_passes set runs_rechecked = runs_rechecked + ${rechecked} where id = ${passId})
+    update bird.sync_state s set recheck_debt = ${debt} from before
+    where s.flow_id = ${flowId}::uuid returning before.recheck_debt as before`);
+  return row?.before ?? 0;
 }

@@ -8,6 +8,12 @@ export interface FlowStatus {
   missingSince: string | null;
   mode: "backfill" | "resuming-backfill" | "incremental";
   runs: number;
+  /** Stored runs still pending (the ones re-checked by age). */
+  pending: number;
+  /** Due re-checks the last pass left for later (SYNC_MAX_REQUESTS_PER_HOUR). */
+  recheckDebt: number;
+  /** The order Bird lists the flow in by default, as detected ('asc' | 'desc'; null until known). */
+  listOrder: string | null;
   deletedRuns: number;
   rejects: number;
   cursorHeld: boolean;
@@ -34,6 +40,7 @@ export interface FlowStatus {
     updated: number;
     rejected: number;
     deleted: number;
+    rechecked: number;
     error: string | null;
   } | null;
 }
@@ -46,7 +53,8 @@ export async function readFlowStatuses(db: SqlRunner): Promise<FlowStatus[]> {
       case when s.last_full_pass_at is not null then 'incremental'
            when s.pass_kind = 'full' and s.cursor is not null then 'resuming-backfill'
            else 'backfill' end as mode,
-      coalesce(r.runs, 0) as runs, coalesce(r.deleted, 0) as "deletedRuns", coalesce(q.n, 0) as rejects,
+      coalesce(r.runs, 0) as runs, coalesce(r.pending, 0) as pending, s.recheck_debt as "recheckDebt",
+      s.list_order as "listOrder", coalesce(r.deleted, 0) as "deletedRuns", coalesce(q.n, 0) as rejects,
       s.cursor is not null as "cursorHeld",
       case when s.lease_expires_at > now() then s.lease_owner end as "leaseOwner",
       case when s.lease_expires_at > now() then ${iso("s.lease_expires_at")} end as "leaseExpiresAt",
@@ -59,11 +67,12 @@ export async function readFlowStatuses(db: SqlRunner): Promise<FlowStatus[]> {
       (select json_build_object('id', p.id, 'kind', p.kind, 'startedAt', ${iso("p.started_at")},
               'finishedAt', ${iso("p.finished_at")}, 'outcome', p.outcome, 'pages', p.pages, 'requests', p.requests,
               'runsSeen', p.runs_seen, 'inserted', p.runs_inserted, 'updated', p.runs_updated,
-              'rejected', p.runs_rejected, 'deleted', p.runs_deleted, 'error', p.error)
+              'rejected', p.runs_rejected, 'deleted', p.runs_deleted, 'rechecked', p.runs_rechecked, 'error', p.error)
          from bird.sync_passes p where p.flow_id = s.flow_id order by p.id desc limit 1) as "lastPass"
     from bird.sync_state s
     left join bird.approval_flows f on f.id = s.flow_id
     left join (select approval_flow_id, count(*) filter (where deleted_at is null)::int as runs,
+                      count(*) filter (where deleted_at is null and status = 'pending')::int as pending,
                       count(*) filter (where deleted_at is not null)::int as deleted
                from bird.approval_runs group by approval_flow_id) r on r.approval_flow_id = s.flow_id
     left join (select flow_id, count(*)::int as n from bird.sync_rejects group by flow_id) q on q.flow_id = s.flow_id

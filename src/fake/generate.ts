@@ -141,6 +141,15 @@ export function buildRun(
   return run;
 }
 
+export interface PendingShape {
+  /** The newest this fraction of runs are pending. */
+  pendingFraction: number;
+  /** Of the older runs, this fraction are still pending too (forgotten approvals). */
+  olderPendingFraction?: number;
+  /** Shift the timestamps so the newest run was created a minute ago (default: from 2025-01-01). */
+  endAtNow?: boolean;
+}
+
 /** A flow's generated runs, ascending by (createdAt, id), one at a time; the newest `pendingFraction` are pending. */
 export function* generateFlowRuns(
   seed: number,
@@ -148,13 +157,20 @@ export function* generateFlowRuns(
   flow: ApprovalFlow,
   ctx: OrgContext,
   count: number,
-  pendingFraction: number,
+  shape: PendingShape,
 ): Generator<ApprovalRun> {
   const rng = new Rng(mixSeed(seed, "runs", flowIndex));
-  const keys = buildRunKeys(rng, count, RUNS_EPOCH_MS);
-  const firstPending = count - Math.round(count * pendingFraction);
+  let keys = buildRunKeys(rng, count, RUNS_EPOCH_MS);
+  const last = keys.at(-1);
+  if (shape.endAtNow && last) {
+    const shift = Date.now() - 60_000 - last.ms;
+    keys = keys.map((k) => ({ ...k, ms: k.ms + shift }));
+  }
+  const firstPending = count - Math.round(count * shape.pendingFraction);
+  const older = shape.olderPendingFraction ?? 0;
   for (let i = 0; i < keys.length; i++) {
-    const status: RunStatus = i >= firstPending ? "pending" : rng.chance(0.75) ? "approved" : "denied";
+    const forgotten = older > 0 && i < firstPending && rng.chance(older);
+    const status: RunStatus = i >= firstPending || forgotten ? "pending" : rng.chance(0.75) ? "approved" : "denied";
     yield buildRun(rng, flow, ctx, keys[i] as RunKey, status);
   }
 }

@@ -134,6 +134,8 @@ export async function startFakeBirdApi(opts: StartFakeOptions = {}): Promise<Fak
     flows: opts.flows ?? 3,
     runsPerFlow: opts.runsPerFlow ?? 1050,
     pendingFraction: opts.pendingFraction ?? 0.04,
+    olderPendingFraction: opts.olderPendingFraction,
+    endAtNow: opts.endAtNow,
     ...(opts.organizationId === undefined ? {} : { organizationId: opts.organizationId }),
   });
   const faults = new FaultPlanner(seed);

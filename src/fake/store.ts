@@ -2,7 +2,7 @@
 // Mutations draw from their own seeded stream and a logical clock, so a scripted scenario is reproducible.
 import { type Entry, recordOf } from "./entries.js";
 import { entryRun, FlowState, runEntry } from "./flow-state.js";
-import { buildDecision, buildFlow, buildOrgContext, buildRun, generateFlowRuns, iso, type OrgContext } from "./generate.js";
+import { type OrgContext, type PendingShape, buildDecision, buildFlow, buildOrgContext, buildRun, generateFlowRuns, iso } from "./generate.js";
 import { mixSeed, Rng } from "./random.js";
 import type { ApprovalFlow, ApprovalRun, RunStatus } from "./types.js";
 
@@ -21,13 +21,15 @@ export interface StoreOptions {
   flows: number;
   runsPerFlow: number;
   pendingFraction: number;
+  olderPendingFraction?: number | undefined;
+  endAtNow?: boolean | undefined;
   organizationId?: string;
 }
 
 export class FakeStore {
   readonly organizationId: string;
   private readonly seed: number;
-  private readonly pendingFraction: number;
+  private readonly shape: PendingShape;
   private readonly ctx: OrgContext;
   private readonly states: FlowState[] = [];
   private readonly byId = new Map<string, FlowState>();
@@ -38,7 +40,7 @@ export class FakeStore {
 
   constructor(opts: StoreOptions) {
     this.seed = opts.seed;
-    this.pendingFraction = opts.pendingFraction;
+    this.shape = { pendingFraction: opts.pendingFraction, olderPendingFraction: opts.olderPendingFraction ?? 0, endAtNow: opts.endAtNow ?? false };
     this.ctx = buildOrgContext(opts.seed, opts.organizationId);
     this.organizationId = this.ctx.organizationId;
     this.rng = new Rng(mixSeed(opts.seed, "mutations"));
@@ -160,7 +162,7 @@ export class FakeStore {
   addFlow(runs: number): string {
     const index = this.states.length;
     const flow = buildFlow(this.seed, index, this.ctx);
-    const state = new FlowState(index, flow, generateFlowRuns(this.seed, index, flow, this.ctx, runs, this.pendingFraction));
+    const state = new FlowState(index, flow, generateFlowRuns(this.seed, index, flow, this.ctx, runs, this.shape));
     this.nowMs = Math.max(this.nowMs, state.maxUpdatedMs);
     state.setInvalidCount(this.invalidPerFlow, this.seed, this.ctx);
     this.states.push(state);

@@ -107,6 +107,10 @@ export interface FakeOptions {
   accessKey?: string;
   order?: ListOrder;
   pendingFraction?: number;
+  /** Of the older runs, this fraction stay pending (forgotten approvals). */
+  olderPendingFraction?: number;
+  /** Timestamps end a minute ago instead of starting on 2025-01-01. */
+  endAtNow?: boolean;
   lastPageToken?: LastPageToken;
   maxLimit?: number;
   faults?: Partial<Faults>;

@@ -6,14 +6,15 @@
 // contradicted) and gone below a watermark that no future-dated run can raise. When in doubt it lists on.
 import pLimit from "p-limit";
 import { AbortedError, LeaseLostError } from "../errors.js";
-import { type OpenRun, countRunsBetween, markRunDeleted, openRuns, watermark } from "../db/runs.js";
-import { addPassProgress, beginPass, finishPass } from "../db/state.js";
+import { type OpenRun, countRunsBetween, dueOpenRuns, markRunDeleted, requestsInLastHour, watermark } from "../db/runs.js";
+import { addPassProgress, beginPass, finishPass, recordRecheck } from "../db/state.js";
 import type { FlowState, PageProgress } from "./outcome.js";
 import type { SyncContext } from "./context.js";
 import type { PassResult } from "./full-pass.js";
 import { addProgress, emptyProgress } from "./outcome.js";
 import { ListOrderTracker, oldestInstant } from "./list-order.js";
 import { checkPage, writePage } from "./page-commit.js";
+import { planRecheck } from "./recheck-plan.js";
 import { type FetchedPage, listPages } from "./page-stream.js";
 
 /** Thrown when the flow cannot be listed newest-first; the caller runs a full pass instead. */
@@ -72,35 +73,45 @@ export async function runIncrementalPass(
   // The listing reached its end unless it stopped early on proof of order and watermark.
   const reachedEnd = nextToken === undefined || order.order !== "desc" || !Number.isFinite(coveredFrom);
 
-  // 2. Pending runs can still change upstream. Those at or below what the listing covered are re-read
-  //    by listing further or by id, whichever is fewer requests; those inside the covered range that
-  //    the listing did not show are read by id, where a 404 proves them deleted.
-  const open = await openRuns(db, flowId);
-  if (!reachedEnd) await relistOlderOpenRuns(ctx, flowId, open, coveredFrom, nextToken, reverse, signal, commitListed);
-  const unseen = open.filter((r) => !listedIds.has(r.id));
+  // 2. Pending runs can still change upstream: re-read the due ones the listing did not show.
+  const plan = await planRecheck({
+    due: (await dueOpenRuns(db, flowId, config.recheckFactor)).filter((r) => !listedIds.has(r.id)),
+    allowance: await recheckAllowance(ctx),
+    coveredFrom,
+    reachedEnd,
+    pagesDownTo: async (createdMs) =>
+      Math.ceil((await countRunsBetween(db, flowId, new Date(createdMs).toISOString(), new Date(coveredFrom + 1).toISOString())) / config.pageSize),
+  });
+  if (plan.relistDownTo !== undefined) await relistDownTo(ctx, flowId, plan.relistDownTo, nextToken, reverse, signal, commitListed);
+  const unseen = plan.runs.filter((r) => !listedIds.has(r.id));
   if (unseen.length > 0) addProgress(totals, await refreshById(ctx, flowId, passId, unseen, signal));
+  const debtBefore = await recordRecheck(db, flowId, passId, plan.runs.length, plan.debt);
+  if (plan.debt > debtBefore) {
+    ctx.logger.warn({ flowId, debt: plan.debt, budget: config.maxRequestsPerHour }, "recheck debt grew: pending runs due for a re-read wait for request budget");
+  }
   const closed = await db.transaction((tx) => finishPass(tx, { flowId, passId, owner, kind: "incremental", outcome: "completed" }));
   if (!closed) throw new LeaseLostError(`flow ${flowId} was taken over before its incremental pass could complete`);
   return { passId, totals };
 }
 
-/** Lists on from where the first listing stopped when that is cheaper than GETting the open runs below it. */
-async function relistOlderOpenRuns(
+/** Requests this flow may spend on re-checks now: its share of what SYNC_MAX_REQUESTS_PER_HOUR has left. */
+async function recheckAllowance(ctx: SyncContext): Promise<number> {
+  const budget = ctx.config.maxRequestsPerHour;
+  if (budget === undefined) return Infinity;
+  const { used, flows } = await requestsInLastHour(ctx.db);
+  return Math.max(0, budget - used) / Math.max(1, flows);
+}
+
+/** Lists on from where the first listing stopped, down past a createdAt (cheaper than GETs there). */
+async function relistDownTo(
   ctx: SyncContext,
   flowId: string,
-  open: readonly OpenRun[],
-  coveredFrom: number,
+  oldestMs: number,
   nextToken: string | undefined,
   reverse: boolean | undefined,
   signal: AbortSignal,
   commitListed: (page: FetchedPage) => Promise<void>,
 ): Promise<void> {
-  const older = open.filter((r) => Date.parse(r.createdAt) <= coveredFrom);
-  if (older.length === 0) return;
-  const oldestOpen = Date.parse(older[0]!.createdAt);
-  const through = new Date(coveredFrom + 1).toISOString();
-  const pagesToRelist = Math.ceil((await countRunsBetween(ctx.db, flowId, older[0]!.createdAt, through)) / ctx.config.pageSize);
-  if (pagesToRelist >= older.length) return;
   const order = new ListOrderTracker();
   for await (const page of listPages(ctx.client, flowId, {
     firstToken: nextToken,
@@ -109,7 +120,7 @@ async function relistOlderOpenRuns(
     signal,
     isLast: (p) => {
       order.observe(p.records);
-      return order.order !== "asc" && (oldestInstant(p.records) ?? Infinity) < oldestOpen;
+      return order.order !== "asc" && (oldestInstant(p.records) ?? Infinity) < oldestMs;
     },
   })) {
     await commitListed(page);

@@ -13,6 +13,10 @@ export function syncEnv(api: FakeBirdApi, databaseUrl: string, extra: Record<str
     BIRD_ORGANIZATION_ID: api.organizationId,
     BIRD_ACCESS_KEY: api.accessKey,
     BIRD_MAX_RPS: "0",
+    // The fake's runs are dated from 2025-01-01, so under the age-based default (0.05) a decision on
+    // one would wait weeks for its re-check. These suites prove the re-read paths themselves; the
+    // age-based policy has its own tests (recheck-by-age.integration.test.ts).
+    SYNC_RECHECK_FACTOR: "0",
     ...extra,
   });
 }

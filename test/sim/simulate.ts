@@ -78,8 +78,11 @@ export async function simulate(opts: SimulationOptions): Promise<{ log: string[]
     approvalIds: [...m.flows.values()].map((f) => f.apiId),
     pageSize: r.int(2, 6),
     concurrency: r.int(1, 3),
+    // The age-based re-check and the request budget change what is re-read, never what is exact.
+    recheckFactor: r.pick([0, 0.05, 1]),
+    maxRequestsPerHour: r.chance(0.2) ? r.int(1, 50) : undefined,
   });
-  log.push(`flows ${flowCount}, page size ${config.pageSize}, concurrency ${config.concurrency}`);
+  log.push(`flows ${flowCount}, page size ${config.pageSize}, concurrency ${config.concurrency}, recheck ${config.recheckFactor}, budget ${config.maxRequestsPerHour}`);
   const ctxFor = (db: Database, owner: string): SyncContext => ({ db, client: m, config, logger: silent, owner, observer: {} });
 
   const check = async (label: string, found: Violation[]) => {

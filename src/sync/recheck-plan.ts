@@ -1,0 +1,37 @@
+// Which pending runs an incremental pass re-reads, and how (issue 13): the due ones (SYNC_RECHECK_FACTOR),
+// most overdue first, as many as the request budget allows; those below the stretch the listing covered
+// by listing on when that costs fewer requests than GETting them one by one. The rest is recheck debt.
+import type { DueRun } from "../db/runs.js";
+
+export interface RecheckInput {
+  /** Due runs the listing has not already re-read, most overdue first. */
+  due: readonly DueRun[];
+  /** Requests the budget leaves this flow for re-checks (Infinity without SYNC_MAX_REQUESTS_PER_HOUR). */
+  allowance: number;
+  /** Oldest createdAt (ms) the newest-first listing reached; runs below it need another read. */
+  coveredFrom: number;
+  /** Whether the listing went to its last page (then every listed run was already read). */
+  reachedEnd: boolean;
+  /** Pages a re-listing from where the listing stopped would take to reach a createdAt (ms). */
+  pagesDownTo: (createdMs: number) => Promise<number>;
+}
+
+export interface RecheckPlan {
+  /** Re-read now: listed on (when `relistDownTo` is set) or by id. */
+  runs: DueRun[];
+  /** List on from where the listing stopped down to this createdAt (ms), then GET what it did not show. */
+  relistDownTo: number | undefined;
+  /** Due runs left for a later pass. */
+  debt: number;
+}
+
+export async function planRecheck(input: RecheckInput): Promise<RecheckPlan> {
+  const runs = input.due.slice(0, Math.max(0, Math.floor(input.allowance)));
+  const debt = input.due.length - runs.length;
+  const below = input.reachedEnd ? [] : runs.filter((r) => Date.parse(r.createdAt) <= input.coveredFrom);
+  if (below.length === 0) return { runs, relistDownTo: undefined, debt };
+  const oldest = Math.min(...below.map((r) => Date.parse(r.createdAt)));
+  const pages = await input.pagesDownTo(oldest);
+  // A page re-read costs one request like a GET; list on only when it takes fewer of them.
+  return { runs, relistDownTo: pages < below.length ? oldest : undefined, debt };
+}
