@@ -32,15 +32,16 @@ export async function markRunDeleted(tx: SqlRunner, flowId: string, runId: strin
 }
 
 /**
- * The incremental pass's high-water mark: the newest created_at of the flow's live runs that were not
- * dated in the future when first stored. A run dated 2099 must not hide the runs created after it was
- * seen (exactness rule 4); a clock ahead of ours only lowers the mark, which lists a little further.
+ * The incremental pass's high-water mark, as the flow's last completed pass left it: the newest
+ * created_at of its live runs that were not dated in the future when first stored. Only a completed
+ * pass sets it, because only a completed listing proves every run above it stored; an interrupted
+ * one may have stored the newest page and not those below it. A run dated 2099 must not hide the
+ * runs created after it was seen (exactness rule 4); a clock ahead of ours only lowers the mark.
  */
 export async function watermark(db: SqlRunner, flowId: string): Promise<string | null> {
   const [row] = await db.rows<{ at: string | null }>(sql`
-    select to_char(max(created_at) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as at
-    from bird.approval_runs
-    where approval_flow_id = ${flowId}::uuid and deleted_at is null and created_at <= first_synced_at`);
+    select to_char(high_water_mark at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as at
+    from bird.sync_state where flow_id = ${flowId}::uuid`);
   return row?.at ?? null;
 }
 

@@ -129,8 +129,9 @@ export async function finishPass(tx: SqlRunner, f: FinishPass): Promise<boolean>
         last_incremental_pass_at = case when ${full} then last_incremental_pass_at else now() end,
         last_success_at = now(), consecutive_failures = 0, next_attempt_at = null, last_error = null,
         recheck_debt = case when ${full} then 0 else recheck_debt end,
+        -- what the next incremental pass lists down to (see watermark() in runs.ts)
         high_water_mark = (select max(created_at) from bird.approval_runs
-                           where approval_flow_id = ${f.flowId}::uuid and deleted_at is null),
+                           where approval_flow_id = ${f.flowId}::uuid and deleted_at is null and created_at <= first_synced_at),
         updated_at = now()
       where flow_id = ${f.flowId}::uuid`);
   } else if (f.outcome === "failed") {
