@@ -25,6 +25,10 @@ export interface Config {
   readonly httpTimeoutMs: number;
   readonly maxRetries: number;
   readonly metricsPort: number;
+  /** Bind address of METRICS_PORT (status page, /metrics, health). */
+  readonly metricsHost: string;
+  /** HTTP basic auth for the status page and /api/status (secret); undefined = no auth. */
+  readonly statusAuth: { readonly user: string; readonly password: string } | undefined;
   readonly leaseTtlMs: number;
   readonly logLevel: string;
   readonly logFormat: LogFormat;
@@ -121,6 +125,23 @@ const envSchema = z.object({
     .transform(Number)
     .default(0.05),
   SYNC_MAX_REQUESTS_PER_HOUR: int(1, 100_000_000, "an integer >= 1 (requests per rolling hour; unset = no budget)").optional(),
+  // 0.0.0.0: the daemon runs in a container and Prometheus scrapes it from outside (README "Status page").
+  METRICS_HOST: z
+    .string()
+    .trim()
+    .regex(/^(?:[0-9a-fA-F:.]+|[a-zA-Z0-9.-]+)$/, "must be an IP address or host name to bind to, e.g. 0.0.0.0 or 127.0.0.1")
+    .default("0.0.0.0"),
+  STATUS_AUTH: z
+    .string()
+    .transform((v, ctx) => {
+      const at = v.indexOf(":");
+      if (at <= 0 || at === v.length - 1) {
+        ctx.addIssue({ code: "custom", message: "must be user:password (both non-empty) for HTTP basic auth on the status page" });
+        return z.NEVER;
+      }
+      return { user: v.slice(0, at), password: v.slice(at + 1) };
+    })
+    .optional(),
   SYNC_LEASE_TTL: duration("how long a flow stays leased after its holder's last page").default(60_000),
   LOG_LEVEL: z
     .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
@@ -131,7 +152,7 @@ const envSchema = z.object({
 });
 
 export type EnvName = keyof z.input<typeof envSchema>;
-const SECRET_VARS = new Set<string>(["BIRD_ACCESS_KEY", "DATABASE_URL"]);
+const SECRET_VARS = new Set<string>(["BIRD_ACCESS_KEY", "DATABASE_URL", "STATUS_AUTH"]);
 
 export interface LoadConfigOptions {
   /** Raw environment (process.env by default); a .env file in cwd fills what it lacks. */
@@ -215,6 +236,8 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
     httpTimeoutMs: e.HTTP_TIMEOUT_MS,
     maxRetries: e.SYNC_MAX_RETRIES,
     metricsPort: e.METRICS_PORT,
+    metricsHost: e.METRICS_HOST,
+    statusAuth: e.STATUS_AUTH ? Object.freeze({ ...e.STATUS_AUTH }) : undefined,
     leaseTtlMs: e.SYNC_LEASE_TTL,
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT ?? (opts.isTty ?? process.stderr.isTTY ? "pretty" : "json"),

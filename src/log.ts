@@ -17,6 +17,8 @@ const REDACT_PATHS = [
   "*.headers.Authorization",
   "databaseUrl",
   "*.databaseUrl",
+  "statusAuth",
+  "*.statusAuth",
 ];
 
 /** Replaces every occurrence of each secret in text. */
@@ -26,9 +28,10 @@ export function scrubSecrets(text: string, secrets: readonly string[]): string {
   return out;
 }
 
-/** The values that must never be printed: the access key and the database password. */
-export function secretsOf(config: Pick<Config, "accessKey" | "databaseUrl">): string[] {
+/** The values that must never be printed: the access key, the database password, the status page password. */
+export function secretsOf(config: Pick<Config, "accessKey" | "databaseUrl"> & Partial<Pick<Config, "statusAuth">>): string[] {
   const secrets = [config.accessKey];
+  if (config.statusAuth) secrets.push(config.statusAuth.password);
   if (config.databaseUrl) {
     try {
       const pw = decodeURIComponent(new URL(config.databaseUrl).password);
@@ -41,7 +44,7 @@ export function secretsOf(config: Pick<Config, "accessKey" | "databaseUrl">): st
 }
 
 export function createLogger(
-  config: Pick<Config, "logLevel" | "logFormat" | "accessKey" | "databaseUrl">,
+  config: Pick<Config, "logLevel" | "logFormat" | "accessKey" | "databaseUrl"> & Partial<Pick<Config, "statusAuth">>,
   destination: NodeJS.WritableStream = process.stderr,
 ): Logger {
   const secrets = secretsOf(config);

@@ -35,6 +35,8 @@ describe("loadConfig", () => {
       httpTimeoutMs: 30_000,
       maxRetries: 6,
       metricsPort: 9464,
+      metricsHost: "0.0.0.0",
+      statusAuth: undefined,
       logLevel: "info",
       approvalIds: undefined,
     });
@@ -70,6 +72,17 @@ describe("loadConfig", () => {
     const bad = errorOf({ DATABASE_URL: "postgresx://u:hunter2-secret@db/x", SYNC_PAGE_SIZE: "0" });
     expect(bad).toMatch(/DATABASE_URL must be a postgres/);
     expect(bad).not.toContain("hunter2-secret");
+  });
+
+  it("STATUS_AUTH is user:password, a secret: a bad one is named but never echoed; METRICS_HOST is validated", () => {
+    expect(load({ STATUS_AUTH: "ops:pa:ss word" }).statusAuth).toEqual({ user: "ops", password: "pa:ss word" });
+    for (const bad of ["no-colon-secret-x", ":only-password-x", "only-user-x:"]) {
+      const msg = errorOf({ STATUS_AUTH: bad });
+      expect(msg).toMatch(/STATUS_AUTH must be user:password/);
+      expect(msg).not.toContain(bad);
+    }
+    expect(load({ METRICS_HOST: "127.0.0.1" }).metricsHost).toBe("127.0.0.1");
+    expect(errorOf({ METRICS_HOST: "http://x/" })).toMatch(/METRICS_HOST must be an IP address or host name/);
   });
 
   it("lists every bad variable at once", () => {
