@@ -10,6 +10,7 @@ import { CycleRunner } from "./cycle-runner.js";
 import { DaemonHealth } from "./health.js";
 import { type HealthServer, startHealthServer } from "./http-server.js";
 import { SyncMetrics } from "./metrics.js";
+import { consoleRoutes } from "../ui/handler.js";
 import { type ScheduleStats, runOnSchedule } from "./scheduler.js";
 
 export interface DaemonOptions {
@@ -61,7 +62,9 @@ export async function runDaemon({ config, logger, db, signal }: DaemonOptions): 
   if (config.metricsPort > 0) {
     server = await startHealthServer({
       port: config.metricsPort,
+      host: config.metricsHost,
       logger,
+      console: consoleRoutes(db, config),
       metrics: async () => {
         await health.beforeScrape();
         return { contentType: metrics.contentType, body: await metrics.text() };

@@ -101,6 +101,18 @@ async function withRetry<T>(logger: Logger, fn: () => Promise<T>): Promise<T> {
 export interface OpenOptions {
   /** Pool size for Postgres: one writer per flow in parallel, plus state queries. */
   poolSize?: number;
+  /** Every session read-only (default_transaction_read_only): `ui` and `check` must not write. */
+  readOnly?: boolean;
+}
+
+const READ_ONLY_SQL = "set default_transaction_read_only = on";
+
+/** Adds the read-only setting to the startup options, after any the URL already gives (they are kept). */
+function withReadOnlyOption(url: string): string {
+  const u = new URL(url);
+  const given = u.searchParams.get("options");
+  u.searchParams.set("options", `${given ? `${given} ` : ""}-c default_transaction_read_only=on`);
+  return u.toString();
 }
 
 export async function openDatabase(
@@ -109,10 +121,10 @@ export async function openDatabase(
   opts: OpenOptions = {},
 ): Promise<Database> {
   const location = describeDatabase(config);
-  if (!config.databaseUrl) return openPglite(config.pgliteDir, location, logger);
+  if (!config.databaseUrl) return openPglite(config.pgliteDir, location, logger, opts.readOnly === true);
 
   const pool = new pg.Pool({
-    connectionString: config.databaseUrl,
+    connectionString: opts.readOnly ? withReadOnlyOption(config.databaseUrl) : config.databaseUrl,
     max: opts.poolSize ?? 10,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     idleTimeoutMillis: 30_000,
@@ -143,7 +155,7 @@ export async function openDatabase(
   return wrap("postgres", location, db, () => pool.end(), () => migratePostgres(pool), logger);
 }
 
-async function openPglite(dir: string, location: string, logger: Logger): Promise<Database> {
+async function openPglite(dir: string, location: string, logger: Logger, readOnly: boolean): Promise<Database> {
   const [{ PGlite }, { drizzle }] = await Promise.all([import("@electric-sql/pglite"), import("drizzle-orm/pglite")]);
   try {
     mkdirSync(dir, { recursive: true });
@@ -158,6 +170,7 @@ async function openPglite(dir: string, location: string, logger: Logger): Promis
   const unlock = lockPgliteDir(dir);
   try {
     const client = await PGlite.create(dir);
+    if (readOnly) await client.exec(READ_ONLY_SQL);
     const db = drizzle(client) as unknown as AnyPgDatabase;
     logger.info(
       { dataDir: dir },

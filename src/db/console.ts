@@ -1,0 +1,123 @@
+// What the status page (src/ui/) reads beyond readFlowStatuses: pending counts, pass history,
+// the quarantine, and the chart series from the reporting views. Read-only statements only: `ui`
+// runs them on a read-only session.
+import { sql } from "drizzle-orm";
+import type { SqlRunner } from "./database.js";
+
+const iso = (col: string) => sql.raw(`to_char(${col} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
+
+export interface PassRow {
+  id: number;
+  flowId: string;
+  kind: string;
+  owner: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+  outcome: string | null;
+  fromFirstPage: boolean;
+  pages: number;
+  requests: number;
+  runsSeen: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  rejected: number;
+  deleted: number;
+  error: string | null;
+}
+
+export interface RejectRow {
+  id: number;
+  flowId: string;
+  runId: string | null;
+  reason: string;
+  firstSeenAt: string;
+  lastSeenAt: string;
+  timesSeen: number;
+  /** Only read when the caller may show it (STATUS_AUTH configured). */
+  payload?: string;
+}
+
+export interface DailyVolumeRow {
+  day: string;
+  status: string;
+  runs: number;
+}
+
+export interface LatencyRow {
+  flowId: string;
+  flowName: string;
+  decidedRuns: number;
+  p50Seconds: number | null;
+  p90Seconds: number | null;
+}
+
+/** Open (pending, not deleted) runs per flow, from approval_runs_pending_idx. */
+export async function readPendingCounts(db: SqlRunner): Promise<Map<string, number>> {
+  const rows = await db.rows<{ flowId: string; n: number }>(sql`
+    select approval_flow_id::text as "flowId", count(*)::int as n
+    from bird.approval_runs where status = 'pending' and deleted_at is null group by approval_flow_id`);
+  return new Map(rows.map((r) => [r.flowId, Number(r.n)]));
+}
+
+/** The last `perFlow` pass segments of every flow, newest first. */
+export async function readPassHistory(db: SqlRunner, perFlow: number): Promise<PassRow[]> {
+  return db.rows<PassRow>(sql`
+    select id::int as id, flow_id::text as "flowId", kind, owner, ${iso("started_at")} as "startedAt",
+      ${iso("finished_at")} as "finishedAt", outcome, from_first_page as "fromFirstPage", pages, requests,
+      runs_seen as "runsSeen", runs_inserted as inserted, runs_updated as updated, runs_unchanged as unchanged,
+      runs_rejected as rejected, runs_deleted as deleted, error
+    from (select p.*, row_number() over (partition by p.flow_id order by p.id desc) as rn from bird.sync_passes p) h
+    where rn <= ${perFlow}
+    order by flow_id, id desc`);
+}
+
+/** The last `limit` pass segments of all flows, oldest first (the page groups them into cycles). */
+export async function readRecentPassTimes(
+  db: SqlRunner,
+  limit: number,
+): Promise<Array<Pick<PassRow, "startedAt" | "finishedAt" | "requests" | "outcome">>> {
+  return db.rows(sql`
+    select * from (
+      select ${iso("started_at")} as "startedAt", ${iso("finished_at")} as "finishedAt", requests, outcome, id
+      from bird.sync_passes order by id desc limit ${limit}) t
+    order by id`);
+}
+
+/** The quarantine, most recently seen first; the raw payload only when asked for. */
+export async function readRejects(db: SqlRunner, opts: { limit: number; withPayload: boolean }): Promise<RejectRow[]> {
+  const payload = opts.withPayload ? sql`, payload` : sql``;
+  return db.rows<RejectRow>(sql`
+    select id::int as id, flow_id::text as "flowId", run_id as "runId", reason,
+      ${iso("first_seen_at")} as "firstSeenAt", ${iso("last_seen_at")} as "lastSeenAt", times_seen as "timesSeen"${payload}
+    from bird.sync_rejects order by last_seen_at desc, id desc limit ${opts.limit}`);
+}
+
+/**
+ * Runs per UTC day and status over the `days` days up to the newest run (not up to today: a quiet
+ * flow, or the fake API's data in the past, still gets a chart). The newest run is found through
+ * approval_runs_updated_idx (updated_at >= created_at), so the page never scans the table.
+ */
+export async function readDailyVolume(db: SqlRunner, days: number): Promise<DailyVolumeRow[]> {
+  return db.rows<DailyVolumeRow>(sql`
+    with anchor as (select max(updated_at) as at from bird.approval_runs)
+    select to_char(v.day, 'YYYY-MM-DD') as day, v.status, sum(v.runs)::int as runs
+    from anchor, bird.daily_volume_for(null,
+      (date_trunc('day', anchor.at at time zone 'UTC') - make_interval(days => ${days - 1}::int)) at time zone 'UTC', null) v
+    where anchor.at is not null
+    group by v.day, v.status order by v.day, v.status`);
+}
+
+/** Decision latency per flow (bird.decision_latency). */
+export async function readDecisionLatency(db: SqlRunner): Promise<LatencyRow[]> {
+  return db.rows<LatencyRow>(sql`
+    select flow_id::text as "flowId", flow_name as "flowName", decided_runs as "decidedRuns",
+      p50_seconds as "p50Seconds", p90_seconds as "p90Seconds"
+    from bird.decision_latency order by flow_name, flow_id`);
+}
+
+/** Whether the schema the page reads exists (a database `ui` opens may never have been migrated). */
+export async function hasSyncSchema(db: SqlRunner): Promise<boolean> {
+  const rows = await db.rows<{ ok: boolean }>(sql`select to_regclass('bird.sync_state') is not null as ok`);
+  return rows[0]?.ok === true;
+}

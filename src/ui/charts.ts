@@ -1,0 +1,143 @@
+// Inline SVG charts (no script, no external assets): they scale with their container through the
+// viewBox, carry a <title>/<desc> for screen readers, and a <title> per bar for the exact value.
+import type { DailyVolumeRow, LatencyRow } from "../db/console.js";
+import { esc } from "./html.js";
+import { type Cycle, formatDuration } from "./state.js";
+
+// Narrow enough that 11 px labels stay legible when a 390 px phone scales the chart down.
+const W = 360;
+const H = 200;
+const PAD = { left: 48, right: 8, top: 12, bottom: 36 };
+const STATUS_COLORS: Record<string, string> = { approved: "#2e7d32", denied: "#c62828", pending: "#f9a825" };
+
+function niceMax(v: number): number {
+  if (v <= 0) return 1;
+  const mag = 10 ** Math.floor(Math.log10(v));
+  const step = [1, 2, 2.5, 5, 10].find((s) => s * mag >= v) ?? 10;
+  return step * mag;
+}
+
+function frame(id: string, title: string, desc: string, body: string, max: number, unit: (v: number) => string): string {
+  const plotH = H - PAD.top - PAD.bottom;
+  const ticks = [0, 0.5, 1]
+    .map((f) => {
+      const y = PAD.top + plotH - f * plotH;
+      return `<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${y}" y2="${y}" class="grid"/><text x="${PAD.left - 4}" y="${y + 4}" text-anchor="end">${esc(unit(max * f))}</text>`;
+    })
+    .join("");
+  return `<svg viewBox="0 0 ${W} ${H}" role="img" aria-labelledby="${id}-t ${id}-d" class="chart" preserveAspectRatio="xMidYMid meet">
+<title id="${id}-t">${esc(title)}</title><desc id="${id}-d">${esc(desc)}</desc>${ticks}${body}</svg>`;
+}
+
+function legend(items: Array<[string, string]>): string {
+  return `<ul class="legend">${items.map(([label, color]) => `<li><span class="swatch" style="background:${color}"></span>${esc(label)}</li>`).join("")}</ul>`;
+}
+
+const empty = (what: string) => `<p class="muted">${esc(what)}</p>`;
+
+/** Stacked bars: runs created per UTC day, by status. */
+export function dailyVolumeChart(rows: readonly DailyVolumeRow[]): string {
+  if (rows.length === 0) return empty("No runs stored yet.");
+  const days = [...new Set(rows.map((r) => r.day))].sort();
+  const byDay = new Map(days.map((d) => [d, new Map<string, number>()]));
+  for (const r of rows) byDay.get(r.day)?.set(r.status, Number(r.runs));
+  const totals = days.map((d) => [...(byDay.get(d)?.values() ?? [])].reduce((a, b) => a + b, 0));
+  const max = niceMax(Math.max(...totals));
+  const plotW = W - PAD.left - PAD.right;
+  const plotH = H - PAD.top - PAD.bottom;
+  const slot = plotW / days.length;
+  const bw = Math.min(28, Math.max(1, slot * 0.8));
+  const bars = days
+    .map((d, i) => {
+      let y = PAD.top + plotH;
+      const x = PAD.left + i * slot + (slot - bw) / 2;
+      const parts = ["approved", "denied", "pending"].map((status) => {
+        const n = byDay.get(d)?.get(status) ?? 0;
+        const h = (n / max) * plotH;
+        y -= h;
+        return n > 0 ? `<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${bw.toFixed(1)}" height="${h.toFixed(1)}" fill="${STATUS_COLORS[status]}"><title>${esc(`${d}: ${n} ${status}`)}</title></rect>` : "";
+      });
+      return parts.join("");
+    })
+    .join("");
+  const first = days[0] as string;
+  const last = days[days.length - 1] as string;
+  const labels =
+    first === last
+      ? `<text x="${PAD.left + plotW / 2}" y="${H - 14}" text-anchor="middle">${esc(first)}</text>`
+      : `<text x="${PAD.left}" y="${H - 14}">${esc(first)}</text><text x="${W - PAD.right}" y="${H - 14}" text-anchor="end">${esc(last)}</text>`;
+  const desc = `${days.length} days from ${first} to ${last}; ${totals.reduce((a, b) => a + b, 0)} runs.`;
+  return (
+    frame("chart-volume", "Runs per day by status", desc, bars + labels, max, (v) => String(Math.round(v))) +
+    legend(Object.entries(STATUS_COLORS))
+  );
+}
+
+/** Grouped horizontal-axis bars: p50 and p90 decision latency per flow. */
+export function latencyChart(rows: readonly LatencyRow[]): string {
+  const decided = rows.filter((r) => r.p90Seconds !== null);
+  if (decided.length === 0) return empty("No decided runs yet.");
+  const max = niceMax(Math.max(...decided.map((r) => Number(r.p90Seconds))));
+  const plotW = W - PAD.left - PAD.right;
+  const plotH = H - PAD.top - PAD.bottom;
+  const slot = plotW / decided.length;
+  const bw = Math.min(24, Math.max(1, (slot * 0.8) / 2));
+  const bars = decided
+    .map((r, i) => {
+      const x0 = PAD.left + i * slot + (slot - 2 * bw) / 2;
+      const bar = (v: number, dx: number, color: string, label: string) => {
+        const h = (v / max) * plotH;
+        return `<rect x="${(x0 + dx).toFixed(1)}" y="${(PAD.top + plotH - h).toFixed(1)}" width="${bw.toFixed(1)}" height="${h.toFixed(1)}" fill="${color}"><title>${esc(`${r.flowName}: ${label} ${formatDuration(v * 1000)}`)}</title></rect>`;
+      };
+      // Names under the bars only where they fit (about 6 px per character); the desc and titles have them all.
+      const fit = Math.floor(slot / 7.5);
+      const name = r.flowName.length > fit ? `${r.flowName.slice(0, Math.max(0, fit - 1))}…` : r.flowName;
+      const label = fit >= 4 ? `<text x="${(x0 + bw).toFixed(1)}" y="${H - 20}" text-anchor="middle">${esc(name)}</text>` : "";
+      return bar(Number(r.p50Seconds), 0, "#1565c0", "p50") + bar(Number(r.p90Seconds), bw, "#90caf9", "p90") + label;
+    })
+    .join("");
+  const desc = decided.map((r) => `${r.flowName}: p50 ${formatDuration(Number(r.p50Seconds) * 1000)}, p90 ${formatDuration(Number(r.p90Seconds) * 1000)}`).join("; ");
+  return (
+    frame("chart-latency", "Decision latency per flow (p50 and p90)", desc, bars, max, (v) => formatDuration(v * 1000)) +
+    legend([["p50", "#1565c0"], ["p90", "#90caf9"]])
+  );
+}
+
+/** Bars: API requests of each recent cycle (passes grouped by start time). */
+export function requestsChart(cycles: readonly Cycle[]): string {
+  if (cycles.length === 0) return empty("No passes recorded yet.");
+  const max = niceMax(Math.max(...cycles.map((c) => c.requests)));
+  const plotW = W - PAD.left - PAD.right;
+  const plotH = H - PAD.top - PAD.bottom;
+  const slot = plotW / cycles.length;
+  const bw = Math.min(24, Math.max(1, slot * 0.7));
+  const bars = cycles
+    .map((c, i) => {
+      const h = (c.requests / max) * plotH;
+      const x = PAD.left + i * slot + (slot - bw) / 2;
+      return `<rect x="${x.toFixed(1)}" y="${(PAD.top + plotH - h).toFixed(1)}" width="${bw.toFixed(1)}" height="${h.toFixed(1)}" fill="#6a1b9a"><title>${esc(`${c.startedAt}: ${c.requests} requests over ${c.passes} passes`)}</title></rect>`;
+    })
+    .join("");
+  const first = cycles[0] as Cycle;
+  const last = cycles[cycles.length - 1] as Cycle;
+  const labels = `<text x="${PAD.left}" y="${H - 14}">${esc(first.startedAt.slice(0, 16).replace("T", " "))}</text><text x="${W - PAD.right}" y="${H - 14}" text-anchor="end">${esc(last.startedAt.slice(0, 16).replace("T", " "))}</text>`;
+  const desc = `${cycles.length} cycles; the last made ${last.requests} requests, the first ${first.requests}.`;
+  return frame("chart-requests", "API requests per cycle", desc, bars + labels, max, (v) => String(Math.round(v)));
+}
+
+/** One square per pass, oldest left: green completed, amber interrupted, red failed, grey running. */
+export function passTimeline(passes: ReadonlyArray<{ startedAt: string; outcome: string | null; requests: number; kind: string }>): string {
+  const ordered = [...passes].reverse();
+  const size = 14;
+  const gap = 4;
+  const w = Math.max(size, ordered.length * (size + gap));
+  const color = (o: string | null) => (o === "completed" ? "#2e7d32" : o === "interrupted" ? "#f9a825" : o === "failed" ? "#c62828" : "#9e9e9e");
+  const marks = ordered
+    .map((p, i) => {
+      const x = i * (size + gap);
+      const mark = p.outcome === "failed" ? "×" : p.outcome === "interrupted" ? "!" : "";
+      return `<g><rect x="${x}" y="0" width="${size}" height="${size}" rx="2" fill="${color(p.outcome)}"/>${mark ? `<text x="${x + size / 2}" y="${size - 3}" text-anchor="middle" class="mark">${mark}</text>` : ""}<title>${esc(`${p.startedAt} ${p.kind} ${p.outcome ?? "running"}, ${p.requests} requests`)}</title></g>`;
+    })
+    .join("");
+  return `<svg class="timeline" viewBox="0 0 ${w} ${size}" width="${w}" height="${size}" role="img" aria-label="${esc(`${ordered.length} passes, oldest first`)}">${marks}</svg>`;
+}

@@ -1,0 +1,143 @@
+// The page's sections: flows, per-flow pass history, quarantine, charts. Each returns HTML; every
+// value from the database is escaped in html.ts helpers.
+import type { PassRow, RejectRow } from "../db/console.js";
+import { dailyVolumeChart, latencyChart, passTimeline, requestsChart } from "./charts.js";
+import { ago, clipped, duration, esc, historyId, num, stateClass, table } from "./html.js";
+import { type FlowRow, REJECTS_SHOWN, type StatusModel } from "./model.js";
+import { FAILING_AFTER_FAILURES, formatDuration } from "./state.js";
+
+// <bdi>: a right-to-left flow name must not reorder the text around it.
+const flowLabel = (f: { name: string | null; flowId: string }) => `<bdi>${esc(f.name ?? f.flowId)}</bdi>`;
+
+export function flowsSection(m: StatusModel, now: number): string {
+  const columns = [
+    { label: "Flow" },
+    { label: "State" },
+    { label: "Last pass" },
+    { label: "When" },
+    { label: "Duration", numeric: true },
+    { label: "Requests", numeric: true },
+    { label: "Rows", numeric: true },
+    { label: "Pending", numeric: true },
+    { label: "Quarantined", numeric: true },
+    { label: "Lag", numeric: true },
+    { label: "Lease holder" },
+    { label: "Last error" },
+  ];
+  const rows = m.flows.map((f) => {
+    const p = f.lastPass;
+    return [
+      `<a href="#${historyId(f.flowId)}" data-flow-id="${esc(f.flowId)}">${flowLabel(f)}</a><br><code class="id">${esc(f.flowId)}</code>`,
+      `<span class="${stateClass(f.state)}" data-state="${esc(f.state)}" title="${esc(f.stateWhy)}">${esc(f.state)}</span>`,
+      p ? `${esc(p.kind)} · <span class="outcome-${esc(p.outcome ?? "running")}">${esc(p.outcome ?? "running")}</span>` : `<span class="muted">none</span>`,
+      p ? ago(p.finishedAt ?? p.startedAt, now) : `<span class="muted">-</span>`,
+      duration(p?.durationMs),
+      num(p?.requests),
+      num(f.runs),
+      num(f.pending),
+      num(f.quarantined),
+      f.lagSeconds === null ? `<span class="muted">-</span>` : esc(formatDuration(f.lagSeconds * 1000)),
+      f.leaseHolder ? `<code>${esc(f.leaseHolder)}</code>` : `<span class="muted">free</span>`,
+      clipped(f.lastError),
+    ];
+  });
+  const note = `State is judged against SYNC_SCHEDULE <code>${esc(m.schedule)}</code> (one interval = ${esc(formatDuration(m.intervalSeconds * 1000))}): delayed after one interval, failing after two or after ${FAILING_AFTER_FAILURES} failed passes in a row. Hover a state for the reason.`;
+  return `<section aria-labelledby="flows-h"><h2 id="flows-h">Flows</h2>
+${table("flows", "One row per flow", columns, rows, "No flows synced yet. Run approvals-sync sync or daemon.", note)}</section>`;
+}
+
+function historyTable(f: FlowRow, passes: readonly PassRow[], now: number): string {
+  const columns = [
+    { label: "Started" },
+    { label: "Kind" },
+    { label: "Outcome" },
+    { label: "Duration", numeric: true },
+    { label: "Pages", numeric: true },
+    { label: "Requests", numeric: true },
+    { label: "Seen", numeric: true },
+    { label: "Inserted", numeric: true },
+    { label: "Updated", numeric: true },
+    { label: "Unchanged", numeric: true },
+    { label: "Rejected", numeric: true },
+    { label: "Deleted", numeric: true },
+    { label: "Error" },
+  ];
+  const rows = passes.map((p) => {
+    const outcome = p.outcome ?? "running";
+    const flagged = outcome === "failed" || outcome === "interrupted";
+    return [
+      ago(p.startedAt, now),
+      esc(p.kind) + (p.fromFirstPage ? "" : ` <span class="muted">(resumed)</span>`),
+      `<span class="outcome-${esc(outcome)}">${flagged ? "⚠ " : ""}${esc(outcome)}</span>`,
+      duration(p.finishedAt ? Date.parse(p.finishedAt) - Date.parse(p.startedAt) : null),
+      num(p.pages),
+      num(p.requests),
+      num(p.runsSeen),
+      num(p.inserted),
+      num(p.updated),
+      num(p.unchanged),
+      num(p.rejected),
+      num(p.deleted),
+      clipped(p.error),
+    ];
+  });
+  const id = `${historyId(f.flowId)}-table`;
+  return table(id, `Last ${passes.length} passes, newest first`, columns, rows, "No passes recorded.");
+}
+
+export function historySection(m: StatusModel, now: number): string {
+  const items = m.flows
+    .map((f) => {
+      const failed = f.history.filter((p) => p.outcome === "failed").length;
+      const interrupted = f.history.filter((p) => p.outcome === "interrupted").length;
+      const marks = [failed ? `${failed} failed` : "", interrupted ? `${interrupted} interrupted` : ""].filter(Boolean).join(", ");
+      return `<details id="${historyId(f.flowId)}" class="history">
+<summary><span class="summary-name">${flowLabel(f)}</span> <span class="${stateClass(f.state)}">${esc(f.state)}</span> <span class="muted">${f.history.length} passes${marks ? ` · ${esc(marks)}` : ""}</span></summary>
+<div class="timeline-wrap">${passTimeline(f.history)}</div>
+${historyTable(f, f.history, now)}
+</details>`;
+    })
+    .join("\n");
+  return `<section aria-labelledby="history-h"><h2 id="history-h">Pass history</h2>
+<p class="muted">Open a flow to see its last passes. Squares, oldest first: green completed, amber ! interrupted, red × failed, grey running.</p>
+${items || `<p class="muted">No flows yet.</p>`}</section>`;
+}
+
+function payloadCell(r: RejectRow): string {
+  if (r.payload === undefined) return "";
+  const shown = r.payload.length > 20_000 ? `${r.payload.slice(0, 20_000)}…` : r.payload;
+  return `<details><summary>payload (${esc(r.payload.length)} chars)</summary><pre>${esc(shown)}</pre></details>`;
+}
+
+export function quarantineSection(m: StatusModel): string {
+  const names = new Map(m.flows.map((f) => [f.flowId, f.name ?? f.flowId]));
+  const columns = [
+    { label: "Run id" },
+    { label: "Flow" },
+    { label: "Reason" },
+    { label: "First seen" },
+    { label: "Last seen" },
+    { label: "Times seen", numeric: true },
+    ...(m.payloadsShown ? [{ label: "Raw payload" }] : []),
+  ];
+  const rows = m.rejects.map((r) => [
+    r.runId ? `<code>${esc(r.runId)}</code>` : `<span class="muted">(no id)</span>`,
+    `<bdi>${esc(names.get(r.flowId) ?? r.flowId)}</bdi>`,
+    clipped(r.reason, 200),
+    `<time datetime="${esc(r.firstSeenAt)}">${esc(r.firstSeenAt.replace("T", " ").slice(0, 19))}</time>`,
+    `<time datetime="${esc(r.lastSeenAt)}">${esc(r.lastSeenAt.replace("T", " ").slice(0, 19))}</time>`,
+    num(r.timesSeen),
+    ...(m.payloadsShown ? [payloadCell(r)] : []),
+  ]);
+  const note = `Records that failed validation (bird.sync_rejects), most recently seen first${m.rejects.length >= REJECTS_SHOWN ? ` (the latest ${REJECTS_SHOWN})` : ""}.${m.payloadsShown ? "" : " Raw payloads are shown only when STATUS_AUTH is set."}`;
+  return `<section aria-labelledby="quarantine-h"><h2 id="quarantine-h">Quarantine</h2>
+${table("quarantine", `Quarantined records: ${m.rejects.length}`, columns, rows, "Nothing quarantined.", esc(note))}</section>`;
+}
+
+export function chartsSection(m: StatusModel): string {
+  return `<section aria-labelledby="charts-h"><h2 id="charts-h">Charts</h2><div class="charts">
+<figure><figcaption>Runs per day by status (30 days up to the newest run; bird.daily_volume)</figcaption>${dailyVolumeChart(m.charts.dailyVolume)}</figure>
+<figure><figcaption>Decision latency, p50 and p90 (bird.decision_latency)</figcaption>${latencyChart(m.charts.latency)}</figure>
+<figure><figcaption>API requests per cycle (last ${m.charts.cycles.length} cycles, from bird.sync_passes)</figcaption>${requestsChart(m.charts.cycles)}</figure>
+</div></section>`;
+}
