@@ -11,6 +11,7 @@ import { registerReport } from "./cli/report.js";
 import { registerReset } from "./cli/reset.js";
 import { registerStatus } from "./cli/status.js";
 import { registerSync } from "./cli/sync.js";
+import { registerUi } from "./cli/ui.js";
 import { ENV_HELP, type Run, failureLine } from "./cli/common.js";
 import { rememberedSecrets } from "./commands/runtime.js";
 import { EXIT_FATAL, EXIT_OK, SyncError } from "./errors.js";
@@ -42,7 +43,7 @@ export function buildProgram(): Command {
     .version("0.1.0")
     .showHelpAfterError("(run with --help for usage)")
     .addHelpText("after", `${ENV_HELP}\n\nExample:\n  BIRD_ACCESS_KEY=… BIRD_ORGANIZATION_ID=… DATABASE_URL=postgres://localhost/bird approvals-sync sync`);
-  for (const register of [registerMigrate, registerSync, registerDaemon, registerStatus, registerReport, registerReset, registerForget, registerFakeApi, registerDemo]) {
+  for (const register of [registerMigrate, registerSync, registerDaemon, registerStatus, registerReport, registerReset, registerForget, registerFakeApi, registerDemo, registerUi]) {
     register(program, run);
   }
   return program;

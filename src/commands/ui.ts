@@ -1,0 +1,46 @@
+// `approvals-sync ui [--port N]`: the daemon's status page, served from the database alone. It never
+// syncs, migrates or writes: sessions are read-only, and a missing embedded database is reported, not
+// created. Runs until SIGINT/SIGTERM.
+import { existsSync } from "node:fs";
+import { once } from "node:events";
+import { openDatabase } from "../db/connect.js";
+import { startHealthServer } from "../daemon/http-server.js";
+import { ConfigError } from "../errors.js";
+import { trapStopSignals } from "../stop-signals.js";
+import { consoleRoutes } from "../ui/handler.js";
+import type { Runtime } from "./runtime.js";
+
+export interface UiOptions {
+  /** --port; default METRICS_PORT (9464). */
+  port?: number;
+  /** Stops the server like a signal would (tests, demo). */
+  signal?: AbortSignal;
+}
+
+export async function runUiCommand(rt: Runtime, opts: UiOptions = {}): Promise<void> {
+  const { config, logger } = rt;
+  if (!config.databaseUrl && !existsSync(config.pgliteDir)) {
+    throw new ConfigError(
+      `invalid configuration:\n  no database to show: the embedded database ${config.pgliteDir} does not exist and DATABASE_URL is not set (run \`approvals-sync sync\` or \`npm run demo\` first, or set DATABASE_URL)`,
+    );
+  }
+  const port = opts.port ?? config.metricsPort;
+  const stop = trapStopSignals(() => undefined, { also: opts.signal });
+  const db = await openDatabase(config, logger, { poolSize: 4, readOnly: true });
+  try {
+    const server = await startHealthServer({
+      port,
+      host: config.metricsHost,
+      logger,
+      console: consoleRoutes(db, config),
+      portSetting: opts.port === undefined ? "METRICS_PORT" : "--port",
+    });
+    const shownHost = config.metricsHost === "0.0.0.0" || config.metricsHost === "::" ? "127.0.0.1" : config.metricsHost;
+    process.stdout.write(`status page: http://${shownHost.includes(":") ? `[${shownHost}]` : shownHost}:${server.port}/  (read-only; Ctrl-C to stop)\n`);
+    if (!stop.signal.aborted) await once(stop.signal, "abort");
+    await server.close();
+  } finally {
+    stop.dispose();
+    await db.close().catch(() => undefined);
+  }
+}
