@@ -1,0 +1,125 @@
+// Issue 14: the status page is safe by default — GET/HEAD only, STATUS_AUTH guards the page and
+// /api/status but not /metrics or health, no secret is rendered — and `ui` serves it read-only.
+import pg from "pg";
+import { afterEach, describe, expect, inject, it } from "vitest";
+import { startCli } from "./helpers/cli.js";
+import { daemonHarness } from "./helpers/daemon.js";
+import { freshDatabaseUrl, query } from "./helpers/db.js";
+import { syncEnv } from "./helpers/fake.js";
+import { freePort } from "./helpers/ports.js";
+import { waitFor } from "./helpers/wait.js";
+
+const harness = daemonHarness();
+const children: Array<ReturnType<typeof startCli>> = [];
+afterEach(async () => {
+  for (const c of children.splice(0)) if (c.child.exitCode === null) c.child.kill("SIGKILL");
+  await harness.cleanup();
+});
+
+const PASSWORD = "s3cret-Pass-for-the-page";
+const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
+
+async function emptyDatabaseUrl(): Promise<string> {
+  const admin = new pg.Client({ connectionString: inject("adminUrl") });
+  const name = `bas_t_empty_${process.pid}_${Date.now()}`;
+  await admin.connect();
+  try {
+    await admin.query(`create database ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const u = new URL(inject("adminUrl"));
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+/** Starts `approvals-sync ui --port 0` and returns its base URL once it prints it. */
+async function startUi(env: NodeJS.ProcessEnv): Promise<string> {
+  const ui = startCli(["ui", "--port", "0"], env);
+  children.push(ui);
+  let base = "";
+  await waitFor("the ui command's URL", () => {
+    base = /status page: (http:\/\/\S+?)\/? /.exec(ui.output())?.[1] ?? "";
+    if (ui.child.exitCode !== null) throw new Error(`ui exited ${ui.child.exitCode}: ${ui.output()}`);
+    return base !== "";
+  });
+  return base;
+}
+
+describe("status page: safe by default", () => {
+  it("asks for credentials with STATUS_AUTH, keeps /metrics and health open, answers 405 to writes, renders no secret", async () => {
+    const api = await harness.fake({ flows: 3, runsPerFlow: 120, seed: 7, faults: { invalidRecordsPerFlow: 1 } });
+    const url = await freshDatabaseUrl();
+    const port = await freePort();
+    const env = syncEnv(api, url, { METRICS_PORT: String(port), METRICS_HOST: "127.0.0.1", STATUS_AUTH: `admin:${PASSWORD}` });
+    const d = harness.startDaemon(env);
+    const base = `http://127.0.0.1:${port}`;
+    await waitFor("the first cycle", async () => (await query<{ n: number }>(url, "select count(*)::int as n from bird.sync_state where last_success_at is not null"))[0]!.n === 3);
+
+    for (const path of ["/", "/api/status"]) {
+      for (const auth of [undefined, basic("admin", "wrong"), basic("root", PASSWORD)]) {
+        const res = await fetch(base + path, auth ? { headers: { authorization: auth } } : {});
+        expect(res.status).toBe(401);
+        expect(res.headers.get("www-authenticate")).toMatch(/^Basic realm="approvals-sync status"/);
+      }
+    }
+    for (const path of ["/metrics", "/healthz", "/readyz"]) expect((await fetch(base + path)).status).toBe(200);
+
+    const headers = { authorization: basic("admin", PASSWORD) };
+    const page = await fetch(`${base}/`, { headers });
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    const html = await page.text();
+    expect(html).toContain("Raw payload");
+    const status = (await (await fetch(`${base}/api/status`, { headers })).json()) as { flows: unknown[]; rejects: Array<{ payload?: string }> };
+    expect(status.flows).toHaveLength(3);
+    expect(status.rejects).toHaveLength(3);
+    for (const r of status.rejects) expect(html).toContain(r.payload!.slice(0, 20).replace(/"/g, "&quot;"));
+
+    const head = await fetch(`${base}/`, { method: "HEAD", headers });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe("");
+    for (const method of ["POST", "PUT", "DELETE", "PATCH"]) {
+      for (const path of ["/", "/api/status", "/metrics"]) {
+        const res = await fetch(base + path, { method, headers });
+        expect(res.status, `${method} ${path}`).toBe(405);
+        expect(res.headers.get("allow")).toBe("GET, HEAD");
+      }
+    }
+    for (const text of [html, JSON.stringify(status), d.stderr()]) {
+      expect(text).not.toContain(PASSWORD);
+      expect(text).not.toContain(api.accessKey);
+    }
+  });
+
+  it("`ui` serves the page from the database without writing, hides payloads without STATUS_AUTH, and never migrates", async () => {
+    const api = await harness.fake({ flows: 2, runsPerFlow: 90, seed: 8, faults: { invalidRecordsPerFlow: 1 } });
+    const url = await freshDatabaseUrl();
+    const sync = startCli(["sync", "--no-progress"], syncEnv(api, url));
+    expect((await sync.done).code).toBe(0);
+    const snapshot = () =>
+      query(url, `select (select json_agg(s order by flow_id) from bird.sync_state s) as state,
+        (select count(*) from bird.sync_passes) as passes, (select count(*) from bird.approval_runs) as runs`);
+    const before = await snapshot();
+    const requestsBefore = api.counters.requests;
+
+    const base = await startUi(syncEnv(api, url));
+    const html = await (await fetch(`${base}/`)).text();
+    for (const f of api.store.flows()) expect(html).toContain(f.name.replace(/'/g, "&#39;"));
+    expect(html).toContain("Raw payloads are shown only when STATUS_AUTH is set");
+    const status = (await (await fetch(`${base}/api/status`)).json()) as { rejects: Array<Record<string, unknown>> };
+    expect(status.rejects).toHaveLength(2);
+    for (const r of status.rejects) expect(r).not.toHaveProperty("payload");
+    expect((await fetch(`${base}/metrics`)).status).toBe(404);
+    expect((await fetch(`${base}/`, { method: "POST" })).status).toBe(405);
+    expect((await fetch(`${base}//`)).status).toBe(404);
+    expect(await snapshot()).toEqual(before);
+    expect(api.counters.requests).toBe(requestsBefore);
+
+    const empty = await emptyDatabaseUrl();
+    const emptyBase = await startUi(syncEnv(api, empty));
+    expect(await (await fetch(`${emptyBase}/`)).text()).toContain("no <code>bird</code> schema yet");
+    const [schema] = await query<{ n: number }>(empty, "select count(*)::int as n from pg_namespace where nspname in ('bird', 'drizzle')");
+    expect(schema!.n).toBe(0);
+  });
+});
