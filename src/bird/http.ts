@@ -7,6 +7,8 @@ export interface Answer {
   body: unknown;
   /** The body as received: the database reads runs from it verbatim. */
   text: string;
+  /** Response headers (`check` reports rate-limit headers; Bird documents none). */
+  headers?: Headers;
 }
 
 const RETRYABLE_STATUS = new Set([408, 425, 429, 500, 502, 503, 504]);
@@ -58,10 +60,10 @@ export async function getJsonOnce(url: string, opts: AttemptOptions): Promise<An
     const retryAfterMs = parseRetryAfter(res.headers.get("retry-after"));
     throw new RetryableHttpError(`HTTP ${status} ${describeErrorBody(text)}`.trim(), status, retryAfterMs);
   }
-  if (status === 404) return { status, body: safeJson(text), text };
+  if (status === 404) return { status, body: safeJson(text), text, headers: res.headers };
   if (status < 200 || status >= 300) throw new HttpError(`HTTP ${status} ${describeErrorBody(text)}`.trim(), status);
   try {
-    return { status, body: JSON.parse(text), text };
+    return { status, body: JSON.parse(text), text, headers: res.headers };
   } catch {
     // A cut-off or non-JSON 200 is a transport problem, not data: try again.
     throw new RetryableHttpError(`invalid JSON in a ${status} answer (${text.length} bytes)`, status);

@@ -9,6 +9,7 @@ interface FakeApiFlags {
   runs: number;
   seed: number;
   order: "asc" | "desc";
+  ignoreReverse?: boolean;
   faults?: string;
 }
 
@@ -22,6 +23,7 @@ export function registerFakeApi(program: Command, run: Run): void {
     .option("--runs <n>", "runs per flow", intArg(0, 10_000_000), 1050)
     .option("--seed <n>", "data seed", intArg(0, 2 ** 31), 1)
     .addOption(new Option("--order <order>", "default list order").choices(["asc", "desc"]).default("asc"))
+    .option("--ignore-reverse", "serve reverse=true like reverse=false (an API that ignores it; try `check` on it)")
     .option("--faults <json>", 'fault injection, e.g. \'{"rate429":0.05,"rate5xx":0.1}\'')
     .addHelpText("after", "\nExample:\n  approvals-sync fake-api --port 4010 --flows 3 --runs 1000")
     .action(

@@ -13,6 +13,8 @@ export interface FakeApiCommandOptions {
   /** JSON object of Faults keys, e.g. '{"rate429":0.05}'. */
   faults?: string;
   order?: ListOrder;
+  /** Answer reverse=true like reverse=false (an API that ignores the parameter). */
+  ignoreReverse?: boolean;
   host?: string;
   /** Stops the server like a signal would (for tests). */
   signal?: AbortSignal;
@@ -47,6 +49,7 @@ export async function runFakeApiCommand(opts: FakeApiCommandOptions): Promise<vo
     runsPerFlow: opts.runs,
     seed: opts.seed,
     ...(opts.order ? { order: opts.order } : {}),
+    ...(opts.ignoreReverse ? { ignoreReverse: true } : {}),
     ...(faults ? { faults } : {}),
   });
   const flowIds = api.store.flowIds();

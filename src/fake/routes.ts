@@ -9,6 +9,7 @@ import type { LastPageToken, ListOrder } from "./types.js";
 
 export interface ApiSettings {
   order: ListOrder;
+  ignoreReverse: boolean;
   lastPageToken: LastPageToken;
   maxLimit: number;
 }
@@ -132,8 +133,9 @@ function nextToken<T extends Keyed>(
 }
 
 function listRuns(ctx: ApiContext, flowId: string, items: readonly Entry[], params: URLSearchParams, now: number): ApiAnswer {
-  const query = parseListQuery(params, ctx.settings.maxLimit);
-  if (typeof query === "string") return errorAnswer(400, "InvalidArgument", query);
+  const parsed = parseListQuery(params, ctx.settings.maxLimit);
+  if (typeof parsed === "string") return errorAnswer(400, "InvalidArgument", parsed);
+  const query = ctx.settings.ignoreReverse ? { ...parsed, reverse: false } : parsed;
   const scope = `runs:${flowId}`;
   const read = readCursor(ctx, scope, query.pageToken, query.reverse, now);
   if ("status" in read) return read;

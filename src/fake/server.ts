@@ -21,7 +21,7 @@ export interface FakeBirdApi {
   /** Replaces the listed keys, keeps the others. */
   setFaults(f: Partial<Faults>): void;
   currentFaults(): Faults;
-  setOptions(o: Partial<Pick<FakeOptions, "order" | "lastPageToken">>): void;
+  setOptions(o: Partial<Pick<FakeOptions, "order" | "lastPageToken" | "ignoreReverse">>): void;
   resetCounters(): void;
   /** Closes the server and every open (keep-alive) socket. */
   close(): Promise<void>;
@@ -140,7 +140,7 @@ export async function startFakeBirdApi(opts: StartFakeOptions = {}): Promise<Fak
   });
   const faults = new FaultPlanner(seed);
   const book = new CounterBook();
-  const settings: ApiSettings = { order: opts.order ?? "asc", lastPageToken: opts.lastPageToken ?? "empty", maxLimit: opts.maxLimit ?? 100 };
+  const settings: ApiSettings = { order: opts.order ?? "asc", ignoreReverse: opts.ignoreReverse ?? false, lastPageToken: opts.lastPageToken ?? "empty", maxLimit: opts.maxLimit ?? 100 };
   const ctx: ApiContext = { store, signer: new TokenSigner(), faults, settings, onFault: (kind) => book.fault(kind) };
   const rt: Runtime = { ctx, book, accessKey: opts.accessKey ?? "fake-access-key" };
 
@@ -165,6 +165,7 @@ export async function startFakeBirdApi(opts: StartFakeOptions = {}): Promise<Fak
     setOptions(o) {
       if (o.order !== undefined) settings.order = o.order;
       if (o.lastPageToken !== undefined) settings.lastPageToken = o.lastPageToken;
+      if (o.ignoreReverse !== undefined) settings.ignoreReverse = o.ignoreReverse;
     },
     resetCounters: () => book.reset(),
     close: () => {

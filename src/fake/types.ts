@@ -106,6 +106,8 @@ export interface FakeOptions {
   organizationId?: string;
   accessKey?: string;
   order?: ListOrder;
+  /** Serve `reverse=true` like `reverse=false`, as an API that ignores the parameter would (`check` must notice). */
+  ignoreReverse?: boolean;
   pendingFraction?: number;
   /** Of the older runs, this fraction stay pending (forgotten approvals). */
   olderPendingFraction?: number;
