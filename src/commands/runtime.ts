@@ -16,8 +16,13 @@ export interface Runtime {
   terminal?: TerminalStream;
 }
 
-export function startRuntime(overrides: Partial<Record<EnvName, string>>, requireBird: boolean): Runtime {
-  const config = loadConfig({ overrides, requireBird });
+export function startRuntime(
+  overrides: Partial<Record<EnvName, string>>,
+  requireBird: boolean,
+  /** This command's own defaults (the environment wins), e.g. quieter logs for `check`. */
+  defaults: Partial<Record<EnvName, string>> = {},
+): Runtime {
+  const config = loadConfig({ overrides, requireBird, defaults });
   const terminal = process.stderr.isTTY ? new TerminalStream(process.stderr) : undefined;
   const logger = createLogger(config, terminal ?? process.stderr);
   warnUnknownVariables(config, logger);
