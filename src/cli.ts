@@ -2,6 +2,7 @@
 // Entry point: parses the command line, runs one command, and maps how it ended to the exit code —
 // the only place that does (DESIGN §2). Each command registers itself from src/cli/<command>.ts.
 import { Command, CommanderError } from "commander";
+import { registerCheck } from "./cli/check.js";
 import { registerDaemon } from "./cli/daemon.js";
 import { registerDemo } from "./cli/demo.js";
 import { registerFakeApi } from "./cli/fake-api.js";
@@ -43,7 +44,7 @@ export function buildProgram(): Command {
     .version("0.1.0")
     .showHelpAfterError("(run with --help for usage)")
     .addHelpText("after", `${ENV_HELP}\n\nExample:\n  BIRD_ACCESS_KEY=… BIRD_ORGANIZATION_ID=… DATABASE_URL=postgres://localhost/bird approvals-sync sync`);
-  for (const register of [registerMigrate, registerSync, registerDaemon, registerStatus, registerReport, registerReset, registerForget, registerFakeApi, registerDemo, registerUi]) {
+  for (const register of [registerMigrate, registerSync, registerDaemon, registerStatus, registerReport, registerReset, registerForget, registerFakeApi, registerDemo, registerCheck, registerUi]) {
     register(program, run);
   }
   return program;

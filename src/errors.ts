@@ -36,6 +36,19 @@ export class CommandError extends SyncError {
   }
 }
 
+/**
+ * `check` found problems; its checklist is already printed. Carries 1 when something is degraded,
+ * 2 on auth, configuration or connection errors (DESIGN §2).
+ */
+export class PreflightError extends SyncError {
+  constructor(
+    override readonly exitCode: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** The database cannot be reached at start. */
 export class DatabaseConnectionError extends SyncError {
   override readonly exitCode = EXIT_FATAL;

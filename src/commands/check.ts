@@ -1,14 +1,15 @@
 // `approvals-sync check [--json]`: the preflight before a first backfill. Exit 0 ok, 1 degraded,
-// 2 on auth, configuration or connection errors (DESIGN §2). The key is never printed: every line is
-// our own text, scrubbed of secrets once more before it is written.
+// 2 on auth, configuration or connection errors (DESIGN §2): a PreflightError carries the code to
+// cli.ts. The key is never printed: every line is our own text, scrubbed of secrets once more.
 import { runApiChecks } from "../check/api-checks.js";
 import { runDatabaseChecks } from "../check/db-checks.js";
 import { Checklist, formatCheckReport } from "../check/report.js";
 import { describeDatabase } from "../config.js";
+import { EXIT_OK, PreflightError } from "../errors.js";
 import { scrubSecrets, secretsOf } from "../log.js";
 import type { Runtime } from "./runtime.js";
 
-export async function runCheckCommand(rt: Runtime, opts: { json: boolean }, out: NodeJS.WritableStream = process.stdout): Promise<number> {
+export async function runCheckCommand(rt: Runtime, opts: { json: boolean }, out: NodeJS.WritableStream = process.stdout): Promise<void> {
   const { config, logger } = rt;
   const list = new Checklist();
   const database = describeDatabase(config);
@@ -17,5 +18,8 @@ export async function runCheckCommand(rt: Runtime, opts: { json: boolean }, out:
   const report = list.report({ apiUrl: config.apiUrl, organizationId: config.organizationId, database });
   const text = opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatCheckReport(report);
   out.write(scrubSecrets(text, secretsOf(config)));
-  return report.exitCode;
+  if (report.exitCode !== EXIT_OK) {
+    const bad = report.checks.filter((c) => c.status === report.result).map((c) => c.id);
+    throw new PreflightError(report.exitCode, `check: ${report.result} (${bad.join(", ")}); see the checklist on stdout`);
+  }
 }
