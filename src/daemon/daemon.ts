@@ -11,6 +11,7 @@ import { DaemonHealth } from "./health.js";
 import { type HealthServer, startHealthServer } from "./http-server.js";
 import { SyncMetrics } from "./metrics.js";
 import { consoleRoutes } from "../ui/handler.js";
+import { scheduleIntervalMs } from "../ui/state.js";
 import { type ScheduleStats, runOnSchedule } from "./scheduler.js";
 
 export interface DaemonOptions {
@@ -34,7 +35,7 @@ async function pruneHistory(config: Config, logger: Logger, db: Database): Promi
 }
 
 export async function runDaemon({ config, logger, db, signal }: DaemonOptions): Promise<ScheduleStats> {
-  const metrics = new SyncMetrics();
+  const metrics = new SyncMetrics(scheduleIntervalMs(config.schedule));
   let lastPruneAt = 0;
   // The closures read `runner` only once the daemon runs, after both exist.
   const health: DaemonHealth = new DaemonHealth({

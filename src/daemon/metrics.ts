@@ -5,6 +5,7 @@ import type { ClientEvents } from "../bird/client.js";
 import type { FlowStatus } from "../db/status.js";
 import type { SyncObserver } from "../sync/observer.js";
 import type { CycleOutcome, FlowResult } from "../sync/outcome.js";
+import { FLOW_STATES, judgeFlowState } from "../ui/state.js";
 
 const P = "approvals_sync_";
 
@@ -96,8 +97,30 @@ export class SyncMetrics {
     registers: [this.registry],
   });
 
-  constructor() {
+  // For deploy/alerts.yml: the state the status page shows (one series per state, 1 for the current
+  // one), the schedule's interval, and when a cycle last synced every flow.
+  private readonly flowState = new Gauge({
+    name: `${P}flow_state`,
+    help: "1 for the flow's state against SYNC_SCHEDULE (on_time, delayed, failing, missing), 0 for the others",
+    labelNames: ["flow_id", "state"] as const,
+    registers: [this.registry],
+  });
+  private readonly interval = new Gauge({
+    name: `${P}schedule_interval_seconds`,
+    help: "The longest gap between SYNC_SCHEDULE ticks: a flow is delayed after one, failing after two",
+    registers: [this.registry],
+  });
+  private readonly lastOkCycle = new Gauge({
+    name: `${P}last_successful_cycle_timestamp_seconds`,
+    help: "When the last cycle that synced every flow finished (unix seconds); the daemon's start until one has",
+    registers: [this.registry],
+  });
+
+  /** intervalMs: SYNC_SCHEDULE's interval (scheduleIntervalMs); the flow states are judged against it. */
+  constructor(private readonly intervalMs = 5 * 60_000) {
     collectDefaultMetrics({ register: this.registry });
+    this.interval.set(intervalMs / 1000);
+    this.lastOkCycle.setToCurrentTime();
   }
 
   private flowGauge(name: string, help: string): Gauge<"flow_id"> {
@@ -130,6 +153,7 @@ export class SyncMetrics {
 
   recordCycle(outcome: CycleOutcome, flows: readonly FlowResult[], durationMs: number): void {
     this.cycles.inc({ outcome });
+    if (outcome === "ok") this.lastOkCycle.setToCurrentTime();
     this.cycleDuration.observe(durationMs / 1000);
     for (const f of flows) this.flowOutcomes.inc({ outcome: f.outcome });
     this.lastCycle.setToCurrentTime();
@@ -140,6 +164,8 @@ export class SyncMetrics {
     const gauges = [this.lastSuccess, this.lag, this.leaseHeld, this.failures, this.backoffUntil, this.missing, this.storedRuns, this.rejects];
     for (const g of [...gauges, this.pending, this.recheckDebt, this.lastPassRequests, this.lastPassRechecked, this.listOrderInfo]) g.reset();
     this.flowInfo.reset();
+    this.flowState.reset();
+    const now = Date.now();
     for (const s of statuses) {
       const l = { flow_id: s.flowId };
       const lastSuccess = seconds(s.lastSuccessAt);
@@ -159,6 +185,12 @@ export class SyncMetrics {
         this.lastPassRechecked.set(l, Number(s.lastPass.rechecked));
       }
       if (s.name) this.flowInfo.set({ flow_id: s.flowId, name: s.name }, 1);
+      const { state } = judgeFlowState(
+        { missingSince: s.missingSince, lastSuccessAt: s.lastSuccessAt, consecutiveFailures: Number(s.consecutiveFailures), firstSeenAt: null },
+        this.intervalMs,
+        now,
+      );
+      for (const st of FLOW_STATES) this.flowState.set({ flow_id: s.flowId, state: st.replace(" ", "_") }, st === state ? 1 : 0);
     }
   }
 
