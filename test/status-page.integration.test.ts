@@ -1,5 +1,6 @@
 // Issue 14: the status page is safe by default — GET/HEAD only, STATUS_AUTH guards the page and
 // /api/status but not /metrics or health, no secret is rendered — and `ui` serves it read-only.
+import { readFileSync } from "node:fs";
 import pg from "pg";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { startCli } from "./helpers/cli.js";
@@ -64,6 +65,14 @@ describe("status page: safe by default", () => {
       }
     }
     for (const path of ["/metrics", "/healthz", "/readyz"]) expect((await fetch(base + path)).status).toBe(200);
+    // Every metric deploy/alerts.yml reads is one this daemon exports, the flow state judged as the page does.
+    await waitFor("per-flow state gauges", async () => (await (await fetch(`${base}/metrics`)).text()).includes("approvals_sync_flow_state{"));
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    const rules = readFileSync(new URL("../deploy/alerts.yml", import.meta.url), "utf8");
+    const used = new Set(rules.match(/approvals_sync_[a-z_]+/g));
+    expect(used.size).toBeGreaterThanOrEqual(6);
+    for (const name of used) expect(metrics, name).toMatch(new RegExp(`^${name}(\\{| )`, "m"));
+    for (const f of api.store.flowIds()) expect(metrics).toContain(`approvals_sync_flow_state{flow_id="${f}",state="on_time"} 1`);
 
     const headers = { authorization: basic("admin", PASSWORD) };
     const page = await fetch(`${base}/`, { headers });
