@@ -46,11 +46,13 @@ describe("cycles from pass segments", () => {
     const cycles = groupIntoCycles([
       { startedAt: t(0), finishedAt: t(3), requests: 4 },
       { startedAt: t(0), finishedAt: t(5), requests: 6 },
-      { startedAt: t(5.5), finishedAt: t(7), requests: 1 },
+      { startedAt: t(5.1), finishedAt: t(7), requests: 1 },
+      { startedAt: t(7.5), finishedAt: t(8), requests: 3 },
       { startedAt: t(300), finishedAt: t(301), requests: 2 },
     ]);
     expect(cycles).toEqual([
       { startedAt: t(0), passes: 3, requests: 11 },
+      { startedAt: t(7.5), passes: 1, requests: 3 },
       { startedAt: t(300), passes: 1, requests: 2 },
     ]);
   });

@@ -95,7 +95,7 @@ function checkOrder(list: Checklist, first: Answer, reversed: Answer): void {
       order === "desc"
         ? "harmless while the default order is newest first, but the sync cannot rely on it"
         : "so an incremental pass cannot start at the newest runs and lists the flow further";
-    list.add("reverse", "degraded", `reverse=true is ignored: the same order comes back; ${cost}`);
+    list.add("reverse", "degraded", `reverse=true is ignored: the same order comes back, ${cost}`);
   } else {
     list.facts.reverseFlips = "unknown";
     list.add("reverse", "degraded", "reverse=true: could not tell whether it flips the order");

@@ -120,7 +120,11 @@ export function requestsChart(cycles: readonly Cycle[]): string {
     .join("");
   const first = cycles[0] as Cycle;
   const last = cycles[cycles.length - 1] as Cycle;
-  const labels = `<text x="${PAD.left}" y="${H - 14}">${esc(first.startedAt.slice(0, 16).replace("T", " "))}</text><text x="${W - PAD.right}" y="${H - 14}" text-anchor="end">${esc(last.startedAt.slice(0, 16).replace("T", " "))}</text>`;
+  const when = (c: Cycle) => esc(c.startedAt.slice(0, 16).replace("T", " "));
+  const labels =
+    cycles.length === 1
+      ? `<text x="${PAD.left + plotW / 2}" y="${H - 14}" text-anchor="middle">${when(first)}</text>`
+      : `<text x="${PAD.left}" y="${H - 14}">${when(first)}</text><text x="${W - PAD.right}" y="${H - 14}" text-anchor="end">${when(last)}</text>`;
   const desc = `${cycles.length} cycles; the last made ${last.requests} requests, the first ${first.requests}.`;
   return frame("chart-requests", "API requests per cycle", desc, bars + labels, max, (v) => String(Math.round(v)));
 }

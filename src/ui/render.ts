@@ -77,6 +77,7 @@ svg.chart{width:100%;height:auto;display:block;font:11px system-ui,sans-serif;fi
 svg.chart .grid{stroke:#e0e3e7;stroke-width:1}
 .legend{display:flex;flex-wrap:wrap;gap:4px 14px;list-style:none;margin:4px 0 0;padding:0;font-size:13px}
 .swatch{display:inline-block;width:10px;height:10px;margin-right:5px;border-radius:2px;vertical-align:baseline}
+.why{display:inline-block;font-size:12px;line-height:1.3;color:#5f6368;max-width:9rem;margin-top:2px}
 .note{margin:0 0 8px;color:#3c4043;font-size:14px}
 .banner{background:#fff4d6;border:1px solid #e0c36c;padding:8px 12px;border-radius:6px}
 @media (max-width:600px){header,main{padding:10px}th,td{padding:5px 8px}tbody th{min-width:9rem}}

@@ -28,7 +28,7 @@ export function flowsSection(m: StatusModel, now: number): string {
     const p = f.lastPass;
     return [
       `<a href="#${historyId(f.flowId)}" data-flow-id="${esc(f.flowId)}">${flowLabel(f)}</a><br><code class="id">${esc(f.flowId)}</code>`,
-      `<span class="${stateClass(f.state)}" data-state="${esc(f.state)}" title="${esc(f.stateWhy)}">${esc(f.state)}</span>`,
+      `<span class="${stateClass(f.state)}" data-state="${esc(f.state)}">${esc(f.state)}</span><br><span class="why">${esc(f.stateWhy)}</span>`,
       p ? `${esc(p.kind)} · <span class="outcome-${esc(p.outcome ?? "running")}">${esc(p.outcome ?? "running")}</span>` : `<span class="muted">none</span>`,
       p ? ago(p.finishedAt ?? p.startedAt, now) : `<span class="muted">-</span>`,
       duration(p?.durationMs),
@@ -41,7 +41,7 @@ export function flowsSection(m: StatusModel, now: number): string {
       clipped(f.lastError),
     ];
   });
-  const note = `State is judged against SYNC_SCHEDULE <code>${esc(m.schedule)}</code> (one interval = ${esc(formatDuration(m.intervalSeconds * 1000))}): delayed after one interval, failing after two or after ${FAILING_AFTER_FAILURES} failed passes in a row. Hover a state for the reason.`;
+  const note = `State is judged against SYNC_SCHEDULE <code>${esc(m.schedule)}</code> (one interval = ${esc(formatDuration(m.intervalSeconds * 1000))}): delayed after one interval, failing after two or after ${FAILING_AFTER_FAILURES} failed passes in a row.`;
   return `<section aria-labelledby="flows-h"><h2 id="flows-h">Flows</h2>
 ${table("flows", "One row per flow", columns, rows, "No flows synced yet. Run approvals-sync sync or daemon.", note)}</section>`;
 }
@@ -138,6 +138,6 @@ export function chartsSection(m: StatusModel): string {
   return `<section aria-labelledby="charts-h"><h2 id="charts-h">Charts</h2><div class="charts">
 <figure><figcaption>Runs per day by status (30 days up to the newest run; bird.daily_volume)</figcaption>${dailyVolumeChart(m.charts.dailyVolume)}</figure>
 <figure><figcaption>Decision latency, p50 and p90 (bird.decision_latency)</figcaption>${latencyChart(m.charts.latency)}</figure>
-<figure><figcaption>API requests per cycle (last ${m.charts.cycles.length} cycles, from bird.sync_passes)</figcaption>${requestsChart(m.charts.cycles)}</figure>
+<figure><figcaption>API requests per cycle (last ${m.charts.cycles.length} cycle${m.charts.cycles.length === 1 ? "" : "s"}, from bird.sync_passes)</figcaption>${requestsChart(m.charts.cycles)}</figure>
 </div></section>`;
 }

@@ -90,8 +90,8 @@ export interface Cycle {
 
 /**
  * Groups pass segments (oldest first) into cycles: the database has no cycle id, but a cycle's
- * passes start together or back to back, so a pass that starts after every earlier one finished
- * (with a second of slack) opens a new cycle.
+ * passes start together or back to back (the next flow starts as soon as a slot frees), so a pass
+ * that starts after every earlier one finished, with 250 ms of slack, opens a new cycle.
  */
 export function groupIntoCycles(passes: readonly PassTime[]): Cycle[] {
   const cycles: Cycle[] = [];
@@ -100,7 +100,7 @@ export function groupIntoCycles(passes: readonly PassTime[]): Cycle[] {
     const start = Date.parse(p.startedAt);
     const end = p.finishedAt ? Date.parse(p.finishedAt) : start;
     const current = cycles[cycles.length - 1];
-    if (!current || start > openUntil + 1000) {
+    if (!current || start > openUntil + 250) {
       cycles.push({ startedAt: p.startedAt, passes: 1, requests: Number(p.requests) });
       openUntil = end;
     } else {
