@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
-import { runCli } from "./helpers/cli.js";
+import { runCli, startCli } from "./helpers/cli.js";
+import { waitFor } from "./helpers/wait.js";
 
 const dir = mkdtempSync(join(tmpdir(), "bas-demo-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -19,12 +20,25 @@ it("syncs into ./.data/pglite, prints status, reports and row counts; the second
   expect(first.stdout).toContain("approvals-sync report summary");
   expect(first.stdout).toContain("approvals-sync report latency");
   expect(first.stdout).toContain("Try next:");
+  expect(first.stdout).toContain("npx approvals-sync ui --port 9464");
   expect(existsSync(join(dir, ".data/pglite/PG_VERSION"))).toBe(true);
 
   const second = await runCli(["demo", "--flows", "3", "--runs", "800"], env, { cwd: dir });
   expect(second.code).toBe(0);
   expect(second.stdout).toMatch(/Synced 3 flows \(incremental pass\) .*: 0 runs inserted, 3 API requests\./);
   expect(second.stdout).toContain("Runs stored: 2400");
+
+  // What the demo offers: the status page of the embedded database it just wrote.
+  const ui = startCli(["ui", "--port", "0"], env, dir);
+  try {
+    let base = "";
+    await waitFor("the ui URL", () => (base = /status page: (http:\/\/\S+)/.exec(ui.output())?.[1] ?? "") !== "");
+    const status = (await (await fetch(`${base}api/status`)).json()) as { flows: Array<{ runs: number; state: string }> };
+    expect(status.flows.map((f) => [f.runs, f.state])).toEqual([[800, "on time"], [800, "on time"], [800, "on time"]]);
+  } finally {
+    ui.child.kill("SIGTERM");
+    expect((await ui.done).code).toBe(0);
+  }
 });
 
 // Issue 15 (8): with DATABASE_URL the closing hint named the variable as if it were a folder.

@@ -68,6 +68,8 @@ export async function runDemoCommand(opts: DemoOptions, out: NodeJS.WritableStre
       }
       say();
       say("Try next:");
+      // The page reads the database the demo just closed; it runs until Ctrl-C, so the demo only offers it.
+      say("  npx approvals-sync ui --port 9464     # the status page of what was just synced: http://127.0.0.1:9464/");
       say("  npm run demo                          # again: the second run is incremental (a handful of requests)");
       say("  npx approvals-sync report             # list the reports; e.g. `report latency --format csv`");
       say("  npx approvals-sync fake-api           # a fake Bird API to point `sync` or `daemon` at");
