@@ -27,8 +27,11 @@ it("syncs into ./.data/pglite, prints status, reports and row counts; the second
   expect(second.code).toBe(0);
   expect(second.stdout).toMatch(/Synced 3 flows \(incremental pass\) .*: 0 runs inserted, 3 API requests\./);
   expect(second.stdout).toContain("Runs stored: 2400");
+});
 
-  // What the demo offers: the status page of the embedded database it just wrote.
+// Runs after the test above, on the database it left in `dir`.
+it("offers the status page: `ui` serves what the demo synced from the embedded database", async () => {
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME };
   const ui = startCli(["ui", "--port", "0"], env, dir);
   try {
     let base = "";
