@@ -217,7 +217,8 @@ export class BirdClient implements Upstream {
           // A Retry-After that does not use up the budget is waited out by the gate (every request
           // pauses); anything else backs off exponentially with jitter, as p-retry would.
           const gateWaits = isWaitable(error) && rateLimitedWaits < MAX_RATE_LIMITED_WAITS;
-          if (retriesLeft <= 0 && !gateWaits) return;
+          // p-retry gives up when no retries are left, whether or not this one would have counted.
+          if (retriesLeft <= 0) return;
           const waitMs = gateWaits ? (error as RetryableHttpError).retryAfterMs! : backoffMs(retriesConsumed);
           this.retryWarnings.notice({
             kind,

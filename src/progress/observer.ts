@@ -120,11 +120,14 @@ export async function progressObserver(
       if (f?.bar) f.bar.update(outcome === "completed" ? f.bar.getTotal() : Math.min(f.runs, f.bar.getTotal()), payload(flowId, f, outcome));
       flows.delete(flowId);
     },
-    flowFinished() {
+    flowFinished(flowId) {
       overall.done++;
       overallBar?.update(overall.done, overallPayload());
       if (!tty) {
-        logger.info({ flowsDone: overall.done, flowsTotal: overall.total, runs: overall.runs, runsPerSecond: overall.rate() }, `sync progress: ${overall.text()}`);
+        logger.info(
+          { flowFinished: flowId, flowsDone: overall.done, flowsTotal: overall.total, runs: overall.runs, runsPerSecond: overall.rate() },
+          `sync progress: ${overall.text()}`,
+        );
       }
     },
     cycleFinished() {
