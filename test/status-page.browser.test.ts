@@ -122,6 +122,7 @@ describe("status page in Chromium", () => {
       expect(row.cells.Rows).toBe(c.runs.toLocaleString("en-US"));
       expect(row.cells.Pending).toBe(c.pending.toLocaleString("en-US"));
       expect(row.cells.Quarantined).toBe(String(c.rejects));
+      expect(row.cells["Recheck debt"]).toBe("0");
       // The fake's own truth: every valid run stored, its 2 invalid records quarantined.
       expect(c.runs).toBe(api.store.runs(row.flowId).length);
       expect(c.rejects).toBe(2);
@@ -130,7 +131,7 @@ describe("status page in Chromium", () => {
 
     // Table semantics: captions, column headers with scope, one row header per flow.
     const flowsTable = page.getByRole("table", { name: "One row per flow" });
-    expect(await flowsTable.getByRole("columnheader").count()).toBe(12);
+    expect(await flowsTable.getByRole("columnheader").count()).toBe(13);
     expect(await flowsTable.getByRole("rowheader").count()).toBe(4);
     expect(await page.$$eval("th:not([scope])", (ths) => ths.length)).toBe(0);
     expect(await page.$$eval("table:not(:has(caption))", (ts) => ts.length)).toBe(0);

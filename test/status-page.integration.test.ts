@@ -130,5 +130,13 @@ describe("status page: safe by default", () => {
     expect(await (await fetch(`${emptyBase}/`)).text()).toContain("no <code>bird</code> schema yet");
     const [schema] = await query<{ n: number }>(empty, "select count(*)::int as n from pg_namespace where nspname in ('bird', 'drizzle')");
     expect(schema!.n).toBe(0);
+
+    // A schema older than this version: the page says so instead of failing on a missing column.
+    const behind = await freshDatabaseUrl();
+    await query(behind, "delete from drizzle.__drizzle_migrations where created_at = (select max(created_at) from drizzle.__drizzle_migrations)");
+    const behindBase = await startUi(syncEnv(api, behind));
+    const page = await fetch(`${behindBase}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/schema is behind this version \(\d+ of \d+ migrations applied\)/);
   });
 });

@@ -14,6 +14,7 @@ import {
   readRejects,
 } from "../db/console.js";
 import type { SqlRunner } from "../db/database.js";
+import { migrationState } from "../db/preflight.js";
 import { type FlowStatus, readFlowStatuses } from "../db/status.js";
 import { type Cycle, type FlowState, groupIntoCycles, judgeFlowState } from "./state.js";
 
@@ -40,6 +41,8 @@ export interface FlowRow {
   runs: number;
   pending: number;
   quarantined: number;
+  /** Pending runs due for a re-read that SYNC_MAX_REQUESTS_PER_HOUR postponed (sync_state.recheck_debt). */
+  recheckDebt: number;
   lagSeconds: number | null;
   leaseHolder: string | null;
   consecutiveFailures: number;
@@ -51,8 +54,10 @@ export interface StatusModel {
   generatedAt: string;
   schedule: string;
   intervalSeconds: number;
-  /** False when the database has no bird schema yet (never migrated). */
+  /** False when the database has no bird schema yet, or an older one than this version reads. */
   migrated: boolean;
+  /** Migrations applied / known, when the schema is behind (`ui` never migrates). */
+  migrationsBehind?: { applied: number; known: number };
   totals: Record<FlowState, number>;
   flows: FlowRow[];
   rejects: RejectRow[];
@@ -85,6 +90,7 @@ function flowRow(s: FlowStatus, history: PassRow[], pending: number, opts: Model
     runs: Number(s.runs),
     pending,
     quarantined: Number(s.rejects),
+    recheckDebt: Number(s.recheckDebt ?? 0),
     lagSeconds: s.lagSeconds === null ? null : Number(s.lagSeconds),
     leaseHolder: s.leaseOwner,
     consecutiveFailures: Number(s.consecutiveFailures),
@@ -111,6 +117,12 @@ export async function readStatusModel(db: SqlRunner, opts: ModelOptions): Promis
   const now = opts.now ?? Date.now();
   const model = emptyModel(opts, now);
   if (!(await hasSyncSchema(db))) return model;
+  // A role that may not read drizzle's table still gets the page; the queries below tell if it is behind.
+  const migrations = await migrationState(db).catch(() => undefined);
+  if (migrations && !migrations.current) {
+    model.migrationsBehind = { applied: migrations.applied, known: migrations.known };
+    return model;
+  }
   const [statuses, pending, history, rejects, dailyVolume, latency, passTimes] = await Promise.all([
     readFlowStatuses(db),
     readPendingCounts(db),

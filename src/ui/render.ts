@@ -49,12 +49,13 @@ code.id{color:#5f6368}
 .scroll:focus-visible,a:focus-visible,summary:focus-visible{outline:3px solid #1565c0;outline-offset:2px}
 table{border-collapse:collapse;width:100%;font-size:14px}
 caption{text-align:left;padding:8px 10px;color:#3c4043;caption-side:top}
-th,td{padding:6px 8px;border-top:1px solid #eceef1;text-align:left;vertical-align:top}
-thead th{background:#f1f3f5;font-weight:600;border-top:0;white-space:nowrap}
-tbody th{font-weight:500;min-width:10rem}
-td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+th,td{padding:6px 7px;border-top:1px solid #eceef1;text-align:left;vertical-align:top}
+thead th{background:#f1f3f5;font-weight:600;border-top:0;vertical-align:bottom}
+tbody th{font-weight:500;min-width:8rem}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+td.num{white-space:nowrap}
 td time{white-space:nowrap}
-td:last-child{min-width:10rem;overflow-wrap:anywhere}
+td:last-child{min-width:9rem;overflow-wrap:anywhere}
 .state{display:inline-block;padding:1px 8px;border-radius:10px;font-size:13px;font-weight:600;white-space:nowrap}
 .state-on-time{background:#e6f4ea;color:#1e6b34}
 .state-delayed{background:#fff4d6;color:#7a5200}
@@ -92,7 +93,9 @@ export function renderStatusPage(m: StatusModel): string {
   const now = Date.parse(m.generatedAt);
   const body = m.migrated
     ? [flowsSection(m, now), historySection(m, now), quarantineSection(m), chartsSection(m)].join("\n")
-    : `<p class="banner" role="status">This database has no <code>bird</code> schema yet. Run <code>approvals-sync migrate</code> (or start <code>sync</code>/<code>daemon</code>, which migrate first).</p>`;
+    : m.migrationsBehind
+      ? `<p class="banner" role="status">This database's schema is behind this version (${m.migrationsBehind.applied} of ${m.migrationsBehind.known} migrations applied). Run <code>approvals-sync migrate</code> (or start <code>sync</code>/<code>daemon</code>, which migrate first); the status page never migrates.</p>`
+      : `<p class="banner" role="status">This database has no <code>bird</code> schema yet. Run <code>approvals-sync migrate</code> (or start <code>sync</code>/<code>daemon</code>, which migrate first).</p>`;
   return `<!doctype html>
 <html lang="en">
 <head>

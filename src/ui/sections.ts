@@ -20,6 +20,7 @@ export function flowsSection(m: StatusModel, now: number): string {
     { label: "Rows", numeric: true },
     { label: "Pending", numeric: true },
     { label: "Quarantined", numeric: true },
+    { label: "Recheck debt", numeric: true },
     { label: "Lag", numeric: true },
     { label: "Lease holder" },
     { label: "Last error" },
@@ -27,7 +28,7 @@ export function flowsSection(m: StatusModel, now: number): string {
   const rows = m.flows.map((f) => {
     const p = f.lastPass;
     return [
-      `<a href="#${historyId(f.flowId)}" data-flow-id="${esc(f.flowId)}">${flowLabel(f)}</a><br><code class="id">${esc(f.flowId)}</code>`,
+      `<a href="#${historyId(f.flowId)}" data-flow-id="${esc(f.flowId)}">${flowLabel(f)}</a><br><code class="id" title="${esc(f.flowId)}">${esc(f.flowId.slice(0, 8))}…</code>`,
       `<span class="${stateClass(f.state)}" data-state="${esc(f.state)}">${esc(f.state)}</span><br><span class="why">${esc(f.stateWhy)}</span>`,
       p ? `${esc(p.kind)} · <span class="outcome-${esc(p.outcome ?? "running")}">${esc(p.outcome ?? "running")}</span>` : `<span class="muted">none</span>`,
       p ? ago(p.finishedAt ?? p.startedAt, now) : `<span class="muted">-</span>`,
@@ -36,6 +37,7 @@ export function flowsSection(m: StatusModel, now: number): string {
       num(f.runs),
       num(f.pending),
       num(f.quarantined),
+      num(f.recheckDebt),
       f.lagSeconds === null ? `<span class="muted">-</span>` : esc(formatDuration(f.lagSeconds * 1000)),
       f.leaseHolder ? `<code>${esc(f.leaseHolder)}</code>` : `<span class="muted">free</span>`,
       clipped(f.lastError),
