@@ -91,3 +91,71 @@ describe("re-check pending runs by age", () => {
     for (const f of await status()) expect(f.recheckDebt).toBe(0);
   });
 });
+
+describe("re-list a stretch from a stored page token", () => {
+  let api: FakeBirdApi;
+  let url: string;
+  let env: NodeJS.ProcessEnv;
+  const tokens = async () => (await query<{ reuses: number; refusals: number }>(url, "select token_reuses as reuses, token_refusals as refusals from bird.sync_state"))[0]!;
+  /** Makes the pending runs of the n-th stored page (oldest first) due, as if a year had passed since their last read. */
+  const makePageDue = async (n: number) => {
+    const rows = await query<{ id: string }>(
+      url,
+      `with page as (select oldest_created_at, newest_created_at from bird.page_tokens order by oldest_created_at offset $1 limit 1)
+       update bird.run_reads rr set last_read_at = now() - interval '400 days'
+       from bird.approval_runs r, page where r.id = rr.run_id and r.status = 'pending'
+         and r.created_at between page.oldest_created_at and page.newest_created_at
+       returning r.id::text as id`,
+      [n],
+    );
+    return rows.map((r) => r.id);
+  };
+
+  beforeAll(async () => {
+    // One flow of 3,000 runs where 5% of older runs are forgotten: several pending runs on every page.
+    api = await startFake({ flows: 1, runsPerFlow: 3000, seed: 17, order: "desc", pendingFraction: 0, olderPendingFraction: 0.05, endAtNow: true });
+    url = await freshDatabaseUrl();
+    env = syncEnv(api, url, { BIRD_APPROVAL_IDS: api.store.flowIds().join(","), SYNC_RECHECK_FACTOR: undefined });
+    expect((await runCli(["backfill", "--no-progress"], env)).code).toBe(0);
+  });
+  afterAll(async () => api.close());
+
+  it("a deep page dense with due runs is re-listed from its token: one request instead of a GET each", async () => {
+    const flowId = api.store.flowIds()[0]!;
+    const due = await makePageDue(10);
+    expect(due.length).toBeGreaterThanOrEqual(2);
+    for (const id of due) api.store.decideRun(flowId, id, "approved");
+    api.resetCounters();
+    expect((await runCli(["sync", "--no-progress"], env)).code).toBe(0);
+    const statuses = await query<{ status: string }>(url, "select status from bird.approval_runs where id = any($1::uuid[])", [due]);
+    expect(statuses.map((s) => s.status)).toEqual(due.map(() => "approved"));
+    expect(api.counters.getRequests).toBe(0);
+    expect(api.counters.listRequests).toBe(2); // the newest page, and the stored page
+    expect(await tokens()).toEqual({ reuses: 1, refusals: 0 });
+  });
+
+  it("a token Bird refuses falls back to GET by id, and after repeated refusals the flow stops trying tokens", async () => {
+    const flowId = api.store.flowIds()[0]!;
+    // Tokens live 5 s: fresh ones between pages work, the stored ones have expired once they are older.
+    api.setFaults({ tokenTtlMs: 5000 });
+    await expect.poll(async () => (await query<{ s: number }>(url, "select extract(epoch from now() - max(recorded_at))::float8 as s from bird.page_tokens"))[0]!.s, { timeout: 30_000, interval: 250 }).toBeGreaterThan(6);
+    // Deep pages (oldest first), where listing on from the top would cost more than a GET per due run.
+    for (const n of [2, 4, 6, 8, 10, 12]) {
+      if ((await tokens()).refusals >= 3) break;
+      const due = await makePageDue(n);
+      for (const id of due) api.store.decideRun(flowId, id, "denied");
+      api.resetCounters();
+      const r = await runCli(["sync", "--no-progress"], env);
+      expect(r.code, r.stderr).toBe(0);
+      const statuses = await query<{ status: string }>(url, "select status from bird.approval_runs where id = any($1::uuid[])", [due]);
+      expect(statuses.map((s) => s.status)).toEqual(due.map(() => "denied"));
+      expect(api.counters.getRequests, `round ${n}: ${JSON.stringify(api.counters.byStatus)} lists ${api.counters.listRequests}`).toBe(due.length);
+    }
+    expect(await tokens()).toEqual({ reuses: 1, refusals: 3 });
+    const due = await makePageDue(3);
+    api.resetCounters();
+    expect((await runCli(["sync", "--no-progress"], env)).code).toBe(0);
+    expect(api.counters.listRequests).toBe(1);
+    expect(api.counters.getRequests).toBe(due.length);
+  });
+});

@@ -28,6 +28,8 @@ export interface RunsPageWrite {
   seen: number;
   /** Full passes remember what they saw, for deletion marking. */
   trackSeen: boolean;
+  /** The token the page was fetched with, remembered with the page's createdAt range (full passes). */
+  pageToken?: { token: string; reverse: boolean } | undefined;
   /** Where the next page starts; undefined leaves the stored cursor alone. */
   cursor?: { next: string | null; listOrder: ListOrder | null } | undefined;
 }
@@ -124,6 +126,12 @@ export async function writeRunsPage(db: SqlRunner, w: RunsPageWrite): Promise<Ru
       on conflict (run_id) do update set last_read_at = excluded.last_read_at
     ), settled as (
       delete from bird.run_reads where run_id in (select id from input where status <> 'pending')
+    ), token as (
+      insert into bird.page_tokens (flow_id, token, reverse, oldest_created_at, newest_created_at)
+      select ${w.flowId}::uuid, ${w.pageToken?.token ?? null}::text, ${w.pageToken?.reverse ?? false}, min(created_at), max(created_at)
+      from input where ${w.pageToken?.token ?? null}::text is not null having count(*) > 0
+      on conflict (flow_id, token) do update set oldest_created_at = excluded.oldest_created_at,
+        newest_created_at = excluded.newest_created_at, recorded_at = now()
     ), released as (
       delete from bird.sync_rejects
       where flow_id = ${w.flowId}::uuid and fingerprint in (select id::text from input)

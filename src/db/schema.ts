@@ -97,8 +97,29 @@ export const syncState = bird.table("sync_state", {
   lastError: text("last_error"),
   // Pending runs that were due for a re-read but did not fit SYNC_MAX_REQUESTS_PER_HOUR last pass.
   recheckDebt: integer("recheck_debt").notNull().default(0),
+  // Re-lists from a stored page token that Bird answered, and that it refused (expired): the cost model.
+  tokenReuses: integer("token_reuses").notNull().default(0),
+  tokenRefusals: integer("token_refusals").notNull().default(0),
   updatedAt: ts("updated_at").notNull().defaultNow(),
 });
+
+/**
+ * Page tokens a full listing passed, with the createdAt range of the page each one fetched: a stretch
+ * dense with due re-checks is re-listed from its token instead of GETting each run (issue 13).
+ */
+export const pageTokens = bird.table(
+  "page_tokens",
+  {
+    flowId: uuid("flow_id").notNull(),
+    token: text("token").notNull(),
+    // Whether the listing that passed it sent reverse=true (a token is only valid with its own order).
+    reverse: boolean("reverse").notNull().default(false),
+    oldestCreatedAt: ts("oldest_created_at").notNull(),
+    newestCreatedAt: ts("newest_created_at").notNull(),
+    recordedAt: ts("recorded_at").notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.flowId, t.token] })],
+);
 
 /**
  * When each pending run was last read from Bird (listed or fetched), for the age-based re-check

@@ -1,6 +1,7 @@
 // Full pass: walks every page in the API's default order, resumable from the committed cursor.
 // Only when it reaches the last page of a listing that began at page one does it mark unseen runs deleted.
 import { AbortedError } from "../errors.js";
+import { forgetPageTokens } from "../db/page-tokens.js";
 import { countStoredRuns, forgetSeen, hasRunsFromBeforePass } from "../db/runs.js";
 import { beginPass, completeFullPass } from "../db/state.js";
 import type { FlowState, ListOrder, PageProgress } from "./outcome.js";
@@ -23,7 +24,10 @@ export async function beginFullPass(
 ): Promise<{ passId: number; firstToken: string | undefined }> {
   const resume = !restart && state.passKind === "full" && state.cursor !== null;
   const passId = await ctx.db.transaction(async (tx) => {
-    if (!resume) await forgetSeen(tx, state.flowId);
+    if (!resume) {
+      await forgetSeen(tx, state.flowId);
+      await forgetPageTokens(tx, state.flowId);
+    }
     return beginPass(tx, {
       flowId: state.flowId,
       owner: ctx.owner,
@@ -64,6 +68,7 @@ export async function runFullPass(
       requests: page.requests,
       pages: 1,
       trackSeen,
+      pageToken: page.token === undefined ? undefined : { token: page.token, reverse: false },
       cursor: { next: page.nextPageToken ?? null, listOrder },
     };
     const progress =

@@ -5,7 +5,8 @@
 // Exactness rule 4: the listing stops early only once it has itself shown newest-first order (never
 // contradicted) and gone below a watermark that no future-dated run can raise. When in doubt it lists on.
 import pLimit from "p-limit";
-import { AbortedError, LeaseLostError } from "../errors.js";
+import { AbortedError, LeaseLostError, PageTokenRejectedError } from "../errors.js";
+import { type StoredPage, recordTokenReuse, storedPages, tokenRecord } from "../db/page-tokens.js";
 import { type OpenRun, countRunsBetween, dueOpenRuns, markRunDeleted, requestsInLastHour, watermark } from "../db/runs.js";
 import { addPassProgress, beginPass, finishPass, recordRecheck } from "../db/state.js";
 import type { FlowState, PageProgress } from "./outcome.js";
@@ -74,8 +75,12 @@ export async function runIncrementalPass(
   const reachedEnd = nextToken === undefined || order.order !== "desc" || !Number.isFinite(coveredFrom);
 
   // 2. Pending runs can still change upstream: re-read the due ones the listing did not show.
+  const tokens = await tokenRecord(db, flowId);
+  // The cost model: once Bird has refused stored tokens more often than it took them, GET instead.
+  const trustTokens = tokens.refusals < 3 || tokens.reuses >= tokens.refusals;
   const plan = await planRecheck({
     due: (await dueOpenRuns(db, flowId, config.recheckFactor)).filter((r) => !listedIds.has(r.id)),
+    storedPages: trustTokens ? await storedPages(db, flowId) : [],
     allowance: await recheckAllowance(ctx),
     coveredFrom,
     reachedEnd,
@@ -83,6 +88,7 @@ export async function runIncrementalPass(
       Math.ceil((await countRunsBetween(db, flowId, new Date(createdMs).toISOString(), new Date(coveredFrom + 1).toISOString())) / config.pageSize),
   });
   if (plan.relistDownTo !== undefined) await relistDownTo(ctx, flowId, plan.relistDownTo, nextToken, reverse, signal, commitListed);
+  if (plan.tokenPages.length > 0) await relistStoredPages(ctx, flowId, plan.tokenPages, signal, commitListed);
   const unseen = plan.runs.filter((r) => !listedIds.has(r.id));
   if (unseen.length > 0) addProgress(totals, await refreshById(ctx, flowId, passId, unseen, signal));
   const debtBefore = await recordRecheck(db, flowId, passId, plan.runs.length, plan.debt);
@@ -100,6 +106,30 @@ async function recheckAllowance(ctx: SyncContext): Promise<number> {
   if (budget === undefined) return Infinity;
   const { used, flows } = await requestsInLastHour(ctx.db);
   return Math.max(0, budget - used) / Math.max(1, flows);
+}
+
+/** Re-lists single pages from tokens a full listing stored; a token Bird refuses is dropped (its runs are GET). */
+async function relistStoredPages(
+  ctx: SyncContext,
+  flowId: string,
+  pages: readonly StoredPage[],
+  signal: AbortSignal,
+  commitListed: (page: FetchedPage) => Promise<void>,
+): Promise<void> {
+  const refused: string[] = [];
+  let reused = 0;
+  for (const stored of pages) {
+    try {
+      const only = { firstToken: stored.token, limit: ctx.config.pageSize, reverse: stored.reverse ? true : undefined, signal, isLast: () => true };
+      for await (const page of listPages(ctx.client, flowId, only)) await commitListed(page);
+      reused++;
+    } catch (err) {
+      if (!(err instanceof PageTokenRejectedError)) throw err;
+      refused.push(stored.token);
+    }
+  }
+  const record = await recordTokenReuse(ctx.db, flowId, reused, refused);
+  ctx.logger.debug({ flowId, reused, refused: refused.length, ...record }, "re-listed stretches from stored page tokens");
 }
 
 /** Lists on from where the first listing stopped, down past a createdAt (cheaper than GETs there). */

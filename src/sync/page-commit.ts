@@ -70,6 +70,8 @@ export interface PageWrite {
   pages: number;
   /** Full passes remember what they saw, for deletion marking. */
   trackSeen: boolean;
+  /** The token this page was fetched with, for re-listing a stretch later (full passes). */
+  pageToken?: { token: string; reverse: boolean } | undefined;
   /** Where the next page starts; undefined leaves the stored cursor alone (incremental passes). */
   cursor?: { next: string | null; listOrder: ListOrder | null };
 }
@@ -136,6 +138,7 @@ function writeOf(w: PageWrite, page: CheckedPage): RunsPageWrite {
     requests: w.requests,
     seen: page.seen,
     trackSeen: w.trackSeen,
+    pageToken: w.pageToken,
     cursor: w.cursor,
   };
 }

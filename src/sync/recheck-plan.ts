@@ -1,6 +1,7 @@
 // Which pending runs an incremental pass re-reads, and how (issue 13): the due ones (SYNC_RECHECK_FACTOR),
 // most overdue first, as many as the request budget allows; those below the stretch the listing covered
 // by listing on when that costs fewer requests than GETting them one by one. The rest is recheck debt.
+import type { StoredPage } from "../db/page-tokens.js";
 import type { DueRun } from "../db/runs.js";
 
 export interface RecheckInput {
@@ -14,6 +15,8 @@ export interface RecheckInput {
   reachedEnd: boolean;
   /** Pages a re-listing from where the listing stopped would take to reach a createdAt (ms). */
   pagesDownTo: (createdMs: number) => Promise<number>;
+  /** Pages a full listing passed, with their tokens (empty when Bird refuses such reuses too often). */
+  storedPages: readonly StoredPage[];
 }
 
 export interface RecheckPlan {
@@ -21,6 +24,8 @@ export interface RecheckPlan {
   runs: DueRun[];
   /** List on from where the listing stopped down to this createdAt (ms), then GET what it did not show. */
   relistDownTo: number | undefined;
+  /** Stored pages to re-list from their tokens: each holds two or more of the due runs. */
+  tokenPages: StoredPage[];
   /** Due runs left for a later pass. */
   debt: number;
 }
@@ -29,9 +34,24 @@ export async function planRecheck(input: RecheckInput): Promise<RecheckPlan> {
   const runs = input.due.slice(0, Math.max(0, Math.floor(input.allowance)));
   const debt = input.due.length - runs.length;
   const below = input.reachedEnd ? [] : runs.filter((r) => Date.parse(r.createdAt) <= input.coveredFrom);
-  if (below.length === 0) return { runs, relistDownTo: undefined, debt };
-  const oldest = Math.min(...below.map((r) => Date.parse(r.createdAt)));
-  const pages = await input.pagesDownTo(oldest);
-  // A page re-read costs one request like a GET; list on only when it takes fewer of them.
-  return { runs, relistDownTo: pages < below.length ? oldest : undefined, debt };
+  if (below.length > 0) {
+    const oldest = Math.min(...below.map((r) => Date.parse(r.createdAt)));
+    // A page re-read costs one request like a GET; list on only when it takes fewer of them.
+    if ((await input.pagesDownTo(oldest)) < below.length) return { runs, relistDownTo: oldest, tokenPages: [], debt };
+  }
+  return { runs, relistDownTo: undefined, tokenPages: densePages(below, input.storedPages), debt };
+}
+
+/** Stored pages that each re-read at least two of the runs (one request instead of two GETs), densest first. */
+function densePages(runs: readonly DueRun[], pages: readonly StoredPage[]): StoredPage[] {
+  let left = runs.map((r) => Date.parse(r.createdAt));
+  const chosen: StoredPage[] = [];
+  const inside = (p: StoredPage) => left.filter((ms) => ms >= p.oldestMs && ms <= p.newestMs);
+  for (const page of [...pages].sort((a, b) => inside(b).length - inside(a).length)) {
+    const covered = inside(page);
+    if (covered.length < 2) continue;
+    chosen.push(page);
+    left = left.filter((ms) => !covered.includes(ms));
+  }
+  return chosen;
 }
