@@ -52,15 +52,6 @@ export interface OpenRun {
   createdAt: string;
 }
 
-/** Pending (still changeable) runs of a flow, oldest first: what an incremental pass must re-read. */
-export async function openRuns(db: SqlRunner, flowId: string): Promise<OpenRun[]> {
-  return db.rows<OpenRun>(sql`
-    select id::text as "id", coalesce(api_id, id::text) as "apiId", to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "createdAt"
-    from bird.approval_runs
-    where approval_flow_id = ${flowId}::uuid and status = 'pending' and deleted_at is null
-    order by created_at, id`);
-}
-
 export interface DueRun extends OpenRun {
   /** How long past due it is: the most overdue are re-read first when the budget is short. */
   overdueSeconds: number;
