@@ -18,6 +18,8 @@ export interface Config {
   readonly apiUrl: string;
   readonly pageSize: number;
   readonly concurrency: number;
+  /** A full pass lists a flow from both ends once it has this many pages (0 = always one stream). */
+  readonly twoEndedPages: number;
   readonly schedule: string;
   readonly fullEveryMs: number;
   readonly autoMigrate: boolean;
@@ -103,6 +105,7 @@ const envSchema = z.object({
     .default("https://api.bird.com"),
   SYNC_PAGE_SIZE: int(1, 100).default(100),
   SYNC_CONCURRENCY: int(1, 64).default(4),
+  SYNC_TWO_ENDED_PAGES: int(0, 1_000_000, "an integer >= 0 (pages; 0 = never list from both ends)").default(4),
   SYNC_SCHEDULE: z
     .string()
     .trim()
@@ -229,6 +232,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
     apiUrl: e.BIRD_API_URL,
     pageSize: e.SYNC_PAGE_SIZE,
     concurrency: e.SYNC_CONCURRENCY,
+    twoEndedPages: e.SYNC_TWO_ENDED_PAGES,
     schedule: e.SYNC_SCHEDULE,
     fullEveryMs: e.SYNC_FULL_EVERY,
     autoMigrate: e.SYNC_AUTO_MIGRATE,

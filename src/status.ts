@@ -22,6 +22,12 @@ function lag(seconds: number | null): string {
   return `${Math.round(s / 86_400)}d`;
 }
 
+/** The list order detected and whether `reverse` works: "desc, reverse ok", "asc, reverse ignored", "?". */
+function listing(f: FlowStatus): string {
+  const reverse = f.reverseWorks === null ? "" : f.reverseWorks ? ", reverse ok" : ", reverse ignored";
+  return `${f.listOrder ?? "?"}${reverse}`;
+}
+
 export function formatStatusTable(flows: readonly FlowStatus[]): string {
   if (flows.length === 0) return "No flows synced yet. Run `approvals-sync sync` first.\n";
   const rows = flows.map((f) => {
@@ -41,7 +47,7 @@ export function formatStatusTable(flows: readonly FlowStatus[]): string {
       p ? `${p.pages}/${p.requests}` : "-",
       p ? String(p.rechecked) : "-",
       String(f.recheckDebt),
-      f.listOrder ?? "?",
+      listing(f),
       f.cursorHeld ? "yes" : "no",
       f.leaseOwner ?? "-",
       lag(f.lagSeconds),

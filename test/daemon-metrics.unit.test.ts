@@ -44,6 +44,7 @@ function status(flowId: string, over: Partial<FlowStatus> = {}): FlowStatus {
     lastSuccessAt: null,
     lagSeconds: null,
     highWaterMark: null,
+    reverseWorks: null,
     consecutiveFailures: 0,
     nextAttemptAt: null,
     lastError: null,
@@ -106,12 +107,16 @@ describe("SyncMetrics", () => {
           lastSuccessAt: new Date(now - 30_000).toISOString(),
           lagSeconds: 30,
           leaseOwner: "me",
+          listOrder: "desc",
+          reverseWorks: true,
         }),
         status(FLOW_B, {
           missingSince: new Date(now).toISOString(),
           consecutiveFailures: 3,
           nextAttemptAt: new Date(now + 120_000).toISOString(),
           leaseOwner: "someone-else",
+          listOrder: "asc",
+          reverseWorks: false,
         }),
       ],
       "me",
@@ -124,6 +129,8 @@ describe("SyncMetrics", () => {
     expect(samples(text, "approvals_sync_backoff_until_timestamp_seconds")[`{flow_id="${FLOW_B}"}`]).toBeCloseTo((now + 120_000) / 1000, 0);
     expect(samples(text, "approvals_sync_flow_missing")).toEqual({ [`{flow_id="${FLOW_A}"}`]: 0, [`{flow_id="${FLOW_B}"}`]: 1 });
     expect(samples(text, "approvals_sync_flow_info")).toEqual({ [`{flow_id="${FLOW_A}",name="Purchases 🐦"}`]: 1 });
+    expect(samples(text, "approvals_sync_flow_reverse_supported")).toEqual({ [`{flow_id="${FLOW_A}"}`]: 1, [`{flow_id="${FLOW_B}"}`]: 0 });
+    expect(samples(text, "approvals_sync_flow_list_order")).toEqual({ [`{flow_id="${FLOW_A}",order="desc"}`]: 1, [`{flow_id="${FLOW_B}",order="asc"}`]: 1 });
 
     m.setFlowStatuses([status(FLOW_B)], "me");
     text = await m.text();

@@ -8,7 +8,7 @@ import type { Run } from "./common.js";
 export function registerStatus(program: Command, run: Run): void {
   program
     .command("status")
-    .description("per flow: mode, last pass, rows, cursor, lease, last error, lag")
+    .description("per flow: mode, last pass, rows, cursor, list order and reverse support, lease, last error, lag")
     .option("--json", "print JSON (data only on stdout)")
     .addHelpText("after", "\nExample:\n  approvals-sync status --json | jq '.[] | {flowId, lagSeconds}'")
     .action(

@@ -80,6 +80,7 @@ export class SyncMetrics {
   private readonly missing = this.flowGauge("flow_missing", "1 when Bird no longer lists the flow or answers 404 for it");
   private readonly storedRuns = this.flowGauge("flow_runs", "Runs stored for the flow (not deleted)");
   private readonly rejects = this.flowGauge("flow_rejects", "Records of the flow in the dead-letter table (sync_rejects)");
+  private readonly reverseWorks = this.flowGauge("flow_reverse_supported", "1 when Bird honours reverse for the flow, 0 when it ignores it (absent until probed)");
   private readonly pending = this.flowGauge("flow_pending_runs", "Stored runs of the flow still pending (re-checked by age)");
   private readonly recheckDebt = this.flowGauge("recheck_debt", "Pending runs due for a re-read that the request budget (SYNC_MAX_REQUESTS_PER_HOUR) postponed");
   private readonly lastPassRequests = this.flowGauge("last_pass_requests", "Requests the flow's last pass made");
@@ -166,6 +167,7 @@ export class SyncMetrics {
     this.flowInfo.reset();
     this.flowState.reset();
     const now = Date.now();
+    this.reverseWorks.reset();
     for (const s of statuses) {
       const l = { flow_id: s.flowId };
       const lastSuccess = seconds(s.lastSuccessAt);
@@ -191,6 +193,7 @@ export class SyncMetrics {
         now,
       );
       for (const st of FLOW_STATES) this.flowState.set({ flow_id: s.flowId, state: st.replace(" ", "_") }, st === state ? 1 : 0);
+      if (s.reverseWorks !== null) this.reverseWorks.set(l, s.reverseWorks ? 1 : 0);
     }
   }
 

@@ -31,7 +31,14 @@ export interface RunsPageWrite {
   /** The token the page was fetched with, remembered with the page's createdAt range (full passes). */
   pageToken?: { token: string; reverse: boolean } | undefined;
   /** Where the next page starts; undefined leaves the stored cursor alone. */
-  cursor?: { next: string | null; listOrder: ListOrder | null } | undefined;
+  cursor?: PageCursor | undefined;
+}
+
+export interface PageCursor {
+  next: string | null;
+  listOrder: ListOrder | null;
+  /** Which stream of a two-ended pass listed the page ('r': the `reverse=true` one); undefined: a one-ended pass. */
+  side?: "f" | "r" | undefined;
 }
 
 export interface RunsPageWritten {
@@ -89,7 +96,9 @@ function storableText(s: string | null): string | null {
 }
 
 export async function writeRunsPage(db: SqlRunner, w: RunsPageWrite): Promise<RunsPageWritten> {
-  const setCursor = w.cursor !== undefined;
+  const side = w.cursor?.side ?? null;
+  const setCursor = w.cursor !== undefined && side !== "r";
+  const setReverse = side === "r";
   const rejects = JSON.stringify(
     w.rejects.map((r) => ({ run_id: storableText(r.runId), fingerprint: storableText(r.fingerprint), reason: storableText(r.reason), payload: r.payload })),
   );
@@ -98,6 +107,7 @@ export async function writeRunsPage(db: SqlRunner, w: RunsPageWrite): Promise<Ru
       update bird.sync_state set
         lease_expires_at = now() + ${w.leaseTtlMs} * interval '1 millisecond',
         cursor = case when ${setCursor} then ${w.cursor?.next ?? null}::text else cursor end,
+        reverse_cursor = case when ${setReverse} then ${w.cursor?.next ?? null}::text else reverse_cursor end,
         list_order = coalesce(${w.cursor?.listOrder ?? null}::text, list_order),
         updated_at = now()
       where flow_id = ${w.flowId}::uuid and lease_owner = ${w.owner}
@@ -115,10 +125,11 @@ export async function writeRunsPage(db: SqlRunner, w: RunsPageWrite): Promise<Ru
       where ${CURRENT} is distinct from ${INCOMING} or t.deleted_at is not null
       returning (xmax = 0) as inserted
     ), seen as (
-      insert into bird.sync_seen (flow_id, run_id)
-      select ${w.flowId}::uuid, id::uuid from jsonb_array_elements_text(${JSON.stringify(w.listedIds)}::jsonb) as l(id)
+      -- a run both streams of a two-ended pass listed is marked 'b': the proof that they met survives a restart
+      insert into bird.sync_seen as s (flow_id, run_id, side)
+      select ${w.flowId}::uuid, id::uuid, ${side}::text from jsonb_array_elements_text(${JSON.stringify(w.listedIds)}::jsonb) as l(id)
       where ${w.trackSeen} and exists (select 1 from lease)
-      on conflict do nothing
+      on conflict (flow_id, run_id) do update set side = 'b' where s.side is distinct from excluded.side
     ), reads as (
       -- when each pending run was last read, for the age-based re-check; decided runs need no entry
       insert into bird.run_reads as rr (run_id, last_read_at)

@@ -113,3 +113,10 @@ export async function countStoredRuns(db: SqlRunner, flowId: string): Promise<nu
     select count(*)::int as n from bird.approval_runs where approval_flow_id = ${flowId}::uuid and deleted_at is null`);
   return row?.n ?? 0;
 }
+
+/** The open full pass's seen set with the stream that listed each run, for a two-ended pass resuming. */
+export async function readSeenSides(db: SqlRunner, flowId: string): Promise<Array<[string, "f" | "r" | "b"]>> {
+  const rows = await db.rows<{ id: string; side: "f" | "r" | "b" }>(sql`
+    select run_id::text as id, side from bird.sync_seen where flow_id = ${flowId}::uuid and side is not null`);
+  return rows.map((r) => [r.id, r.side]);
+}

@@ -84,8 +84,12 @@ export const syncState = bird.table("sync_state", {
   passKind: text("pass_kind"),
   passStartedAt: ts("pass_started_at"),
   cursor: text("cursor"),
+  // A full pass of a large flow also lists it with `reverse=true` from the other end: that stream's cursor.
+  reverseCursor: text("reverse_cursor"),
   // 'asc' | 'desc': the order the API lists this flow's runs in when `reverse` is not sent.
   listOrder: text("list_order"),
+  // Whether the API honours `reverse` for this flow (NULL: not probed yet); false keeps passes one-ended.
+  reverseWorks: boolean("reverse_works"),
   highWaterMark: ts("high_water_mark"),
   lastFullPassAt: ts("last_full_pass_at"),
   lastIncrementalPassAt: ts("last_incremental_pass_at"),
@@ -186,6 +190,8 @@ export const syncSeen = bird.table(
   {
     flowId: uuid("flow_id").notNull(),
     runId: uuid("run_id").notNull(),
+    // Two-ended passes: 'f' listed by the default-order stream, 'r' by the reverse one, 'b' by both.
+    side: text("side"),
   },
   (t) => [primaryKey({ columns: [t.flowId, t.runId] })],
 );

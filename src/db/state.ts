@@ -9,7 +9,8 @@ import { forgetSeen, markUnseenDeleted } from "./runs.js";
 const iso = (col: string) => sql.raw(`to_char(${col} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`);
 
 const STATE_COLUMNS = sql`flow_id::text as "flowId", pass_id::float8 as "passId", pass_kind as "passKind",
-  ${iso("pass_started_at")} as "passStartedAt", cursor, list_order as "listOrder",
+  ${iso("pass_started_at")} as "passStartedAt", cursor, reverse_cursor as "reverseCursor",
+  list_order as "listOrder", reverse_works as "reverseWorks",
   ${iso("last_full_pass_at")} as "lastFullPassAt", consecutive_failures as "consecutiveFailures",
   ${iso("next_attempt_at")} as "nextAttemptAt"`;
 
@@ -83,6 +84,7 @@ export async function beginPass(tx: SqlRunner, p: BeginPass): Promise<number> {
       pass_id = ${passId}, pass_kind = ${p.kind},
       pass_started_at = case when ${p.fromFirstPage} then now() else pass_started_at end,
       cursor = case when ${p.fromFirstPage} then null else cursor end,
+      reverse_cursor = case when ${p.fromFirstPage} then null else reverse_cursor end,
       updated_at = now()
     where flow_id = ${p.flowId}::uuid`);
   return passId;
@@ -124,7 +126,7 @@ export async function finishPass(tx: SqlRunner, f: FinishPass): Promise<boolean>
     const full = f.kind === "full";
     await tx.rows(sql`
       update bird.sync_state set
-        pass_id = null, pass_kind = null, pass_started_at = null, cursor = null,
+        pass_id = null, pass_kind = null, pass_started_at = null, cursor = null, reverse_cursor = null,
         last_full_pass_at = case when ${full} then now() else last_full_pass_at end,
         last_incremental_pass_at = case when ${full} then last_incremental_pass_at else now() end,
         last_success_at = now(), consecutive_failures = 0, next_attempt_at = null, last_error = null,
@@ -154,10 +156,15 @@ export async function resetFlowState(db: SqlRunner, flowIds: readonly string[] |
     flowIds === "all" ? sql`true` : sql`flow_id in (select id::uuid from jsonb_array_elements_text(${JSON.stringify(flowIds)}::jsonb) as id)`;
   const rows = await db.rows(sql`
     update bird.sync_state set pass_id = null, pass_kind = null, pass_started_at = null, cursor = null,
-      last_full_pass_at = null, consecutive_failures = 0, next_attempt_at = null, last_error = null, updated_at = now()
+      reverse_cursor = null, reverse_works = null, last_full_pass_at = null, consecutive_failures = 0, next_attempt_at = null, last_error = null, updated_at = now()
     where ${filter} returning flow_id`);
   await db.rows(sql`delete from bird.sync_seen where ${filter}`);
   return rows.length;
+}
+
+/** What the reverse probe of a two-ended pass showed: false keeps this flow's later passes one-ended. */
+export async function setReverseWorks(db: SqlRunner, flowId: string, works: boolean): Promise<void> {
+  await db.rows(sql`update bird.sync_state set reverse_works = ${works}, updated_at = now() where flow_id = ${flowId}::uuid`);
 }
 
 export async function markFlowMissing(db: SqlRunner, flowId: string, error: string): Promise<void> {

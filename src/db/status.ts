@@ -24,6 +24,8 @@ export interface FlowStatus {
   lastSuccessAt: string | null;
   lagSeconds: number | null;
   highWaterMark: string | null;
+  /** Whether Bird honours `reverse` for the flow (null: not probed; full passes of large flows probe it). */
+  reverseWorks: boolean | null;
   consecutiveFailures: number;
   nextAttemptAt: string | null;
   lastError: string | null;
@@ -61,7 +63,7 @@ export async function readFlowStatuses(db: SqlRunner): Promise<FlowStatus[]> {
       ${iso("s.last_full_pass_at")} as "lastFullPassAt", ${iso("s.last_incremental_pass_at")} as "lastIncrementalPassAt",
       ${iso("s.last_success_at")} as "lastSuccessAt",
       extract(epoch from now() - s.last_success_at)::float8 as "lagSeconds",
-      ${iso("s.high_water_mark")} as "highWaterMark",
+      ${iso("s.high_water_mark")} as "highWaterMark", s.reverse_works as "reverseWorks",
       s.consecutive_failures as "consecutiveFailures", ${iso("s.next_attempt_at")} as "nextAttemptAt",
       s.last_error as "lastError",
       (select json_build_object('id', p.id, 'kind', p.kind, 'startedAt', ${iso("p.started_at")},

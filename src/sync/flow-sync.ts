@@ -71,8 +71,8 @@ async function runPasses(ctx: SyncContext, state: FlowState, opts: FlowSyncOptio
       } else {
         const begun = await beginFullPass(ctx, state, restarts > 0);
         passId = begun.passId;
-        res = await runFullPass(ctx, state, begun.passId, begun.firstToken, opts.signal, totals);
-        if (begun.firstToken !== undefined) {
+        res = await runFullPass(ctx, state, begun, opts.signal, totals);
+        if (begun.resumed) {
           // A resumed pass never saw what was created at the top of the list since it began: an
           // incremental pass right after it brings those in (and re-reads what is still pending).
           logger.info({ flowId, passId: res.passId }, "resumed full pass completed; listing what was created since it began");

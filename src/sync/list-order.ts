@@ -29,6 +29,19 @@ export class ListOrderTracker {
     return this.sawAsc ? "asc" : "desc";
   }
 
+  copy(): ListOrderTracker {
+    const t = new ListOrderTracker();
+    t.last = this.last;
+    t.sawAsc = this.sawAsc;
+    t.sawDesc = this.sawDesc;
+    return t;
+  }
+
+  /** The createdAt of the last record whose createdAt parses, in ms. */
+  get lastInstant(): number | undefined {
+    return this.last;
+  }
+
   /** The listing went both ways: no order can be trusted for stopping early. */
   get mixed(): boolean {
     return this.sawAsc && this.sawDesc;

@@ -16,7 +16,11 @@ export interface FlowState {
   passKind: PassKind | null;
   passStartedAt: string | null;
   cursor: string | null;
+  /** The reverse stream's cursor of a two-ended full pass (null: that stream has not begun). */
+  reverseCursor: string | null;
   listOrder: ListOrder | null;
+  /** Whether the API honours `reverse` for this flow; null until probed. */
+  reverseWorks: boolean | null;
   lastFullPassAt: string | null;
   consecutiveFailures: number;
   nextAttemptAt: string | null;

@@ -2,8 +2,8 @@
 // advanced and the lease renewed — all or nothing, so a crash at any instant loses and duplicates nothing.
 import { KNOWN_RUN_FIELDS, type Rejected, checkRun, recordUuid, rejectOf } from "../bird/schema.js";
 import { type Database, type SqlRunner, dbErrorMessage, inSavepoint, isRecordDataError } from "../db/database.js";
-import { type RunsPageWrite, type RunsPageWritten, probeRunText, writeRunsPage } from "../db/page-write.js";
-import type { ListOrder, PageProgress } from "./outcome.js";
+import { type PageCursor, type RunsPageWrite, type RunsPageWritten, probeRunText, writeRunsPage } from "../db/page-write.js";
+import type { PageProgress } from "./outcome.js";
 import { LeaseLostError } from "../errors.js";
 
 const KNOWN_FIELDS = new Set<string>(KNOWN_RUN_FIELDS);
@@ -73,7 +73,7 @@ export interface PageWrite {
   /** The token this page was fetched with, for re-listing a stretch later (full passes). */
   pageToken?: { token: string; reverse: boolean } | undefined;
   /** Where the next page starts; undefined leaves the stored cursor alone (incremental passes). */
-  cursor?: { next: string | null; listOrder: ListOrder | null };
+  cursor?: PageCursor;
 }
 
 /**

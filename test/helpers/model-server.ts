@@ -12,7 +12,8 @@ export interface ModelServer {
   close(): Promise<void>;
 }
 
-export async function serveModel(m: ModelUpstream, accessKey = "model-key"): Promise<ModelServer> {
+/** `opts.listDelayMs`: list answers wait this long (so a kill can land mid-pass). */
+export async function serveModel(m: ModelUpstream, accessKey = "model-key", opts: { listDelayMs?: number } = {}): Promise<ModelServer> {
   const requests = { list: 0, get: 0, flows: 0 };
   const gets: string[] = [];
   const server: Server = createServer((req, res) => {
@@ -37,7 +38,9 @@ export async function serveModel(m: ModelUpstream, accessKey = "model-key"): Pro
           limit: Number(u.searchParams.get("limit") ?? 10),
           reverse: reverse === null ? undefined : reverse === "true",
         });
-        return text === undefined ? send(404, '{"code":"NotFound","message":"approval not found"}') : send(200, text);
+        if (text === undefined) return send(404, '{"code":"NotFound","message":"approval not found"}');
+        if (opts.listDelayMs) return void setTimeout(() => send(200, text), opts.listDelayMs);
+        return send(200, text);
       } catch (err) {
         if (err instanceof PageTokenRejectedError) return send(400, '{"code":"InvalidPageToken","message":"expired"}');
         throw err;

@@ -17,6 +17,8 @@ export interface Quirks {
   upperIds: boolean;
   /** Chance that a request fails as if every retry had failed. */
   faultRate: number;
+  /** Runs on one millisecond come in id order whichever way the list goes (reverse is not a mirror image). */
+  tiesAscending?: boolean;
 }
 
 export type RunKind = "valid" | "invalid" | "unstorable";
@@ -103,8 +105,10 @@ export class ModelUpstream implements Upstream {
   }
 
   private sorted(flow: ModelFlow, dir: "asc" | "desc"): ModelRun[] {
-    const runs = [...flow.runs.values()].sort((a, b) => a.createdMs - b.createdMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    return dir === "asc" ? runs : runs.reverse();
+    const byId = (a: ModelRun, b: ModelRun) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+    const sign = dir === "asc" ? 1 : -1;
+    const tie = this.quirks.tiesAscending ? 1 : sign;
+    return [...flow.runs.values()].sort((a, b) => sign * (a.createdMs - b.createdMs) || tie * byId(a, b));
   }
 
   private async serve(ctx: CallContext | undefined): Promise<void> {
@@ -144,7 +148,8 @@ export class ModelUpstream implements Upstream {
         throw new PageTokenRejectedError("model: page token expired (HTTP 400)");
       }
       const [ms, id] = token.k;
-      const after = (r: ModelRun) => (token.d === "asc" ? r.createdMs > ms || (r.createdMs === ms && r.id > id) : r.createdMs < ms || (r.createdMs === ms && r.id < id));
+      const tieAfter = (r: ModelRun) => (token.d === "asc" || this.quirks.tiesAscending ? r.id > id : r.id < id);
+      const after = (r: ModelRun) => (token.d === "asc" ? r.createdMs > ms : r.createdMs < ms) || (r.createdMs === ms && tieAfter(r));
       runs = this.sorted(flow, token.d).filter(after);
     }
     const limit = Math.min(page.limit, this.quirks.pageCap ?? 100);

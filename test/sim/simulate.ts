@@ -63,6 +63,7 @@ export async function simulate(opts: SimulationOptions): Promise<{ log: string[]
     tokenTtl: r.chance(0.2) ? r.int(2, 8) : undefined,
     upperIds: r.chance(0.3),
     faultRate: r.chance(0.25) ? 0.04 : 0,
+    tiesAscending: r.chance(0.3),
   };
   log.push(`quirks ${JSON.stringify(quirks)}`);
   const m = new ModelUpstream(r, quirks, uuid(r));
@@ -81,8 +82,10 @@ export async function simulate(opts: SimulationOptions): Promise<{ log: string[]
     // The age-based re-check and the request budget change what is re-read, never what is exact.
     recheckFactor: r.pick([0, 0.05, 1]),
     maxRequestsPerHour: r.chance(0.2) ? r.int(1, 50) : undefined,
+    // Small model flows are listed from both ends too: from their first, second or third page, or never.
+    twoEndedPages: r.pick([0, 1, 1, 2, 3]),
   });
-  log.push(`flows ${flowCount}, page size ${config.pageSize}, concurrency ${config.concurrency}, recheck ${config.recheckFactor}, budget ${config.maxRequestsPerHour}`);
+  log.push(`flows ${flowCount}, page size ${config.pageSize}, concurrency ${config.concurrency}, recheck ${config.recheckFactor}, budget ${config.maxRequestsPerHour}, two-ended from ${config.twoEndedPages} pages`);
   const ctxFor = (db: Database, owner: string): SyncContext => ({ db, client: m, config, logger: silent, owner, observer: {} });
 
   const check = async (label: string, found: Violation[]) => {
