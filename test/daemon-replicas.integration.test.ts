@@ -56,11 +56,12 @@ describe("several daemons on one database", () => {
     expect((await a.done).code).toBe(0);
     expect((await b.done).code).toBe(0);
 
-    // No page token of a full pass was served twice; a flow never had two requests in flight.
+    // No page token of a full pass was served twice; a flow never had more requests in flight than the
+    // one holder's two streams (a full pass lists a flow of 4+ pages from both ends).
     const refetched = refetchedFullPassPages(api);
     expect(Object.keys(refetched).sort()).toEqual(api.store.flowIds().sort());
     expect(Object.values(refetched).every((n) => n === 0)).toBe(true);
-    for (const flowId of api.store.flowIds()) expect(api.counters.maxInFlightPerFlow[flowId], flowId).toBe(1);
+    for (const flowId of api.store.flowIds()) expect(api.counters.maxInFlightPerFlow[flowId], flowId).toBeLessThanOrEqual(2);
     const passes = await query<{ flow_id: string; kind: string; outcome: string; owner: string; from_first_page: boolean }>(
       url,
       "select flow_id::text, kind, outcome, owner, from_first_page from bird.sync_passes order by id",
