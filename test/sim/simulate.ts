@@ -20,29 +20,42 @@ export class SimulationFailure extends Error {}
 
 const silent = pino({ level: "silent" });
 
-/** A database handle that dies at a moment the simulation picks, like a process after kill -9. */
-function killable(db: Database): { db: Database; kill: () => void } {
+/**
+ * A database handle that dies at a moment the simulation picks, like a process after kill -9. A statement
+ * issued just before the kill may still be waiting for a pooled connection: `settled()` resolves once
+ * none is in flight, so nothing the dead worker sent can land after the simulation moves on (a real
+ * process's statements die with its connections).
+ */
+function killable(db: Database): { db: Database; kill: () => void; settled: () => Promise<void> } {
   let dead = false;
+  let inFlight = 0;
   const check = () => {
     if (dead) throw new Error("simulated kill -9: this worker is gone");
   };
-  const wrap = (runner: SqlRunner): SqlRunner => ({
-    rows: async (q) => {
+  const tracked = async <T>(fn: () => Promise<T>): Promise<T> => {
+    check();
+    inFlight++;
+    try {
+      const out = await fn();
       check();
-      const rows = await runner.rows(q);
-      check();
-      return rows as never;
-    },
-  });
+      return out;
+    } finally {
+      inFlight--;
+    }
+  };
+  const wrap = (runner: SqlRunner): SqlRunner => ({ rows: (q) => tracked(() => runner.rows(q)) as never });
   const wrapped: Database = {
     kind: db.kind,
     location: db.location,
     rows: wrap(db).rows,
-    transaction: (fn) => db.transaction((tx) => fn(wrap(tx))),
+    transaction: (fn) => tracked(() => db.transaction((tx) => fn(wrap(tx)))),
     migrate: () => db.migrate(),
     close: async () => undefined,
   };
-  return { db: wrapped, kill: () => (dead = true) };
+  const settled = async () => {
+    while (inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 1));
+  };
+  return { db: wrapped, kill: () => (dead = true), settled };
 }
 
 export interface SimulationOptions {
@@ -173,7 +186,10 @@ export async function simulate(opts: SimulationOptions): Promise<{ log: string[]
       m.onRequest = undefined;
     }
     // The dead worker's leases run out (its TTL); the next worker takes over.
-    if (kind === "crash") await opts.db.rows(sql`update bird.sync_state set lease_expires_at = now() - interval '1 second' where lease_owner = ${owner}`);
+    if (kind === "crash") {
+      await killed.settled();
+      await opts.db.rows(sql`update bird.sync_state set lease_expires_at = now() - interval '1 second' where lease_owner = ${owner}`);
+    }
     return result;
   }
 }
