@@ -1,13 +1,28 @@
 // Issue 4: the daemon's schedule — a cycle at start, then on the cron expression, never two at once,
 // skipped ticks counted, and a stop that waits for the cycle in flight.
-import { setTimeout as sleep } from "node:timers/promises";
 import { pino } from "pino";
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { type CycleReason, assertValidSchedule, runOnSchedule } from "../src/daemon/scheduler.js";
 import { ConfigError } from "../src/errors.js";
 
 const logger = pino({ level: "silent" });
 const EVERY_SECOND = "* * * * * *";
+
+// Time is fake here (node-cron schedules with setTimeout and reads Date): the tests say what happens
+// at which instant of a clock they move themselves, so a busy machine cannot change the answer.
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"] });
+  vi.setSystemTime(new Date("2026-01-01T00:00:00.500Z"));
+});
+afterEach(() => void vi.useRealTimers());
+
+/** Resolves after `ms` of (fake) time, or at once when the signal aborts. */
+function delay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+  });
+}
 
 interface Span {
   reason: CycleReason;
@@ -25,7 +40,7 @@ function recordingCycle(spans: Span[], ms: (n: number) => number) {
     const span: Span = { reason, start: Date.now(), end: 0 };
     spans.push(span);
     try {
-      await sleep(ms(spans.length), undefined, { signal }).catch(() => undefined);
+      await delay(ms(spans.length), signal);
     } finally {
       span.end = Date.now();
       running--;
@@ -41,19 +56,22 @@ describe("runOnSchedule", () => {
     const stop = new AbortController();
     const started = Date.now();
     const done = runOnSchedule({ schedule: EVERY_SECOND, signal: stop.signal, logger, runCycle: cycle.run });
-    await sleep(3200);
+    await vi.advanceTimersByTimeAsync(3200);
     stop.abort();
     const stats = await done;
-    expect(spans[0]!.reason).toBe("start");
-    expect(spans[0]!.start - started).toBeLessThan(100);
-    expect(spans.slice(1).every((s) => s.reason === "scheduled")).toBe(true);
-    expect(stats.cycles).toBeGreaterThanOrEqual(3);
-    expect(stats.skippedTicks).toBe(0);
+    expect(spans[0]).toMatchObject({ reason: "start", start: started });
+    // Ticks at 00:00:01, :02 and :03, each on the second.
+    expect(spans.slice(1).map((s) => [s.reason, new Date(s.start).getUTCMilliseconds()])).toEqual([
+      ["scheduled", 0],
+      ["scheduled", 0],
+      ["scheduled", 0],
+    ]);
+    expect(stats).toEqual({ cycles: 4, skippedTicks: 0 });
   });
 
   it("never overlaps cycles: ticks during the first or a scheduled cycle are skipped and counted", async () => {
     const spans: Span[] = [];
-    // The first cycle spans ~2 ticks, the second ~2 more (node-cron's noOverlap), later ones are quick.
+    // The first cycle spans 2 ticks, the second 2 more (node-cron's noOverlap), later ones are quick.
     const cycle = recordingCycle(spans, (n) => (n <= 2 ? 2300 : 50));
     const stop = new AbortController();
     let hookCalls = 0;
@@ -64,7 +82,7 @@ describe("runOnSchedule", () => {
       runCycle: cycle.run,
       onSkippedTick: () => hookCalls++,
     });
-    await sleep(6500);
+    await vi.advanceTimersByTimeAsync(6500);
     stop.abort();
     const stats = await done;
     expect(cycle.maxRunning()).toBe(1);
@@ -85,21 +103,25 @@ describe("runOnSchedule", () => {
       runCycle: async (signal, reason) => {
         const span: Span = { reason, start: Date.now(), end: 0 };
         spans.push(span);
-        await sleep(60_000, undefined, { signal }).catch(() => undefined);
+        await delay(60_000, signal);
         sawAbort = signal.aborted;
-        await sleep(300); // the page transaction finishing after the abort
+        await delay(300); // the page transaction finishing after the abort
         span.end = Date.now();
       },
     });
-    await sleep(200);
+    let settled = false;
+    void done.then(() => (settled = true));
+    await vi.advanceTimersByTimeAsync(200);
     const stoppedAt = Date.now();
     stop.abort();
+    await vi.advanceTimersByTimeAsync(299);
+    expect(settled).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
     await done;
     expect(sawAbort).toBe(true);
     expect(spans).toHaveLength(1);
-    expect(spans[0]!.end).toBeGreaterThan(0);
-    expect(Date.now() - stoppedAt).toBeGreaterThanOrEqual(290);
-    await sleep(1200);
+    expect(spans[0]!.end - stoppedAt).toBe(300);
+    await vi.advanceTimersByTimeAsync(1200);
     expect(spans).toHaveLength(1);
   });
 
@@ -118,7 +140,7 @@ describe("runOnSchedule", () => {
         },
       }),
     ).rejects.toBe(err);
-    await sleep(1200);
+    await vi.advanceTimersByTimeAsync(1200);
     expect(calls).toBe(1);
   });
 
