@@ -1,6 +1,7 @@
 // Drives the built CLI (dist/cli.js) as a user would: a child process, env in, exit code and output out.
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { trackChild } from "./children.js";
 
 export const CLI = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
 
@@ -27,6 +28,7 @@ export function cliEnv(extra: Record<string, string | undefined>): NodeJS.Proces
 
 export function startCli(args: string[], env: NodeJS.ProcessEnv, cwd?: string): CliProcess {
   const child = spawn(process.execPath, [CLI, ...args], { env, cwd, stdio: ["ignore", "pipe", "pipe"] });
+  trackChild(child, `approvals-sync ${args.join(" ")}`);
   let stdout = "";
   let stderr = "";
   child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));

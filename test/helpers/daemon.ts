@@ -1,6 +1,7 @@
 // Daemons as users start them (`approvals-sync daemon`), with the fakes they talk to, cleaned up after each test.
 import { type ChildProcess, spawn } from "node:child_process";
 import type { FakeBirdApi } from "../../src/fake/index.js";
+import { trackChild } from "./children.js";
 import { CLI } from "./cli.js";
 import { startFake } from "./fake.js";
 
@@ -17,6 +18,7 @@ export function daemonHarness() {
   return {
     startDaemon(env: NodeJS.ProcessEnv): Daemon {
       const child = spawn(process.execPath, [CLI, "daemon"], { env, stdio: ["ignore", "pipe", "pipe"] });
+      trackChild(child, "approvals-sync daemon");
       let output = "";
       child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
       child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
@@ -32,8 +34,9 @@ export function daemonHarness() {
       fakes.push(api);
       return api;
     },
+    /** Closes the fakes. A daemon still running is the global afterEach's business: it fails the test. */
     async cleanup(): Promise<void> {
-      for (const d of running.splice(0)) if (d.child.exitCode === null && d.child.signalCode === null) d.child.kill("SIGKILL");
+      running.splice(0);
       for (const f of fakes.splice(0)) await f.close();
     },
   };

@@ -1,8 +1,24 @@
 // A fresh database per test file, cloned from the migrated template (cheap: no migrations per file).
+import { appendFileSync } from "node:fs";
 import pg from "pg";
 import { inject } from "vitest";
+import { keepListFile } from "../setup/keep-list.js";
 
 let counter = 0;
+/** Databases this test file created so far: the ones to keep when one of its tests fails. */
+const created: string[] = [];
+
+/**
+ * Keeps this file's databases after the run (pg-boss keeps a failed test's schema) and names them,
+ * so the rows a failing test saw can be inspected. Called by the global onTestFailed hook.
+ */
+export function keepDatabasesForInspection(testName: string): string[] {
+  if (created.length === 0) return [];
+  appendFileSync(keepListFile(inject("templateDb")), created.map((name) => `${name}\n`).join(""));
+  const names = created.splice(0);
+  console.error(`"${testName}" failed; kept its database(s) for inspection: ${names.join(", ")} (on ${new URL(inject("adminUrl")).host})`);
+  return names;
+}
 
 function withDatabase(url: string, db: string): string {
   const u = new URL(url);
@@ -22,6 +38,7 @@ export async function freshDatabaseUrl(): Promise<string> {
   } finally {
     await admin.end();
   }
+  created.push(name);
   return withDatabase(adminUrl, name);
 }
 

@@ -1,9 +1,11 @@
 // Finds a PostgreSQL server for the run (TEST_DATABASE_URL, else the local server, else a testcontainer
 // when a container runtime exists) and migrates a template database; each test file clones it.
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
 import { openDatabase } from "../../src/db/connect.js";
 import { createLogger } from "../../src/log.js";
+import { keepListFile } from "./keep-list.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -69,7 +71,17 @@ export default async function setup(project: TestProject) {
       `select datname from pg_database where datname like 'bas_%' and datname like $1`,
       [`%${process.pid}%`],
     );
-    for (const { datname } of rows) await admin.query(`drop database if exists ${datname} with (force)`).catch(() => undefined);
+    // A failed test's databases stay for inspection (test/setup/hygiene.ts named them in its failure).
+    const listFile = keepListFile(templateDb);
+    const kept = new Set(existsSync(listFile) ? readFileSync(listFile, "utf8").split("\n").filter(Boolean) : []);
+    rmSync(listFile, { force: true });
+    for (const { datname } of rows) {
+      if (kept.has(datname)) continue;
+      await admin.query(`drop database if exists ${datname} with (force)`).catch((err: Error) => console.error(`could not drop ${datname}: ${err.message}`));
+    }
+    if (kept.size > 0) {
+      console.error(`kept for inspection (drop with \`dropdb NAME\` when done): ${[...kept].join(", ")}`);
+    }
     await admin.end();
     await server.stop?.();
   };
