@@ -165,6 +165,10 @@ describe("several daemons on one database", () => {
     expect(state!.failures).toBe(0);
     await waitFor("every flow complete", () => flowsCompleted(url, 2), 90_000);
     expect(await tableEqualsFake(url, api)).toBe(true);
+    a.child.kill("SIGTERM");
+    b.child.kill("SIGTERM");
+    expect((await a.done).code).toBe(0);
+    expect((await b.done).code).toBe(0);
   });
 
   it("a lease held by a dead process on another host is respected until it expires, then taken over", async () => {

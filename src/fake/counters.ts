@@ -1,8 +1,18 @@
 // Request counters the tests and bench assert on; also the Retry-After compliance check.
 import type { FakeCounters } from "./types.js";
 
-/** Requests already on the wire when the 429 left cannot have obeyed it yet. */
-export const RETRY_AFTER_GRACE_MS = 50;
+/**
+ * Where a request came from, to tell which requests were surely sent after the client read a 429:
+ * the next request on the same keep-alive socket (HTTP/1.1 without pipelining sends it only after the
+ * answer), or the same request again (its retry). Requests on other sockets may have been on the wire
+ * before the 429 arrived, however long ago it left — judging them by a grace period flaked on a busy
+ * machine. That every caller pauses, not only the one that got the 429, is request-gate.unit's to prove.
+ */
+export interface RequestOrigin {
+  socket: object;
+  /** Method, path and query. */
+  key: string;
+}
 
 export function emptyCounters(): FakeCounters {
   return {
@@ -37,7 +47,7 @@ export class CounterBook {
   private inFlight = 0;
   private readonly inFlightPerFlow = new Map<string, number>();
   /** Windows (start, end] during which the API asked clients to pause. */
-  private pauses: Array<{ from: number; until: number }> = [];
+  private pauses: Array<RequestOrigin & { until: number }> = [];
 
   reset(): void {
     Object.assign(this.counters, emptyCounters());
@@ -45,7 +55,7 @@ export class CounterBook {
   }
 
   /** An API request arrived (before latency or faults). Returns a function to call once when it ends. */
-  arrive(now: number, kind: RequestKind, flowId: string | undefined): () => void {
+  arrive(now: number, kind: RequestKind, flowId: string | undefined, origin: RequestOrigin): () => void {
     const c = this.counters;
     c.requests++;
     if (kind === "list") c.listRequests++;
@@ -53,7 +63,7 @@ export class CounterBook {
     if (kind === "flows") c.flowListRequests++;
     if (flowId !== undefined && kind === "list") bump(c.listRequestsPerFlow, flowId);
     if (flowId !== undefined && kind === "get") bump(c.getRequestsPerFlow, flowId);
-    this.checkPause(now);
+    this.checkPause(now, origin);
     this.inFlight++;
     c.maxInFlight = Math.max(c.maxInFlight, this.inFlight);
     if (flowId !== undefined) {
@@ -89,14 +99,14 @@ export class CounterBook {
     if (times > 1) this.counters.refetchedPages++;
   }
 
-  /** A 429 asking for waitMs left at `now`: requests arriving in (now + grace, now + waitMs) violate it. */
-  retryAfterSent(now: number, waitMs: number): void {
-    this.pauses.push({ from: now + RETRY_AFTER_GRACE_MS, until: now + waitMs });
+  /** A 429 asking for waitMs left at `now`, in answer to the request from `origin`. */
+  retryAfterSent(now: number, waitMs: number, origin: RequestOrigin): void {
+    this.pauses.push({ ...origin, until: now + waitMs });
   }
 
-  private checkPause(now: number): void {
+  private checkPause(now: number, origin: RequestOrigin): void {
     if (this.pauses.length === 0) return;
     this.pauses = this.pauses.filter((p) => p.until > now);
-    if (this.pauses.some((p) => now > p.from && now < p.until)) this.counters.retryAfterViolations++;
+    if (this.pauses.some((p) => p.socket === origin.socket || p.key === origin.key)) this.counters.retryAfterViolations++;
   }
 }

@@ -2,7 +2,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { handleControl } from "./control.js";
-import { CounterBook } from "./counters.js";
+import { CounterBook, type RequestOrigin } from "./counters.js";
 import { FaultPlanner } from "./faults.js";
 import { sendBody, sendJson, sendTruncated, sleep } from "./http.js";
 import { type ApiContext, type ApiSettings, errorAnswer, handleApi, routeOf } from "./routes.js";
@@ -63,7 +63,8 @@ async function serveApi(rt: Runtime, req: IncomingMessage, res: ServerResponse):
   const route = routeOf(url.pathname);
   const flowId = route.kind === "list" || route.kind === "get" ? route.flowId : undefined;
   const { book } = rt;
-  res.once("close", book.arrive(arrivedAt, route.kind, flowId));
+  const origin = { socket: req.socket, key: `${req.method} ${req.url}` };
+  res.once("close", book.arrive(arrivedAt, route.kind, flowId, origin));
   const draw = rt.ctx.faults.draw();
   if (draw.latencyMs > 0) await sleep(draw.latencyMs);
   if (res.destroyed) return;
@@ -73,7 +74,7 @@ async function serveApi(rt: Runtime, req: IncomingMessage, res: ServerResponse):
     req.socket.destroy();
     return;
   }
-  if (draw.kind === "429") return send429(rt, res);
+  if (draw.kind === "429") return send429(rt, res, origin);
   if (draw.kind === "5xx") {
     const status = [500, 502, 503][Math.floor(draw.variant * 3)] ?? 500;
     book.fault("5xx");
@@ -109,18 +110,18 @@ function answer(rt: Runtime, res: ServerResponse, a: { status: number; body: str
   sendBody(res, a.status, a.body, "application/json", headers);
 }
 
-function send429(rt: Runtime, res: ServerResponse): void {
+function send429(rt: Runtime, res: ServerResponse, origin: RequestOrigin): void {
   const f = rt.ctx.faults.faults;
   const now = Date.now();
   const headers: Record<string, string> = {};
   if (f.retryAfter === "seconds") {
     headers["retry-after"] = String(f.retryAfterSeconds);
-    rt.book.retryAfterSent(now, f.retryAfterSeconds * 1000);
+    rt.book.retryAfterSent(now, f.retryAfterSeconds * 1000, origin);
   } else if (f.retryAfter === "http-date") {
     // An HTTP date has whole seconds: round up so the client's wait is never shorter than asked.
     const until = Math.ceil((now + f.retryAfterSeconds * 1000) / 1000) * 1000;
     headers["retry-after"] = new Date(until).toUTCString();
-    rt.book.retryAfterSent(now, until - now);
+    rt.book.retryAfterSent(now, until - now, origin);
   }
   rt.book.fault("429");
   answer(rt, res, errorAnswer(429, "TooManyRequests", "rate limit exceeded"), headers);
