@@ -14,28 +14,12 @@ import { forEachFlow, pageAllFlows, type PagingOptions } from "./ceiling-fetch.j
 import type { FakeInfo } from "./fake-process.js";
 import { migrateWithProduct, type PgAdmin } from "./pg-admin.js";
 import { cpuSeconds } from "./proc.js";
-import { KNOWN_RUN_FIELDS as KNOWN_FIELD_LIST } from "../src/bird/schema.js";
+import { RUN_COLUMNS, RUN_JSON_FIELDS, runValue } from "../src/db/run-columns.js";
 
 /** Columns written by COPY; first_synced_at / last_synced_at take their defaults, deleted_at stays NULL. */
-export const COPY_COLUMNS = [
-  "id",
-  "approval_flow_id",
-  "organization_id",
-  "workspace_id",
-  "status",
-  "active_step",
-  "invoker_type",
-  "invoker_id",
-  "object",
-  "previous_object",
-  "tags",
-  "results",
-  "extra",
-  "created_at",
-  "updated_at",
-] as const;
+export const COPY_COLUMNS: readonly string[] = [...RUN_COLUMNS.map((c) => c.column), "extra"];
 
-const KNOWN_RUN_FIELDS = new Set<string>(KNOWN_FIELD_LIST);
+const KNOWN_RUN_FIELDS = new Set<string>(RUN_JSON_FIELDS);
 
 const NEEDS_ESCAPE = /[\\\n\r\t]/;
 const ESCAPES: Record<string, string> = { "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t" };
@@ -53,29 +37,13 @@ function json(value: unknown): string {
   return value === undefined || value === null ? "\\N" : text(JSON.stringify(value));
 }
 
-/** One ApprovalRun as a COPY text line, with the column values the product's checkRun() produces. */
+/** One ApprovalRun as a COPY text line, with the column values the product's page write produces. */
 export function copyLine(raw: unknown): string {
   const r = raw as Record<string, unknown>;
-  const invoker = r.invoker as { type?: unknown; id?: unknown } | null | undefined;
   let extra: Record<string, unknown> | null = null;
   for (const k of Object.keys(r)) if (!KNOWN_RUN_FIELDS.has(k)) (extra ??= {})[k] = r[k];
-  return [
-    scalar(String(r.id).toLowerCase()),
-    scalar(String(r.approvalFlowId).toLowerCase()),
-    scalar(r.organizationId),
-    scalar(r.workspaceId),
-    scalar(r.status),
-    scalar(r.activeStep),
-    scalar(invoker?.type),
-    scalar(invoker?.id),
-    json(r.object),
-    json(r.previousObject),
-    json(r.tags),
-    json(r.results),
-    json(extra),
-    scalar(r.createdAt),
-    scalar(r.updatedAt),
-  ].join("\t");
+  const values = RUN_COLUMNS.map((c) => (c.sqlType === "jsonb" ? json(runValue(r, c)) : scalar(runValue(r, c))));
+  return [...values, json(extra)].join("\t");
 }
 
 export interface CopyData {
@@ -233,7 +201,7 @@ export async function openCopyTarget(
     const have = new Set(cols.map((c) => c.column_name));
     const gone = COPY_COLUMNS.filter((c) => !have.has(c));
     if (gone.length > 0) {
-      throw new Error(`bird.approval_runs has no column(s) ${gone.join(", ")}: update COPY_COLUMNS in bench/ceiling-copy.ts`);
+      throw new Error(`bird.approval_runs has no column(s) ${gone.join(", ")}: migrate the scratch database (COPY_COLUMNS come from src/db/schema.ts)`);
     }
     const pids = await Promise.all(clients.map(async (c) => (await c.query<{ pid: number }>("select pg_backend_pid() as pid")).rows[0]?.pid ?? 0));
     let base = pids.map((pid) => cpuSeconds(pid) ?? 0);

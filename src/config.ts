@@ -6,6 +6,7 @@ import cron from "node-cron";
 import { z } from "zod";
 import { ConfigError } from "./errors.js";
 import { type UnknownVariable, describeUnknownVariable, findUnknownVariables } from "./unknown-variables.js";
+import { isUuid } from "./uuid.js";
 
 export type LogFormat = "pretty" | "json";
 
@@ -44,7 +45,6 @@ export interface Config {
   readonly unknownVariables: readonly UnknownVariable[];
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DURATION = /^(\d+)(ms|s|m|h|d)$/;
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
@@ -94,7 +94,7 @@ const envSchema = z.object({
     .string()
     .transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean))
     .refine((ids) => ids.length > 0, "must list at least one flow id (comma-separated uuids)")
-    .refine((ids) => ids.every((id) => UUID.test(id)), "must be comma-separated uuids")
+    .refine((ids) => ids.every((id) => isUuid(id)), "must be comma-separated uuids")
     .optional(),
   BIRD_API_URL: z
     .string()

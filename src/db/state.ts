@@ -3,10 +3,12 @@ import { sql } from "drizzle-orm";
 import { LeaseLostError } from "../errors.js";
 import type { FlowState, PageProgress, PassKind, PassOutcome } from "../sync/outcome.js";
 import type { SqlRunner } from "./database.js";
+import { isoUtc } from "./sql-time.js";
 import { forgetSeen, markUnseenDeleted } from "./runs.js";
 
 
-const iso = (col: string) => sql.raw(`to_char(${col} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`);
+// Microseconds: these values go back into SQL (pass start vs created_at) and must not round.
+const iso = (col: string) => isoUtc(col, "us");
 
 const STATE_COLUMNS = sql`flow_id::text as "flowId", pass_id::float8 as "passId", pass_kind as "passKind",
   ${iso("pass_started_at")} as "passStartedAt", cursor, reverse_cursor as "reverseCursor",

@@ -1,6 +1,7 @@
 // The per-flow picture behind `status` (and the daemon's readiness and lag metrics).
 import { sql } from "drizzle-orm";
 import type { SqlRunner } from "./database.js";
+import { isoUtc } from "./sql-time.js";
 
 export interface FlowStatus {
   flowId: string;
@@ -47,7 +48,7 @@ export interface FlowStatus {
   } | null;
 }
 
-const iso = (col: string) => sql.raw(`to_char(${col} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
+const iso = (col: string) => isoUtc(col, "ms");
 
 export async function readFlowStatuses(db: SqlRunner): Promise<FlowStatus[]> {
   return db.rows<FlowStatus>(sql`

@@ -1,6 +1,7 @@
 // The named reports of `approvals-sync report` (issue 6): each one reads a bird.* reporting view's
 // function (migrations/0001_reporting_views.sql), so a report and its view can never disagree.
 import { type SQL, sql } from "drizzle-orm";
+import { isoUtc } from "../db/sql-time.js";
 
 /** How a column is shown: numbers right-aligned in tables, raw in csv/json. */
 export type ColumnKind =
@@ -45,7 +46,7 @@ export interface ReportDefinition {
   query(filters: ReportFilters): SQL;
 }
 
-const iso = (col: string) => sql.raw(`to_char(${col} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
+const iso = (col: string) => isoUtc(col, "ms");
 
 /** The function arguments shared by the filtered reports (NULL = no filter). */
 function filterArgs(f: ReportFilters): SQL {

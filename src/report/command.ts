@@ -5,6 +5,7 @@ import { sql } from "drizzle-orm";
 import type { Database } from "../db/database.js";
 import { CommandError } from "../errors.js";
 import { REPORTS, REPORT_NAMES, type ReportDefinition, type ReportFilters, findReport } from "./catalog.js";
+import { isUuid } from "../uuid.js";
 import { REPORT_FORMATS, type ReportFormat, type ReportRow, renderCsv, renderReport } from "./format.js";
 
 export interface ReportArgs {
@@ -25,7 +26,6 @@ class ReportUsageError extends CommandError {
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})?$/i;
 const DATE_FORM = "a date YYYY-MM-DD (UTC) or an ISO date-time such as 2025-03-01T09:30:00Z";
@@ -72,7 +72,7 @@ function parseReportArgs(args: ReportArgs): ReportRequest {
   const filters: ReportFilters = {};
   const described: string[] = [];
   if (args.flowId !== undefined) {
-    if (!UUID.test(args.flowId)) throw new ReportUsageError(`--flow must be a flow id (a uuid) (got ${JSON.stringify(args.flowId)})`);
+    if (!isUuid(args.flowId)) throw new ReportUsageError(`--flow must be a flow id (a uuid) (got ${JSON.stringify(args.flowId)})`);
     filters.flowId = args.flowId.toLowerCase();
     described.push(`--flow ${filters.flowId}`);
   }

@@ -2,47 +2,27 @@
 import { isDeepStrictEqual } from "node:util";
 import { expect } from "vitest";
 import type { FakeBirdApi } from "../../src/fake/index.js";
+import { RUN_COLUMNS, runValue } from "../../src/db/run-columns.js";
 import { query } from "./db.js";
 
-export interface StoredRun {
-  id: string;
-  approval_flow_id: string;
-  organization_id: string | null;
-  workspace_id: string | null;
-  status: string;
-  active_step: number | null;
-  invoker_type: string | null;
-  invoker_id: string | null;
-  object: unknown;
-  previous_object: unknown;
-  tags: unknown;
-  results: unknown;
-  created_at: string;
-  updated_at: string;
-}
+/** A stored run: column name → value, for the columns an ApprovalRun feeds (src/db/run-columns.ts). */
+export type StoredRun = Record<string, unknown>;
 
 /** Millisecond ISO (the API's own precision) so the comparison is exact, not approximate. */
 const ms = (iso: string) => new Date(iso).toISOString();
 
 export function expectedRow(run: Record<string, unknown>): StoredRun {
-  const invoker = run.invoker as { type: string; id: string } | null | undefined;
-  return {
-    id: run.id as string,
-    approval_flow_id: run.approvalFlowId as string,
-    organization_id: (run.organizationId as string | undefined) ?? null,
-    workspace_id: (run.workspaceId as string | undefined) ?? null,
-    status: run.status as string,
-    active_step: (run.activeStep as number | undefined) ?? null,
-    invoker_type: invoker?.type ?? null,
-    invoker_id: invoker?.id ?? null,
-    object: run.object ?? null,
-    previous_object: run.previousObject ?? null,
-    tags: run.tags,
-    results: run.results,
-    created_at: ms(run.createdAt as string),
-    updated_at: ms(run.updatedAt as string),
-  };
+  const row: StoredRun = {};
+  for (const c of RUN_COLUMNS) {
+    const v = runValue(run, c) ?? null;
+    row[c.column] = c.sqlType === "timestamptz" && v !== null ? ms(v as string) : v;
+  }
+  return row;
 }
+
+/** Every run column, read back as expectedRow builds it (uuids as text, timestamps as Dates). */
+const SELECT_LIST = RUN_COLUMNS.map((c) => (c.sqlType === "uuid" ? `${c.column}::text as ${c.column}` : c.column)).join(", ");
+const TIMESTAMPS = RUN_COLUMNS.filter((c) => c.sqlType === "timestamptz").map((c) => c.column);
 
 export type QueryFn = <T>(text: string, params: unknown[]) => Promise<T[]>;
 
@@ -53,18 +33,21 @@ export async function storedRuns(url: string, flowId: string, opts: { includeDel
 
 /** The same read through any driver (PGlite in the embedded-database suite). */
 export async function storedRunsVia(q: QueryFn, flowId: string, opts: { includeDeleted?: boolean } = {}): Promise<StoredRun[]> {
-  const rows = await q<StoredRun & { created_at: Date; updated_at: Date }>(
-    `select id::text, approval_flow_id::text, organization_id::text, workspace_id::text, status, active_step,
-            invoker_type, invoker_id::text, object, previous_object, tags, results, created_at, updated_at
+  const rows = await q<StoredRun>(
+    `select ${SELECT_LIST}
      from bird.approval_runs where approval_flow_id = $1 ${opts.includeDeleted ? "" : "and deleted_at is null"}
      order by id`,
     [flowId],
   );
-  return rows.map((r) => ({ ...r, created_at: r.created_at.toISOString(), updated_at: r.updated_at.toISOString() }));
+  return rows.map((r) => {
+    for (const col of TIMESTAMPS) r[col] = (r[col] as Date).toISOString();
+    return r;
+  });
 }
 
 export function expectedRows(runs: ReadonlyArray<Record<string, unknown>>): StoredRun[] {
-  return runs.map(expectedRow).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const id = (r: StoredRun) => r.id as string;
+  return runs.map(expectedRow).sort((a, b) => (id(a) < id(b) ? -1 : id(a) > id(b) ? 1 : 0));
 }
 
 /** Whether every flow's live runs equal what the fake serves (for polling). */
