@@ -19,8 +19,11 @@ export interface RunColumn {
   notNull: boolean;
 }
 
-/** Columns the sync itself fills, not a field of the run: left out of RUN_COLUMNS. */
-const NOT_FROM_THE_RUN = new Set(["extra", "firstSyncedAt", "lastSyncedAt", "deletedAt"]);
+/**
+ * Columns the sync fills itself rather than from one field of the run: left out of RUN_COLUMNS.
+ * (`api_id` is the id as Bird spelled it when that differs from id::text; `extra`, the unknown fields.)
+ */
+const NOT_FROM_THE_RUN = new Set(["apiId", "extra", "firstSyncedAt", "lastSyncedAt", "deletedAt"]);
 
 /** Columns whose field is nested in the run; any other column's field is its Drizzle key. */
 const NESTED: Readonly<Record<string, readonly string[]>> = {
