@@ -3,7 +3,7 @@
 // one is sent) and streamed straight into one COPY per flow. No validation, no upsert, no per-page
 // transaction. On a machine with few cores A and B compete for the same CPU, so this is what "bounded only
 // by the API and PostgreSQL" can mean here; min(A, B) measures each with the machine to itself.
-import pg from "pg";
+import type pg from "pg";
 import { fetchRunsPage, forEachFlow, type PagingOptions, type RunsPage } from "./ceiling-fetch.js";
 import { COPY_SQL, copyIn, copyLine, openCopyTarget } from "./ceiling-copy.js";
 import type { FakeProcess } from "./fake-process.js";

@@ -72,7 +72,7 @@ interface Params {
 class UsageError extends Error {}
 
 function parseParams(argv: string[]): Params | undefined {
-  let parsed;
+  let parsed: Params | undefined;
   try {
     parsed = parseParams0(argv);
   } catch (err) {

@@ -307,7 +307,7 @@ function expectTable(text: string, headers: string[], expected: unknown[][], vol
   expect(body.map((r) => r.slice(0, headers.length).map((c) => c.trim()))).toEqual(expected);
   if (volumes) {
     const max = Math.max(...volumes);
-    body.forEach((r, i) => expect(eighths(r[headers.length]!)).toBe(volumes[i]! === 0 ? 0 : Math.max(1, Math.round((volumes[i]! / max) * 160))));
+    for (const [i, r] of body.entries()) expect(eighths(r[headers.length]!)).toBe(volumes[i]! === 0 ? 0 : Math.max(1, Math.round((volumes[i]! / max) * 160)));
     expect(body.some((r) => r[headers.length]!.trim() === "█".repeat(20))).toBe(true);
   }
   return body;

@@ -7,7 +7,7 @@
 // already on the wire when a 429 is sent cannot know about its Retry-After; with one at a time there
 // are none, so no request reaches the API before a Retry-After has run out.
 import { setTimeout as sleep } from "node:timers/promises";
-import { AuthError } from "../errors.js";
+import type { AuthError } from "../errors.js";
 
 // How long after the last 429 requests go one at a time.
 const CAUTIOUS_MS = 10_000;

@@ -27,6 +27,7 @@ Exit codes: 0 everything synced · 1 some flow failed (others synced) · 2 confi
 export type Run = <A extends unknown[]>(body: (...args: A) => Promise<CommandResult>) => (...args: A) => Promise<void>;
 
 /** A command body's result: nothing (it did what it was asked), or the cycle it ran. */
+// biome-ignore lint/suspicious/noConfusingVoidType: bodies are async functions; most return nothing (Promise<void>).
 export type CommandResult = { readonly flows: readonly FlowResult[] } | void;
 
 export const collect = (value: string, previous: string[] = []) => [

@@ -1,7 +1,7 @@
 // `demo`: the whole product with zero setup — the built-in fake Bird API in-process, the embedded
 // database (or DATABASE_URL), one sync, then status and reports, and what to try next.
 import { createSyncContext } from "../app.js";
-import { loadConfig } from "../config.js";
+import { type Config, loadConfig } from "../config.js";
 import { readFlowStatuses } from "../db/status.js";
 import { startFakeBirdApi } from "../fake/index.js";
 import { createLogger } from "../log.js";
@@ -66,22 +66,26 @@ export async function runDemoCommand(opts: DemoOptions, out: NodeJS.WritableStre
         say(`approvals-sync report ${name}`);
         await runReportCommand(db, { name, format: "table" }, out);
       }
-      say();
-      say("Try next:");
-      // The page reads the database the demo just closed; it runs until Ctrl-C, so the demo only offers it.
-      say("  npx approvals-sync ui --port 9464     # the status page of what was just synced: http://127.0.0.1:9464/");
-      say("  npm run demo                          # again: the second run is incremental (a handful of requests)");
-      say("  npx approvals-sync report             # list the reports; e.g. `report latency --format csv`");
-      say("  npx approvals-sync fake-api           # a fake Bird API to point `sync` or `daemon` at");
-      say("  BIRD_ACCESS_KEY=… BIRD_ORGANIZATION_ID=… DATABASE_URL=postgres://… npx approvals-sync daemon");
-      say(
-        config.databaseUrl
-          ? `  The data went to the PostgreSQL database in DATABASE_URL (${db.location}).`
-          : `  The embedded database lives in ${config.pgliteDir}; set DATABASE_URL to use PostgreSQL.`,
-      );
+      sayTryNext(say, config, db.location);
       return result;
     });
   } finally {
     await api.close();
   }
+}
+
+function sayTryNext(say: (line?: string) => void, config: Config, location: string): void {
+  say();
+  say("Try next:");
+  // The page reads the database the demo just closed; it runs until Ctrl-C, so the demo only offers it.
+  say("  npx approvals-sync ui --port 9464     # the status page of what was just synced: http://127.0.0.1:9464/");
+  say("  npm run demo                          # again: the second run is incremental (a handful of requests)");
+  say("  npx approvals-sync report             # list the reports; e.g. `report latency --format csv`");
+  say("  npx approvals-sync fake-api           # a fake Bird API to point `sync` or `daemon` at");
+  say("  BIRD_ACCESS_KEY=… BIRD_ORGANIZATION_ID=… DATABASE_URL=postgres://… npx approvals-sync daemon");
+  say(
+    config.databaseUrl
+      ? `  The data went to the PostgreSQL database in DATABASE_URL (${location}).`
+      : `  The embedded database lives in ${config.pgliteDir}; set DATABASE_URL to use PostgreSQL.`,
+  );
 }

@@ -34,6 +34,30 @@ async function pruneHistory(config: Config, logger: Logger, db: Database): Promi
   }
 }
 
+async function serveHealth(
+  config: Config,
+  logger: Logger,
+  db: Database,
+  metrics: SyncMetrics,
+  health: DaemonHealth,
+): Promise<HealthServer | undefined> {
+  if (config.metricsPort === 0) {
+    logger.info("METRICS_PORT=0: no /metrics, /healthz or /readyz endpoints");
+    return undefined;
+  }
+  return startHealthServer({
+    port: config.metricsPort,
+    host: config.metricsHost,
+    logger,
+    console: consoleRoutes(db, config),
+    metrics: async () => {
+      await health.beforeScrape();
+      return { contentType: metrics.contentType, body: await metrics.text() };
+    },
+    readiness: () => health.readiness(),
+  });
+}
+
 export async function runDaemon({ config, logger, db, signal }: DaemonOptions): Promise<ScheduleStats> {
   const metrics = new SyncMetrics(scheduleIntervalMs(config.schedule));
   let lastPruneAt = 0;
@@ -59,22 +83,7 @@ export async function runDaemon({ config, logger, db, signal }: DaemonOptions): 
     },
   });
 
-  let server: HealthServer | undefined;
-  if (config.metricsPort > 0) {
-    server = await startHealthServer({
-      port: config.metricsPort,
-      host: config.metricsHost,
-      logger,
-      console: consoleRoutes(db, config),
-      metrics: async () => {
-        await health.beforeScrape();
-        return { contentType: metrics.contentType, body: await metrics.text() };
-      },
-      readiness: () => health.readiness(),
-    });
-  } else {
-    logger.info("METRICS_PORT=0: no /metrics, /healthz or /readyz endpoints");
-  }
+  const server = await serveHealth(config, logger, db, metrics, health);
 
   try {
     logger.info(

@@ -50,6 +50,14 @@ function cronLogger(logger: Logger): CronLogger {
   };
 }
 
+/** The cron task; returning the cycle's promise from `tick` lets noOverlap see a scheduled cycle as still running. */
+function cycleTask(schedule: string, logger: Logger, tick: () => Promise<void>, onOverlap: () => void) {
+  const task = cron.createTask(schedule, tick, { name: "approvals-sync-cycle", noOverlap: true, logger: cronLogger(logger) });
+  task.on("execution:overlap", onOverlap);
+  task.on("execution:missed", (ctx) => logger.debug({ at: ctx.date.toISOString() }, "cron tick missed (event loop was busy)"));
+  return task;
+}
+
 export async function runOnSchedule(opts: ScheduleOptions): Promise<ScheduleStats> {
   assertValidSchedule(opts.schedule);
   const { logger } = opts;
@@ -94,14 +102,7 @@ export async function runOnSchedule(opts: ScheduleOptions): Promise<ScheduleStat
     return run;
   };
 
-  // Returning the cycle's promise lets noOverlap see a scheduled cycle as still running.
-  const task = cron.createTask(opts.schedule, () => launch("scheduled"), {
-    name: "approvals-sync-cycle",
-    noOverlap: true,
-    logger: cronLogger(logger),
-  });
-  task.on("execution:overlap", skipTick);
-  task.on("execution:missed", (ctx) => logger.debug({ at: ctx.date.toISOString() }, "cron tick missed (event loop was busy)"));
+  const task = cycleTask(opts.schedule, logger, () => launch("scheduled"), skipTick);
   try {
     task.start();
     void launch("start");

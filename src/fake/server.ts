@@ -1,5 +1,5 @@
 // The fake Bird API server: node:http, keep-alive, latency and transport faults around the routes in routes.ts.
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { handleControl } from "./control.js";
 import { CounterBook, type RequestOrigin } from "./counters.js";
@@ -127,6 +127,12 @@ function send429(rt: Runtime, res: ServerResponse, origin: RequestOrigin): void 
   answer(rt, res, errorAnswer(429, "TooManyRequests", "rate limit exceeded"), headers);
 }
 
+function updateFaults(faults: FaultPlanner, store: FakeStore, patch: Partial<Faults>): void {
+  const before = faults.faults.invalidRecordsPerFlow;
+  faults.update(patch);
+  if (faults.faults.invalidRecordsPerFlow !== before) store.setInvalidRecordsPerFlow(faults.faults.invalidRecordsPerFlow);
+}
+
 export async function startFakeBirdApi(opts: StartFakeOptions = {}): Promise<FakeBirdApi> {
   checkOptions(opts);
   const seed = opts.seed ?? 1;
@@ -145,11 +151,7 @@ export async function startFakeBirdApi(opts: StartFakeOptions = {}): Promise<Fak
   const ctx: ApiContext = { store, signer: new TokenSigner(), faults, settings, onFault: (kind) => book.fault(kind) };
   const rt: Runtime = { ctx, book, accessKey: opts.accessKey ?? "fake-access-key" };
 
-  const setFaults = (patch: Partial<Faults>): void => {
-    const before = faults.faults.invalidRecordsPerFlow;
-    faults.update(patch);
-    if (faults.faults.invalidRecordsPerFlow !== before) store.setInvalidRecordsPerFlow(faults.faults.invalidRecordsPerFlow);
-  };
+  const setFaults = (patch: Partial<Faults>): void => updateFaults(faults, store, patch);
   if (opts.faults) setFaults(opts.faults);
 
   const server = createServer();
@@ -186,15 +188,20 @@ export async function startFakeBirdApi(opts: StartFakeOptions = {}): Promise<Fak
     });
   });
   const host = opts.host ?? "127.0.0.1";
+  api.port = await listen(server, opts.port ?? 0, host);
+  const urlHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
+  api.url = `http://${urlHost}:${api.port}`;
+  return api;
+}
+
+/** Listens and resolves with the port (the one asked for, or the free one picked for 0). */
+async function listen(server: Server, port: number, host: string): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(opts.port ?? 0, host, () => {
+    server.listen(port, host, () => {
       server.off("error", reject);
       resolve();
     });
   });
-  api.port = (server.address() as AddressInfo).port;
-  const urlHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
-  api.url = `http://${urlHost}:${api.port}`;
-  return api;
+  return (server.address() as AddressInfo).port;
 }

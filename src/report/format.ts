@@ -78,7 +78,7 @@ export function renderReportTable(layout: ReportLayout, rows: readonly ReportRow
     const volumes = rows.map((r) => Number(r[layout.bar!] ?? 0));
     const max = Math.max(0, ...volumes);
     headers.push("");
-    cells.forEach((line, i) => line.push(renderBar(volumes[i]!, max)));
+    for (const [i, line] of cells.entries()) line.push(renderBar(volumes[i]!, max));
   }
   return renderTable(headers, cells, { rightAlign });
 }

@@ -105,31 +105,45 @@ async function runPasses(ctx: SyncContext, state: FlowState, opts: FlowSyncOptio
         logger.warn({ flowId, restarts }, "stored page token rejected; restarting the pass from the first page");
         continue;
       }
-      const durationMs = Date.now() - started;
-      if (err instanceof AuthError) {
-        await closePass(ctx, flowId, currentPass, kind, "interrupted", err.message);
-        throw err;
-      }
-      if (isAbortError(err) || opts.signal.aborted) {
-        await closePass(ctx, flowId, currentPass, kind, "interrupted", "stopped by signal; the next run resumes from the committed cursor");
-        ctx.observer.passFinished?.(flowId, kind, "interrupted", durationMs);
-        return { flowId, outcome: "interrupted", kind, totals, durationMs };
-      }
-      const message = errorMessage(err);
-      await closePass(ctx, flowId, currentPass, kind, "failed", message);
-      ctx.observer.passFinished?.(flowId, kind, "failed", durationMs);
-      if (err instanceof FlowNotFoundError) {
-        // The flow's outcome is "missing" either way; a failed write only hides it from `status`, so say so.
-        await markFlowMissing(ctx.db, flowId, message).catch((markErr) =>
-          logger.warn({ flowId, err: errorMessage(markErr) }, "could not record the flow as missing"),
-        );
-        logger.error({ flowId, err: message }, "flow not found; marked missing");
-        return { flowId, outcome: "missing", kind, totals, durationMs, error: message };
-      }
-      logger.error({ flowId, kind, err: message }, `${kind} pass failed; the cursor is kept and the next run resumes`);
-      return { flowId, outcome: "failed", kind, totals, durationMs, error: message };
+      return endPassOnError(ctx, err, { flowId, kind, passId: currentPass, totals, durationMs: Date.now() - started, signal: opts.signal });
     }
   }
+}
+
+interface FailedPass {
+  flowId: string;
+  kind: PassKind;
+  passId: number | undefined;
+  totals: FlowResult["totals"];
+  durationMs: number;
+  signal: AbortSignal;
+}
+
+/** An error no restart answers: the flow's outcome (interrupted, missing, failed), or a rethrow that stops every flow. */
+async function endPassOnError(ctx: SyncContext, err: unknown, p: FailedPass): Promise<FlowResult> {
+  const { flowId, kind, totals, durationMs } = p;
+  if (err instanceof AuthError) {
+    await closePass(ctx, flowId, p.passId, kind, "interrupted", err.message);
+    throw err;
+  }
+  if (isAbortError(err) || p.signal.aborted) {
+    await closePass(ctx, flowId, p.passId, kind, "interrupted", "stopped by signal; the next run resumes from the committed cursor");
+    ctx.observer.passFinished?.(flowId, kind, "interrupted", durationMs);
+    return { flowId, outcome: "interrupted", kind, totals, durationMs };
+  }
+  const message = errorMessage(err);
+  await closePass(ctx, flowId, p.passId, kind, "failed", message);
+  ctx.observer.passFinished?.(flowId, kind, "failed", durationMs);
+  if (err instanceof FlowNotFoundError) {
+    // The flow's outcome is "missing" either way; a failed write only hides it from `status`, so say so.
+    await markFlowMissing(ctx.db, flowId, message).catch((markErr) =>
+      ctx.logger.warn({ flowId, err: errorMessage(markErr) }, "could not record the flow as missing"),
+    );
+    ctx.logger.error({ flowId, err: message }, "flow not found; marked missing");
+    return { flowId, outcome: "missing", kind, totals, durationMs, error: message };
+  }
+  ctx.logger.error({ flowId, kind, err: message }, `${kind} pass failed; the cursor is kept and the next run resumes`);
+  return { flowId, outcome: "failed", kind, totals, durationMs, error: message };
 }
 
 async function currentPassId(ctx: SyncContext, flowId: string, known: number | undefined): Promise<number | undefined> {
