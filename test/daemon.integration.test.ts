@@ -126,7 +126,10 @@ describe("approvals-sync daemon", () => {
     expect(cycles[0]).toMatchObject({ reason: "start", outcome: "ok", flows: 3, completed: 3, inserted: 900 });
     const later = cycles.slice(1);
     expect(later.length).toBeGreaterThanOrEqual(1);
-    expect(later.every((c) => c.reason === "scheduled" && c.outcome === "ok")).toBe(true);
+    // The SIGTERM may land inside a cycle: that last one is interrupted, not failed.
+    expect(later.every((c) => c.reason === "scheduled")).toBe(true);
+    expect(later.slice(0, -1).filter((c) => c.outcome !== "ok")).toEqual([]);
+    expect(["ok", "interrupted"]).toContain(later.at(-1)!.outcome);
     expect(later.reduce((n, c) => n + (c.inserted as number), 0)).toBe(9);
     expect(later.reduce((n, c) => n + (c.updated as number), 0)).toBe(6);
   });
