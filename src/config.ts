@@ -187,12 +187,28 @@ export function uniqueIds(ids: readonly string[]): string[] {
   return [...byUuid.values()];
 }
 
-export function loadConfig(opts: LoadConfigOptions = {}): Config {
-  const env = opts.env ?? process.env;
-  const dotEnv = readDotEnv(opts.cwd ?? process.cwd());
+/** sync, backfill and daemon cannot run without a key and an organization. */
+function requireBirdSettings(e: { BIRD_ACCESS_KEY?: string | undefined; BIRD_ORGANIZATION_ID?: string | undefined }, hintFor: (name: string) => string): void {
+  const missing = (["BIRD_ACCESS_KEY", "BIRD_ORGANIZATION_ID"] as const).filter((k) => !e[k]);
+  if (missing.length > 0) {
+    throw new ConfigError(
+      `invalid configuration:\n  ${missing.map((k) => `${k} is required (set it in the environment or .env)${hintFor(k)}`).join("\n  ")}`,
+    );
+  }
+}
+
+/** Defaults, then .env, then the environment, then flags: the later wins. */
+function mergeSources(opts: LoadConfigOptions, env: NodeJS.ProcessEnv, dotEnv: Record<string, string>): Record<string, string | undefined> {
   const merged: Record<string, string | undefined> = { ...opts.defaults, ...dotEnv };
   for (const [k, v] of Object.entries(env)) if (v !== undefined) merged[k] = v;
   for (const [k, v] of Object.entries(opts.overrides ?? {})) if (v !== undefined) merged[k] = v;
+  return merged;
+}
+
+export function loadConfig(opts: LoadConfigOptions = {}): Config {
+  const env = opts.env ?? process.env;
+  const dotEnv = readDotEnv(opts.cwd ?? process.cwd());
+  const merged = mergeSources(opts, env, dotEnv);
   // An empty variable means "not set" (docker-compose and shells produce them).
   const raw = Object.fromEntries(
     Object.keys(envSchema.shape).map((k) => [k, merged[k] === "" ? undefined : merged[k]]),
@@ -214,14 +230,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
     throw new ConfigError(`invalid configuration:\n  ${lines.join("\n  ")}`);
   }
   const e = parsed.data;
-  if (opts.requireBird) {
-    const missing = (["BIRD_ACCESS_KEY", "BIRD_ORGANIZATION_ID"] as const).filter((k) => !e[k]);
-    if (missing.length > 0) {
-      throw new ConfigError(
-        `invalid configuration:\n  ${missing.map((k) => `${k} is required (set it in the environment or .env)${hintFor(k)}`).join("\n  ")}`,
-      );
-    }
-  }
+  if (opts.requireBird) requireBirdSettings(e, hintFor);
   return Object.freeze({
     databaseUrl: e.DATABASE_URL,
     pgliteDir: resolve(opts.cwd ?? process.cwd(), e.PGLITE_DIR),

@@ -36,7 +36,7 @@ function readFlowsTable(page: Page): Promise<RowText[]> {
     const labels = [...table.querySelectorAll("thead th")].map((th) => th.textContent!.trim());
     return [...table.querySelectorAll("tbody tr")].map((tr) => {
       const cells: Record<string, string> = {};
-      [...tr.children].forEach((c, i) => (cells[labels[i]!] = c.textContent!.trim()));
+      for (const [i, c] of [...tr.children].entries()) cells[labels[i]!] = c.textContent!.trim();
       return {
         flowId: tr.querySelector("a[data-flow-id]")!.getAttribute("data-flow-id")!,
         state: tr.querySelector("[data-state]")!.getAttribute("data-state")!,
@@ -157,7 +157,9 @@ describe("status page in Chromium", () => {
     expect(await page.evaluate(() => (document.activeElement?.parentElement as HTMLDetailsElement).open)).toBe(true);
 
     await page.setViewportSize({ width: 390, height: 844 });
-    await page.evaluate(() => document.querySelectorAll("details.history").forEach((d) => d.setAttribute("open", "")));
+    await page.evaluate(() => {
+      for (const d of document.querySelectorAll("details.history")) d.setAttribute("open", "");
+    });
     expect(await cutOff(page)).toEqual([]);
     await page.screenshot({ path: resolve(ARTIFACTS, "status-page-390.png"), fullPage: true });
     // Section by section too: a whole 390 px page is too tall to inspect as one image.

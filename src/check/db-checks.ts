@@ -4,6 +4,7 @@ import { existsSync } from "node:fs";
 import type { Logger } from "pino";
 import type { Config } from "../config.js";
 import { openDatabase } from "../db/connect.js";
+import type { Database } from "../db/database.js";
 import { migrationState, serverVersion, syncPrivileges } from "../db/preflight.js";
 import { errorMessage } from "../errors.js";
 import type { Checklist } from "./report.js";
@@ -13,7 +14,7 @@ export async function runDatabaseChecks(config: Config, logger: Logger, list: Ch
     list.add("database", "ok", `embedded database ${config.pgliteDir} does not exist yet: the first sync creates and migrates it`);
     return;
   }
-  let db;
+  let db: Database | undefined;
   try {
     db = await openDatabase(config, logger, { poolSize: 2, readOnly: true });
   } catch (err) {
