@@ -1,25 +1,38 @@
-// Every child process a test starts (CLI runs, daemons), so the global afterEach can fail a test that
+// Every child process a test starts (CLI runs, daemons), so the global hooks can fail a test that
 // left one running — graphile-worker does the same for workers. A leaked daemon keeps writing to the
 // database and taking leases while the next test runs: its effects would show up there, not here.
 import type { ChildProcess } from "node:child_process";
 
-const live = new Map<ChildProcess, string>();
+const live = new Map<ChildProcess, { label: string; seq: number }>();
+let seq = 0;
 
 export function trackChild(child: ChildProcess, label: string): void {
-  live.set(child, label);
+  live.set(child, { label, seq: ++seq });
   child.once("exit", () => live.delete(child));
 }
 
-/** Kills the children still running and returns what they were; empty when the test cleaned up. */
-export async function reapChildren(): Promise<string[]> {
-  const left = [...live].filter(([c]) => c.exitCode === null && c.signalCode === null);
-  live.clear();
+/** A mark to reap from: children started after it belong to the test that is about to run. */
+export function childMark(): number {
+  return seq;
+}
+
+const running = (c: ChildProcess) => c.exitCode === null && c.signalCode === null;
+
+/**
+ * Waits for the children started after `mark` (default: all) to be gone. One nobody signalled is a
+ * leak: it is killed and named in the result (empty when the test cleaned up). One a cleanup hook
+ * already killed only has to finish exiting. A child a file started in beforeAll is its afterAll's.
+ */
+export async function reapChildren(mark = 0): Promise<string[]> {
+  const mine = [...live].filter(([c, t]) => t.seq > mark && running(c));
+  const leaked = mine.filter(([c]) => !c.killed);
   await Promise.all(
-    left.map(([child]) => {
+    mine.map(([child]) => {
+      live.delete(child);
       const exited = new Promise((resolve) => child.once("exit", resolve));
-      child.kill("SIGKILL");
-      return exited;
+      if (!child.killed) child.kill("SIGKILL");
+      return running(child) ? exited : undefined;
     }),
   );
-  return left.map(([child, label]) => `${label} (pid ${child.pid})`);
+  return leaked.map(([child, t]) => `${t.label} (pid ${child.pid})`);
 }

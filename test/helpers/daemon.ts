@@ -34,9 +34,9 @@ export function daemonHarness() {
       fakes.push(api);
       return api;
     },
-    /** Closes the fakes. A daemon still running is the global afterEach's business: it fails the test. */
+    /** Kills the daemons still running (a test that failed half way) and closes the fakes. */
     async cleanup(): Promise<void> {
-      running.splice(0);
+      for (const d of running.splice(0)) if (d.child.exitCode === null && d.child.signalCode === null) d.child.kill("SIGKILL");
       for (const f of fakes.splice(0)) await f.close();
     },
   };
