@@ -16,7 +16,7 @@ export function processOwnerId(): string {
 }
 
 export async function openMigratedDatabase(config: Config, logger: Logger, migrate: boolean): Promise<Database> {
-  const db = await openDatabase(config, logger, { poolSize: config.concurrency * 2 + 2 });
+  const db = await openDatabase(config, logger, { poolSize: config.concurrency * 3 + 2 });
   if (migrate) {
     try {
       await db.migrate();
@@ -35,15 +35,16 @@ export function createSyncContext(
   observer: SyncObserver = {},
   events?: ClientEvents,
 ): SyncContext {
+  const gate = new RequestGate(config.maxRps);
   const client = new BirdClient({
     apiUrl: config.apiUrl,
     organizationId: config.organizationId,
     accessKey: config.accessKey,
     timeoutMs: config.httpTimeoutMs,
     maxRetries: config.maxRetries,
-    gate: new RequestGate(config.maxRps),
+    gate,
     logger,
     ...(events ? { events } : {}),
   });
-  return { db, client, config, logger, owner: processOwnerId(), observer };
+  return { db, client, config, logger, owner: processOwnerId(), observer, parallelFlows: (n) => gate.parallelFlows(n) };
 }

@@ -64,3 +64,18 @@ describe("RequestGate", () => {
     expect(second).toBe(true);
   });
 });
+
+describe("RequestGate.parallelFlows (issue 13 part 5)", () => {
+  it("sizes the flows worked at once from measured latency and the cap, between SYNC_CONCURRENCY and twice it", () => {
+    const gate = new RequestGate(50);
+    expect(gate.parallelFlows(4)).toBe(4); // nothing measured yet
+    for (let i = 0; i < 30; i++) gate.recordLatency(100);
+    // 50 requests/s × 0.1 s in flight each, plus a fifth for writing the page: 6 flows.
+    expect(gate.parallelFlows(4)).toBe(6);
+    for (let i = 0; i < 30; i++) gate.recordLatency(1000);
+    expect(gate.parallelFlows(4)).toBe(8);
+    for (let i = 0; i < 60; i++) gate.recordLatency(5);
+    expect(gate.parallelFlows(4)).toBe(4);
+    expect(new RequestGate(0).parallelFlows(3)).toBe(3); // no cap: nothing to size against
+  });
+});

@@ -187,7 +187,9 @@ export class BirdClient implements Upstream {
       // Released after the gate has learnt from the answer (a pause is set before anyone waits on it).
       try {
         try {
+          const sent = performance.now();
           answer = await getJsonOnce(url, { headers: this.headers, timeoutMs: this.opts.timeoutMs, signal: ctx.signal });
+          gate.recordLatency(performance.now() - sent);
           gate.onAnswered(answer.status);
           events?.onAttempt?.(kind, answer.status);
         } catch (err) {

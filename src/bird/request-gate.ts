@@ -22,8 +22,30 @@ export class RequestGate {
   private inFlight = 0;
   private cautiousUntil = 0;
   private idleWaiters: Array<() => void> = [];
+  /** Moving average of answered requests' latency (ms); undefined until one is answered. */
+  private latency: number | undefined;
 
   constructor(private readonly maxRps: number) {}
+
+  /** An answer took this long (from send to answer): feeds the latency the cap is sized against. */
+  recordLatency(ms: number): void {
+    this.latency = this.latency === undefined ? ms : this.latency * 0.8 + ms * 0.2;
+  }
+
+  get latencyMs(): number | undefined {
+    return this.latency;
+  }
+
+  /**
+   * How many flows to work at once so the requests in flight can keep BIRD_MAX_RPS busy (Little's law:
+   * rate × latency, with a fifth more for the time a page spends being written), never fewer than
+   * `configured` and at most twice it. With no cap, or before any answer, `configured`.
+   */
+  parallelFlows(configured: number): number {
+    if (this.maxRps <= 0 || this.latency === undefined) return configured;
+    const wanted = Math.ceil((this.maxRps * this.rateFactor * this.latency * 1.2) / 1000);
+    return Math.max(configured, Math.min(2 * configured, wanted));
+  }
 
   /** Resolves when this request may be sent; every successful acquire must be followed by release(). */
   async acquire(signal?: AbortSignal): Promise<void> {

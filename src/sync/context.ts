@@ -13,4 +13,6 @@ export interface SyncContext {
   /** This process's lease identity. */
   readonly owner: string;
   readonly observer: SyncObserver;
+  /** Flows to work at once, sized from measured latency and BIRD_MAX_RPS (absent: SYNC_CONCURRENCY). */
+  readonly parallelFlows?: (configured: number) => number;
 }

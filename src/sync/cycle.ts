@@ -28,6 +28,8 @@ export async function runSyncCycle(ctx: SyncContext, opts: CycleOptions): Promis
   const workFlow = async (flowId: string): Promise<FlowResult> => {
     if (authError || signal.aborted) return { flowId, outcome: "interrupted", totals: zero(), durationMs: 0 };
     const result = await syncFlow(ctx, flowId, { full: opts.full, respectBackoff: opts.respectBackoff, signal });
+    // A latency-bound backfill works more flows at once, up to what BIRD_MAX_RPS can serve.
+    if (ctx.parallelFlows) limit.concurrency = ctx.parallelFlows(ctx.config.concurrency);
     ctx.observer.flowFinished?.(flowId, result.outcome);
     return result;
   };
