@@ -25,6 +25,7 @@ export function emptyCounters(): FakeCounters {
     refetchedPages: 0,
     retryAfterViolations: 0,
     maxInFlight: 0,
+    maxPerSecond: 0,
     maxInFlightPerFlow: {},
     authFailures: 0,
     listRequestsPerFlow: {},
@@ -48,10 +49,13 @@ export class CounterBook {
   private readonly inFlightPerFlow = new Map<string, number>();
   /** Windows (start, end] during which the API asked clients to pause. */
   private pauses: Array<RequestOrigin & { until: number }> = [];
+  /** Arrival times within the last second, for maxPerSecond. */
+  private lastSecond: number[] = [];
 
   reset(): void {
     Object.assign(this.counters, emptyCounters());
     this.pauses = [];
+    this.lastSecond = [];
   }
 
   /** An API request arrived (before latency or faults). Returns a function to call once when it ends. */
@@ -64,6 +68,9 @@ export class CounterBook {
     if (flowId !== undefined && kind === "list") bump(c.listRequestsPerFlow, flowId);
     if (flowId !== undefined && kind === "get") bump(c.getRequestsPerFlow, flowId);
     this.checkPause(now, origin);
+    this.lastSecond.push(now);
+    while ((this.lastSecond[0] ?? now) <= now - 1000) this.lastSecond.shift();
+    c.maxPerSecond = Math.max(c.maxPerSecond, this.lastSecond.length);
     this.inFlight++;
     c.maxInFlight = Math.max(c.maxInFlight, this.inFlight);
     if (flowId !== undefined) {

@@ -129,6 +129,8 @@ export interface FakeCounters {
   refetchedPages: number;
   retryAfterViolations: number;
   maxInFlight: number;
+  /** Most requests that arrived within any 1 s window (sliding). */
+  maxPerSecond: number;
   maxInFlightPerFlow: Record<string, number>;
   authFailures: number;
   listRequestsPerFlow: Record<string, number>;
