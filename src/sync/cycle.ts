@@ -33,7 +33,9 @@ export async function runSyncCycle(ctx: SyncContext, opts: CycleOptions): Promis
     ctx.observer.flowFinished?.(flowId, result.outcome);
     return result;
   };
-  const flows = await Promise.all(
+  // allSettled: one flow's unexpected error must not leave the others running unobserved (they would
+  // go on writing after the cycle "ended"); the first such error is rethrown once every flow stopped.
+  const settled = await Promise.allSettled(
     flowIds.map((flowId) =>
       limit(async (): Promise<FlowResult> => {
         try {
@@ -51,5 +53,8 @@ export async function runSyncCycle(ctx: SyncContext, opts: CycleOptions): Promis
   );
   ctx.observer.cycleFinished?.();
   if (authError) throw authError;
+  const failure = settled.find((r) => r.status === "rejected");
+  if (failure) throw failure.reason;
+  const flows = settled.map((r) => (r as PromiseFulfilledResult<FlowResult>).value);
   return { flows, durationMs: Date.now() - started };
 }
