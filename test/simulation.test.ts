@@ -30,7 +30,8 @@ describe("simulation: the tables equal a hostile model upstream after every full
 
   it(`holds on ${seeds.length} seed(s)${replay ? " (replay)" : ""}`, async () => {
     let requests = 0;
-    for (const seed of seeds) {
+    for (const [i, seed] of seeds.entries()) {
+      if (i > 0 && i % 250 === 0) process.stderr.write(`simulation: ${i} of ${seeds.length} seeds held\n`);
       try {
         requests += (await simulate({ seed, db, config })).requests;
       } catch (err) {
