@@ -52,6 +52,7 @@ interface Token {
 export class ModelUpstream implements Upstream {
   readonly flows = new Map<string, ModelFlow>();
   requests = 0;
+  private readonly listsByFlow = new Map<string, number>();
   /** Called before each request is answered: the simulation aborts or crashes workers here. */
   onRequest: ((n: number) => void) | undefined;
 
@@ -139,12 +140,15 @@ export class ModelUpstream implements Upstream {
   listText(flowId: string, page: { pageToken?: string | undefined; limit: number; reverse?: boolean | undefined }): string | undefined {
     const flow = this.flowByApiId(flowId);
     if (!flow) return undefined;
+    // Token age counts the flow's own list requests: other flows paging at once must not age it.
+    const age = (this.listsByFlow.get(flow.id) ?? 0) + 1;
+    this.listsByFlow.set(flow.id, age);
     const flipped = page.reverse === true && this.quirks.reverseHonoured;
     const dir = (this.quirks.defaultOrder === "desc") !== flipped ? "desc" : "asc";
     let runs = this.sorted(flow, dir);
     if (page.pageToken) {
       const token = JSON.parse(Buffer.from(page.pageToken, "base64url").toString()) as Token;
-      if (this.quirks.tokenTtl !== undefined && this.requests - token.t > this.quirks.tokenTtl) {
+      if (this.quirks.tokenTtl !== undefined && age - token.t > this.quirks.tokenTtl) {
         throw new PageTokenRejectedError("model: page token expired (HTTP 400)");
       }
       const [ms, id] = token.k;
@@ -156,7 +160,7 @@ export class ModelUpstream implements Upstream {
     const shown = runs.slice(0, limit);
     const last = shown.at(-1);
     const more = runs.length > limit && last !== undefined;
-    const tokenText = more ? Buffer.from(JSON.stringify({ k: [last.createdMs, last.id], d: page.pageToken ? (JSON.parse(Buffer.from(page.pageToken, "base64url").toString()) as Token).d : dir, t: this.requests } satisfies Token)).toString("base64url") : undefined;
+    const tokenText = more ? Buffer.from(JSON.stringify({ k: [last.createdMs, last.id], d: page.pageToken ? (JSON.parse(Buffer.from(page.pageToken, "base64url").toString()) as Token).d : dir, t: age } satisfies Token)).toString("base64url") : undefined;
     const end = this.r.pick([',"nextPageToken":""', ',"nextPageToken":null', ""]);
     return `{"results":[${shown.map((r) => r.text).join(this.r.chance(0.5) ? "," : ",\n  ")}]${tokenText ? `,"nextPageToken":"${tokenText}"` : end}}`;
   }

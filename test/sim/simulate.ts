@@ -73,7 +73,8 @@ export async function simulate(opts: SimulationOptions): Promise<{ log: string[]
     defaultOrder: r.chance(0.6) ? ("desc" as const) : ("asc" as const),
     reverseHonoured: r.chance(0.75),
     pageCap: r.chance(0.3) ? r.int(2, 4) : undefined,
-    tokenTtl: r.chance(0.2) ? r.int(2, 8) : undefined,
+    // In list requests to the same flow; two streams page a flow at once, so fewer than 4 could never finish.
+    tokenTtl: r.chance(0.2) ? r.int(4, 10) : undefined,
     upperIds: r.chance(0.3),
     faultRate: r.chance(0.25) ? 0.04 : 0,
     tiesAscending: r.chance(0.3),
