@@ -138,7 +138,8 @@ describe("bad records", () => {
       const after = await query<{ run_id: string | null; times_seen: number }>(url, "select run_id, times_seen from bird.sync_rejects where flow_id = $1", [flowId]);
       expect(after).toHaveLength(5);
       expect(after.map((r) => r.run_id)).not.toContain(fixed.id);
-      expect(after.every((r) => r.times_seen === 2)).toBe(true);
+      // Seen once per pass; a record on the page where a two-ended pass's streams meet is seen by both.
+      expect(after.every((r) => r.times_seen >= 2 && r.times_seen <= 4)).toBe(true);
       await expectTableEqualsFake(url, api);
     } finally {
       await api.close();
