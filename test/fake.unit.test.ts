@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { checkRun as checkRunText } from "../src/bird/schema.js";
 
 /** The product checks a record together with its own text. */
-const checkRun = (raw: unknown) => checkRunText(raw, JSON.stringify(raw));
+const checkRun = (raw: unknown) => checkRunText(raw, () => JSON.stringify(raw));
 import { ConfigError } from "../src/errors.js";
 import { type ApprovalRun, type FakeBirdApi, runFakeApiCommand, type StartFakeOptions, startFakeBirdApi } from "../src/fake/index.js";
 

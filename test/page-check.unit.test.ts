@@ -1,6 +1,7 @@
 // What one page sends to the database: each run's own text (the last copy per id), rejects once per id.
 import { describe, expect, it } from "vitest";
 import { arrayMemberTexts } from "../src/bird/json-text.js";
+import { RecordTexts } from "../src/bird/record-texts.js";
 import { checkPage } from "../src/sync/page-commit.js";
 
 const run = (id: string, extra: Record<string, unknown> = {}) => ({
@@ -19,7 +20,7 @@ const B = "123e4567-e89b-12d3-a456-426614174002";
 /** A list answer as text, its records as JSON.parse reads them, and their own texts. */
 function answer(text: string) {
   const records = (JSON.parse(text) as { results: unknown[] }).results;
-  return { records, texts: arrayMemberTexts(text, "results")! };
+  return { records, texts: RecordTexts.ofAnswer(text, "results", records.length) };
 }
 
 describe("checkPage", () => {
@@ -28,7 +29,7 @@ describe("checkPage", () => {
     const { records, texts } = answer(text);
     const page = checkPage(records, texts);
     expect(page.runs.map((r) => r.id)).toEqual([B, A]);
-    expect(page.runs[1]!.text).toContain('"activeStep":2.50');
+    expect(texts.at(page.runs[1]!.at)).toContain('"activeStep":2.50');
     expect(page.hasExtra).toBe(false);
     expect(page.seen).toBe(3);
   });
@@ -45,7 +46,7 @@ describe("checkPage", () => {
     const page = checkPage(records, texts);
     expect(page.rejects).toHaveLength(1);
     expect(page.rejects[0]!.reason).toMatch(/status/);
-    expect(page.rejects[0]!.payload).toBe(texts[1]);
+    expect(page.rejects[0]!.payload).toBe(texts.at(1));
     expect(page.listedIds).toEqual([A]);
   });
 
@@ -55,9 +56,18 @@ describe("checkPage", () => {
     const page = checkPage(records, texts);
     expect(page.rejects.map((r) => r.runId)).toEqual([A]);
     expect(page.rejects[0]!.reason).toMatch(/NUL/);
-    expect(page.runs.map((r) => r.text)).toEqual([texts[1]]);
-    expect(texts[1]).toContain('"n":1.10,"s":"\\ud83d\\ude80","p":"C:\\\\u0000dir"');
+    expect(page.runs.map((r) => texts.at(r.at))).toEqual([texts.at(1)]);
+    expect(texts.at(1)).toContain('"n":1.10,"s":"\\ud83d\\ude80","p":"C:\\\\u0000dir"');
     expect(page.hasExtra).toBe(true);
+  });
+
+  it("cuts records out of an ordinary answer only to quarantine one: valid runs are written from the answer whole", () => {
+    const plain = RecordTexts.ofAnswer(JSON.stringify({ results: [run(A), run(B)] }), "results", 2);
+    expect(plain.risky).toBe(false);
+    expect(checkPage([run(A), run(B)], plain).runs.map((r) => r.at)).toEqual([0, 1]);
+    expect((plain as unknown as { cut?: unknown }).cut).toBeUndefined();
+    const risky = RecordTexts.ofAnswer(`{"results":[${JSON.stringify(run(A))},${JSON.stringify(run(B, { object: { s: "\ud83d" } }))}]}`, "results", 2);
+    expect([risky.risky, risky.riskyAt(0), risky.riskyAt(1)]).toEqual([true, false, true]);
   });
 });
 

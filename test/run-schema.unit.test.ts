@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { checkRun as checkRunText } from "../src/bird/schema.js";
 
 /** The product checks a record together with its own text. */
-const checkRun = (raw: unknown) => checkRunText(raw, JSON.stringify(raw));
+const checkRun = (raw: unknown) => checkRunText(raw, () => JSON.stringify(raw));
 import { parseRetryAfter } from "../src/bird/retry-after.js";
 
 const good = {

@@ -12,7 +12,8 @@ import {
 } from "../errors.js";
 import { type Answer, getJsonOnce } from "./http.js";
 import type { RequestGate } from "./request-gate.js";
-import { arrayMemberTexts, valueText } from "./json-text.js";
+import { valueText } from "./json-text.js";
+import { RecordTexts } from "./record-texts.js";
 import { RetryWarnings } from "./retry-warnings.js";
 import { listPageSchema } from "./schema.js";
 
@@ -43,8 +44,8 @@ export interface CallContext {
 
 export interface RunsPage {
   records: unknown[];
-  /** Each record's own text, exactly as the answer carried it (`texts[i]` is `records[i]`). */
-  texts: string[];
+  /** Each record's own text, exactly as the answer carried it (`texts.at(i)` is `records[i]`). */
+  texts: RecordTexts;
   /** undefined when this was the last page ("", null or absent all mean done). */
   nextPageToken: string | undefined;
 }
@@ -258,10 +259,6 @@ function parseListPage(answer: Answer): RunsPage {
     throw new RetryableHttpError(`unexpected list answer: ${parsed.error.issues[0]?.message ?? "wrong shape"}`, 200);
   }
   const token = parsed.data.nextPageToken;
-  const texts = arrayMemberTexts(answer.text, "results");
-  if (texts?.length !== parsed.data.results.length) {
-    // Cannot happen for text JSON.parse accepted; refuse rather than store anything not as sent.
-    throw new Error("could not cut the runs out of the list answer's text");
-  }
+  const texts = RecordTexts.ofAnswer(answer.text, "results", parsed.data.results.length);
   return { records: parsed.data.results, texts, nextPageToken: token ? token : undefined };
 }

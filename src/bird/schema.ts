@@ -138,11 +138,12 @@ export function rejectOf(raw: unknown, text: string, reason: string, knownId?: s
  * Validates one record from the API against the OpenAPI schema: its id when it may be written, or a
  * reject to quarantine. `checkStorable` is off when the text holds no escape that could decode to a NUL
  * or a surrogate. What else PostgreSQL refuses (float8 range, offsets, depth) the page write finds.
+ * `text` gives the record's own text, asked for only when the record is rejected.
  */
-export function checkRun(raw: unknown, text: string, checkStorable = true): Checked {
+export function checkRun(raw: unknown, text: () => string, checkStorable = true): Checked {
   const parsed = approvalRunSchema.safeParse(raw);
-  if (!parsed.success) return { ok: false, reject: rejectOf(raw, text, describeIssues(parsed.error)) };
+  if (!parsed.success) return { ok: false, reject: rejectOf(raw, text(), describeIssues(parsed.error)) };
   const unstorable = checkStorable ? findUnstorable(raw, "record") : undefined;
-  if (unstorable) return { ok: false, reject: rejectOf(raw, text, unstorable) };
+  if (unstorable) return { ok: false, reject: rejectOf(raw, text(), unstorable) };
   return { ok: true, id: parsed.data.id.toLowerCase(), apiId: parsed.data.id };
 }

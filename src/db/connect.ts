@@ -1,15 +1,16 @@
 // Opens the configured database: a pg Pool for DATABASE_URL, else embedded PGlite on disk.
+import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { DrizzleQueryError, type SQL } from "drizzle-orm";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
-import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { type PgDatabase, PgDialect, type PgQueryResultHKT } from "drizzle-orm/pg-core";
 import pg from "pg";
 import type { Logger } from "pino";
 import { type Config, describeDatabase } from "../config.js";
 import { DatabaseConnectionError } from "../errors.js";
-import { type Database, type SqlRunner, isRetryableDbError } from "./database.js";
+import { type Database, type SqlRunner, type StatementOptions, isRetryableDbError } from "./database.js";
 import { lockPgliteDir } from "./pglite-lock.js";
 
 type AnyPgDatabase = PgDatabase<PgQueryResultHKT, Record<string, unknown>>;
@@ -42,10 +43,28 @@ function driverError(err: unknown): unknown {
   return err;
 }
 
-function runnerOf(db: Pick<AnyPgDatabase, "execute">): SqlRunner {
+const dialect = new PgDialect();
+const statementNames = new Map<string, string>();
+
+/** One name per distinct statement text: a connection prepares each once. */
+function statementName(prefix: string, text: string): string {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `${prefix}_${createHash("sha1").update(text).digest("hex").slice(0, 16)}`;
+    if (statementNames.size < 1000) statementNames.set(text, name);
+  }
+  return name;
+}
+
+function runnerOf(db: Pick<AnyPgDatabase, "execute" | "_">, prepares: boolean): SqlRunner {
   return {
-    async rows<T>(query: SQL): Promise<T[]> {
+    async rows<T>(query: SQL, opts?: StatementOptions): Promise<T[]> {
       try {
+        if (prepares && opts?.prepare) {
+          const q = dialect.sqlToQuery(query);
+          const prepared = db._.session.prepareQuery(q, undefined, statementName(opts.prepare, q.sql), false);
+          return ((await prepared.execute()) as { rows: T[] }).rows;
+        }
         const result = (await db.execute(query)) as unknown as { rows: T[] };
         return result.rows;
       } catch (err) {
@@ -63,15 +82,15 @@ function wrap(
   migrate: () => Promise<void>,
   logger: Logger,
 ): Database {
-  const runner = runnerOf(db);
+  const runner = runnerOf(db, kind === "postgres");
   return {
     kind,
     location,
     migrate,
     // A single statement is atomic by itself: re-running it after a lost connection is safe.
-    rows: <T>(query: SQL) => withRetry(logger, () => runner.rows<T>(query)),
+    rows: <T>(query: SQL, opts?: StatementOptions) => withRetry(logger, () => runner.rows<T>(query, opts)),
     transaction: <T>(fn: (tx: SqlRunner) => Promise<T>) =>
-      withRetry(logger, () => db.transaction((tx) => fn(runnerOf(tx as unknown as AnyPgDatabase)))),
+      withRetry(logger, () => db.transaction((tx) => fn(runnerOf(tx as unknown as AnyPgDatabase, kind === "postgres")))),
     close,
   };
 }

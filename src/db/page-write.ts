@@ -5,7 +5,7 @@
 //
 // The runs are read from the API's own JSON text (`source`), so jsonb values are stored exactly as
 // Bird sent them (numbers keep their precision) and the page is never re-serialized in Node.
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import { KNOWN_RUN_FIELDS, type Rejected } from "../bird/schema.js";
 import type { SqlRunner } from "./database.js";
 import type { ListOrder } from "../sync/outcome.js";
@@ -15,8 +15,8 @@ export interface RunsPageWrite {
   owner: string;
   leaseTtlMs: number;
   passId: number;
-  /** The texts of the runs to write, exactly as Bird sent them (validated, one per id). */
-  runTexts: readonly string[];
+  /** The runs to write (validated, one per id), read from the texts Bird sent. */
+  runs: RunSource;
   /** Every run id the page listed, valid or not (lower-cased uuids): the seen set. */
   listedIds: readonly string[];
   /** Some run has fields beyond the known ones (otherwise `extra` is NULL without computing it). */
@@ -33,6 +33,12 @@ export interface RunsPageWrite {
   /** Where the next page starts; undefined leaves the stored cursor alone. */
   cursor?: PageCursor | undefined;
 }
+
+/**
+ * Where the statement reads the runs from: the positions (0-based) of the runs among the records of a
+ * list answer's `results`, the answer's whole text parsed once by PostgreSQL; or each run's own text.
+ */
+export type RunSource = { answer: string; positions: readonly number[] } | { texts: readonly string[] };
 
 export interface PageCursor {
   next: string | null;
@@ -95,6 +101,12 @@ function storableText(s: string | null): string | null {
   return s === null ? null : s.toWellFormed().replaceAll("\u0000", "\uFFFD");
 }
 
+function pickRuns(runs: RunSource): SQL {
+  if ("texts" in runs) return sql`select e from jsonb_array_elements(${`[${runs.texts.join(",")}]`}::jsonb) as a(e) where true`;
+  return sql`select e from jsonb_array_elements(${runs.answer}::jsonb -> 'results') with ordinality as a(e, pos)
+      where pos - 1 = any(${`{${runs.positions.join(",")}}`}::int[])`;
+}
+
 export async function writeRunsPage(db: SqlRunner, w: RunsPageWrite): Promise<RunsPageWritten> {
   const side = w.cursor?.side ?? null;
   const setCursor = w.cursor !== undefined && side !== "r";
@@ -113,9 +125,8 @@ export async function writeRunsPage(db: SqlRunner, w: RunsPageWrite): Promise<Ru
       where flow_id = ${w.flowId}::uuid and lease_owner = ${w.owner}
       returning flow_id
     ), picked as (
-      -- the runs' own texts joined into one array: parsed once, never re-serialized
-      select e from jsonb_array_elements(${`[${w.runTexts.join(",")}]`}::jsonb) as a(e)
-      where exists (select 1 from lease)
+      -- the runs as Bird's texts hold them: parsed once, never re-serialized
+      ${pickRuns(w.runs)} and exists (select 1 from lease)
     ), input as (
       select ${projection(w.hasExtra)} from picked
     ), written as (
@@ -164,6 +175,8 @@ export async function writeRunsPage(db: SqlRunner, w: RunsPageWrite): Promise<Ru
         runs_rejected = runs_rejected + ${w.rejects.length}
       where id = ${w.passId} and exists (select 1 from lease)
     )
-    select exists (select 1 from lease) as leased, inserted, updated, (select count(*) from input)::int as valid from counts`);
+    select exists (select 1 from lease) as leased, inserted, updated, (select count(*) from input)::int as valid from counts`,
+    { prepare: "page_write" },
+  );
   return row ?? { leased: false, inserted: 0, updated: 0, valid: 0 };
 }

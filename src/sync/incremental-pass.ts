@@ -15,6 +15,7 @@ import type { PassResult } from "./full-pass.js";
 import { addProgress, emptyProgress } from "./outcome.js";
 import { ListOrderTracker, oldestInstant } from "./list-order.js";
 import { checkPage, writePage } from "./page-commit.js";
+import { RecordTexts } from "../bird/record-texts.js";
 import { planRecheck } from "./recheck-plan.js";
 import { type FetchedPage, listPages } from "./page-stream.js";
 
@@ -176,7 +177,7 @@ async function refreshById(ctx: SyncContext, flowId: string, passId: number, run
       passId,
       page: checkPage(
         found.map((a) => a.record),
-        found.map((a) => a.text),
+        RecordTexts.of(found.map((a) => a.text)),
       ),
       requests: meter.requests,
       pages: 0,

@@ -2,9 +2,10 @@
 // advanced and the lease renewed — all or nothing, so a crash at any instant loses and duplicates nothing.
 import { KNOWN_RUN_FIELDS, type Rejected, checkRun, recordUuid, rejectOf } from "../bird/schema.js";
 import { type Database, type SqlRunner, dbErrorMessage, inSavepoint, isRecordDataError } from "../db/database.js";
-import { type PageCursor, type RunsPageWrite, type RunsPageWritten, probeRunText, writeRunsPage } from "../db/page-write.js";
+import { type PageCursor, type RunSource, type RunsPageWrite, type RunsPageWritten, probeRunText, writeRunsPage } from "../db/page-write.js";
 import type { PageProgress } from "./outcome.js";
 import { LeaseLostError } from "../errors.js";
+import type { RecordTexts } from "../bird/record-texts.js";
 
 const KNOWN_FIELDS = new Set<string>(KNOWN_RUN_FIELDS);
 
@@ -13,13 +14,15 @@ export interface CheckedRun {
   id: string;
   /** The id exactly as Bird sent it: requests about this run use it. */
   apiId: string;
-  /** The record's own JSON text, as Bird sent it. */
-  text: string;
+  /** Its place among the page's records: its text is `texts.at(at)`. */
+  at: number;
 }
 
 export interface CheckedPage {
   /** Runs that passed the schema, one per id (its last copy), in page order. */
   runs: CheckedRun[];
+  /** The exact texts of the page's records. */
+  texts: RecordTexts;
   /** Whether any of them carries fields beyond the OpenAPI's (kept in `extra`). */
   hasExtra: boolean;
   rejects: Rejected[];
@@ -29,25 +32,21 @@ export interface CheckedPage {
   seen: number;
 }
 
-// An escape that may decode to a NUL or a surrogate: only records whose text has one need the deep check.
-const RISKY_ESCAPE = /\\u0000|\\u[dD][89a-fA-F]/;
-
-/** Validates a page's records; `texts[i]` is the exact text `records[i]` was parsed from. */
-export function checkPage(records: readonly unknown[], texts: readonly string[]): CheckedPage {
-  if (texts.length !== records.length) throw new Error(`page has ${records.length} records but ${texts.length} record texts`);
+/** Validates a page's records; `texts.at(i)` is the exact text `records[i]` was parsed from. */
+export function checkPage(records: readonly unknown[], texts: RecordTexts): CheckedPage {
+  if (texts.count !== records.length) throw new Error(`page has ${records.length} records but ${texts.count} record texts`);
   const runs = new Map<string, CheckedRun>();
   const rejects = new Map<string, Rejected>();
   const listed = new Set<string>();
   let hasExtra = false;
   records.forEach((raw, i) => {
-    const text = texts[i]!;
     const id = recordUuid(raw);
     if (id) listed.add(id);
-    const checked = checkRun(raw, text, RISKY_ESCAPE.test(text));
+    const checked = checkRun(raw, () => texts.at(i), texts.riskyAt(i));
     if (checked.ok) {
       // A run listed twice on one page is written once: its last copy wins.
       runs.delete(checked.id);
-      runs.set(checked.id, { id: checked.id, apiId: checked.apiId, text });
+      runs.set(checked.id, { id: checked.id, apiId: checked.apiId, at: i });
       hasExtra ||= Object.keys(raw as object).some((k) => !KNOWN_FIELDS.has(k));
     } else {
       // Two bad copies of one run are one quarantine entry (the last), never two upserts of one row.
@@ -56,7 +55,7 @@ export function checkPage(records: readonly unknown[], texts: readonly string[])
   });
   // A run listed both valid and invalid on one page is written; its invalid copy is not quarantined.
   for (const id of runs.keys()) rejects.delete(id);
-  return { runs: [...runs.values()], hasExtra, rejects: [...rejects.values()], listedIds: [...listed], seen: records.length };
+  return { runs: [...runs.values()], texts, hasExtra, rejects: [...rejects.values()], listedIds: [...listed], seen: records.length };
 }
 
 export interface PageWrite {
@@ -112,25 +111,36 @@ async function writeStorable(tx: SqlRunner, w: PageWrite): Promise<RunsPageWritt
   const runs: CheckedRun[] = [];
   const rejects = [...w.page.rejects];
   for (const run of w.page.runs) {
+    const text = w.page.texts.at(run.at);
     try {
-      await inSavepoint(tx, "probe", () => probeRunText(tx, run.text));
+      await inSavepoint(tx, "probe", () => probeRunText(tx, text));
       runs.push(run);
     } catch (err) {
       if (!isRecordDataError(err)) throw err;
-      rejects.push(rejectOf(undefined, run.text, `PostgreSQL cannot store this run: ${dbErrorMessage(err)}`, run.apiId));
+      rejects.push(rejectOf(undefined, text, `PostgreSQL cannot store this run: ${dbErrorMessage(err)}`, run.apiId));
     }
   }
   const page = { ...w.page, runs, rejects };
-  return { ...(await writeRunsPage(tx, writeOf(w, page))), page };
+  // The answer as a whole was refused (it may be a record that is not a run): the runs go one by one.
+  return { ...(await writeRunsPage(tx, writeOf(w, page, false))), page };
 }
 
-function writeOf(w: PageWrite, page: CheckedPage): RunsPageWrite {
+/**
+ * The page's runs as the statement reads them: picked out of the whole answer (one text, parsed once)
+ * unless that answer may hold what jsonb refuses, or already has; else the runs' own texts.
+ */
+function writeOf(w: PageWrite, page: CheckedPage, wholeAnswer = true): RunsPageWrite {
+  const { texts } = page;
+  const runs: RunSource =
+    wholeAnswer && texts.answer !== undefined && !texts.risky
+      ? { answer: texts.answer, positions: page.runs.map((r) => r.at) }
+      : { texts: page.runs.map((r) => texts.at(r.at)) };
   return {
     flowId: w.flowId,
     owner: w.owner,
     leaseTtlMs: w.leaseTtlMs,
     passId: w.passId,
-    runTexts: page.runs.map((r) => r.text),
+    runs,
     listedIds: page.listedIds,
     hasExtra: page.hasExtra,
     rejects: page.rejects,
