@@ -25,22 +25,6 @@ const decision = z.object({
   comment: z.string().optional(),
 });
 
-export const KNOWN_RUN_FIELDS = [
-  "id",
-  "approvalFlowId",
-  "organizationId",
-  "workspaceId",
-  "status",
-  "activeStep",
-  "previousObject",
-  "object",
-  "invoker",
-  "tags",
-  "results",
-  "createdAt",
-  "updatedAt",
-] as const;
-
 // Unknown top-level fields pass (and are kept in `extra`): a field Bird adds must not quarantine every run.
 export const approvalRunSchema = z.object({
   id: uuid,

@@ -6,8 +6,9 @@
 // The runs are read from the API's own JSON text (`source`), so jsonb values are stored exactly as
 // Bird sent them (numbers keep their precision) and the page is never re-serialized in Node.
 import { type SQL, sql } from "drizzle-orm";
-import { KNOWN_RUN_FIELDS, type Rejected } from "../bird/schema.js";
+import type { Rejected } from "../bird/schema.js";
 import type { SqlRunner } from "./database.js";
+import { RUN_COLUMNS, RUN_JSON_FIELDS, runColumnFromJson } from "./run-columns.js";
 import type { ListOrder } from "../sync/outcome.js";
 
 export interface RunsPageWrite {
@@ -55,41 +56,22 @@ export interface RunsPageWritten {
   valid: number;
 }
 
-// Top-level ApprovalRun fields with columns; everything else a run carries goes to `extra`.
-const KNOWN = sql.raw(`array[${KNOWN_RUN_FIELDS.map((k) => `'${k}'`).join(",")}]`);
-const COLUMNS = sql.raw(
-  "id, api_id, approval_flow_id, organization_id, workspace_id, status, active_step, invoker_type, invoker_id, object, previous_object, tags, results, extra, created_at, updated_at",
-);
-const DATA = [
-  "api_id",
-  "approval_flow_id",
-  "organization_id",
-  "workspace_id",
-  "status",
-  "active_step",
-  "invoker_type",
-  "invoker_id",
-  "object",
-  "previous_object",
-  "tags",
-  "results",
-  "extra",
-  "created_at",
-  "updated_at",
-];
+// Every column and expression below comes from RUN_COLUMNS (the Drizzle table): a new top-level field
+// Bird ships is one column in schema.ts plus a generated migration, and nothing here changes.
+// Fields without a column go to `extra`; `api_id` is the id as Bird spelled it when not lower case.
+const KNOWN = sql.raw(`array[${RUN_JSON_FIELDS.map((k) => `'${k}'`).join(",")}]`);
+const WRITTEN = [...RUN_COLUMNS.map((c) => c.column), "api_id", "extra"];
+const DATA = WRITTEN.filter((c) => c !== "id");
+const COLUMNS = sql.raw(WRITTEN.join(", "));
 const SET_LIST = sql.raw(DATA.map((c) => `${c} = excluded.${c}`).join(", "));
 const CURRENT = sql.raw(`(${DATA.map((c) => `t.${c}`).join(", ")})`);
 const INCOMING = sql.raw(`(${DATA.map((c) => `excluded.${c}`).join(", ")})`);
+const FROM_THE_RUN = sql.raw(RUN_COLUMNS.map((c) => `${runColumnFromJson(c, "e")} as ${c.column}`).join(", "));
 
 /** Columns of a run from its jsonb `e`: every cast PostgreSQL may refuse is here, so a probe finds them. */
 const projection = (hasExtra: boolean) => sql`
-  (e->>'id')::uuid as id, nullif(e->>'id', lower(e->>'id')) as api_id, (e->>'approvalFlowId')::uuid as approval_flow_id,
-  (e->>'organizationId')::uuid as organization_id, (e->>'workspaceId')::uuid as workspace_id,
-  e->>'status' as status, (e->>'activeStep')::float8 as active_step,
-  e->'invoker'->>'type' as invoker_type, (e->'invoker'->>'id')::uuid as invoker_id,
-  nullif(e->'object', 'null'::jsonb) as object, nullif(e->'previousObject', 'null'::jsonb) as previous_object,
-  e->'tags' as tags, e->'results' as results, case when ${hasExtra} then nullif(e - ${KNOWN}, '{}'::jsonb) end as extra,
-  bird.rfc3339(e->>'createdAt') as created_at, bird.rfc3339(e->>'updatedAt') as updated_at`;
+  ${FROM_THE_RUN}, nullif(e->>'id', lower(e->>'id')) as api_id,
+  case when ${hasExtra} then nullif(e - ${KNOWN}, '{}'::jsonb) end as extra`;
 
 /** Throws what PostgreSQL says when it cannot store this run (its text alone), else resolves. */
 export async function probeRunText(db: SqlRunner, text: string): Promise<void> {

@@ -1,13 +1,14 @@
 // One page, one atomic write (DESIGN §5): valid runs upserted, invalid ones quarantined, the cursor
 // advanced and the lease renewed — all or nothing, so a crash at any instant loses and duplicates nothing.
-import { KNOWN_RUN_FIELDS, type Rejected, checkRun, recordUuid, rejectOf } from "../bird/schema.js";
+import { type Rejected, checkRun, recordUuid, rejectOf } from "../bird/schema.js";
 import { type Database, type SqlRunner, dbErrorMessage, inSavepoint, isRecordDataError } from "../db/database.js";
+import { RUN_JSON_FIELDS } from "../db/run-columns.js";
 import { type PageCursor, type RunSource, type RunsPageWrite, type RunsPageWritten, probeRunText, writeRunsPage } from "../db/page-write.js";
 import type { PageProgress } from "./outcome.js";
 import { LeaseLostError } from "../errors.js";
 import type { RecordTexts } from "../bird/record-texts.js";
 
-const KNOWN_FIELDS = new Set<string>(KNOWN_RUN_FIELDS);
+const KNOWN_FIELDS = new Set<string>(RUN_JSON_FIELDS);
 
 export interface CheckedRun {
   /** The uuid, lower-cased. */

@@ -40,7 +40,7 @@ export async function storedRunsVia(q: QueryFn, flowId: string, opts: { includeD
     [flowId],
   );
   return rows.map((r) => {
-    for (const col of TIMESTAMPS) r[col] = (r[col] as Date).toISOString();
+    for (const col of TIMESTAMPS) r[col] = r[col] === null ? null : (r[col] as Date).toISOString();
     return r;
   });
 }
