@@ -163,6 +163,26 @@ describe("watermarks don't trust one timestamp", () => {
     const present = await query<{ id: string }>(url, "select id::text from bird.approval_runs where id = any($1::uuid[]) and deleted_at is null", [added.map((a) => a.id)]);
     expect(present).toHaveLength(added.length);
   });
+
+  it.each([
+    { name: "year 0000 (legal RFC 3339, not storable)", createdAt: '"0000-01-01T00:00:00Z"' },
+    { name: "not a date at all", createdAt: '"yesterday"' },
+  ])("a record dated $name, listed among the newest, neither ends the listing nor is stored", async ({ createdAt }) => {
+    const { m, url, sync, flow } = await setup({}, 4);
+    addRuns(m, flow, 10, NOW - 200 * MINUTE);
+    expect((await sync()).code).toBe(0);
+    const added = addRuns(m, flow, 30, NOW - 30 * MINUTE, 100);
+    // Bird lists it fourth, just below the three newest runs: the last record of the first page.
+    const odd = runWith(m, flow, NOW - 30 * MINUTE + 2650, { createdAt });
+    const r = await sync();
+    expect(r.code).toBe(0);
+    expect(await lastPass(url)).toMatchObject({ kind: "incremental", runs_inserted: 30, runs_rejected: 1 });
+    const present = await query<{ id: string }>(url, "select id::text from bird.approval_runs where id = any($1::uuid[]) and deleted_at is null", [added.map((a) => a.id)]);
+    expect(present).toHaveLength(added.length);
+    const [reject] = await query<{ run_id: string; reason: string }>(url, "select run_id, reason from bird.sync_rejects");
+    expect(reject).toMatchObject({ run_id: odd.apiId });
+    expect(reject!.reason).toMatch(/createdAt/);
+  });
 });
 
 describe("deletion only on proof", () => {

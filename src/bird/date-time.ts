@@ -12,6 +12,11 @@ export function isRfc3339DateTime(text: string): boolean {
   return mo >= 1 && mo <= 12 && d >= 1 && d <= daysInMonth && h <= 23 && mi <= 59 && s <= 60 && offsetOk;
 }
 
+/** RFC 3339 allows year 0000; PostgreSQL's dates begin at year 1, so it cannot store one. */
+export function hasStorableYear(text: string): boolean {
+  return !text.startsWith("0000");
+}
+
 /**
  * Milliseconds since the epoch, for ordering and watermarks only (values are stored from the text).
  * NaN when the text is not a date-time. A leap second counts as the second before it.

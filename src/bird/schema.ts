@@ -2,12 +2,15 @@
 // and Bird's published ApprovalFlow. A run that fails them is quarantined, never written.
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { isRfc3339DateTime } from "./date-time.js";
+import { hasStorableYear, isRfc3339DateTime } from "./date-time.js";
 
 // Bird ids are uuid-shaped; Postgres accepts any 8-4-4-4-12 hex, so we do not insist on an RFC variant.
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const uuid = z.string().regex(UUID_RE, "must be a uuid");
-const dateTime = z.string().refine(isRfc3339DateTime, "must be an RFC 3339 date-time");
+const dateTime = z
+  .string()
+  .refine(isRfc3339DateTime, "must be an RFC 3339 date-time")
+  .refine(hasStorableYear, "year 0000 is legal RFC 3339 but PostgreSQL cannot store it");
 // A JSON object, checked without copying it (object/previousObject can be large and are stored verbatim).
 const jsonObject = z.custom<Record<string, unknown>>(
   (v) => v !== null && typeof v === "object" && !Array.isArray(v),

@@ -11,7 +11,7 @@ import type { FlowState, PageProgress } from "./outcome.js";
 import type { SyncContext } from "./context.js";
 import { ListOrderTracker, detectListOrder } from "./list-order.js";
 import { Meeting, type Side, reverseHonoured } from "./meeting.js";
-import { type PageWrite, checkPage, writePage } from "./page-commit.js";
+import { type PageWrite, writePage } from "./page-commit.js";
 import { addProgress, emptyProgress } from "./outcome.js";
 import { type FetchedPage, listPages } from "./page-stream.js";
 
@@ -157,18 +157,19 @@ class TwoStreams {
     if (this.done || this.error !== undefined) return true;
     if (!meeting) return false;
     const ids = page.records.map((r) => recordUuid(r)).filter((id): id is string => id !== undefined);
+    const { ordered } = page.checked;
     if (side === "r" && this.probing && this.probe === undefined) {
-      this.probe = { honoured: reverseHonoured(meeting, ids, detectListOrder(page.records)) };
+      this.probe = { honoured: reverseHonoured(meeting, ids, detectListOrder(ordered)) };
       if (this.probe.honoured !== true) return true;
     }
-    return meeting.wouldMeet(side, ids, page.records);
+    return meeting.wouldMeet(side, ids, ordered);
   }
 
   /** Writes one page of one stream (one at a time); false when this stream should list no further. */
   private async take(side: Side, page: FetchedPage): Promise<boolean> {
     if (this.done || this.error !== undefined || (side === "r" && this.stopReverse.signal.aborted)) return false;
     if (this.signal.aborted) throw new AbortedError("stopped before writing the next page");
-    const checked = checkPage(page.records, page.texts);
+    const { checked } = page;
     const meeting = this.opts.meeting;
     if (side === "r" && this.probing && meeting) {
       this.probing = false;
@@ -180,9 +181,9 @@ class TwoStreams {
       }
       await setReverseWorks(this.ctx.db, this.state.flowId, true);
     }
-    const met = meeting?.add(side, checked.listedIds, page.records) ?? false;
+    const met = meeting?.add(side, checked.listedIds, checked.ordered) ?? false;
     const complete = met || page.nextPageToken === undefined;
-    if (side === "f") this.order.observe(page.records);
+    if (side === "f") this.order.observe(checked.ordered);
     const write: PageWrite = {
       flowId: this.state.flowId,
       owner: this.ctx.owner,

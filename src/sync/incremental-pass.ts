@@ -43,7 +43,7 @@ export async function runIncrementalPass(
 
   const commitListed = async (page: FetchedPage) => {
     if (signal.aborted) throw new AbortedError("stopped before writing the next page");
-    const checked = checkPage(page.records, page.texts);
+    const { checked } = page;
     for (const id of checked.listedIds) listedIds.add(id);
     const progress = await writePage(db, {
       flowId,
@@ -62,14 +62,14 @@ export async function runIncrementalPass(
   // 1. Newest-first down to just past the high-water mark (the rest of that page is the overlap).
   const order = new ListOrderTracker();
   const belowWatermark = (p: FetchedPage, below: number | undefined) => {
-    order.observe(p.records);
-    return below !== undefined && order.order === "desc" && (oldestInstant(p.records) ?? Infinity) < below;
+    order.observe(p.checked.ordered);
+    return below !== undefined && order.order === "desc" && (oldestInstant(p.checked.ordered) ?? Infinity) < below;
   };
   let coveredFrom = Infinity;
   let nextToken: string | undefined;
   for await (const page of listPages(ctx.client, flowId, { firstToken: undefined, limit: config.pageSize, reverse, signal, isLast: (p) => belowWatermark(p, hwmMs) })) {
     await commitListed(page);
-    coveredFrom = Math.min(coveredFrom, oldestInstant(page.records) ?? Infinity);
+    coveredFrom = Math.min(coveredFrom, oldestInstant(page.checked.ordered) ?? Infinity);
     nextToken = page.nextPageToken;
   }
   // The listing reached its end unless it stopped early on proof of order and watermark.
@@ -150,8 +150,8 @@ async function relistDownTo(
     reverse,
     signal,
     isLast: (p) => {
-      order.observe(p.records);
-      return order.order !== "asc" && (oldestInstant(p.records) ?? Infinity) < oldestMs;
+      order.observe(p.checked.ordered);
+      return order.order !== "asc" && (oldestInstant(p.checked.ordered) ?? Infinity) < oldestMs;
     },
   })) {
     await commitListed(page);

@@ -31,6 +31,12 @@ export interface CheckedPage {
   listedIds: string[];
   /** Records on the page, valid or not. */
   seen: number;
+  /**
+   * The records that passed, in page order, copies included: only their createdAt may say anything
+   * about the listing's order or where it stops. A record Bird sent with a createdAt it cannot mean
+   * (year 0000, say) sits where Bird's own order put it, and must not end a listing early.
+   */
+  ordered: unknown[];
 }
 
 /** Validates a page's records; `texts.at(i)` is the exact text `records[i]` was parsed from. */
@@ -39,6 +45,7 @@ export function checkPage(records: readonly unknown[], texts: RecordTexts): Chec
   const runs = new Map<string, CheckedRun>();
   const rejects = new Map<string, Rejected>();
   const listed = new Set<string>();
+  const ordered: unknown[] = [];
   let hasExtra = false;
   records.forEach((raw, i) => {
     const id = recordUuid(raw);
@@ -48,6 +55,7 @@ export function checkPage(records: readonly unknown[], texts: RecordTexts): Chec
       // A run listed twice on one page is written once: its last copy wins.
       runs.delete(checked.id);
       runs.set(checked.id, { id: checked.id, apiId: checked.apiId, at: i });
+      ordered.push(raw);
       hasExtra ||= Object.keys(raw as object).some((k) => !KNOWN_FIELDS.has(k));
     } else {
       // Two bad copies of one run are one quarantine entry (the last), never two upserts of one row.
@@ -56,7 +64,7 @@ export function checkPage(records: readonly unknown[], texts: RecordTexts): Chec
   });
   // A run listed both valid and invalid on one page is written; its invalid copy is not quarantined.
   for (const id of runs.keys()) rejects.delete(id);
-  return { runs: [...runs.values()], texts, hasExtra, rejects: [...rejects.values()], listedIds: [...listed], seen: records.length };
+  return { runs: [...runs.values()], texts, hasExtra, rejects: [...rejects.values()], listedIds: [...listed], seen: records.length, ordered };
 }
 
 export interface PageWrite {

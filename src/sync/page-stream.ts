@@ -2,11 +2,14 @@
 import type { RunsPage, Upstream } from "../bird/client.js";
 import { PagingLoopError } from "../errors.js";
 import { pageGarbageCollector } from "../memory.js";
+import { type CheckedPage, checkPage } from "./page-commit.js";
 
 // Shared by every listing in the process: the collection is per process, not per flow.
 const afterPage = pageGarbageCollector(64);
 
 export interface FetchedPage extends RunsPage {
+  /** Its records validated, once, as it arrived: what the listing's order and stopping may trust. */
+  checked: CheckedPage;
   /** The token this page was fetched with (undefined: the first page). */
   token: string | undefined;
   /** HTTP attempts it took, retries included. */
@@ -31,7 +34,7 @@ export async function* listPages(
   const fetchPage = async (token: string | undefined): Promise<FetchedPage> => {
     const meter = { requests: 0 };
     const page = await client.listRuns(flowId, { pageToken: token, limit: opts.limit, reverse: opts.reverse }, { signal: opts.signal, meter });
-    return { ...page, token, requests: meter.requests };
+    return { ...page, checked: checkPage(page.records, page.texts), token, requests: meter.requests };
   };
   const tokensSeen = new Set<string>();
   if (opts.firstToken) tokensSeen.add(opts.firstToken);
