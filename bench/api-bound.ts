@@ -19,7 +19,14 @@ const MAX_RPS = 50;
 async function main(): Promise<number> {
   const admin = new PgAdmin(process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres");
   const db = await admin.create("apibound");
-  const api = await startFakeBirdApi({ port: 0, flows: 1, runsPerFlow: SIZES[0], seed: 17, order: "desc", faults: { latencyMs: LATENCY_MS } });
+  const api = await startFakeBirdApi({
+    port: 0,
+    flows: 1,
+    runsPerFlow: SIZES[0],
+    seed: 17,
+    order: "desc",
+    faults: { latencyMs: LATENCY_MS },
+  });
   for (const n of SIZES.slice(1)) api.store.addFlow(n);
   try {
     const env = productEnv({
@@ -45,10 +52,14 @@ async function main(): Promise<number> {
     const biggest = Math.ceil(Math.max(...SIZES) / PAGE);
     const target = 1.25 * Math.max(totalPages / MAX_RPS, (biggest * LATENCY_MS) / 1000 / 2);
     const runs = SIZES.reduce((s, n) => s + n, 0);
-    console.log(`\nAPI-bound backfill (issue 13): flows of ${SIZES.join(" + ")} runs, ${LATENCY_MS} ms latency, BIRD_MAX_RPS=${MAX_RPS}, page size ${PAGE}`);
+    console.log(
+      `\nAPI-bound backfill (issue 13): flows of ${SIZES.join(" + ")} runs, ${LATENCY_MS} ms latency, BIRD_MAX_RPS=${MAX_RPS}, page size ${PAGE}`,
+    );
     console.log("| measure | value | target |");
     console.log("|---|---|---|");
-    console.log(`| wall time, spawn → exit of \`sync\` | ${seconds.toFixed(1)} s | ≤ ${target.toFixed(1)} s (1.25 × max(${totalPages} pages / ${MAX_RPS}, ${biggest} pages × 0.1 s / 2)) |`);
+    console.log(
+      `| wall time, spawn → exit of \`sync\` | ${seconds.toFixed(1)} s | ≤ ${target.toFixed(1)} s (1.25 × max(${totalPages} pages / ${MAX_RPS}, ${biggest} pages × 0.1 s / 2)) |`,
+    );
     console.log(`| runs stored | ${stored} | ${runs} |`);
     console.log(`| list requests (pages ${totalPages}) | ${c.listRequests} | |`);
     console.log(`| pages fetched twice | ${c.refetchedPages} | 0 |`);

@@ -201,9 +201,13 @@ export async function openCopyTarget(
     const have = new Set(cols.map((c) => c.column_name));
     const gone = COPY_COLUMNS.filter((c) => !have.has(c));
     if (gone.length > 0) {
-      throw new Error(`bird.approval_runs has no column(s) ${gone.join(", ")}: migrate the scratch database (COPY_COLUMNS come from src/db/schema.ts)`);
+      throw new Error(
+        `bird.approval_runs has no column(s) ${gone.join(", ")}: migrate the scratch database (COPY_COLUMNS come from src/db/schema.ts)`,
+      );
     }
-    const pids = await Promise.all(clients.map(async (c) => (await c.query<{ pid: number }>("select pg_backend_pid() as pid")).rows[0]?.pid ?? 0));
+    const pids = await Promise.all(
+      clients.map(async (c) => (await c.query<{ pid: number }>("select pg_backend_pid() as pid")).rows[0]?.pid ?? 0),
+    );
     let base = pids.map((pid) => cpuSeconds(pid) ?? 0);
     await admin.checkpoint();
     return {

@@ -36,7 +36,11 @@ export async function fetchRunsPage(info: FakeInfo, flowId: string, pageSize: nu
 }
 
 /** Runs `work` for every flow, `concurrency` flows at a time (like SYNC_CONCURRENCY). */
-export async function forEachFlow(flowIds: readonly string[], concurrency: number, work: (flowId: string, worker: number) => Promise<void>): Promise<void> {
+export async function forEachFlow(
+  flowIds: readonly string[],
+  concurrency: number,
+  work: (flowId: string, worker: number) => Promise<void>,
+): Promise<void> {
   const queue = [...flowIds];
   const workers = Math.max(1, Math.min(concurrency, flowIds.length));
   await Promise.all(

@@ -44,11 +44,7 @@ export function cpuSeconds(pid: number): number | undefined {
 export function childPids(pid: number): number[] {
   const text = read(`/proc/${pid}/task/${pid}/children`);
   if (!text) return [];
-  return text
-    .trim()
-    .split(/\s+/)
-    .filter(Boolean)
-    .map(Number);
+  return text.trim().split(/\s+/).filter(Boolean).map(Number);
 }
 
 export interface CpuSnapshot {

@@ -177,13 +177,16 @@ export async function runProductSync(opts: SyncRunOptions): Promise<SyncRunResul
   };
   poll();
   const timer = setInterval(poll, POLL_MS);
-  const killTimer = setTimeout(() => {
-    try {
-      process.kill(-pid, "SIGKILL");
-    } catch {
-      // gone
-    }
-  }, opts.timeoutMs ?? 30 * 60_000);
+  const killTimer = setTimeout(
+    () => {
+      try {
+        process.kill(-pid, "SIGKILL");
+      } catch {
+        // gone
+      }
+    },
+    opts.timeoutMs ?? 30 * 60_000,
+  );
 
   const [exitCode, signal] = await new Promise<[number | null, string | null]>((resolve, reject) => {
     child.once("error", reject);

@@ -206,7 +206,13 @@ function repeatTable(p: Params, r: RepeatResult, totalRuns: number): string {
         r.ceilingC.machineBusy,
       )}`,
     ],
-    ["backfill: product sync, empty DB", int(r.backfill.runs), fixed(r.backfill.seconds), int(r.backfill.runsPerSec), `rows verified; ${syncNotes(r.backfill)}`],
+    [
+      "backfill: product sync, empty DB",
+      int(r.backfill.runs),
+      fixed(r.backfill.seconds),
+      int(r.backfill.runsPerSec),
+      `rows verified; ${syncNotes(r.backfill)}`,
+    ],
     ["incremental: no-change sync", int(totalRuns), fixed(r.incremental.seconds), "–", syncNotes(r.incremental)],
   ];
   if (r.small) {
@@ -227,11 +233,15 @@ function repeatTable(p: Params, r: RepeatResult, totalRuns: number): string {
     `peak RSS: ${r.rss.smallMb !== undefined ? `${int(r.small?.runs ?? 0)} runs ${fixed(r.rss.smallMb, 1)} MB, ` : ""}${int(r.backfill.runs)} runs ${fixed(r.rss.largeMb, 1)} MB   target ≤ ${TARGETS.peakRssMb} MB   ${verdict(r.verdicts.peakRss)}`,
   ];
   if (r.rss.growthPct !== undefined && r.verdicts.rssGrowth !== undefined) {
-    lines.push(`RSS growth small → full: ${signedPct(r.rss.growthPct)}   target ≤ ${TARGETS.rssGrowthPct}%   ${verdict(r.verdicts.rssGrowth)}`);
+    lines.push(
+      `RSS growth small → full: ${signedPct(r.rss.growthPct)}   target ≤ ${TARGETS.rssGrowthPct}%   ${verdict(r.verdicts.rssGrowth)}`,
+    );
   }
   lines.push(`incremental no-change cycle: ${int(r.incremental.requests)} requests, ${fixed(r.incremental.seconds)} s`);
-  lines.push(`RSS during the backfill (MB at 25/50/75/100% of its wall time): ${rssQuartiles(r.backfill.rssTimeline)}` +
-    (r.small ? `; small dataset: ${rssQuartiles(r.small.rssTimeline)}` : ""));
+  lines.push(
+    `RSS during the backfill (MB at 25/50/75/100% of its wall time): ${rssQuartiles(r.backfill.rssTimeline)}` +
+      (r.small ? `; small dataset: ${rssQuartiles(r.small.rssTimeline)}` : ""),
+  );
   const head = `repeat ${r.index}/${p.repeats} — ${p.flows} flows × ${int(p.runsPerFlow)} runs = ${int(totalRuns)} runs · concurrency ${p.concurrency} · page size ${p.pageSize} · BIRD_MAX_RPS=0`;
   return `\n${head}\n${table}\n\n${lines.join("\n")}\n`;
 }
@@ -348,17 +358,35 @@ async function main(): Promise<number> {
       .join(" ")}, ${pct(busyBefore)} of CPU busy before start\n`,
   );
   if (busyBefore > IDLE_SHARE) {
-    process.stderr.write(`bench: WARNING other processes use ${pct(busyBefore)} of the CPU: numbers will be noisy (see "other" in the notes)\n`);
+    process.stderr.write(
+      `bench: WARNING other processes use ${pct(busyBefore)} of the CPU: numbers will be noisy (see "other" in the notes)\n`,
+    );
   }
 
   const workDir = mkdtempSync(join(tmpdir(), "bench-approvals-"));
   onCleanup(`remove ${workDir}`, () => rmSync(workDir, { recursive: true, force: true }));
   const fakeEnv = productEnv({});
-  process.stderr.write(`bench: starting the fake API: ${params.flows} × ${int(params.runsPerFlow)} runs${smallRuns > 0 ? ` and ${params.flows} × ${int(params.smallRunsPerFlow)}` : ""}…\n`);
+  process.stderr.write(
+    `bench: starting the fake API: ${params.flows} × ${int(params.runsPerFlow)} runs${smallRuns > 0 ? ` and ${params.flows} × ${int(params.smallRunsPerFlow)}` : ""}…\n`,
+  );
   const [fake, smallFake] = await Promise.all([
-    FakeProcess.start({ cliPath: CLI, flows: params.flows, runsPerFlow: params.runsPerFlow, seed: params.seed, cwd: workDir, env: fakeEnv }),
+    FakeProcess.start({
+      cliPath: CLI,
+      flows: params.flows,
+      runsPerFlow: params.runsPerFlow,
+      seed: params.seed,
+      cwd: workDir,
+      env: fakeEnv,
+    }),
     smallRuns > 0
-      ? FakeProcess.start({ cliPath: CLI, flows: params.flows, runsPerFlow: params.smallRunsPerFlow, seed: params.seed, cwd: workDir, env: fakeEnv })
+      ? FakeProcess.start({
+          cliPath: CLI,
+          flows: params.flows,
+          runsPerFlow: params.smallRunsPerFlow,
+          seed: params.seed,
+          cwd: workDir,
+          env: fakeEnv,
+        })
       : Promise.resolve(undefined),
   ]);
   const paging = { concurrency: params.concurrency, pageSize: params.pageSize };
@@ -376,9 +404,21 @@ async function main(): Promise<number> {
     targets: TARGETS,
     machine,
     dataset: {
-      full: { flows: params.flows, runsPerFlow: params.runsPerFlow, runs: totalRuns, fakeStartSeconds: fake.startSeconds, fakeRssMb: fake.rssMb() },
+      full: {
+        flows: params.flows,
+        runsPerFlow: params.runsPerFlow,
+        runs: totalRuns,
+        fakeStartSeconds: fake.startSeconds,
+        fakeRssMb: fake.rssMb(),
+      },
       small: smallFake
-        ? { flows: params.flows, runsPerFlow: params.smallRunsPerFlow, runs: smallRuns, fakeStartSeconds: smallFake.startSeconds, fakeRssMb: smallFake.rssMb() }
+        ? {
+            flows: params.flows,
+            runsPerFlow: params.smallRunsPerFlow,
+            runs: smallRuns,
+            fakeStartSeconds: smallFake.startSeconds,
+            fakeRssMb: smallFake.rssMb(),
+          }
         : null,
       copyText: { megabytes: copyData.bytes / 1e6, prepSeconds: copyData.seconds },
     },
@@ -390,7 +430,8 @@ async function main(): Promise<number> {
         "informative: A and B at once — bare fetch of each flow (next page prefetched) streamed into one COPY per flow of a fresh scratch database, `concurrency` flows at a time; no validation, no upsert, no per-page transactions",
       backfill:
         "`node dist/cli.js sync --no-progress` child process, fresh scratch database (product migrates it), BIRD_MAX_RPS=0; wall time spawn → exit; rows counted afterwards",
-      incremental: "the next `sync` on the same database with no upstream change; requests from the fake's /_fake/state after a counter reset",
+      incremental:
+        "the next `sync` on the same database with no upstream change; requests from the fake's /_fake/state after a counter reset",
       memory:
         "peak RSS = max(getrusage maxrss of the sync process via GNU time %M, VmHWM polled every 50 ms); small dataset = same flows, fewer runs per flow (same concurrency)",
       cpu: "CPU seconds from /proc: sync process (getrusage), fake process, PostgreSQL backends of the scratch database (polled every 250 ms, ≈); other = machine busy time not accounted for",
@@ -416,7 +457,14 @@ async function main(): Promise<number> {
       process.stderr.write(`bench: repeat ${i}/${params.repeats}: ceiling C (fetch → COPY at once)…\n`);
       const ceilingC = await measurePipelineCeiling(admin, fake, { ...paging, cliPath: CLI, cwd: workDir });
       process.stderr.write(`bench: repeat ${i}/${params.repeats}: product backfill + no-change incremental…\n`);
-      const common = { cliPath: CLI, cwd: workDir, admin, concurrency: params.concurrency, pageSize: params.pageSize, nodeArgs: params.nodeArgs };
+      const common = {
+        cliPath: CLI,
+        cwd: workDir,
+        admin,
+        concurrency: params.concurrency,
+        pageSize: params.pageSize,
+        nodeArgs: params.nodeArgs,
+      };
       const main = await measureBackfill({ ...common, fake, incremental: true, label: `repeat ${i}` });
       let small: RepeatResult["small"];
       if (smallFake) {

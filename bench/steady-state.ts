@@ -17,7 +17,15 @@ const RUNS = 10_000;
 async function main(): Promise<number> {
   const admin = new PgAdmin(process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres");
   const db = await admin.create("steady");
-  const api = await startFakeBirdApi({ port: 0, flows: FLOWS, runsPerFlow: RUNS, seed: 13, pendingFraction: 0.02, olderPendingFraction: 0.01, endAtNow: true });
+  const api = await startFakeBirdApi({
+    port: 0,
+    flows: FLOWS,
+    runsPerFlow: RUNS,
+    seed: 13,
+    pendingFraction: 0.02,
+    olderPendingFraction: 0.01,
+    endAtNow: true,
+  });
   try {
     const env = productEnv({
       DATABASE_URL: db.url,
@@ -37,7 +45,10 @@ async function main(): Promise<number> {
 
     // Decide five pending runs created in the last 20 minutes, and let a minute pass since their last read.
     const young = api.store.flowIds().flatMap((flowId) =>
-      api.store.runs(flowId).filter((r) => r.status === "pending" && Date.now() - Date.parse(r.createdAt) < 20 * 60_000).map((r) => ({ flowId, id: r.id })),
+      api.store
+        .runs(flowId)
+        .filter((r) => r.status === "pending" && Date.now() - Date.parse(r.createdAt) < 20 * 60_000)
+        .map((r) => ({ flowId, id: r.id })),
     );
     const decided = young.slice(0, 5);
     for (const r of decided) api.store.decideRun(r.flowId, r.id, "approved");
@@ -48,7 +59,10 @@ async function main(): Promise<number> {
     api.resetCounters();
     await cli("sync");
     const afterDecisions = api.counters.requests;
-    const { rows } = await client.query<{ n: number }>("select count(*)::int as n from bird.approval_runs where id = any($1::uuid[]) and status = 'approved'", [decided.map((d) => d.id)]);
+    const { rows } = await client.query<{ n: number }>(
+      "select count(*)::int as n from bird.approval_runs where id = any($1::uuid[]) and status = 'approved'",
+      [decided.map((d) => d.id)],
+    );
     await client.end();
 
     const share = (100 * noChange) / full;
@@ -57,7 +71,9 @@ async function main(): Promise<number> {
     console.log("|---|---|---|");
     console.log(`| full pass (backfill) requests | ${full} | |`);
     console.log(`| no-change sync requests | ${noChange} (${share.toFixed(1)}% of the full pass) | ≤ 5% |`);
-    console.log(`| decisions on runs < 20 min old picked up by the first sync after due | ${rows[0]?.n ?? 0} of ${decided.length} (${afterDecisions} requests) | all |`);
+    console.log(
+      `| decisions on runs < 20 min old picked up by the first sync after due | ${rows[0]?.n ?? 0} of ${decided.length} (${afterDecisions} requests) | all |`,
+    );
     return share <= 5 && rows[0]?.n === decided.length ? 0 : 1;
   } finally {
     await api.close();

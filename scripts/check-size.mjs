@@ -32,7 +32,11 @@ function* sourceFiles(dir) {
 function functionName(node) {
   if (node.name && ts.isIdentifier(node.name)) return node.name.text;
   const parent = node.parent;
-  if (parent && (ts.isVariableDeclaration(parent) || ts.isPropertyDeclaration(parent) || ts.isPropertyAssignment(parent)) && ts.isIdentifier(parent.name)) {
+  if (
+    parent &&
+    (ts.isVariableDeclaration(parent) || ts.isPropertyDeclaration(parent) || ts.isPropertyAssignment(parent)) &&
+    ts.isIdentifier(parent.name)
+  ) {
     return parent.name.text;
   }
   if (ts.isConstructorDeclaration(node)) return "constructor";
@@ -67,4 +71,6 @@ if (offenders.length > 0) {
   process.stderr.write(`check-size: ${offenders.length} over the limit — split them:\n${offenders.map((o) => `  ${o}\n`).join("")}`);
   process.exit(1);
 }
-process.stdout.write(`check-size: every file in src/ within ${MAX_FILE_LINES} lines, every function within ${MAX_FUNCTION_LINES} (known exceptions: ${[...KNOWN_OVER].join(", ")})\n`);
+process.stdout.write(
+  `check-size: every file in src/ within ${MAX_FILE_LINES} lines, every function within ${MAX_FUNCTION_LINES} (known exceptions: ${[...KNOWN_OVER].join(", ")})\n`,
+);

@@ -30,7 +30,8 @@ if (what === "equal") {
     const got = summary.get(flowId);
     if (!got) fail(`flow ${flowId} missing from report summary`);
     for (const k of Object.keys(want)) if (Number(got[k]) !== want[k]) fail(`flow ${flowId} ${k}: database ${got[k]}, fake ${want[k]}`);
-    if (status.get(flowId)?.runs !== runs.length) fail(`flow ${flowId}: status says ${status.get(flowId)?.runs} runs, fake has ${runs.length}`);
+    if (status.get(flowId)?.runs !== runs.length)
+      fail(`flow ${flowId}: status says ${status.get(flowId)?.runs} runs, fake has ${runs.length}`);
   }
   console.log(`${runFiles.length} flows equal (runs, pending, approved, denied per flow)`);
   process.exit(0);

@@ -43,8 +43,23 @@ export function buildProgram(): Command {
     .description("Copies every run of every Bird approval flow into PostgreSQL and keeps the copy fresh.")
     .version("0.1.0")
     .showHelpAfterError("(run with --help for usage)")
-    .addHelpText("after", `${ENV_HELP}\n\nExample:\n  BIRD_ACCESS_KEY=… BIRD_ORGANIZATION_ID=… DATABASE_URL=postgres://localhost/bird approvals-sync sync`);
-  for (const register of [registerMigrate, registerSync, registerDaemon, registerStatus, registerReport, registerReset, registerForget, registerFakeApi, registerDemo, registerCheck, registerUi]) {
+    .addHelpText(
+      "after",
+      `${ENV_HELP}\n\nExample:\n  BIRD_ACCESS_KEY=… BIRD_ORGANIZATION_ID=… DATABASE_URL=postgres://localhost/bird approvals-sync sync`,
+    );
+  for (const register of [
+    registerMigrate,
+    registerSync,
+    registerDaemon,
+    registerStatus,
+    registerReport,
+    registerReset,
+    registerForget,
+    registerFakeApi,
+    registerDemo,
+    registerCheck,
+    registerUi,
+  ]) {
     register(program, run);
   }
   return program;

@@ -70,16 +70,14 @@ const bool = z
   .transform((v) => ["true", "1", "yes"].includes(v));
 
 const duration = (what: string) =>
-  z
-    .string()
-    .transform((v, ctx) => {
-      const ms = parseDuration(v);
-      if (ms === undefined || ms <= 0) {
-        ctx.addIssue({ code: "custom", message: `must be a duration like 90s, 30m, 24h or 7d (${what})` });
-        return z.NEVER;
-      }
-      return ms;
-    });
+  z.string().transform((v, ctx) => {
+    const ms = parseDuration(v);
+    if (ms === undefined || ms <= 0) {
+      ctx.addIssue({ code: "custom", message: `must be a duration like 90s, 30m, 24h or 7d (${what})` });
+      return z.NEVER;
+    }
+    return ms;
+  });
 
 const envSchema = z.object({
   DATABASE_URL: z
@@ -92,7 +90,12 @@ const envSchema = z.object({
   BIRD_ORGANIZATION_ID: z.string().trim().min(1, "must not be empty").optional(),
   BIRD_APPROVAL_IDS: z
     .string()
-    .transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
     .refine((ids) => ids.length > 0, "must list at least one flow id (comma-separated uuids)")
     .refine((ids) => ids.every((id) => isUuid(id)), "must be comma-separated uuids")
     .optional(),
@@ -188,7 +191,10 @@ export function uniqueIds(ids: readonly string[]): string[] {
 }
 
 /** sync, backfill and daemon cannot run without a key and an organization. */
-function requireBirdSettings(e: { BIRD_ACCESS_KEY?: string | undefined; BIRD_ORGANIZATION_ID?: string | undefined }, hintFor: (name: string) => string): void {
+function requireBirdSettings(
+  e: { BIRD_ACCESS_KEY?: string | undefined; BIRD_ORGANIZATION_ID?: string | undefined },
+  hintFor: (name: string) => string,
+): void {
   const missing = (["BIRD_ACCESS_KEY", "BIRD_ORGANIZATION_ID"] as const).filter((k) => !e[k]);
   if (missing.length > 0) {
     throw new ConfigError(
@@ -210,9 +216,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
   const dotEnv = readDotEnv(opts.cwd ?? process.cwd());
   const merged = mergeSources(opts, env, dotEnv);
   // An empty variable means "not set" (docker-compose and shells produce them).
-  const raw = Object.fromEntries(
-    Object.keys(envSchema.shape).map((k) => [k, merged[k] === "" ? undefined : merged[k]]),
-  );
+  const raw = Object.fromEntries(Object.keys(envSchema.shape).map((k) => [k, merged[k] === "" ? undefined : merged[k]]));
 
   // The known names come from the schema itself, so the typo check cannot drift from the settings.
   const unknownVariables = findUnknownVariables(Object.keys(envSchema.shape), { environment: env, dotEnv });
@@ -253,7 +257,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
     statusAuth: e.STATUS_AUTH ? Object.freeze({ ...e.STATUS_AUTH }) : undefined,
     leaseTtlMs: e.SYNC_LEASE_TTL,
     logLevel: e.LOG_LEVEL,
-    logFormat: e.LOG_FORMAT ?? (opts.isTty ?? process.stderr.isTTY ? "pretty" : "json"),
+    logFormat: e.LOG_FORMAT ?? ((opts.isTty ?? process.stderr.isTTY) ? "pretty" : "json"),
     historyDays: e.SYNC_HISTORY_DAYS,
     recheckFactor: e.SYNC_RECHECK_FACTOR,
     maxRequestsPerHour: e.SYNC_MAX_REQUESTS_PER_HOUR,

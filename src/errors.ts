@@ -99,8 +99,7 @@ export class AbortedError extends SyncError {}
 
 export function isAbortError(err: unknown): boolean {
   return (
-    err instanceof AbortedError ||
-    (err instanceof Error && (err.name === "AbortError" || (err as { code?: string }).code === "ABORT_ERR"))
+    err instanceof AbortedError || (err instanceof Error && (err.name === "AbortError" || (err as { code?: string }).code === "ABORT_ERR"))
   );
 }
 

@@ -55,7 +55,16 @@ export function createLogger(
     hooks: { streamWrite: (line) => scrubSecrets(line, secrets) },
   };
   if (config.logFormat === "pretty") {
-    return pino(options, pretty({ destination, sync: true, singleLine: true, ignore: "pid,hostname", colorize: (destination as { isTTY?: boolean }).isTTY === true }));
+    return pino(
+      options,
+      pretty({
+        destination,
+        sync: true,
+        singleLine: true,
+        ignore: "pid,hostname",
+        colorize: (destination as { isTTY?: boolean }).isTTY === true,
+      }),
+    );
   }
   return pino(options, destination === process.stderr ? pino.destination({ dest: 2, sync: true }) : destination);
 }

@@ -56,7 +56,22 @@ export function formatStatusTable(flows: readonly FlowStatus[]): string {
     ];
   });
   return renderTable(
-    ["flow", "mode", "runs", "pending", "last pass", "pages/reqs", "rechecked", "debt", "order", "cursor", "lease", "lag", "rejects", "last error"],
+    [
+      "flow",
+      "mode",
+      "runs",
+      "pending",
+      "last pass",
+      "pages/reqs",
+      "rechecked",
+      "debt",
+      "order",
+      "cursor",
+      "lease",
+      "lag",
+      "rejects",
+      "last error",
+    ],
     rows,
     { rightAlign: [2, 3, 6, 7, 12] },
   );

@@ -6,7 +6,8 @@ export interface TableOptions {
   rightAlign?: readonly number[];
 }
 
-const WIDE = /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u{1f300}-\u{1faff}\u{20000}-\u{3fffd}]/u;
+const WIDE =
+  /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u{1f300}-\u{1faff}\u{20000}-\u{3fffd}]/u;
 // biome-ignore lint/suspicious/noMisleadingCharacterClass: a class of lone combining marks is the point (they take no column).
 const ZERO = /[\u0300-\u036f\u200b-\u200f\ufe00-\ufe0f]/u;
 

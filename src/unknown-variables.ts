@@ -44,7 +44,10 @@ export function findUnknownVariables(
   const knownSet = new Set(known);
   const out: UnknownVariable[] = [];
   const seen = new Set<string>();
-  for (const [source, vars] of [[".env", sources.dotEnv], ["environment", sources.environment]] as const) {
+  for (const [source, vars] of [
+    [".env", sources.dotEnv],
+    ["environment", sources.environment],
+  ] as const) {
     for (const name of Object.keys(vars)) {
       if (seen.has(name) || knownSet.has(name) || FOREIGN.has(name) || !OUR_PREFIXES.some((p) => name.startsWith(p))) continue;
       seen.add(name);

@@ -85,14 +85,19 @@ describe("approvals-sync check", () => {
     await query(url, `drop role if exists ${role}`).catch(() => undefined);
     await query(url, `create role ${role} login`);
     try {
-      await query(url, `grant connect on database ${db} to ${role}; grant usage on schema bird, drizzle to ${role};
-        grant select on all tables in schema bird, drizzle to ${role}`);
+      await query(
+        url,
+        `grant connect on database ${db} to ${role}; grant usage on schema bird, drizzle to ${role};
+        grant select on all tables in schema bird, drizzle to ${role}`,
+      );
       const readOnlyUrl = new URL(url);
       readOnlyUrl.username = role;
       const ro = await checkJson(syncEnv(api, readOnlyUrl.toString()));
       expect(ro.code).toBe(1);
       expect(ro.report.facts.canSync).toBe(false);
-      expect(ro.report.checks.find((c) => c.id === "privileges")?.title).toMatch(/read-only — enough for ui, status and report, not for sync/);
+      expect(ro.report.checks.find((c) => c.id === "privileges")?.title).toMatch(
+        /read-only — enough for ui, status and report, not for sync/,
+      );
     } finally {
       await query(url, `drop owned by ${role}; drop role ${role}`);
     }

@@ -2,18 +2,33 @@
 import { describe, expect, it } from "vitest";
 import { cliEnv, runCli } from "./helpers/cli.js";
 
-const env = cliEnv({ BIRD_ACCESS_KEY: "k-123456789", BIRD_ORGANIZATION_ID: "org", DATABASE_URL: "postgres://postgres@127.0.0.1:5432/postgres" });
+const env = cliEnv({
+  BIRD_ACCESS_KEY: "k-123456789",
+  BIRD_ORGANIZATION_ID: "org",
+  DATABASE_URL: "postgres://postgres@127.0.0.1:5432/postgres",
+});
 
 describe("approvals-sync command line", () => {
-  it.each(["", "migrate", "sync", "backfill", "status", "reset", "forget", "fake-api", "demo", "report", "daemon", "check", "ui"])(
-    "`%s --help` prints usage with an example and exits 0",
-    async (cmd) => {
-      const r = await runCli([...(cmd ? [cmd] : []), "--help"], env);
-      expect(r.code).toBe(0);
-      expect(r.stdout).toContain(`Usage: approvals-sync${cmd ? ` ${cmd}` : ""}`);
-      expect(r.stdout).toMatch(/Example/);
-    },
-  );
+  it.each([
+    "",
+    "migrate",
+    "sync",
+    "backfill",
+    "status",
+    "reset",
+    "forget",
+    "fake-api",
+    "demo",
+    "report",
+    "daemon",
+    "check",
+    "ui",
+  ])("`%s --help` prints usage with an example and exits 0", async (cmd) => {
+    const r = await runCli([...(cmd ? [cmd] : []), "--help"], env);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`Usage: approvals-sync${cmd ? ` ${cmd}` : ""}`);
+    expect(r.stdout).toMatch(/Example/);
+  });
 
   it("an unknown command exits 2 with usage", async () => {
     const r = await runCli(["frobnicate"], env);

@@ -7,7 +7,8 @@ import { loadConfig, parseDuration } from "../src/config.js";
 import { ConfigError } from "../src/errors.js";
 
 const base = { BIRD_ACCESS_KEY: "key-1234567890", BIRD_ORGANIZATION_ID: "org-1" };
-const load = (env: Record<string, string>, requireBird = true) => loadConfig({ env: { ...base, ...env }, requireBird, cwd: "/nonexistent" });
+const load = (env: Record<string, string>, requireBird = true) =>
+  loadConfig({ env: { ...base, ...env }, requireBird, cwd: "/nonexistent" });
 
 function errorOf(env: Record<string, string>, requireBird = true): string {
   try {
@@ -94,7 +95,12 @@ describe("loadConfig", () => {
 
   it("accepts 6-field schedules, durations, and flag overrides over the environment", () => {
     const c = loadConfig({
-      env: { ...base, SYNC_SCHEDULE: "*/2 * * * * *", SYNC_FULL_EVERY: "90m", BIRD_APPROVAL_IDS: "A1B2C3D4-0000-4000-8000-000000000001, a1b2c3d4-0000-4000-8000-000000000001" },
+      env: {
+        ...base,
+        SYNC_SCHEDULE: "*/2 * * * * *",
+        SYNC_FULL_EVERY: "90m",
+        BIRD_APPROVAL_IDS: "A1B2C3D4-0000-4000-8000-000000000001, a1b2c3d4-0000-4000-8000-000000000001",
+      },
       overrides: { SYNC_PAGE_SIZE: "25" },
       cwd: "/nonexistent",
     });
@@ -111,7 +117,12 @@ describe("loadConfig", () => {
     const dir = mkdtempSync(join(tmpdir(), "bas-env-"));
     try {
       writeFileSync(join(dir, ".env"), "SYNC_PAGE_SIZE=7\nSYNC_CONCURRENCY=3\nBIRD_ORGANIZATION_ID=from-dotenv\n");
-      const c = loadConfig({ env: { BIRD_ACCESS_KEY: "k-123456", SYNC_CONCURRENCY: "5" }, overrides: { SYNC_PAGE_SIZE: "9" }, cwd: dir, requireBird: true });
+      const c = loadConfig({
+        env: { BIRD_ACCESS_KEY: "k-123456", SYNC_CONCURRENCY: "5" },
+        overrides: { SYNC_PAGE_SIZE: "9" },
+        cwd: dir,
+        requireBird: true,
+      });
       expect(c).toMatchObject({ pageSize: 9, concurrency: 5, organizationId: "from-dotenv" });
     } finally {
       rmSync(dir, { recursive: true, force: true });

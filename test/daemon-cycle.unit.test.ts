@@ -74,7 +74,12 @@ describe("CycleRunner", () => {
       metrics: new SyncMetrics(),
       newContext: () => ({
         db: emptyDb,
-        client: { listFlows: async () => { stop.abort(); throw new Error("socket closed"); } } as unknown as BirdClient,
+        client: {
+          listFlows: async () => {
+            stop.abort();
+            throw new Error("socket closed");
+          },
+        } as unknown as BirdClient,
         config,
         logger,
         owner: "x",
@@ -110,7 +115,14 @@ describe("DaemonHealth.readiness", () => {
 
   it("not ready once the daemon is stopping", async () => {
     const stopping = new AbortController();
-    const h = new DaemonHealth({ db: { rows: async () => [] } as unknown as Database, metrics: new SyncMetrics(), logger, owner: () => "me", lastCycle: () => undefined, stopping: stopping.signal });
+    const h = new DaemonHealth({
+      db: { rows: async () => [] } as unknown as Database,
+      metrics: new SyncMetrics(),
+      logger,
+      owner: () => "me",
+      lastCycle: () => undefined,
+      stopping: stopping.signal,
+    });
     expect((await h.readiness()).ready).toBe(true);
     stopping.abort();
     expect(await h.readiness()).toEqual({ ready: false, reasons: ["shutting down"] });

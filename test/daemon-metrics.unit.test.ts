@@ -131,7 +131,10 @@ describe("SyncMetrics", () => {
     expect(samples(text, "approvals_sync_flow_missing")).toEqual({ [`{flow_id="${FLOW_A}"}`]: 0, [`{flow_id="${FLOW_B}"}`]: 1 });
     expect(samples(text, "approvals_sync_flow_info")).toEqual({ [`{flow_id="${FLOW_A}",name="Purchases 🐦"}`]: 1 });
     expect(samples(text, "approvals_sync_flow_reverse_supported")).toEqual({ [`{flow_id="${FLOW_A}"}`]: 1, [`{flow_id="${FLOW_B}"}`]: 0 });
-    expect(samples(text, "approvals_sync_flow_list_order")).toEqual({ [`{flow_id="${FLOW_A}",order="desc"}`]: 1, [`{flow_id="${FLOW_B}",order="asc"}`]: 1 });
+    expect(samples(text, "approvals_sync_flow_list_order")).toEqual({
+      [`{flow_id="${FLOW_A}",order="desc"}`]: 1,
+      [`{flow_id="${FLOW_B}",order="asc"}`]: 1,
+    });
 
     m.setFlowStatuses([status(FLOW_B)], "me");
     text = await m.text();
@@ -169,7 +172,12 @@ describe("cycleOutcome (what /readyz reads)", () => {
     [["skipped-backoff"], false, "all_failed"],
     [["completed", "interrupted"], true, "interrupted"],
   ])("%j (aborted: %s) → %s", (outcomes, aborted, expected) => {
-    expect(cycleOutcome(outcomes.map((o) => flow(o)), aborted)).toBe(expected);
+    expect(
+      cycleOutcome(
+        outcomes.map((o) => flow(o)),
+        aborted,
+      ),
+    ).toBe(expected);
   });
 
   it("summarizes counts for the cycle's log line", () => {

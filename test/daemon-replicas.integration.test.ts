@@ -13,7 +13,6 @@ const harness = daemonHarness();
 const { startDaemon, fake } = harness;
 afterEach(() => harness.cleanup());
 
-
 /** Passes of one flow never overlap in time, whoever ran them: one process at a time per flow. */
 async function expectPassesSerialPerFlow(url: string): Promise<void> {
   const passes = await query<{ flow_id: string; started_at: Date; finished_at: Date | null }>(
@@ -94,7 +93,12 @@ describe("several daemons on one database", () => {
       );
       return row!.n;
     };
-    await waitFor("A to hold every flow's lease mid-backfill", async () => (await heldByA()) === 4 && (await committedPages(url)) >= 8, 60_000, 20);
+    await waitFor(
+      "A to hold every flow's lease mid-backfill",
+      async () => (await heldByA()) === 4 && (await committedPages(url)) >= 8,
+      60_000,
+      20,
+    );
     // Pages now take 5 s: A keeps all four flows (its heartbeat renews the leases) for as long as
     // B needs to start, however busy the machine, so B's first cycle meets four held flows.
     api.setFaults({ latencyMs: 5000 });
@@ -112,7 +116,14 @@ describe("several daemons on one database", () => {
     const [count] = await query<{ n: number }>(url, "select count(*)::int as n from bird.approval_runs");
     expect(count!.n).toBe(4 * 2000);
 
-    const passes = await query<{ id: number; flow_id: string; outcome: string; owner: string; from_first_page: boolean; resumed_from: number | null }>(
+    const passes = await query<{
+      id: number;
+      flow_id: string;
+      outcome: string;
+      owner: string;
+      from_first_page: boolean;
+      resumed_from: number | null;
+    }>(
       url,
       "select id::int, flow_id::text, outcome, owner, from_first_page, resumed_from::int from bird.sync_passes where kind = 'full' order by id",
     );
@@ -121,7 +132,10 @@ describe("several daemons on one database", () => {
       const byA = mine.filter((p) => p.owner.includes(ownerOf(a)));
       const completed = mine.filter((p) => p.outcome === "completed");
       expect(byA.length, flowId).toBeGreaterThan(0);
-      expect(byA.every((p) => p.outcome === "interrupted"), flowId).toBe(true);
+      expect(
+        byA.every((p) => p.outcome === "interrupted"),
+        flowId,
+      ).toBe(true);
       expect(completed, flowId).toHaveLength(1);
       expect(completed[0]!.owner).toContain(ownerOf(b));
       // Resumed from A's committed cursor, not restarted.
@@ -153,14 +167,20 @@ describe("several daemons on one database", () => {
         "select id::int, outcome, error, pages from bird.sync_passes where owner like $1 order by id",
         [`%${ownerOf(d)}%`],
       );
-    await waitFor("B to take both flows over after the TTL", async () => (await passesOf(b)).filter((p) => p.pages > 0).length === 2, 30_000, 50);
+    await waitFor(
+      "B to take both flows over after the TTL",
+      async () => (await passesOf(b)).filter((p) => p.pages > 0).length === 2,
+      30_000,
+      50,
+    );
     const cyclesOfA = () => logLines(a.stderr()).filter((l) => l.msg === "cycle finished").length;
     const cyclesBeforeWaking = cyclesOfA();
     a.child.kill("SIGCONT");
     // A's stalled cycle ends once it notices the lost leases: whatever it was going to do to the
     // passes it had open, it has done by then.
     await waitFor("A's stalled cycle to end after waking", () => cyclesOfA() > cyclesBeforeWaking, 60_000, 50);
-    for (const p of await passesOf(b)) if (p.outcome !== null) expect(p, "B's pass closed by someone else").toMatchObject({ outcome: "completed" });
+    for (const p of await passesOf(b))
+      if (p.outcome !== null) expect(p, "B's pass closed by someone else").toMatchObject({ outcome: "completed" });
     const [state] = await query<{ failures: number }>(url, "select max(consecutive_failures)::int as failures from bird.sync_state");
     expect(state!.failures).toBe(0);
     await waitFor("every flow complete", () => flowsCompleted(url, 2), 90_000);

@@ -23,7 +23,6 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-
 type Samples = Map<string, number>;
 
 /** Parses Prometheus text exposition strictly: every line is a comment, a blank or a valid sample
@@ -31,7 +30,8 @@ type Samples = Map<string, number>;
 function parsePrometheus(text: string): Map<string, Samples> {
   const families = new Map<string, Samples>();
   const types = new Map<string, string>();
-  const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*",?)*\})?\s(-?(?:\d+(?:\.\d+)?(?:e[+-]?\d+)?|[Nn][Aa][Nn]|[+-][Ii]nf))(\s-?\d+)?$/;
+  const sample =
+    /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*",?)*\})?\s(-?(?:\d+(?:\.\d+)?(?:e[+-]?\d+)?|[Nn][Aa][Nn]|[+-][Ii]nf))(\s-?\d+)?$/;
   for (const line of text.split("\n")) {
     if (line === "") continue;
     const type = /^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram|summary|untyped)$/.exec(line);
@@ -189,11 +189,7 @@ describe("approvals-sync daemon", () => {
     const d = startDaemon(syncEnv(api, url, { SYNC_SCHEDULE: "* * * * * *", SYNC_PAGE_SIZE: "50", METRICS_PORT: String(port) }));
     await waitFor("the backfill", () => flowsCompleted(url, 2), 60_000);
     // A few more cycles (discovery + one page ≈ 2.4 s each, ticks every second).
-    await waitFor(
-      "three cycles",
-      () => logLines(d.stderr()).filter((l) => l.msg === "cycle finished").length >= 3,
-      30_000,
-    );
+    await waitFor("three cycles", () => logLines(d.stderr()).filter((l) => l.msg === "cycle finished").length >= 3, 30_000);
     const m = await scrape(port);
     const termAt = Date.now();
     d.child.kill("SIGTERM");
@@ -237,7 +233,11 @@ describe("approvals-sync daemon", () => {
     await waitFor("the first sync", () => flowsCompleted(url, 3));
     api.store.removeFlow(gone);
     await waitFor("the flow to be marked missing", async () => {
-      const [f] = await query<{ missing: boolean }>(url, "select missing_since is not null as missing from bird.approval_flows where id = $1", [gone]);
+      const [f] = await query<{ missing: boolean }>(
+        url,
+        "select missing_since is not null as missing from bird.approval_flows where id = $1",
+        [gone],
+      );
       return f!.missing;
     });
     const [state] = await query<{ consecutive_failures: number; backoff: boolean }>(

@@ -40,7 +40,11 @@ it("offers the status page: `ui` serves what the demo synced from the embedded d
     let base = "";
     await waitFor("the ui URL", () => (base = /status page: (http:\/\/\S+)/.exec(ui.output())?.[1] ?? "") !== "");
     const status = (await (await fetch(`${base}api/status`)).json()) as { flows: Array<{ runs: number; state: string }> };
-    expect(status.flows.map((f) => [f.runs, f.state])).toEqual([[800, "on time"], [800, "on time"], [800, "on time"]]);
+    expect(status.flows.map((f) => [f.runs, f.state])).toEqual([
+      [800, "on time"],
+      [800, "on time"],
+      [800, "on time"],
+    ]);
   } finally {
     ui.child.kill("SIGTERM");
     expect((await ui.done).code).toBe(0);
@@ -51,7 +55,11 @@ it("offers the status page: `ui` serves what the demo synced from the embedded d
 it("with DATABASE_URL set, says the data went to that PostgreSQL database", async () => {
   const { freshDatabaseUrl } = await import("./helpers/db.js");
   const url = await freshDatabaseUrl();
-  const r = await runCli(["demo", "--flows", "1", "--runs", "50"], { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: url }, { cwd: dir });
+  const r = await runCli(
+    ["demo", "--flows", "1", "--runs", "50"],
+    { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: url },
+    { cwd: dir },
+  );
   expect(r.code).toBe(0);
   expect(r.stdout).toMatch(/The data went to the PostgreSQL database in DATABASE_URL \(postgres:\/\/127\.0\.0\.1:5432\/bas_t_\w+\)\./);
   expect(r.stdout).not.toMatch(/embedded database lives in DATABASE_URL/);

@@ -28,7 +28,11 @@ describe("discovery of a flow Bird deleted", () => {
     );
     expect(flows.filter((f) => f.missing).map((f) => f.id)).toEqual([gone]);
     expect(second.stderr).toMatch(/Bird lists these flows as deleted/);
-    const [runs] = await query<{ n: number }>(url, "select count(*)::int as n from bird.approval_runs where approval_flow_id = $1 and deleted_at is null", [gone]);
+    const [runs] = await query<{ n: number }>(
+      url,
+      "select count(*)::int as n from bird.approval_runs where approval_flow_id = $1 and deleted_at is null",
+      [gone],
+    );
     expect(runs!.n).toBe(20);
 
     const status = await runCli(["status", "--json"], syncEnv(api, url));
@@ -37,6 +41,5 @@ describe("discovery of a flow Bird deleted", () => {
     expect(byId.get(kept)!.missingSince).toBeNull();
     const table = await runCli(["status"], syncEnv(api, url));
     expect(table.stdout).toMatch(/deleted in Bird, missing since/);
-
   });
 });

@@ -128,8 +128,14 @@ describe("generated data", () => {
     const runs = api.store.flowIds().flatMap((f) => api.store.runs(f));
     const has = (pred: (r: ApprovalRun) => boolean) => runs.filter(pred).length;
     for (const key of ["organizationId", "workspaceId", "activeStep", "object", "previousObject", "invoker"] as const) {
-      expect(has((r) => !(key in r)), key).toBeGreaterThan(0);
-      expect(has((r) => key in r), key).toBeGreaterThan(0);
+      expect(
+        has((r) => !(key in r)),
+        key,
+      ).toBeGreaterThan(0);
+      expect(
+        has((r) => key in r),
+        key,
+      ).toBeGreaterThan(0);
     }
     expect(has((r) => r.invoker === null)).toBeGreaterThan(0);
     expect(has((r) => r.invoker?.type === "accesskey")).toBeGreaterThan(0);
@@ -146,9 +152,20 @@ describe("generated data", () => {
     expect(ties).toBeLessThan(60);
     // Flows are ApprovalFlow objects with unicode names.
     for (const f of api.store.flows()) {
-      expect(Object.keys(f).sort()).toEqual(
-        ["createdAt", "description", "id", "name", "objectAction", "objectType", "organizationId", "ownerId", "steps", "tags", "updatedAt", "workspaceId"],
-      );
+      expect(Object.keys(f).sort()).toEqual([
+        "createdAt",
+        "description",
+        "id",
+        "name",
+        "objectAction",
+        "objectType",
+        "organizationId",
+        "ownerId",
+        "steps",
+        "tags",
+        "updatedAt",
+        "workspaceId",
+      ]);
       expect(f.steps.length).toBeGreaterThan(0);
     }
     expect(api.store.flows().some((f) => /[^\x00-\x7f]/.test(f.name))).toBe(true);
@@ -158,8 +175,7 @@ describe("generated data", () => {
     const a = await start({ seed: 7, flows: 2, runsPerFlow: 300 });
     const b = await start({ seed: 7, flows: 2, runsPerFlow: 300 });
     const c = await start({ seed: 8, flows: 2, runsPerFlow: 300 });
-    const dump = (x: FakeBirdApi) =>
-      JSON.stringify([x.organizationId, x.store.flows(), x.store.flowIds().map((f) => x.store.runs(f))]);
+    const dump = (x: FakeBirdApi) => JSON.stringify([x.organizationId, x.store.flows(), x.store.flowIds().map((f) => x.store.runs(f))]);
     expect(dump(a)).toBe(dump(b));
     expect(dump(a)).not.toBe(dump(c));
     // Served bytes match too (tokens aside), and scripted mutations replay identically.
@@ -191,7 +207,12 @@ describe("generated data", () => {
       token = body.nextPageToken as string;
     }
     expect(token).toBeTruthy();
-    expect(ids).toEqual(expected.slice(-51 * 100).reverse().map((r) => r.id));
+    expect(ids).toEqual(
+      expected
+        .slice(-51 * 100)
+        .reverse()
+        .map((r) => r.id),
+    );
   });
 });
 
@@ -509,7 +530,12 @@ describe("faults", () => {
   it("emptyPageWithToken inserts exactly one empty page mid-listing and loses nothing", async () => {
     const api = await start({ flows: 1, runsPerFlow: 95, faults: { emptyPageWithToken: true } });
     const flowId = api.store.flowIds()[0]!;
-    for (const [limit, reverse] of [[10, false], [10, true], [100, false], [7, true]] as const) {
+    for (const [limit, reverse] of [
+      [10, false],
+      [10, true],
+      [100, false],
+      [7, true],
+    ] as const) {
       const { pages, items } = await listAll(api, flowId, { limit, reverse });
       const empties = pages.filter((p) => p.results.length === 0);
       expect(empties).toHaveLength(1);
@@ -616,7 +642,6 @@ describe("counters", () => {
     }
   });
 
-
   it("maxInFlight and maxInFlightPerFlow see concurrent requests", async () => {
     const api = await start({ flows: 2, runsPerFlow: 10, faults: { latencyMs: 150 } });
     const [a, b] = api.store.flowIds() as [string, string];
@@ -644,7 +669,10 @@ describe("mutations and control endpoints", () => {
     expect(added.every((r) => r.status === "pending" && checkRun(r).ok)).toBe(true);
     expect(api.store.runs(flowId).slice(-3)).toEqual(added);
 
-    const oldestPending = api.store.runs(flowId).filter((r) => r.status === "pending").slice(0, 2);
+    const oldestPending = api.store
+      .runs(flowId)
+      .filter((r) => r.status === "pending")
+      .slice(0, 2);
     const decided = api.store.decideRuns(flowId, 2);
     expect(decided.map((r) => r.id)).toEqual(oldestPending.map((r) => r.id));
     for (const [i, r] of decided.entries()) {
@@ -695,7 +723,9 @@ describe("mutations and control endpoints", () => {
     const deleted = (await (await post("/_fake/mutate", { op: "deleteRuns", flowId, n: 2 })).json()) as ApprovalRun[];
     expect(api.store.runs(flowId)).toHaveLength(20);
     await post("/_fake/mutate", { op: "restoreRun", flowId, runId: deleted[0]!.id });
-    const edited = (await (await post("/_fake/mutate", { op: "editRun", flowId, runId: added[0]!.id, patch: { activeStep: 2 } })).json()) as ApprovalRun;
+    const edited = (await (
+      await post("/_fake/mutate", { op: "editRun", flowId, runId: added[0]!.id, patch: { activeStep: 2 } })
+    ).json()) as ApprovalRun;
     expect(edited.activeStep).toBe(2);
     expect((await post("/_fake/mutate", { op: "explode", flowId })).status).toBe(400);
     expect((await post("/_fake/mutate", { op: "editRun", flowId, runId: "missing", patch: {} })).status).toBe(404);
@@ -740,7 +770,9 @@ describe("fake-api command", () => {
       await vi.waitFor(() => expect(out).toHaveLength(1));
       const info = JSON.parse(out[0]!) as { url: string; organizationId: string; accessKey: string; flowIds: string[] };
       expect(info.flowIds).toHaveLength(2);
-      expect(err.join("")).toContain(`BIRD_API_URL=${info.url} BIRD_ORGANIZATION_ID=${info.organizationId} BIRD_ACCESS_KEY=${info.accessKey}`);
+      expect(err.join("")).toContain(
+        `BIRD_API_URL=${info.url} BIRD_ORGANIZATION_ID=${info.organizationId} BIRD_ACCESS_KEY=${info.accessKey}`,
+      );
       const r = await fetch(`${info.url}/organizations/${info.organizationId}/approvals/${info.flowIds[0]}/runs`, {
         headers: { authorization: `AccessKey ${info.accessKey}` },
       });

@@ -28,7 +28,8 @@ describe("--flow", () => {
     expect((await runCli(["sync", "--no-progress"], syncEnv(api, url))).code).toBe(0);
     const wrong = await runCli(["sync", "--no-progress", "--flow", UNKNOWN], syncEnv(api, url));
     expect(wrong.code).toBe(1);
-    const listed = async () => (JSON.parse((await runCli(["status", "--json"], syncEnv(api, url))).stdout) as Array<{ flowId: string }>).map((f) => f.flowId).sort();
+    const listed = async () =>
+      (JSON.parse((await runCli(["status", "--json"], syncEnv(api, url))).stdout) as Array<{ flowId: string }>).map((f) => f.flowId).sort();
     expect(await listed()).toEqual([a, b, UNKNOWN].sort());
 
     const forgot = await runCli(["forget", "--flow", UNKNOWN], syncEnv(api, url));
@@ -43,7 +44,8 @@ describe("--flow", () => {
     expect(again.stderr).toMatch(/no flow 0b6c2f9e-.* in postgres:\/\//);
 
     // A real flow: runs kept by default, deleted with --delete-runs; the other flow is untouched.
-    const runsOf = async (id: string) => (await query<{ n: number }>(url, "select count(*)::int as n from bird.approval_runs where approval_flow_id = $1", [id]))[0]!.n;
+    const runsOf = async (id: string) =>
+      (await query<{ n: number }>(url, "select count(*)::int as n from bird.approval_runs where approval_flow_id = $1", [id]))[0]!.n;
     expect((await runCli(["forget", "--flow", a], syncEnv(api, url))).code).toBe(0);
     expect(await runsOf(a)).toBe(30);
     expect((await runCli(["forget", "--flow", a, "--delete-runs"], syncEnv(api, url))).code).toBe(0);
@@ -53,7 +55,11 @@ describe("--flow", () => {
 
   it("a flow another process is syncing is not forgotten", async () => {
     const [, b] = api.store.flowIds() as [string, string];
-    await query(url, "update bird.sync_state set lease_owner = 'host-9:123', lease_expires_at = now() + interval '1 hour' where flow_id = $1", [b]);
+    await query(
+      url,
+      "update bird.sync_state set lease_owner = 'host-9:123', lease_expires_at = now() + interval '1 hour' where flow_id = $1",
+      [b],
+    );
     const r = await runCli(["forget", "--flow", b], syncEnv(api, url));
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/flow .* is being synced by host-9:123/);

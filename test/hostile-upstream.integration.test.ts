@@ -8,7 +8,14 @@ import { type ModelServer, serveModel } from "./helpers/model-server.js";
 import { type ModelFlow, type ModelRun, ModelUpstream, type Quirks } from "./sim/model-upstream.js";
 import { rng } from "./sim/values.js";
 
-const POLITE: Quirks = { defaultOrder: "desc", reverseHonoured: true, pageCap: undefined, tokenTtl: undefined, upperIds: false, faultRate: 0 };
+const POLITE: Quirks = {
+  defaultOrder: "desc",
+  reverseHonoured: true,
+  pageCap: undefined,
+  tokenTtl: undefined,
+  upperIds: false,
+  faultRate: 0,
+};
 const NOW = Date.now();
 const MINUTE = 60_000;
 
@@ -59,7 +66,12 @@ function addRuns(m: ModelUpstream, flow: ModelFlow, n: number, from: number, ste
 }
 
 const lastPass = async (url: string) =>
-  (await query<{ runs_inserted: number; runs_updated: number; runs_rejected: number; kind: string }>(url, "select runs_inserted, runs_updated, runs_rejected, kind from bird.sync_passes where outcome = 'completed' order by id desc limit 1"))[0]!;
+  (
+    await query<{ runs_inserted: number; runs_updated: number; runs_rejected: number; kind: string }>(
+      url,
+      "select runs_inserted, runs_updated, runs_rejected, kind from bird.sync_passes where outcome = 'completed' order by id desc limit 1",
+    )
+  )[0]!;
 
 describe("verbatim everywhere", () => {
   it("numbers and escapes keep their text through backfill, GET-by-id re-reads and full reconciles", async () => {
@@ -69,7 +81,8 @@ describe("verbatim everywhere", () => {
     const pending = runWith(m, flow, NOW - 60 * MINUTE, { status: '"pending"', object: numbers });
     const listed = runWith(m, flow, NOW - 59 * MINUTE, { object: escapes });
     addRuns(m, flow, 6, NOW - 50 * MINUTE);
-    const objectText = async (id: string) => (await query<{ t: string; want: string }>(url, "select object::text as t from bird.approval_runs where id = $1", [id]))[0]!.t;
+    const objectText = async (id: string) =>
+      (await query<{ t: string; want: string }>(url, "select object::text as t from bird.approval_runs where id = $1", [id]))[0]!.t;
     const exact = async (text: string) => (await query<{ t: string }>(url, "select $1::jsonb::text as t", [text]))[0]!.t;
 
     expect((await sync()).code).toBe(0);
@@ -112,7 +125,10 @@ describe("valid means storable: no record can fail a page, a GET batch or a pass
     expect(first.code).toBe(0);
     const stored = await query<{ id: string }>(url, "select id::text from bird.approval_runs");
     expect(stored.map((r) => r.id).sort()).toEqual(good.map((r) => r.id).sort());
-    const rejects = await query<{ run_id: string; reason: string; times_seen: number }>(url, "select run_id, reason, times_seen from bird.sync_rejects order by run_id");
+    const rejects = await query<{ run_id: string; reason: string; times_seen: number }>(
+      url,
+      "select run_id, reason, times_seen from bird.sync_rejects order by run_id",
+    );
     expect(rejects.map((r) => r.run_id).sort()).toEqual([...refused, twice].map((r) => r.apiId).sort());
     expect(rejects.find((r) => r.run_id === refused[0]!.apiId)!.reason).toMatch(/PostgreSQL cannot store this run: .*out of range/);
 
@@ -137,9 +153,14 @@ describe("every RFC 3339 date-time", () => {
       ['"2025-03-01T10:00:05.25-23:59"', "2025-03-02T09:59:05.250Z"],
       ['"2016-12-31T23:59:60Z"', "2017-01-01T00:00:00.000Z"],
     ];
-    const runs = forms.map(([text], i) => runWith(m, flow, Date.parse("2025-03-01T10:00:00Z") + i * 1000, { createdAt: text, updatedAt: text }));
+    const runs = forms.map(([text], i) =>
+      runWith(m, flow, Date.parse("2025-03-01T10:00:00Z") + i * 1000, { createdAt: text, updatedAt: text }),
+    );
     expect((await sync()).code).toBe(0);
-    const rows = await query<{ id: string; at: string }>(url, `select id::text, to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as at from bird.approval_runs`);
+    const rows = await query<{ id: string; at: string }>(
+      url,
+      `select id::text, to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as at from bird.approval_runs`,
+    );
     expect(rows).toHaveLength(forms.length);
     for (const [i, run] of runs.entries()) expect(rows.find((r) => r.id === run.id)?.at).toBe(forms[i]![1]);
   });
@@ -148,7 +169,11 @@ describe("every RFC 3339 date-time", () => {
 describe("watermarks don't trust one timestamp", () => {
   it.each([
     { name: "a run dated 2099", quirks: {}, sameMs: false },
-    { name: "an API that lists oldest first and ignores reverse", quirks: { defaultOrder: "asc", reverseHonoured: false } as const, sameMs: false },
+    {
+      name: "an API that lists oldest first and ignores reverse",
+      quirks: { defaultOrder: "asc", reverseHonoured: false } as const,
+      sameMs: false,
+    },
     { name: "many runs on one millisecond across pages", quirks: {}, sameMs: true },
   ])("a plain sync finds every new run despite $name", async ({ quirks, sameMs }) => {
     const { m, url, sync, flow } = await setup(quirks, 4);
@@ -160,7 +185,11 @@ describe("watermarks don't trust one timestamp", () => {
     const r = await sync();
     expect(r.code).toBe(0);
     expect(await lastPass(url)).toMatchObject({ kind: "incremental" });
-    const present = await query<{ id: string }>(url, "select id::text from bird.approval_runs where id = any($1::uuid[]) and deleted_at is null", [added.map((a) => a.id)]);
+    const present = await query<{ id: string }>(
+      url,
+      "select id::text from bird.approval_runs where id = any($1::uuid[]) and deleted_at is null",
+      [added.map((a) => a.id)],
+    );
     expect(present).toHaveLength(added.length);
   });
 
@@ -177,7 +206,11 @@ describe("watermarks don't trust one timestamp", () => {
     const r = await sync();
     expect(r.code).toBe(0);
     expect(await lastPass(url)).toMatchObject({ kind: "incremental", runs_inserted: 30, runs_rejected: 1 });
-    const present = await query<{ id: string }>(url, "select id::text from bird.approval_runs where id = any($1::uuid[]) and deleted_at is null", [added.map((a) => a.id)]);
+    const present = await query<{ id: string }>(
+      url,
+      "select id::text from bird.approval_runs where id = any($1::uuid[]) and deleted_at is null",
+      [added.map((a) => a.id)],
+    );
     expect(present).toHaveLength(added.length);
     const [reject] = await query<{ run_id: string; reason: string }>(url, "select run_id, reason from bird.sync_rejects");
     expect(reject).toMatchObject({ run_id: odd.apiId });
@@ -220,12 +253,22 @@ describe("deletion only on proof", () => {
     flow.runs.delete(removedPending.id);
 
     expect((await sync()).code).toBe(0); // incremental: the pending run's GET answers 404
-    const deleted = async () => (await query<{ id: string }>(url, "select id::text from bird.approval_runs where deleted_at is not null order by id")).map((r) => r.id);
+    const deleted = async () =>
+      (await query<{ id: string }>(url, "select id::text from bird.approval_runs where deleted_at is not null order by id")).map(
+        (r) => r.id,
+      );
     expect(await deleted()).toEqual([removedPending.id]);
 
     expect((await sync("--full")).code).toBe(0);
     expect(await deleted()).toEqual([removed.id, removedPending.id].sort());
-    const row = async (id: string) => (await query<{ flow: string; deleted: boolean }>(url, "select approval_flow_id::text as flow, deleted_at is not null as deleted from bird.approval_runs where id = $1", [id]))[0];
+    const row = async (id: string) =>
+      (
+        await query<{ flow: string; deleted: boolean }>(
+          url,
+          "select approval_flow_id::text as flow, deleted_at is not null as deleted from bird.approval_runs where id = $1",
+          [id],
+        )
+      )[0];
     expect(await row(broken.id)).toEqual({ flow: flow.id, deleted: false });
     expect(await row(moved.id)).toEqual({ flow: other.id, deleted: false });
     expect(await query(url, "select 1 from bird.sync_rejects where fingerprint = $1", [broken.id])).toHaveLength(1);

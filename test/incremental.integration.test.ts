@@ -9,7 +9,8 @@ import { startFake, syncEnv } from "./helpers/fake.js";
 const FLOWS = 4;
 const RUNS = 2500;
 
-const rowVersions = (url: string) => query<{ id: string; xmin: string }>(url, "select id::text, xmin::text from bird.approval_runs order by id");
+const rowVersions = (url: string) =>
+  query<{ id: string; xmin: string }>(url, "select id::text, xmin::text from bird.approval_runs order by id");
 
 describe.each([
   { order: "asc" as const, lastPageToken: "empty" as const },
@@ -41,7 +42,10 @@ describe.each([
     console.log(`[${order}] full pass: ${fullPassRequests} requests; no-change incremental: ${incrementalRequests}`);
     expect(incrementalRequests).toBeLessThanOrEqual(Math.floor(fullPassRequests * 0.05));
     expect(await rowVersions(url)).toEqual(before);
-    const passes = await query<{ kind: string; outcome: string }>(url, "select kind, outcome from bird.sync_passes order by id desc limit 4");
+    const passes = await query<{ kind: string; outcome: string }>(
+      url,
+      "select kind, outcome from bird.sync_passes order by id desc limit 4",
+    );
     expect(passes).toEqual(Array(FLOWS).fill({ kind: "incremental", outcome: "completed" }));
   });
 
@@ -106,14 +110,20 @@ describe.each([
     const p = startCli(["sync", "--full", "--flow", flowId], env);
     const until = Date.now() + 60_000;
     for (;;) {
-      const [row] = await query<{ pages: number }>(url, "select coalesce(max(pages), 0)::int as pages from bird.sync_passes where flow_id = $1 and outcome is null", [flowId]);
+      const [row] = await query<{ pages: number }>(
+        url,
+        "select coalesce(max(pages), 0)::int as pages from bird.sync_passes where flow_id = $1 and outcome is null",
+        [flowId],
+      );
       if (row!.pages >= 10 || Date.now() > until) break;
       await new Promise((r) => setTimeout(r, 20));
     }
     p.child.kill("SIGKILL");
     await p.done;
     api.setFaults({ latencyMs: 0 });
-    const marked = await query(url, "select 1 from bird.approval_runs where id = any($1::uuid[]) and deleted_at is not null", [victim.map((v) => v.id)]);
+    const marked = await query(url, "select 1 from bird.approval_runs where id = any($1::uuid[]) and deleted_at is not null", [
+      victim.map((v) => v.id),
+    ]);
     expect(marked).toHaveLength(0);
     // The next run records the dead segment as interrupted, resumes it, and only then marks deletions.
     expect((await runCli(["sync", "--flow", flowId], env)).code).toBe(0);
@@ -154,7 +164,10 @@ describe("page tokens that expire mid-pass", () => {
     const r = await runCli(["sync"], env);
     expect(r.code).toBe(0);
     await expectTableEqualsFake(url, api);
-    const restarted = await query<{ error: string }>(url, "select error from bird.sync_passes where outcome = 'interrupted' and error like '%restarting%'");
+    const restarted = await query<{ error: string }>(
+      url,
+      "select error from bird.sync_passes where outcome = 'interrupted' and error like '%restarting%'",
+    );
     expect(restarted.length).toBeGreaterThan(0);
   });
 });

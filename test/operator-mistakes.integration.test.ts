@@ -17,9 +17,15 @@ describe("misspelled settings", () => {
 
   it("an unknown variable with our prefix, in .env or the environment, is warned about with the closest name", async () => {
     writeFileSync(join(dir, ".env"), "DATABASE_ULR=postgres://nowhere/db\nSYNC_CONCURENCY=8\n");
-    const r = await runCli(["status", "--json"], cliEnv({ DATABASE_URL: url, BIRD_MAX_RSP: "0", HTTP_PROXY: "http://proxy:3128", NODE_ENV: "x" }), { cwd: dir });
+    const r = await runCli(
+      ["status", "--json"],
+      cliEnv({ DATABASE_URL: url, BIRD_MAX_RSP: "0", HTTP_PROXY: "http://proxy:3128", NODE_ENV: "x" }),
+      { cwd: dir },
+    );
     expect(r.code).toBe(0);
-    const warnings = logLines(r.stderr).filter((l) => l.level === 40).map((l) => l.msg);
+    const warnings = logLines(r.stderr)
+      .filter((l) => l.level === 40)
+      .map((l) => l.msg);
     expect(warnings).toEqual(
       expect.arrayContaining([
         "unknown setting DATABASE_ULR in .env is ignored; did you mean DATABASE_URL?",
@@ -33,7 +39,9 @@ describe("misspelled settings", () => {
   });
 
   it("a required variable that is missing next to its misspelling says which one was meant", async () => {
-    const r = await runCli(["sync"], cliEnv({ DATABASE_URL: url, BIRD_ACESS_KEY: "k-1234567890", BIRD_ORGANIZATION_ID: "org" }), { cwd: dir });
+    const r = await runCli(["sync"], cliEnv({ DATABASE_URL: url, BIRD_ACESS_KEY: "k-1234567890", BIRD_ORGANIZATION_ID: "org" }), {
+      cwd: dir,
+    });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/BIRD_ACCESS_KEY is required .*did you mean BIRD_ACCESS_KEY\?/);
     expect(r.stderr).toContain("BIRD_ACESS_KEY");
@@ -48,7 +56,9 @@ describe("an embedded database folder that cannot be created", () => {
       writeFileSync(join(dir, "not-a-folder"), "");
       const r = await runCli(["status"], cliEnv({ PGLITE_DIR: join(dir, "not-a-folder", "pglite") }), { cwd: dir });
       expect(r.code).toBe(2);
-      expect(r.stderr).toMatch(/cannot create the embedded database folder .*not-a-folder\/pglite \(ENOTDIR\): set PGLITE_DIR to a writable folder, or DATABASE_URL/);
+      expect(r.stderr).toMatch(
+        /cannot create the embedded database folder .*not-a-folder\/pglite \(ENOTDIR\): set PGLITE_DIR to a writable folder, or DATABASE_URL/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -42,7 +42,9 @@ describe("checkPage", () => {
   });
 
   it("two different invalid copies of one run are one reject (the last), and the run counts as listed", () => {
-    const { records, texts } = answer(JSON.stringify({ results: [run(A, { status: "archived" }), run(A.toUpperCase(), { status: "maybe" })] }));
+    const { records, texts } = answer(
+      JSON.stringify({ results: [run(A, { status: "archived" }), run(A.toUpperCase(), { status: "maybe" })] }),
+    );
     const page = checkPage(records, texts);
     expect(page.rejects).toHaveLength(1);
     expect(page.rejects[0]!.reason).toMatch(/status/);
@@ -66,7 +68,11 @@ describe("checkPage", () => {
     expect(plain.risky).toBe(false);
     expect(checkPage([run(A), run(B)], plain).runs.map((r) => r.at)).toEqual([0, 1]);
     expect((plain as unknown as { cut?: unknown }).cut).toBeUndefined();
-    const risky = RecordTexts.ofAnswer(`{"results":[${JSON.stringify(run(A))},${JSON.stringify(run(B, { object: { s: "\ud83d" } }))}]}`, "results", 2);
+    const risky = RecordTexts.ofAnswer(
+      `{"results":[${JSON.stringify(run(A))},${JSON.stringify(run(B, { object: { s: "\ud83d" } }))}]}`,
+      "results",
+      2,
+    );
     expect([risky.risky, risky.riskyAt(0), risky.riskyAt(1)]).toEqual([true, false, true]);
   });
 });

@@ -21,7 +21,7 @@ async function withPglite<T>(dir: string, fn: (db: PGlite) => Promise<T>): Promi
 
 async function expectEqualsFake(api: FakeBirdApi, dir: string): Promise<void> {
   await withPglite(dir, async (db) => {
-    const q = async <T,>(text: string, params: unknown[]) => (await db.query<T>(text, params)).rows;
+    const q = async <T>(text: string, params: unknown[]) => (await db.query<T>(text, params)).rows;
     for (const flowId of api.store.flowIds()) {
       expect(await storedRunsVia(q, flowId)).toEqual(expectedRows(api.store.runs(flowId)));
     }

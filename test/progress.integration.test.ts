@@ -26,7 +26,10 @@ describe("8 flows, 2 at a time", () => {
     expect(overall.map((l) => l.flowsDone)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(overall.every((l) => l.flowsTotal === 8)).toBe(true);
     expect(new Set(overall.map((l) => l.flowFinished)).size).toBe(8);
-    expect(overall.at(-1)).toMatchObject({ runs: 960, msg: expect.stringMatching(/^sync progress: 8\/8 flows done, 960 runs, \d+ runs\/s$/) });
+    expect(overall.at(-1)).toMatchObject({
+      runs: 960,
+      msg: expect.stringMatching(/^sync progress: 8\/8 flows done, 960 runs, \d+ runs\/s$/),
+    });
   });
 
   it("on a terminal, keeps each flow's final bar and the log lines above the bars", async () => {

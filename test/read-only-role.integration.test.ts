@@ -60,7 +60,9 @@ describe("a read-only role", () => {
       for (const args of [["status"], ["report", "summary"]]) {
         const r = await runCli(args, env());
         expect(r.code).toBe(2);
-        expect(r.stderr).toMatch(/schema at postgres:\/\/.* is behind this version \(1 of \d+ migrations not applied: \w+\): run `approvals-sync migrate`/);
+        expect(r.stderr).toMatch(
+          /schema at postgres:\/\/.* is behind this version \(1 of \d+ migrations not applied: \w+\): run `approvals-sync migrate`/,
+        );
       }
     } finally {
       const s = saved as { id: number; hash: string; created_at: string };
@@ -89,7 +91,10 @@ describe("a read-only role", () => {
       const r = await runCli(["status"], cliEnv({ DATABASE_URL: empty.toString() }));
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/has no approvals-sync schema yet: run `approvals-sync migrate`/);
-      const [tables] = await query<{ n: number }>(empty.toString(), "select count(*)::int as n from pg_namespace where nspname in ('bird', 'drizzle')");
+      const [tables] = await query<{ n: number }>(
+        empty.toString(),
+        "select count(*)::int as n from pg_namespace where nspname in ('bird', 'drizzle')",
+      );
       expect(tables!.n).toBe(0);
     } finally {
       await query(url, `drop database if exists ${name}`);

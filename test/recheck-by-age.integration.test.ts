@@ -23,11 +23,20 @@ describe("re-check pending runs by age", () => {
   let env: NodeJS.ProcessEnv;
   let fullPassRequests = 0;
   const status = async () => JSON.parse((await runCli(["status", "--json"], env)).stdout) as StatusFlow[];
-  const statusOf = async (id: string) => (await query<{ status: string }>(url, "select status from bird.approval_runs where id = $1", [id]))[0]!.status;
+  const statusOf = async (id: string) =>
+    (await query<{ status: string }>(url, "select status from bird.approval_runs where id = $1", [id]))[0]!.status;
 
   beforeAll(async () => {
     // The newest 2% pending and 1% of older runs forgotten, timestamps ending now (issue 13's scenario).
-    api = await startFake({ flows: FLOWS, runsPerFlow: RUNS, seed: 13, order: "desc", pendingFraction: 0.02, olderPendingFraction: 0.01, endAtNow: true });
+    api = await startFake({
+      flows: FLOWS,
+      runsPerFlow: RUNS,
+      seed: 13,
+      order: "desc",
+      pendingFraction: 0.02,
+      olderPendingFraction: 0.01,
+      endAtNow: true,
+    });
     url = await freshDatabaseUrl();
     // SYNC_RECHECK_FACTOR unset: the documented default (0.05) applies.
     env = syncEnv(api, url, { BIRD_APPROVAL_IDS: api.store.flowIds().join(","), SYNC_RECHECK_FACTOR: undefined });
@@ -72,7 +81,9 @@ describe("re-check pending runs by age", () => {
 
   it("SYNC_MAX_REQUESTS_PER_HOUR: the most overdue go first, the rest is recheck debt, shown in status and logged when it grows", async () => {
     const budgetEnv = { ...env, SYNC_RECHECK_FACTOR: "0", SYNC_MAX_REQUESTS_PER_HOUR: String(fullPassRequests * 3 + 10) };
-    const used = (await query<{ n: number }>(url, "select sum(requests)::int as n from bird.sync_passes where started_at > now() - interval '1 hour'"))[0]!.n;
+    const used = (
+      await query<{ n: number }>(url, "select sum(requests)::int as n from bird.sync_passes where started_at > now() - interval '1 hour'")
+    )[0]!.n;
     const tight = { ...budgetEnv, SYNC_MAX_REQUESTS_PER_HOUR: String(used + 2 * FLOWS) };
     const r = await runCli(["sync", "--no-progress"], tight);
     expect(r.code).toBe(0);
@@ -96,7 +107,13 @@ describe("re-list a stretch from a stored page token", () => {
   let api: FakeBirdApi;
   let url: string;
   let env: NodeJS.ProcessEnv;
-  const tokens = async () => (await query<{ reuses: number; refusals: number }>(url, "select token_reuses as reuses, token_refusals as refusals from bird.sync_state"))[0]!;
+  const tokens = async () =>
+    (
+      await query<{ reuses: number; refusals: number }>(
+        url,
+        "select token_reuses as reuses, token_refusals as refusals from bird.sync_state",
+      )
+    )[0]!;
   /** Makes the pending runs of the n-th stored page (oldest first) due, as if a year had passed since their last read. */
   const makePageDue = async (n: number) => {
     const rows = await query<{ id: string }>(
@@ -113,7 +130,15 @@ describe("re-list a stretch from a stored page token", () => {
 
   beforeAll(async () => {
     // One flow of 3,000 runs where 5% of older runs are forgotten: several pending runs on every page.
-    api = await startFake({ flows: 1, runsPerFlow: 3000, seed: 17, order: "desc", pendingFraction: 0, olderPendingFraction: 0.05, endAtNow: true });
+    api = await startFake({
+      flows: 1,
+      runsPerFlow: 3000,
+      seed: 17,
+      order: "desc",
+      pendingFraction: 0,
+      olderPendingFraction: 0.05,
+      endAtNow: true,
+    });
     url = await freshDatabaseUrl();
     env = syncEnv(api, url, { BIRD_APPROVAL_IDS: api.store.flowIds().join(","), SYNC_RECHECK_FACTOR: undefined });
     expect((await runCli(["backfill", "--no-progress"], env)).code).toBe(0);
@@ -138,7 +163,13 @@ describe("re-list a stretch from a stored page token", () => {
     const flowId = api.store.flowIds()[0]!;
     // Tokens live 5 s: fresh ones between pages work, the stored ones have expired once they are older.
     api.setFaults({ tokenTtlMs: 5000 });
-    await expect.poll(async () => (await query<{ s: number }>(url, "select extract(epoch from now() - max(recorded_at))::float8 as s from bird.page_tokens"))[0]!.s, { timeout: 30_000, interval: 250 }).toBeGreaterThan(6);
+    await expect
+      .poll(
+        async () =>
+          (await query<{ s: number }>(url, "select extract(epoch from now() - max(recorded_at))::float8 as s from bird.page_tokens"))[0]!.s,
+        { timeout: 30_000, interval: 250 },
+      )
+      .toBeGreaterThan(6);
     // Deep pages (oldest first), where listing on from the top would cost more than a GET per due run.
     for (const n of [2, 4, 6, 8, 10, 12]) {
       if ((await tokens()).refusals >= 3) break;
@@ -149,7 +180,9 @@ describe("re-list a stretch from a stored page token", () => {
       expect(r.code, r.stderr).toBe(0);
       const statuses = await query<{ status: string }>(url, "select status from bird.approval_runs where id = any($1::uuid[])", [due]);
       expect(statuses.map((s) => s.status)).toEqual(due.map(() => "denied"));
-      expect(api.counters.getRequests, `round ${n}: ${JSON.stringify(api.counters.byStatus)} lists ${api.counters.listRequests}`).toBe(due.length);
+      expect(api.counters.getRequests, `round ${n}: ${JSON.stringify(api.counters.byStatus)} lists ${api.counters.listRequests}`).toBe(
+        due.length,
+      );
     }
     expect(await tokens()).toEqual({ reuses: 1, refusals: 3 });
     const due = await makePageDue(3);

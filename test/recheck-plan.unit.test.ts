@@ -4,7 +4,12 @@ import type { DueRun } from "../src/db/runs.js";
 import { planRecheck } from "../src/sync/recheck-plan.js";
 
 const at = (minute: number) => new Date(Date.UTC(2026, 0, 1, 0, minute)).toISOString();
-const run = (minute: number, overdueSeconds = 1): DueRun => ({ id: `r${minute}`, apiId: `R${minute}`, createdAt: at(minute), overdueSeconds });
+const run = (minute: number, overdueSeconds = 1): DueRun => ({
+  id: `r${minute}`,
+  apiId: `R${minute}`,
+  createdAt: at(minute),
+  overdueSeconds,
+});
 const base = { allowance: Infinity, coveredFrom: Date.parse(at(1000)), reachedEnd: false, storedPages: [] };
 
 describe("planRecheck", () => {
@@ -23,7 +28,12 @@ describe("planRecheck", () => {
 
   it("re-lists a stored page holding two or more due runs, and GETs a lone one", async () => {
     const due = [run(5), run(6), run(50)];
-    const page = (from: number, to: number) => ({ token: `t${from}`, reverse: false, oldestMs: Date.parse(at(from)), newestMs: Date.parse(at(to)) });
+    const page = (from: number, to: number) => ({
+      token: `t${from}`,
+      reverse: false,
+      oldestMs: Date.parse(at(from)),
+      newestMs: Date.parse(at(to)),
+    });
     const plan = await planRecheck({ ...base, due, pagesDownTo: async () => 99, storedPages: [page(0, 9), page(10, 60)] });
     expect(plan.tokenPages.map((p) => p.token)).toEqual(["t0"]);
   });

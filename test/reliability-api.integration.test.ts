@@ -46,7 +46,11 @@ describe("a hostile API", () => {
   });
 
   it("responses slower than HTTP_TIMEOUT_MS time out and are retried", async () => {
-    const { api, url, sync } = await scenario({ latencyMs: 0, latencyJitterMs: 400 }, { HTTP_TIMEOUT_MS: "250", SYNC_MAX_RETRIES: "10" }, 200);
+    const { api, url, sync } = await scenario(
+      { latencyMs: 0, latencyJitterMs: 400 },
+      { HTTP_TIMEOUT_MS: "250", SYNC_MAX_RETRIES: "10" },
+      200,
+    );
     try {
       const r = await sync();
       expect(r.code).toBe(0);
@@ -95,7 +99,9 @@ describe("a hostile API", () => {
       // Let a few pages commit, then fail every request of that flow.
       const first = runCli(["sync"], syncEnv(api, url, { SYNC_PAGE_SIZE: "50", SYNC_MAX_RETRIES: "2", BIRD_ACCESS_KEY: SECRET }));
       for (let i = 0; i < 500; i++) {
-        const [row] = await query<{ cursor: string | null }>(url, "select cursor from bird.sync_state where flow_id = $1", [flaky]).catch(() => [{ cursor: null }]);
+        const [row] = await query<{ cursor: string | null }>(url, "select cursor from bird.sync_state where flow_id = $1", [flaky]).catch(
+          () => [{ cursor: null }],
+        );
         if (row?.cursor) break;
         await new Promise((r) => setTimeout(r, 5));
       }
@@ -103,7 +109,11 @@ describe("a hostile API", () => {
       const r = await first;
       outputs.push(r.stdout, r.stderr);
       expect(r.code).toBe(1);
-      const [state] = await query<{ cursor: string | null; consecutive_failures: number }>(url, "select cursor, consecutive_failures from bird.sync_state where flow_id = $1", [flaky]);
+      const [state] = await query<{ cursor: string | null; consecutive_failures: number }>(
+        url,
+        "select cursor, consecutive_failures from bird.sync_state where flow_id = $1",
+        [flaky],
+      );
       expect(state!.cursor).not.toBeNull();
       expect(state!.consecutive_failures).toBe(1);
       const failed = await query(url, "select 1 from bird.sync_passes where flow_id = $1 and outcome = 'failed'", [flaky]);
@@ -128,14 +138,22 @@ describe("bad records", () => {
     try {
       expect((await sync()).code).toBe(0);
       const flowId = api.store.flowIds()[0]!;
-      const rejects = await query<{ run_id: string | null; reason: string; times_seen: number }>(url, "select run_id, reason, times_seen from bird.sync_rejects where flow_id = $1 order by id", [flowId]);
+      const rejects = await query<{ run_id: string | null; reason: string; times_seen: number }>(
+        url,
+        "select run_id, reason, times_seen from bird.sync_rejects where flow_id = $1 order by id",
+        [flowId],
+      );
       expect(rejects).toHaveLength(6);
       const withUuid = api.store.invalidRecords(flowId).findIndex((r) => /^[0-9a-f-]{36}$/.test(String((r as { id?: unknown }).id)));
       expect(withUuid).toBeGreaterThanOrEqual(0);
       const fixed = api.store.fixInvalidRecord(flowId, withUuid);
 
       expect((await sync(["sync", "--full"])).code).toBe(0);
-      const after = await query<{ run_id: string | null; times_seen: number }>(url, "select run_id, times_seen from bird.sync_rejects where flow_id = $1", [flowId]);
+      const after = await query<{ run_id: string | null; times_seen: number }>(
+        url,
+        "select run_id, times_seen from bird.sync_rejects where flow_id = $1",
+        [flowId],
+      );
       expect(after).toHaveLength(5);
       expect(after.map((r) => r.run_id)).not.toContain(fixed.id);
       // Seen once per pass; a record on the page where a two-ended pass's streams meet is seen by both.
@@ -155,7 +173,9 @@ describe("fields the OpenAPI does not know", () => {
       const run = api.store.runs(flowId)[3]!;
       api.store.editRun(flowId, run.id, { escalation: { level: 2, note: "直ちに" }, priority: 7, object: null } as never);
       expect((await sync()).code).toBe(0);
-      const [row] = await query<{ extra: unknown; object: unknown }>(url, "select extra, object from bird.approval_runs where id = $1", [run.id]);
+      const [row] = await query<{ extra: unknown; object: unknown }>(url, "select extra, object from bird.approval_runs where id = $1", [
+        run.id,
+      ]);
       expect(row).toEqual({ extra: { escalation: { level: 2, note: "直ちに" }, priority: 7 }, object: null });
       const rejects = await query(url, "select 1 from bird.sync_rejects");
       expect(rejects).toHaveLength(0);

@@ -74,7 +74,11 @@ describe("database trouble", () => {
         if (row!.pages >= 10 * (i + 1)) break;
         await new Promise((r) => setTimeout(r, 10));
       }
-      const killed = await query(url, "select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and application_name = 'bird-approvals-sync'", [dbName]);
+      const killed = await query(
+        url,
+        "select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and application_name = 'bird-approvals-sync'",
+        [dbName],
+      );
       terminated += killed.length;
     }
     const r = await p.done;
@@ -110,7 +114,11 @@ describe("database trouble", () => {
       await blocker.query("rollback");
       await blocker.end();
     }
-    const [state] = await query<{ lease_owner: string | null; last_error: string }>(url, "select lease_owner, last_error from bird.sync_state where flow_id = $1", [flowId]);
+    const [state] = await query<{ lease_owner: string | null; last_error: string }>(
+      url,
+      "select lease_owner, last_error from bird.sync_state where flow_id = $1",
+      [flowId],
+    );
     expect(state!.lease_owner).toBeNull();
     expect(state!.last_error).toMatch(/lock/);
     expect((await runCli(["sync", "--flow", flowId], syncEnv(api, url))).code).toBe(0);

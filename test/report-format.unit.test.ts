@@ -70,7 +70,13 @@ describe("formatDuration", () => {
 
 describe("renderCsv", () => {
   it("quotes commas, quotes and line breaks (RFC 4180) and ends every record with CRLF", () => {
-    const out = renderCsv(["a", "b", "c", "d"], [["x, y", 'say "hi"', "one\ntwo", null], [1.5, 0, "", "plain"]]);
+    const out = renderCsv(
+      ["a", "b", "c", "d"],
+      [
+        ["x, y", 'say "hi"', "one\ntwo", null],
+        [1.5, 0, "", "plain"],
+      ],
+    );
     expect(out).toBe('a,b,c,d\r\n"x, y","say ""hi""","one\ntwo",\r\n1.5,0,,plain\r\n');
   });
 });

@@ -54,22 +54,99 @@ const user = (id: string) => ({ type: "user", id });
 let seq = 0;
 const run = (r: Omit<Run, "id">): Run => ({ id: `00000000-0000-4000-9000-${String(++seq).padStart(12, "0")}`, ...r });
 const RUNS: Run[] = [
-  run({ flow: A, status: "approved", created: BASE + 9 * HOUR, took: 1800, results: [{ reviewer: user(R1), result: "approved", comment: "ok" }], tags: [{ key: "region", value: "eu" }, { key: "priority", value: "high" }] }),
-  run({ flow: A, status: "denied", created: BASE + 10 * HOUR, took: 7200, results: [{ reviewer: user(R1), result: "approved" }, { reviewer: user(R2), result: "rejected", comment: 'too expensive, "no"' }], tags: [] }),
-  run({ flow: A, status: "approved", created: BASE + DAY + 8 * HOUR, took: 86_400, results: [{ userId: R3, result: "approved" }], tags: [{ key: "region", value: "us" }] }),
-  run({ flow: A, status: "approved", created: BASE + DAY + 12 * HOUR, took: 600, results: [{ reviewer: user(R2), result: "approved" }], tags: [{ key: "region", value: "eu" }] }),
+  run({
+    flow: A,
+    status: "approved",
+    created: BASE + 9 * HOUR,
+    took: 1800,
+    results: [{ reviewer: user(R1), result: "approved", comment: "ok" }],
+    tags: [
+      { key: "region", value: "eu" },
+      { key: "priority", value: "high" },
+    ],
+  }),
+  run({
+    flow: A,
+    status: "denied",
+    created: BASE + 10 * HOUR,
+    took: 7200,
+    results: [
+      { reviewer: user(R1), result: "approved" },
+      { reviewer: user(R2), result: "rejected", comment: 'too expensive, "no"' },
+    ],
+    tags: [],
+  }),
+  run({
+    flow: A,
+    status: "approved",
+    created: BASE + DAY + 8 * HOUR,
+    took: 86_400,
+    results: [{ userId: R3, result: "approved" }],
+    tags: [{ key: "region", value: "us" }],
+  }),
+  run({
+    flow: A,
+    status: "approved",
+    created: BASE + DAY + 12 * HOUR,
+    took: 600,
+    results: [{ reviewer: user(R2), result: "approved" }],
+    tags: [{ key: "region", value: "eu" }],
+  }),
   run({ flow: A, status: "pending", created: NOW - 30 * MIN, took: 0, results: [], tags: [{ key: "region", value: "eu" }] }),
   run({ flow: A, status: "pending", created: NOW - 5 * HOUR, took: 60, results: [{ reviewer: user(R1), result: "approved" }], tags: [] }),
   run({ flow: A, status: "pending", created: NOW - 3 * DAY, took: 0, results: [], tags: [] }),
-  run({ flow: A, status: "approved", created: BASE + 11 * HOUR, took: 100_000, deleted: true, results: [{ reviewer: user(R4), result: "rejected" }], tags: [{ key: "region", value: "apac" }] }),
-  run({ flow: B, status: "denied", created: BASE + 15 * HOUR, took: 300, results: [{ reviewer: user(R2), result: "rejected" }], tags: [{ key: "region", value: "eu" }] }),
-  run({ flow: B, status: "approved", created: BASE + 2 * DAY + 9 * HOUR, took: 3600, results: [{ reviewer: user(R1), result: "approved" }, { reviewer: user(R3), result: "approved" }], tags: [] }),
+  run({
+    flow: A,
+    status: "approved",
+    created: BASE + 11 * HOUR,
+    took: 100_000,
+    deleted: true,
+    results: [{ reviewer: user(R4), result: "rejected" }],
+    tags: [{ key: "region", value: "apac" }],
+  }),
+  run({
+    flow: B,
+    status: "denied",
+    created: BASE + 15 * HOUR,
+    took: 300,
+    results: [{ reviewer: user(R2), result: "rejected" }],
+    tags: [{ key: "region", value: "eu" }],
+  }),
+  run({
+    flow: B,
+    status: "approved",
+    created: BASE + 2 * DAY + 9 * HOUR,
+    took: 3600,
+    results: [
+      { reviewer: user(R1), result: "approved" },
+      { reviewer: user(R3), result: "approved" },
+    ],
+    tags: [],
+  }),
   // No reviewer at all, and the same tag twice: counted once per run.
-  run({ flow: B, status: "denied", created: BASE + 2 * DAY + 10 * HOUR, took: 7200, results: [{ result: "rejected", comment: 'needs "legal", review' }], tags: [{ key: "region", value: "eu" }, { key: "region", value: "eu" }] }),
+  run({
+    flow: B,
+    status: "denied",
+    created: BASE + 2 * DAY + 10 * HOUR,
+    took: 7200,
+    results: [{ result: "rejected", comment: 'needs "legal", review' }],
+    tags: [
+      { key: "region", value: "eu" },
+      { key: "region", value: "eu" },
+    ],
+  }),
   run({ flow: B, status: "pending", created: NOW - 10 * DAY, took: 0, results: [], tags: [] }),
   run({ flow: B, status: "pending", created: NOW - 45 * DAY, took: 0, results: [], tags: [] }),
   run({ flow: B, status: "pending", created: NOW - 2 * HOUR, took: 0, deleted: true, results: [], tags: [] }),
-  run({ flow: C, status: "approved", created: BASE + 12 * HOUR, took: 60, deleted: true, results: [{ reviewer: user(R4), result: "approved" }], tags: [] }),
+  run({
+    flow: C,
+    status: "approved",
+    created: BASE + 12 * HOUR,
+    took: 60,
+    deleted: true,
+    results: [{ reviewer: user(R4), result: "approved" }],
+    tags: [],
+  }),
 ];
 const LIVE = RUNS.filter((r) => !r.deleted);
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -107,8 +184,11 @@ interface Filters {
 }
 const inRange = (r: Run, f: Filters) =>
   (!f.flowId || r.flow === f.flowId) && (f.since === undefined || r.created >= f.since) && (f.until === undefined || r.created < f.until);
-const count = <T,>(xs: readonly T[], p: (x: T) => boolean) => xs.filter(p).length;
-const byText = <T,>(key: (x: T) => string) => (a: T, b: T) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
+const count = <T>(xs: readonly T[], p: (x: T) => boolean) => xs.filter(p).length;
+const byText =
+  <T>(key: (x: T) => string) =>
+  (a: T, b: T) =>
+    key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
 const flowCols = (id: string) => ({ flow_id: id, flow_name: flowName(id) });
 const rate = (yes: number, no: number) => (yes + no === 0 ? null : yes / (yes + no));
 
@@ -142,7 +222,10 @@ function expectSummary(f: Filters = {}) {
 }
 
 function expectDaily(f: Filters = {}) {
-  const days = new Map<string, { day: string; flow_id: string; flow_name: string; runs: number; pending: number; approved: number; denied: number }>();
+  const days = new Map<
+    string,
+    { day: string; flow_id: string; flow_name: string; runs: number; pending: number; approved: number; denied: number }
+  >();
   for (const r of LIVE.filter((x) => inRange(x, f))) {
     const day = iso(r.created).slice(0, 10);
     const k = `${day} ${flowName(r.flow)}`;
@@ -157,13 +240,25 @@ function expectDaily(f: Filters = {}) {
 function expectLatency(f: Filters = {}) {
   return FLOWS.map((id) => {
     const took = LIVE.filter((r) => r.flow === id && r.status !== "pending" && inRange(r, f)).map((r) => r.took);
-    return { ...flowCols(id), decided_runs: took.length, p50_seconds: took.length ? percentile(took, 0.5) : 0, p90_seconds: took.length ? percentile(took, 0.9) : 0, max_seconds: Math.max(...took) };
+    return {
+      ...flowCols(id),
+      decided_runs: took.length,
+      p50_seconds: took.length ? percentile(took, 0.5) : 0,
+      p90_seconds: took.length ? percentile(took, 0.9) : 0,
+      max_seconds: Math.max(...took),
+    };
   })
     .filter((r) => r.decided_runs > 0)
     .sort(byText((r) => r.flow_name));
 }
 
-const BUCKETS: [string, number][] = [["<1h", HOUR], ["1h-24h", DAY], ["1d-7d", 7 * DAY], ["7d-30d", 30 * DAY], [">30d", Infinity]];
+const BUCKETS: [string, number][] = [
+  ["<1h", HOUR],
+  ["1h-24h", DAY],
+  ["1d-7d", 7 * DAY],
+  ["7d-30d", 30 * DAY],
+  [">30d", Infinity],
+];
 function expectBacklog(f: Filters = {}) {
   const out: { flow_id: string; flow_name: string; age_bucket: string; runs: number; oldest_created_at: string; order: number }[] = [];
   for (const r of LIVE.filter((x) => x.status === "pending" && inRange(x, f))) {
@@ -196,10 +291,29 @@ function expectDecisions() {
 
 function expectReviewers(f: Filters = {}) {
   const live = new Set(LIVE.filter((r) => inRange(r, f)).map((r) => r.id));
-  const rows = new Map<string, { reviewer_type: string | null; reviewer_id: string | null; decisions: number; approved: number; rejected: number; approval_rate: number | null; flows: Set<string> }>();
+  const rows = new Map<
+    string,
+    {
+      reviewer_type: string | null;
+      reviewer_id: string | null;
+      decisions: number;
+      approved: number;
+      rejected: number;
+      approval_rate: number | null;
+      flows: Set<string>;
+    }
+  >();
   for (const d of expectDecisions().filter((x) => live.has(x.run_id))) {
     const k = `${d.reviewer_type}/${d.reviewer_id}`;
-    const row = rows.get(k) ?? { reviewer_type: d.reviewer_type, reviewer_id: d.reviewer_id, decisions: 0, approved: 0, rejected: 0, approval_rate: null, flows: new Set() };
+    const row = rows.get(k) ?? {
+      reviewer_type: d.reviewer_type,
+      reviewer_id: d.reviewer_id,
+      decisions: 0,
+      approved: 0,
+      rejected: 0,
+      approval_rate: null,
+      flows: new Set(),
+    };
     row.decisions++;
     if (d.result === "approved") row.approved++;
     else row.rejected++;
@@ -209,15 +323,39 @@ function expectReviewers(f: Filters = {}) {
   }
   return [...rows.values()]
     .map(({ flows, ...r }) => ({ ...r, flows: flows.size }))
-    .sort((a, b) => b.decisions - a.decisions || (a.reviewer_id === null ? 1 : b.reviewer_id === null ? -1 : byText<typeof a>((x) => x.reviewer_id!)(a, b)));
+    .sort(
+      (a, b) =>
+        b.decisions - a.decisions ||
+        (a.reviewer_id === null ? 1 : b.reviewer_id === null ? -1 : byText<typeof a>((x) => x.reviewer_id!)(a, b)),
+    );
 }
 
 function expectTags(f: Filters = {}) {
-  const rows = new Map<string, { flow_id: string; flow_name: string; key: string; value: string; runs: Set<string>; pending: Set<string>; approved: Set<string>; denied: Set<string> }>();
+  const rows = new Map<
+    string,
+    {
+      flow_id: string;
+      flow_name: string;
+      key: string;
+      value: string;
+      runs: Set<string>;
+      pending: Set<string>;
+      approved: Set<string>;
+      denied: Set<string>;
+    }
+  >();
   for (const r of LIVE.filter((x) => inRange(x, f))) {
     for (const t of r.tags) {
       const k = `${r.flow} ${t.key}=${t.value}`;
-      const row = rows.get(k) ?? { ...flowCols(r.flow), key: t.key, value: t.value, runs: new Set(), pending: new Set(), approved: new Set(), denied: new Set() };
+      const row = rows.get(k) ?? {
+        ...flowCols(r.flow),
+        key: t.key,
+        value: t.value,
+        runs: new Set(),
+        pending: new Set(),
+        approved: new Set(),
+        denied: new Set(),
+      };
       row.runs.add(r.id);
       row[r.status].add(r.id);
       rows.set(k, row);
@@ -229,10 +367,42 @@ function expectTags(f: Filters = {}) {
 }
 
 const HEALTH = [
-  { ...flowCols(B), state: "missing", last_success_at: "2025-03-06T06:00:00.000Z", consecutive_failures: 0, rejects: 0, missing_since: "2025-03-07T12:00:00.000Z", last_error: "flow not found (404)" },
-  { ...flowCols(D), state: "failing", last_success_at: null, consecutive_failures: 3, rejects: 1, missing_since: null, last_error: "HTTP 503 from Bird: upstream\nunavailable" },
-  { ...flowCols(A), state: "ok", last_success_at: "2025-03-06T00:00:00.000Z", consecutive_failures: 0, rejects: 2, missing_since: null, last_error: null },
-  { ...flowCols(C), state: "never synced", last_success_at: null, consecutive_failures: 0, rejects: 0, missing_since: null, last_error: null },
+  {
+    ...flowCols(B),
+    state: "missing",
+    last_success_at: "2025-03-06T06:00:00.000Z",
+    consecutive_failures: 0,
+    rejects: 0,
+    missing_since: "2025-03-07T12:00:00.000Z",
+    last_error: "flow not found (404)",
+  },
+  {
+    ...flowCols(D),
+    state: "failing",
+    last_success_at: null,
+    consecutive_failures: 3,
+    rejects: 1,
+    missing_since: null,
+    last_error: "HTTP 503 from Bird: upstream\nunavailable",
+  },
+  {
+    ...flowCols(A),
+    state: "ok",
+    last_success_at: "2025-03-06T00:00:00.000Z",
+    consecutive_failures: 0,
+    rejects: 2,
+    missing_since: null,
+    last_error: null,
+  },
+  {
+    ...flowCols(C),
+    state: "never synced",
+    last_success_at: null,
+    consecutive_failures: 0,
+    rejects: 0,
+    missing_since: null,
+    last_error: null,
+  },
 ];
 
 // ---------------------------------------------------------------- helpers
@@ -307,7 +477,8 @@ function expectTable(text: string, headers: string[], expected: unknown[][], vol
   expect(body.map((r) => r.slice(0, headers.length).map((c) => c.trim()))).toEqual(expected);
   if (volumes) {
     const max = Math.max(...volumes);
-    for (const [i, r] of body.entries()) expect(eighths(r[headers.length]!)).toBe(volumes[i]! === 0 ? 0 : Math.max(1, Math.round((volumes[i]! / max) * 160)));
+    for (const [i, r] of body.entries())
+      expect(eighths(r[headers.length]!)).toBe(volumes[i]! === 0 ? 0 : Math.max(1, Math.round((volumes[i]! / max) * 160)));
     expect(body.some((r) => r[headers.length]!.trim() === "█".repeat(20))).toBe(true);
   }
   return body;
@@ -362,8 +533,20 @@ describe("reporting views and `report` on a known fixture", () => {
     });
 
     it("run_tags: one row per tag", async () => {
-      const rows = await query(url, "select run_id, flow_id, key, value, run_status, run_created_at from bird.run_tags order by run_id, key, value");
-      const expected = LIVE.flatMap((r) => r.tags.map((t) => ({ run_id: r.id, flow_id: r.flow, key: t.key, value: t.value, run_status: r.status, run_created_at: iso(r.created) })));
+      const rows = await query(
+        url,
+        "select run_id, flow_id, key, value, run_status, run_created_at from bird.run_tags order by run_id, key, value",
+      );
+      const expected = LIVE.flatMap((r) =>
+        r.tags.map((t) => ({
+          run_id: r.id,
+          flow_id: r.flow,
+          key: t.key,
+          value: t.value,
+          run_status: r.status,
+          run_created_at: iso(r.created),
+        })),
+      );
       expect(normalize(rows)).toEqual(expected.sort(byText((t) => `${t.run_id} ${t.key} ${t.value}`)));
     });
 
@@ -373,9 +556,14 @@ describe("reporting views and `report` on a known fixture", () => {
     });
 
     it("daily_volume: runs per UTC day, flow and status", async () => {
-      const rows = await query(url, "select day::text as day, flow_id, flow_name, status, runs from bird.daily_volume order by day, flow_name, status");
+      const rows = await query(
+        url,
+        "select day::text as day, flow_id, flow_name, status, runs from bird.daily_volume order by day, flow_name, status",
+      );
       const expected = expectDaily().flatMap((d) =>
-        (["approved", "denied", "pending"] as const).filter((s) => d[s] > 0).map((s) => ({ day: d.day, flow_id: d.flow_id, flow_name: d.flow_name, status: s, runs: d[s] })),
+        (["approved", "denied", "pending"] as const)
+          .filter((s) => d[s] > 0)
+          .map((s) => ({ day: d.day, flow_id: d.flow_id, flow_name: d.flow_name, status: s, runs: d[s] })),
       );
       expect(rows).toEqual(expected);
     });
@@ -385,7 +573,10 @@ describe("reporting views and `report` on a known fixture", () => {
     });
 
     it("pending_backlog: pending runs by age bucket", async () => {
-      const rows = await query(url, "select flow_id, flow_name, age_bucket, runs, oldest_created_at from bird.pending_backlog order by flow_name, bucket_order");
+      const rows = await query(
+        url,
+        "select flow_id, flow_name, age_bucket, runs, oldest_created_at from bird.pending_backlog order by flow_name, bucket_order",
+      );
       expect(normalize(rows)).toEqual(expectBacklog());
     });
 
@@ -414,7 +605,12 @@ describe("reporting views and `report` on a known fixture", () => {
         }
       });
       expect(rows.map(({ lag_seconds: _, ...r }) => r)).toEqual(
-        HEALTH.map((h) => ({ ...h, last_full_pass_at: null, cursor_held: h.flow_id === A, lease_owner: h.flow_id === A ? "host:1:abc" : null })),
+        HEALTH.map((h) => ({
+          ...h,
+          last_full_pass_at: null,
+          cursor_held: h.flow_id === A,
+          lease_owner: h.flow_id === A ? "host:1:abc" : null,
+        })),
       );
     });
   });
@@ -461,8 +657,20 @@ describe("reporting views and `report` on a known fixture", () => {
       expect(json.map(({ lag_seconds: _, ...r }) => r)).toEqual(HEALTH);
       expect(json.map((r) => r.lag_seconds === null)).toEqual(HEALTH.map((h) => h.last_success_at === null));
       const [header, ...records] = parseCsv((await report(db, { name: "health", format: "csv" })).text);
-      expect(header).toEqual(["flow_id", "flow_name", "state", "last_success_at", "lag_seconds", "consecutive_failures", "rejects", "missing_since", "last_error"]);
-      expect(records.map((r) => [r[0], r[2], r[5], r[6], r[8]])).toEqual(HEALTH.map((h) => [h.flow_id, h.state, String(h.consecutive_failures), String(h.rejects), h.last_error ?? ""]));
+      expect(header).toEqual([
+        "flow_id",
+        "flow_name",
+        "state",
+        "last_success_at",
+        "lag_seconds",
+        "consecutive_failures",
+        "rejects",
+        "missing_since",
+        "last_error",
+      ]);
+      expect(records.map((r) => [r[0], r[2], r[5], r[6], r[8]])).toEqual(
+        HEALTH.map((h) => [h.flow_id, h.state, String(h.consecutive_failures), String(h.rejects), h.last_error ?? ""]),
+      );
     });
 
     it("summary table: aligned, counts right-aligned, rates as percentages, a bar of runs", async () => {
@@ -471,7 +679,16 @@ describe("reporting views and `report` on a known fixture", () => {
       const body = expectTable(
         text,
         ["flow", "runs", "pending", "approved", "denied", "approval rate", "first run (UTC)", "last run (UTC)"],
-        rows.map((r) => [flowLabel(r.flow_id), String(r.total_runs), String(r.pending), String(r.approved), String(r.denied), pct(r.approval_rate), minute(r.first_run_at), minute(r.last_run_at)]),
+        rows.map((r) => [
+          flowLabel(r.flow_id),
+          String(r.total_runs),
+          String(r.pending),
+          String(r.approved),
+          String(r.denied),
+          pct(r.approval_rate),
+          minute(r.first_run_at),
+          minute(r.last_run_at),
+        ]),
         rows.map((r) => r.total_runs),
       );
       for (const r of body) for (const i of [1, 2, 3, 4, 5]) expect(r[i]!.endsWith(" ")).toBe(false);
@@ -480,28 +697,67 @@ describe("reporting views and `report` on a known fixture", () => {
 
     it("daily, backlog, reviewers and tags tables show their volumes as bars", async () => {
       const daily = expectDaily();
-      expectTable((await report(db, { name: "daily" })).text, ["day", "flow", "runs", "pending", "approved", "denied"],
-        daily.map((d) => [d.day, flowLabel(d.flow_id), String(d.runs), String(d.pending), String(d.approved), String(d.denied)]), daily.map((d) => d.runs));
+      expectTable(
+        (await report(db, { name: "daily" })).text,
+        ["day", "flow", "runs", "pending", "approved", "denied"],
+        daily.map((d) => [d.day, flowLabel(d.flow_id), String(d.runs), String(d.pending), String(d.approved), String(d.denied)]),
+        daily.map((d) => d.runs),
+      );
       const backlog = expectBacklog();
-      expectTable((await report(db, { name: "backlog" })).text, ["flow", "age", "pending", "oldest (UTC)"],
-        backlog.map((b) => [flowLabel(b.flow_id), b.age_bucket, String(b.runs), minute(b.oldest_created_at)]), backlog.map((b) => b.runs));
+      expectTable(
+        (await report(db, { name: "backlog" })).text,
+        ["flow", "age", "pending", "oldest (UTC)"],
+        backlog.map((b) => [flowLabel(b.flow_id), b.age_bucket, String(b.runs), minute(b.oldest_created_at)]),
+        backlog.map((b) => b.runs),
+      );
       const reviewers = expectReviewers();
-      expectTable((await report(db, { name: "reviewers" })).text, ["type", "reviewer", "decisions", "approved", "rejected", "approval rate", "flows"],
-        reviewers.map((r) => [r.reviewer_type ?? "-", r.reviewer_id ?? "-", String(r.decisions), String(r.approved), String(r.rejected), pct(r.approval_rate), String(r.flows)]), reviewers.map((r) => r.decisions));
+      expectTable(
+        (await report(db, { name: "reviewers" })).text,
+        ["type", "reviewer", "decisions", "approved", "rejected", "approval rate", "flows"],
+        reviewers.map((r) => [
+          r.reviewer_type ?? "-",
+          r.reviewer_id ?? "-",
+          String(r.decisions),
+          String(r.approved),
+          String(r.rejected),
+          pct(r.approval_rate),
+          String(r.flows),
+        ]),
+        reviewers.map((r) => r.decisions),
+      );
       const tags = expectTags();
-      expectTable((await report(db, { name: "tags" })).text, ["flow", "key", "value", "runs", "pending", "approved", "denied"],
-        tags.map((t) => [flowLabel(t.flow_id), t.key, t.value, String(t.runs), String(t.pending), String(t.approved), String(t.denied)]), tags.map((t) => t.runs));
+      expectTable(
+        (await report(db, { name: "tags" })).text,
+        ["flow", "key", "value", "runs", "pending", "approved", "denied"],
+        tags.map((t) => [flowLabel(t.flow_id), t.key, t.value, String(t.runs), String(t.pending), String(t.approved), String(t.denied)]),
+        tags.map((t) => t.runs),
+      );
     });
 
     it("latency and health tables put durations in words", async () => {
-      expectTable((await report(db, { name: "latency" })).text, ["flow", "decided", "p50", "p90", "max"], [
-        [B, "3", "1h 00m", "1h 48m", "2h 00m"], // 300, 3600, 7200 s: p90 = 3600 + 0.8 × 3600 = 6480 s
-        ["Invoices (1a000000)", "4", "1h 15m", "17h 24m", "1d 00h"], // 600, 1800, 7200, 86400 s
-      ]);
+      expectTable(
+        (await report(db, { name: "latency" })).text,
+        ["flow", "decided", "p50", "p90", "max"],
+        [
+          [B, "3", "1h 00m", "1h 48m", "2h 00m"], // 300, 3600, 7200 s: p90 = 3600 + 0.8 × 3600 = 6480 s
+          ["Invoices (1a000000)", "4", "1h 15m", "17h 24m", "1d 00h"], // 600, 1800, 7200, 86400 s
+        ],
+      );
       const lag = (h: (typeof HEALTH)[number]) => (h.last_success_at ? expect.stringMatching(/^\d+d \d\dh$/) : "-");
-      expectTable((await report(db, { name: "health" })).text,
+      expectTable(
+        (await report(db, { name: "health" })).text,
         ["flow", "state", "last success (UTC)", "lag", "failures", "rejects", "missing since (UTC)", "last error"],
-        HEALTH.map((h) => [flowLabel(h.flow_id), h.state, minute(h.last_success_at), lag(h), String(h.consecutive_failures), String(h.rejects), minute(h.missing_since), h.last_error?.replace("\n", " ") ?? "-"]));
+        HEALTH.map((h) => [
+          flowLabel(h.flow_id),
+          h.state,
+          minute(h.last_success_at),
+          lag(h),
+          String(h.consecutive_failures),
+          String(h.rejects),
+          minute(h.missing_since),
+          h.last_error?.replace("\n", " ") ?? "-",
+        ]),
+      );
     });
   });
 
@@ -521,7 +777,11 @@ describe("reporting views and `report` on a known fixture", () => {
       expect(lines.map((l) => l.split(/\s+/)[0])).toEqual(["summary", "daily", "latency", "backlog", "reviewers", "tags", "health"]);
       expect(lines.every((l) => /^\w+ +\S.*$/.test(l))).toBe(true);
       const json = JSON.parse((await report(db, { format: "json" })).text) as { name: string; view: string }[];
-      expect(json.map((r) => r.view)).toEqual(["flow_summary", "daily_volume", "decision_latency", "pending_backlog", "reviewer_workload", "tag_counts", "sync_health"].map((v) => `bird.${v}`));
+      expect(json.map((r) => r.view)).toEqual(
+        ["flow_summary", "daily_volume", "decision_latency", "pending_backlog", "reviewer_workload", "tag_counts", "sync_health"].map(
+          (v) => `bird.${v}`,
+        ),
+      );
       expect(stderr).toBe("");
     });
 
@@ -529,7 +789,9 @@ describe("reporting views and `report` on a known fixture", () => {
       const { code, text } = await report(db, { name: "sumary" });
       expect(code).toBe(2);
       expect(text).toBe("");
-      expect(stderr).toBe('approvals-sync report: unknown report "sumary"; valid names: summary, daily, latency, backlog, reviewers, tags, health\n');
+      expect(stderr).toBe(
+        'approvals-sync report: unknown report "sumary"; valid names: summary, daily, latency, backlog, reviewers, tags, health\n',
+      );
     });
 
     it.each([
@@ -547,7 +809,8 @@ describe("reporting views and `report` on a known fixture", () => {
     });
 
     it("date-times with an offset are instants; a bare --until date includes its whole day", async () => {
-      const json = async (args: Partial<ReportArgs>) => JSON.parse((await report(db, { name: "summary", format: "json", flowId: A, ...args })).text)[0].total_runs;
+      const json = async (args: Partial<ReportArgs>) =>
+        JSON.parse((await report(db, { name: "summary", format: "json", flowId: A, ...args })).text)[0].total_runs;
       // a2 was created at 10:00Z exactly: --since is inclusive, a date-time --until exclusive.
       expect(await json({ since: "2025-03-03T11:00:00+01:00", until: "2025-03-03T10:00:01Z" })).toBe(1);
       expect(await json({ since: "2025-03-03 09:00:00.001", until: "2025-03-03T10:00:00Z" })).toBe(0);
@@ -558,7 +821,10 @@ describe("reporting views and `report` on a known fixture", () => {
     it("an empty result: a friendly line in table, the header in csv, [] in json; exit 0", async () => {
       const args = { name: "backlog", since: "2025-03-01", until: "2025-03-31" };
       expect(await report(db, args)).toEqual({ code: 0, text: "No pending runs for --since 2025-03-01 --until 2025-03-31.\n" });
-      expect(await report(db, { ...args, format: "csv" })).toEqual({ code: 0, text: "flow_id,flow_name,age_bucket,runs,oldest_created_at\r\n" });
+      expect(await report(db, { ...args, format: "csv" })).toEqual({
+        code: 0,
+        text: "flow_id,flow_name,age_bucket,runs,oldest_created_at\r\n",
+      });
       expect(await report(db, { ...args, format: "json" })).toEqual({ code: 0, text: "[]\n" });
       const unknownFlow = await report(db, { name: "latency", flowId: "99999999-0000-4000-8000-000000000000" });
       expect(unknownFlow.text).toBe("No decided runs for --flow 99999999-0000-4000-8000-000000000000.\n");
@@ -612,7 +878,9 @@ describe("reports on embedded PGlite", () => {
 
   it("every report answers the same as on PostgreSQL", async () => {
     for (const name of ["summary", "daily", "latency", "backlog", "reviewers", "tags", "health"]) {
-      const [lite, pg] = await Promise.all([pglite, postgres].map(async (d) => JSON.parse((await report(d, { name, format: "json" })).text) as Record<string, unknown>[]));
+      const [lite, pg] = await Promise.all(
+        [pglite, postgres].map(async (d) => JSON.parse((await report(d, { name, format: "json" })).text) as Record<string, unknown>[]),
+      );
       const drop = (rows: Record<string, unknown>[]) => rows.map(({ lag_seconds: _, ...r }) => r);
       expect(drop(lite!), name).toEqual(drop(pg!));
       expect(lite!.length, name).toBeGreaterThan(0);
@@ -627,7 +895,15 @@ describe("an empty database", () => {
   });
   afterAll(async () => db?.close());
 
-  it.each(["summary", "daily", "latency", "backlog", "reviewers", "tags", "health"])("report %s prints a friendly line and exits 0", async (name) => {
+  it.each([
+    "summary",
+    "daily",
+    "latency",
+    "backlog",
+    "reviewers",
+    "tags",
+    "health",
+  ])("report %s prints a friendly line and exits 0", async (name) => {
     expect(await report(db, { name })).toEqual({
       code: 0,
       text: `Nothing synced yet: run \`approvals-sync sync\` (or \`approvals-sync demo\` to try it), then \`approvals-sync report ${name}\` again.\n`,
@@ -641,7 +917,9 @@ describe("an empty database", () => {
     const write = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
     try {
       expect(await report(db, { name: "tags" })).toEqual({ code: 2, text: "" });
-      expect(String(write.mock.calls[0]?.[0])).toMatch(/bird\.tag_counts does not exist in this database yet: run `approvals-sync migrate` first/);
+      expect(String(write.mock.calls[0]?.[0])).toMatch(
+        /bird\.tag_counts does not exist in this database yet: run `approvals-sync migrate` first/,
+      );
     } finally {
       write.mockRestore();
     }

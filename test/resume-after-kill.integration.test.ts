@@ -53,9 +53,15 @@ it("kill -9 at three different moments, then a run to completion: exact data, at
   expect(passes.filter((p) => p.outcome !== "completed" && p.outcome !== "interrupted")).toEqual([]);
   for (const flowId of api.store.flowIds()) {
     const full = passes.filter((p) => p.flow_id === flowId && p.kind === "full");
-    expect(full.filter((p) => p.outcome === "completed"), flowId).toHaveLength(1);
+    expect(
+      full.filter((p) => p.outcome === "completed"),
+      flowId,
+    ).toHaveLength(1);
     // (A kill before a flow's first page was written leaves nothing to resume: that segment began on page one too.)
-    expect(full.filter((p) => p.from_first_page && p.pages > 0), flowId).toHaveLength(1);
+    expect(
+      full.filter((p) => p.from_first_page && p.pages > 0),
+      flowId,
+    ).toHaveLength(1);
     // Nothing after the completed full pass is another full pass: the kills never restarted it.
     expect(full.at(-1)?.outcome, flowId).toBe("completed");
   }

@@ -11,7 +11,13 @@ const good = {
   approvalFlowId: "223e4567-e89b-12d3-a456-426614174000",
   status: "approved",
   tags: [{ key: "k", value: "v" }],
-  results: [{ reviewer: { type: "user", id: "323e4567-e89b-12d3-a456-426614174000" }, userId: "323e4567-e89b-12d3-a456-426614174000", result: "approved" }],
+  results: [
+    {
+      reviewer: { type: "user", id: "323e4567-e89b-12d3-a456-426614174000" },
+      userId: "323e4567-e89b-12d3-a456-426614174000",
+      result: "approved",
+    },
+  ],
   createdAt: "2025-07-10T03:10:22.747Z",
   updatedAt: "2025-07-10T03:10:22.747Z",
 };

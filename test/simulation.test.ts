@@ -28,19 +28,23 @@ describe("simulation: the tables equal a hostile model upstream after every full
     await db?.close();
   });
 
-  it(`holds on ${seeds.length} seed(s)${replay ? " (replay)" : ""}`, async () => {
-    let requests = 0;
-    for (const [i, seed] of seeds.entries()) {
-      if (i > 0 && i % 250 === 0) process.stderr.write(`simulation: ${i} of ${seeds.length} seeds held\n`);
-      try {
-        requests += (await simulate({ seed, db, config })).requests;
-      } catch (err) {
-        const replayLine = `replay: npm run test:sim -- --seed ${seed}`;
-        if (err instanceof SimulationFailure) throw new Error(`seed ${seed} failed. ${replayLine}\n${err.message}`);
-        throw new Error(`seed ${seed} crashed. ${replayLine}\n${(err as Error).stack}`);
+  it(
+    `holds on ${seeds.length} seed(s)${replay ? " (replay)" : ""}`,
+    async () => {
+      let requests = 0;
+      for (const [i, seed] of seeds.entries()) {
+        if (i > 0 && i % 250 === 0) process.stderr.write(`simulation: ${i} of ${seeds.length} seeds held\n`);
+        try {
+          requests += (await simulate({ seed, db, config })).requests;
+        } catch (err) {
+          const replayLine = `replay: npm run test:sim -- --seed ${seed}`;
+          if (err instanceof SimulationFailure) throw new Error(`seed ${seed} failed. ${replayLine}\n${err.message}`);
+          throw new Error(`seed ${seed} crashed. ${replayLine}\n${(err as Error).stack}`);
+        }
       }
-    }
-    expect(requests).toBeGreaterThan(seeds.length);
-    // Seeds run one after another; a busy machine slows them, it must not fail them.
-  }, Math.max(900_000, seeds.length * 5_000));
+      expect(requests).toBeGreaterThan(seeds.length);
+      // Seeds run one after another; a busy machine slows them, it must not fail them.
+    },
+    Math.max(900_000, seeds.length * 5_000),
+  );
 });

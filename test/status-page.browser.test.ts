@@ -54,7 +54,8 @@ function cutOff(page: Page): Promise<string[]> {
     for (const el of document.querySelectorAll("body *")) {
       if (el.closest(".scroll, .timeline-wrap, script, style, title, noscript")) continue;
       const r = el.getBoundingClientRect();
-      if (r.width > 0 && (r.right > width + 1 || r.left < -1)) out.push(`${el.tagName.toLowerCase()}.${el.className}: ${Math.round(r.left)}..${Math.round(r.right)} of ${width}`);
+      if (r.width > 0 && (r.right > width + 1 || r.left < -1))
+        out.push(`${el.tagName.toLowerCase()}.${el.className}: ${Math.round(r.left)}..${Math.round(r.right)} of ${width}`);
     }
     if (document.documentElement.scrollWidth > width) out.push(`page scrolls sideways: ${document.documentElement.scrollWidth} > ${width}`);
     return out;
@@ -81,7 +82,12 @@ describe("status page in Chromium", () => {
     const url = await freshDatabaseUrl();
     const port = await freePort();
     // Configured ids: a flow Bird stops serving answers 404 and is marked missing.
-    const env = { SYNC_SCHEDULE: "*/2 * * * * *", METRICS_PORT: String(port), SYNC_MAX_RETRIES: "0", BIRD_APPROVAL_IDS: allFlows.map((f) => f.id).join(",") };
+    const env = {
+      SYNC_SCHEDULE: "*/2 * * * * *",
+      METRICS_PORT: String(port),
+      SYNC_MAX_RETRIES: "0",
+      BIRD_APPROVAL_IDS: allFlows.map((f) => f.id).join(","),
+    };
     harness.startDaemon(syncEnv(api, url, env));
     await waitFor("the first full pass of every flow", async () => {
       const [r] = await query<{ n: number }>(url, "select count(*)::int as n from bird.sync_state where last_full_pass_at is not null");
@@ -114,7 +120,12 @@ describe("status page in Chromium", () => {
     const failures = counts.get(failed)!.failures;
     expect(rows.map((r) => r.flowId).sort()).toEqual(allFlows.map((f) => f.id).sort());
     const states = Object.fromEntries(rows.map((r) => [r.flowId, r.state]));
-    expect(states).toEqual({ [onTimeA]: "on time", [onTimeB]: "on time", [failed]: failures >= 2 ? "failing" : "delayed", [removed]: "missing" });
+    expect(states).toEqual({
+      [onTimeA]: "on time",
+      [onTimeB]: "on time",
+      [failed]: failures >= 2 ? "failing" : "delayed",
+      [removed]: "missing",
+    });
     for (const row of rows) {
       const c = counts.get(row.flowId)!;
       const name = allFlows.find((f) => f.id === row.flowId)!.name;

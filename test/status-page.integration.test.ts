@@ -55,7 +55,11 @@ describe("status page: safe by default", () => {
     const env = syncEnv(api, url, { METRICS_PORT: String(port), METRICS_HOST: "127.0.0.1", STATUS_AUTH: `admin:${PASSWORD}` });
     const d = harness.startDaemon(env);
     const base = `http://127.0.0.1:${port}`;
-    await waitFor("the first cycle", async () => (await query<{ n: number }>(url, "select count(*)::int as n from bird.sync_state where last_success_at is not null"))[0]!.n === 3);
+    await waitFor(
+      "the first cycle",
+      async () =>
+        (await query<{ n: number }>(url, "select count(*)::int as n from bird.sync_state where last_success_at is not null"))[0]!.n === 3,
+    );
 
     for (const path of ["/", "/api/status"]) {
       for (const auth of [undefined, basic("admin", "wrong"), basic("root", PASSWORD)]) {
@@ -66,7 +70,9 @@ describe("status page: safe by default", () => {
     }
     for (const path of ["/metrics", "/healthz", "/readyz"]) expect((await fetch(base + path)).status).toBe(200);
     // Every metric deploy/alerts.yml reads is one this daemon exports, the flow state judged as the page does.
-    await waitFor("per-flow state gauges", async () => (await (await fetch(`${base}/metrics`)).text()).includes("approvals_sync_flow_state{"));
+    await waitFor("per-flow state gauges", async () =>
+      (await (await fetch(`${base}/metrics`)).text()).includes("approvals_sync_flow_state{"),
+    );
     const metrics = await (await fetch(`${base}/metrics`)).text();
     const rules = readFileSync(new URL("../deploy/alerts.yml", import.meta.url), "utf8");
     const used = new Set(rules.match(/approvals_sync_[a-z_]+/g));
@@ -80,7 +86,10 @@ describe("status page: safe by default", () => {
     expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
     const html = await page.text();
     expect(html).toContain("Raw payload");
-    const status = (await (await fetch(`${base}/api/status`, { headers })).json()) as { flows: unknown[]; rejects: Array<{ payload?: string }> };
+    const status = (await (await fetch(`${base}/api/status`, { headers })).json()) as {
+      flows: unknown[];
+      rejects: Array<{ payload?: string }>;
+    };
     expect(status.flows).toHaveLength(3);
     expect(status.rejects).toHaveLength(3);
     for (const r of status.rejects) expect(html).toContain(r.payload!.slice(0, 20).replace(/"/g, "&quot;"));
@@ -107,8 +116,11 @@ describe("status page: safe by default", () => {
     const sync = startCli(["sync", "--no-progress"], syncEnv(api, url));
     expect((await sync.done).code).toBe(0);
     const snapshot = () =>
-      query(url, `select (select json_agg(s order by flow_id) from bird.sync_state s) as state,
-        (select count(*) from bird.sync_passes) as passes, (select count(*) from bird.approval_runs) as runs`);
+      query(
+        url,
+        `select (select json_agg(s order by flow_id) from bird.sync_state s) as state,
+        (select count(*) from bird.sync_passes) as passes, (select count(*) from bird.approval_runs) as runs`,
+      );
     const before = await snapshot();
     const requestsBefore = api.counters.requests;
 
@@ -133,7 +145,10 @@ describe("status page: safe by default", () => {
 
     // A schema older than this version: the page says so instead of failing on a missing column.
     const behind = await freshDatabaseUrl();
-    await query(behind, "delete from drizzle.__drizzle_migrations where created_at = (select max(created_at) from drizzle.__drizzle_migrations)");
+    await query(
+      behind,
+      "delete from drizzle.__drizzle_migrations where created_at = (select max(created_at) from drizzle.__drizzle_migrations)",
+    );
     const behindBase = await startUi(syncEnv(api, behind));
     const page = await fetch(`${behindBase}/`);
     expect(page.status).toBe(200);

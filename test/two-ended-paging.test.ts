@@ -17,7 +17,14 @@ import { RecordingModel } from "./helpers/recording-model.js";
 import type { ModelFlow, ModelUpstream, Quirks } from "./sim/model-upstream.js";
 import { rng } from "./sim/values.js";
 
-const POLITE: Quirks = { defaultOrder: "desc", reverseHonoured: true, pageCap: undefined, tokenTtl: undefined, upperIds: false, faultRate: 0 };
+const POLITE: Quirks = {
+  defaultOrder: "desc",
+  reverseHonoured: true,
+  pageCap: undefined,
+  tokenTtl: undefined,
+  upperIds: false,
+  faultRate: 0,
+};
 const silent = pino({ level: "silent" });
 
 let db: Database;
@@ -67,13 +74,20 @@ function killable(inner: Database, dead: () => boolean): Database {
   const check = () => {
     if (dead()) throw new Error("killed");
   };
-  const wrap = (rows: Database["rows"]): Database["rows"] => async (q) => {
-    check();
-    const out = await rows(q);
-    check();
-    return out as never;
+  const wrap =
+    (rows: Database["rows"]): Database["rows"] =>
+    async (q) => {
+      check();
+      const out = await rows(q);
+      check();
+      return out as never;
+    };
+  return {
+    ...inner,
+    rows: wrap(inner.rows),
+    transaction: (fn) => inner.transaction((tx) => fn({ rows: wrap(tx.rows.bind(tx)) })),
+    close: async () => undefined,
   };
-  return { ...inner, rows: wrap(inner.rows), transaction: (fn) => inner.transaction((tx) => fn({ rows: wrap(tx.rows.bind(tx)) })), close: async () => undefined };
 }
 
 describe("two-ended full pass", () => {
@@ -169,7 +183,12 @@ describe("two-ended full pass", () => {
 
 describe("Meeting", () => {
   const rec = (id: string, ms: number) => ({ id, createdAt: new Date(ms).toISOString() });
-  const page = (m: Meeting, side: "f" | "r", runs: Array<{ id: string; createdAt: string }>) => m.add(side, runs.map((r) => r.id), runs);
+  const page = (m: Meeting, side: "f" | "r", runs: Array<{ id: string; createdAt: string }>) =>
+    m.add(
+      side,
+      runs.map((r) => r.id),
+      runs,
+    );
 
   it("an id both streams listed on one millisecond is not yet a meeting: runs tied with it may be on neither side", async () => {
     const m = new Meeting();
@@ -188,7 +207,11 @@ describe("Meeting", () => {
   });
 
   it("a restart keeps the proof that the streams overlapped", () => {
-    const m = new Meeting([["x", "b"], ["a", "f"], ["c", "r"]]);
+    const m = new Meeting([
+      ["x", "b"],
+      ["a", "f"],
+      ["c", "r"],
+    ]);
     page(m, "f", [rec("e", 6), rec("d", 4)]);
     expect(page(m, "r", [rec("q", 3), rec("p", 5)])).toBe(true);
   });

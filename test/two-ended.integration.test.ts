@@ -15,7 +15,14 @@ import { tableEqualsModel } from "./sim/checks.js";
 import type { ModelFlow, Quirks } from "./sim/model-upstream.js";
 import { rng } from "./sim/values.js";
 
-const POLITE: Quirks = { defaultOrder: "desc", reverseHonoured: true, pageCap: undefined, tokenTtl: undefined, upperIds: false, faultRate: 0 };
+const POLITE: Quirks = {
+  defaultOrder: "desc",
+  reverseHonoured: true,
+  pageCap: undefined,
+  tokenTtl: undefined,
+  upperIds: false,
+  faultRate: 0,
+};
 const ORG = "0f0e0d0c-0b0a-4909-8807-060504030201";
 
 let server: ModelServer | undefined;
@@ -43,7 +50,14 @@ async function setup(quirks: Partial<Quirks>, n: number, listDelayMs = 0) {
   }
   server = await serveModel(m, "model-key", { listDelayMs });
   const url = await freshDatabaseUrl();
-  const env = cliEnv({ BIRD_API_URL: server.url, BIRD_ACCESS_KEY: "model-key", BIRD_ORGANIZATION_ID: ORG, DATABASE_URL: url, SYNC_PAGE_SIZE: "10", BIRD_MAX_RPS: "0" });
+  const env = cliEnv({
+    BIRD_API_URL: server.url,
+    BIRD_ACCESS_KEY: "model-key",
+    BIRD_ORGANIZATION_ID: ORG,
+    DATABASE_URL: url,
+    SYNC_PAGE_SIZE: "10",
+    BIRD_MAX_RPS: "0",
+  });
   const config = loadConfig({ env: { DATABASE_URL: url, LOG_LEVEL: "silent" }, cwd: "/nonexistent" });
   const db = await openDatabase(config, pino({ level: "silent" }), { poolSize: 2 });
   dbs.push(db);
@@ -56,7 +70,8 @@ async function statusOf(env: NodeJS.ProcessEnv): Promise<{ listOrder: string | n
   return (JSON.parse(r.stdout) as Array<{ listOrder: string | null; reverseWorks: boolean | null }>)[0]!;
 }
 
-const deletedCount = async (url: string) => (await query<{ n: number }>(url, "select count(*)::int as n from bird.approval_runs where deleted_at is not null"))[0]!.n;
+const deletedCount = async (url: string) =>
+  (await query<{ n: number }>(url, "select count(*)::int as n from bird.approval_runs where deleted_at is not null"))[0]!.n;
 
 function deleteSome(flow: ModelFlow, picks: number[]): void {
   const ids = [...flow.runs.values()].sort((a, b) => a.createdMs - b.createdMs).map((r) => r.id);
@@ -78,13 +93,19 @@ it("kill -9 during a two-ended reconcile, then `sync`: both streams resume from 
   // Killed once each stream has committed pages of this pass (page 3 of a stream is asked for after page 1 is written).
   await waitFor(
     "both streams of the reconcile committed a page",
-    async () => m.count(true) >= 3 && (await query<{ both: boolean }>(url, "select reverse_cursor is not null and cursor is not null as both from bird.sync_state"))[0]!.both,
+    async () =>
+      m.count(true) >= 3 &&
+      (await query<{ both: boolean }>(url, "select reverse_cursor is not null and cursor is not null as both from bird.sync_state"))[0]!
+        .both,
     60_000,
     10,
   );
   p.child.kill("SIGKILL");
   expect((await p.done).signal).toBe("SIGKILL");
-  const [mid] = await query<{ pass_kind: string | null; reverse_cursor: string | null }>(url, "select pass_kind, reverse_cursor from bird.sync_state");
+  const [mid] = await query<{ pass_kind: string | null; reverse_cursor: string | null }>(
+    url,
+    "select pass_kind, reverse_cursor from bird.sync_state",
+  );
   expect(mid).toMatchObject({ pass_kind: "full" });
   expect(mid!.reverse_cursor).not.toBeNull();
   const killedAt = m.lists.length;
@@ -100,7 +121,10 @@ it("kill -9 during a two-ended reconcile, then `sync`: both streams resume from 
   // ... and only the pages in flight at the kill (two per stream), plus the first page the incremental
   // pass after a resumed full pass lists, were fetched twice.
   expect(m.repeated()).toBeLessThanOrEqual(5);
-  const passes = await query<{ outcome: string; from_first_page: boolean }>(url, "select outcome, from_first_page from bird.sync_passes where kind = 'full' order by id");
+  const passes = await query<{ outcome: string; from_first_page: boolean }>(
+    url,
+    "select outcome, from_first_page from bird.sync_passes where kind = 'full' order by id",
+  );
   expect(passes.filter((x) => x.outcome === "completed")).toHaveLength(2);
 });
 

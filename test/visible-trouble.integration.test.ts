@@ -21,7 +21,11 @@ describe("retries under 429s and 5xx", () => {
   it("each failing endpoint kind gets a warn line with attempt and wait, at most one per 10 s", async () => {
     const r = await runCli(["sync", "--no-progress"], syncEnv(api, url, { SYNC_PAGE_SIZE: "20", SYNC_MAX_RETRIES: "10" }));
     expect(r.code).toBe(0);
-    const failures = (api.counters.byStatus["429"] ?? 0) + (api.counters.byStatus["500"] ?? 0) + (api.counters.byStatus["502"] ?? 0) + (api.counters.byStatus["503"] ?? 0);
+    const failures =
+      (api.counters.byStatus["429"] ?? 0) +
+      (api.counters.byStatus["500"] ?? 0) +
+      (api.counters.byStatus["502"] ?? 0) +
+      (api.counters.byStatus["503"] ?? 0);
     expect(failures).toBeGreaterThan(3);
     const warns = logLines(r.stderr).filter((l) => l.level === WARN && /request failed/.test(String(l.msg)));
     expect(warns.length).toBeGreaterThan(0);
@@ -32,7 +36,8 @@ describe("retries under 429s and 5xx", () => {
     // No flood: per kind, consecutive warnings are at least 10 s apart (pino's own timestamps).
     const byKind = new Map<string, number[]>();
     for (const w of warns) byKind.set(String(w.kind), [...(byKind.get(String(w.kind)) ?? []), Number(w.time)]);
-    for (const times of byKind.values()) for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(10_000);
+    for (const times of byKind.values())
+      for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(10_000);
     expect(warns.length).toBeLessThan(failures);
   });
 });
@@ -72,16 +77,28 @@ describe("the line every sync ends with", () => {
       const lines = logLines(r.stderr);
       const last = lines.filter((l) => String(l.msg).startsWith("sync finished:")).at(-1)!;
       expect(last.level).toBe(WARN);
-      expect(String(last.msg)).toMatch(/^sync finished: 3 of 3 flows synced, \d+ runs seen \(\d+ new, 0 changed, 0 marked deleted\), \d+ requests in \d+\.\d s; quarantined: 6 invalid records in bird\.sync_rejects, from /);
+      expect(String(last.msg)).toMatch(
+        /^sync finished: 3 of 3 flows synced, \d+ runs seen \(\d+ new, 0 changed, 0 marked deleted\), \d+ requests in \d+\.\d s; quarantined: 6 invalid records in bird\.sync_rejects, from /,
+      );
       for (const id of [a, b, c]) expect(String(last.msg)).toContain(`${id} (2)`);
-      expect(lines.filter((l) => l.msg === "invalid records quarantined in bird.sync_rejects; the flow's other runs are synced")).toHaveLength(3);
+      expect(
+        lines.filter((l) => l.msg === "invalid records quarantined in bird.sync_rejects; the flow's other runs are synced"),
+      ).toHaveLength(3);
 
       // Another process holds one flow; another flow is gone from Bird.
-      await query(url, "update bird.sync_state set lease_owner = 'host-9:123', lease_expires_at = now() + interval '1 hour' where flow_id = $1", [a]);
+      await query(
+        url,
+        "update bird.sync_state set lease_owner = 'host-9:123', lease_expires_at = now() + interval '1 hour' where flow_id = $1",
+        [a],
+      );
       api.store.removeFlow(b);
       const again = await runCli(["sync", "--no-progress", "--flow", [a, b, c].join(",")], syncEnv(api, url));
       expect(again.code).toBe(1);
-      const line = String(logLines(again.stderr).filter((l) => String(l.msg).startsWith("sync finished:")).at(-1)!.msg);
+      const line = String(
+        logLines(again.stderr)
+          .filter((l) => String(l.msg).startsWith("sync finished:"))
+          .at(-1)!.msg,
+      );
       expect(line).toMatch(/^sync finished: 1 of 3 flows synced/);
       expect(line).toContain(`not synced: ${a} (being synced by another process)`);
       expect(line).toContain(`failed: ${b} (missing in Bird)`);

@@ -2,14 +2,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import pRetry, { AbortError } from "p-retry";
 import type { Logger } from "pino";
-import {
-  AuthError,
-  ConfigError,
-  FlowNotFoundError,
-  HttpError,
-  PageTokenRejectedError,
-  RetryableHttpError,
-} from "../errors.js";
+import { AuthError, ConfigError, FlowNotFoundError, HttpError, PageTokenRejectedError, RetryableHttpError } from "../errors.js";
 import { type Answer, getJsonOnce } from "./http.js";
 import type { RequestGate } from "./request-gate.js";
 import { valueText } from "./json-text.js";
@@ -88,11 +81,7 @@ export class BirdClient implements Upstream {
     };
   }
 
-  async listRuns(
-    flowId: string,
-    page: { pageToken?: string; limit: number; reverse?: boolean },
-    ctx: CallContext = {},
-  ): Promise<RunsPage> {
+  async listRuns(flowId: string, page: { pageToken?: string; limit: number; reverse?: boolean }, ctx: CallContext = {}): Promise<RunsPage> {
     const q = new URLSearchParams({ limit: String(page.limit) });
     if (page.pageToken) q.set("pageToken", page.pageToken);
     if (page.reverse !== undefined) q.set("reverse", String(page.reverse));
@@ -115,7 +104,9 @@ export class BirdClient implements Upstream {
   /** The run and its own text, or null when Bird answers 404 (it was deleted). `runId` as Bird sent it. */
   async getRun(flowId: string, runId: string, ctx: CallContext = {}): Promise<RunAnswer | null> {
     const url = `${this.orgUrl()}/approvals/${encodeURIComponent(flowId)}/runs/${encodeURIComponent(runId)}`;
-    return this.get("get_run", url, ctx, (answer) => (answer.status === 404 ? null : { record: answer.body, text: valueText(answer.text) }));
+    return this.get("get_run", url, ctx, (answer) =>
+      answer.status === 404 ? null : { record: answer.body, text: valueText(answer.text) },
+    );
   }
 
   /** Every flow of the organization (all pages); `status: "deleted"` lists the deleted ones instead. */
@@ -236,12 +227,9 @@ export class BirdClient implements Upstream {
       });
     } catch (err) {
       if (err instanceof RetryableHttpError) {
-        throw new RetryableHttpError(
-          `${kind} gave up after ${this.opts.maxRetries + 1} attempts: ${err.message}`,
-          err.status,
-          undefined,
-          { cause: err },
-        );
+        throw new RetryableHttpError(`${kind} gave up after ${this.opts.maxRetries + 1} attempts: ${err.message}`, err.status, undefined, {
+          cause: err,
+        });
       }
       throw err;
     }

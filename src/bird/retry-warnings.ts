@@ -40,7 +40,15 @@ export class RetryWarnings {
     const what = n.status === undefined ? errorMessage(n.error) : `HTTP ${n.status}`;
     const more = suppressed > 0 ? `; ${suppressed} more failed ${n.kind} attempts in the last ${WINDOW_MS / 1000} s` : "";
     this.logger.warn(
-      { kind: n.kind, attempt: n.attempt, maxAttempts: n.maxAttempts, waitMs: n.waitMs, status: n.status, err: errorMessage(n.error), suppressed },
+      {
+        kind: n.kind,
+        attempt: n.attempt,
+        maxAttempts: n.maxAttempts,
+        waitMs: n.waitMs,
+        status: n.status,
+        err: errorMessage(n.error),
+        suppressed,
+      },
       `Bird ${n.kind} request failed (${what}); attempt ${n.attempt} of ${n.maxAttempts}, retrying in ${(n.waitMs / 1000).toFixed(1)} s${more}`,
     );
   }

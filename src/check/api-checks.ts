@@ -46,7 +46,8 @@ async function listFlows(probe: ApiProbe, list: Checklist, configured: readonly 
         list.add("auth", "error", "organization not found (HTTP 404): check BIRD_ORGANIZATION_ID");
         return undefined;
       }
-      for (const f of resultsOf(a)) if (typeof f.id === "string") flows.push({ id: f.id.toLowerCase(), ...(typeof f.name === "string" ? { name: f.name } : {}) });
+      for (const f of resultsOf(a))
+        if (typeof f.id === "string") flows.push({ id: f.id.toLowerCase(), ...(typeof f.name === "string" ? { name: f.name } : {}) });
       token = String((a.body as { nextPageToken?: unknown }).nextPageToken ?? "");
       if (!token) break;
     }
@@ -58,7 +59,11 @@ async function listFlows(probe: ApiProbe, list: Checklist, configured: readonly 
   }
   list.add("auth", "ok", "access key accepted; organization reachable");
   list.facts.flows = flows.length;
-  list.add("flows", flows.length > 0 || configured ? "ok" : "degraded", `flows listed: ${flows.length}${configured ? ` (BIRD_APPROVAL_IDS names ${configured.length})` : ""}`);
+  list.add(
+    "flows",
+    flows.length > 0 || configured ? "ok" : "degraded",
+    `flows listed: ${flows.length}${configured ? ` (BIRD_APPROVAL_IDS names ${configured.length})` : ""}`,
+  );
   if (!configured) return flows;
   const names = new Map(flows.map((f) => [f.id, f.name]));
   const unknown = configured.filter((id) => !names.has(id));
@@ -82,7 +87,11 @@ function checkOrder(list: Checklist, first: Answer, reversed: Answer): void {
     const how = order === "asc" ? "; incremental passes list with reverse=true to see new runs first" : "";
     list.add("order", "ok", `list order: ${orderText(order)}, detected from createdAt on the first page${how}`);
   } else {
-    list.add("order", "degraded", "list order: could not tell (fewer than two distinct createdAt on the first page); the sync lists further when in doubt");
+    list.add(
+      "order",
+      "degraded",
+      "list order: could not tell (fewer than two distinct createdAt on the first page); the sync lists further when in doubt",
+    );
   }
   const flipped = detectListOrder(resultsOf(reversed));
   const sameIds = JSON.stringify(resultsOf(first).map((r) => r.id)) === JSON.stringify(resultsOf(reversed).map((r) => r.id));
@@ -115,7 +124,8 @@ async function checkGetById(probe: ApiProbe, list: Checklist, flow: Flow, first:
   }
   const diff = firstDifference(node, parseJsonText(got.text));
   list.facts.getByIdEqualsListed = diff === undefined;
-  if (diff === undefined) list.add("get-by-id", "ok", `GET by id equals the listed copy (run ${runId}; compared by value, numbers by their text)`);
+  if (diff === undefined)
+    list.add("get-by-id", "ok", `GET by id equals the listed copy (run ${runId}; compared by value, numbers by their text)`);
   else list.add("get-by-id", "degraded", `GET by id differs from the listed copy of run ${runId} at ${diff}`);
 }
 
@@ -124,18 +134,31 @@ function checkTraffic(probe: ApiProbe, list: Checklist): void {
   list.facts.requests = probe.latenciesMs.length;
   if (p50 !== undefined) {
     list.facts.latencyP50Ms = Math.round(p50);
-    list.add("latency", "info", `latency p50 ${ms(p50)} over ${probe.latenciesMs.length} requests (max ${ms(Math.max(...probe.latenciesMs))})`);
+    list.add(
+      "latency",
+      "info",
+      `latency p50 ${ms(p50)} over ${probe.latenciesMs.length} requests (max ${ms(Math.max(...probe.latenciesMs))})`,
+    );
   }
   list.facts.rateLimitHeaders = Object.fromEntries(probe.rateLimitHeaders);
   if (probe.latenciesMs.length === 0) return;
   list.facts.rateLimited = probe.rateLimited;
   const seen = [...probe.rateLimitHeaders].map(([k, v]) => `${k}: ${v}`).join(", ");
-  list.add("rate-limit", "info", seen ? `rate-limit headers seen: ${seen}` : "rate-limit headers: none seen (BIRD_MAX_RPS caps requests; 429s are waited out)");
+  list.add(
+    "rate-limit",
+    "info",
+    seen ? `rate-limit headers seen: ${seen}` : "rate-limit headers: none seen (BIRD_MAX_RPS caps requests; 429s are waited out)",
+  );
   if (probe.rateLimited > 0) list.add("rate-limited", "info", `HTTP 429 answered ${probe.rateLimited} time(s) during the check`);
 }
 
 export async function runApiChecks(config: Config, list: Checklist): Promise<void> {
-  const probe = new ApiProbe({ apiUrl: config.apiUrl, organizationId: config.organizationId, accessKey: config.accessKey, timeoutMs: config.httpTimeoutMs });
+  const probe = new ApiProbe({
+    apiUrl: config.apiUrl,
+    organizationId: config.organizationId,
+    accessKey: config.accessKey,
+    timeoutMs: config.httpTimeoutMs,
+  });
   try {
     const flows = await listFlows(probe, list, config.approvalIds);
     if (!flows) return;
@@ -148,8 +171,15 @@ export async function runApiChecks(config: Config, list: Checklist): Promise<voi
     list.facts.sampleFlowId = flow.id;
     list.facts.firstPageRuns = resultsOf(page).length;
     const label = flow.name ? `"${flow.name}" (${flow.id})` : flow.id;
-    list.add("sample", "ok", `sample flow ${label}: first page ${resultsOf(page).length} runs (limit ${config.pageSize}), ${hasNext(page) ? "more pages follow" : "the only page"}`);
-    const reversed = await probe.get(probe.orgPath(`/approvals/${encodeURIComponent(flow.id)}/runs`), { limit: String(config.pageSize), reverse: "true" });
+    list.add(
+      "sample",
+      "ok",
+      `sample flow ${label}: first page ${resultsOf(page).length} runs (limit ${config.pageSize}), ${hasNext(page) ? "more pages follow" : "the only page"}`,
+    );
+    const reversed = await probe.get(probe.orgPath(`/approvals/${encodeURIComponent(flow.id)}/runs`), {
+      limit: String(config.pageSize),
+      reverse: "true",
+    });
     checkOrder(list, page, reversed);
     await checkGetById(probe, list, flow, page);
   } catch (err) {

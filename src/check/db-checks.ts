@@ -38,9 +38,19 @@ export async function runDatabaseChecks(config: Config, logger: Logger, list: Ch
     list.facts.canSync = p.canSync;
     if (p.canSync) list.add("privileges", "ok", "privileges: this role can sync (reads and writes every bird table)");
     else if (!p.schemaExists) {
-      list.add("privileges", p.canCreateSchema ? "ok" : "degraded", p.canCreateSchema ? "privileges: schema bird does not exist yet; this role may create it (migrate)" : "privileges: schema bird does not exist and this role may not create it: grant CREATE on the database, or migrate as its owner");
+      list.add(
+        "privileges",
+        p.canCreateSchema ? "ok" : "degraded",
+        p.canCreateSchema
+          ? "privileges: schema bird does not exist yet; this role may create it (migrate)"
+          : "privileges: schema bird does not exist and this role may not create it: grant CREATE on the database, or migrate as its owner",
+      );
     } else if (p.canRead) {
-      list.add("privileges", "degraded", `privileges: read-only — enough for ui, status and report, not for sync (no insert/update/delete on ${p.missing.map((t) => `bird.${t}`).join(", ")})`);
+      list.add(
+        "privileges",
+        "degraded",
+        `privileges: read-only — enough for ui, status and report, not for sync (no insert/update/delete on ${p.missing.map((t) => `bird.${t}`).join(", ")})`,
+      );
     } else list.add("privileges", "degraded", "privileges: this role cannot read the bird tables");
   } catch (err) {
     list.add("database", "error", `database check failed: ${errorMessage(err)}`);

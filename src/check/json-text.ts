@@ -94,7 +94,8 @@ export function parseJsonText(text: string): JsonNode {
   return node;
 }
 
-const show = (n: JsonNode) => (n.t === "object" ? "an object" : n.t === "array" ? "an array" : n.t === "string" ? JSON.stringify(n.v).slice(0, 60) : n.v);
+const show = (n: JsonNode) =>
+  n.t === "object" ? "an object" : n.t === "array" ? "an array" : n.t === "string" ? JSON.stringify(n.v).slice(0, 60) : n.v;
 
 /** undefined when equal; else where and how they first differ ("$.results[0].comment: … vs …"). */
 export function firstDifference(a: JsonNode, b: JsonNode, path = "$"): string | undefined {

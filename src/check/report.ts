@@ -43,7 +43,11 @@ export class Checklist {
   }
 
   report(target: CheckReport["target"]): CheckReport {
-    const worst = this.items.some((i) => i.status === "error") ? "error" : this.items.some((i) => i.status === "degraded") ? "degraded" : "ok";
+    const worst = this.items.some((i) => i.status === "error")
+      ? "error"
+      : this.items.some((i) => i.status === "degraded")
+        ? "degraded"
+        : "ok";
     const exitCode = worst === "error" ? EXIT_FATAL : worst === "degraded" ? EXIT_FLOW_FAILED : EXIT_OK;
     return { result: worst, exitCode, target, checks: this.items, facts: this.facts };
   }

@@ -6,7 +6,9 @@ import { ENV_HELP, type Run } from "./common.js";
 export function registerCheck(program: Command, run: Run): void {
   program
     .command("check")
-    .description("preflight against the configured API and database: key, flows, list order, reverse, GET-by-id parity, latency, rate-limit headers, migrations, privileges")
+    .description(
+      "preflight against the configured API and database: key, flows, list order, reverse, GET-by-id parity, latency, rate-limit headers, migrations, privileges",
+    )
     .option("--json", "print the checklist as JSON (data only on stdout)")
     .addHelpText(
       "after",

@@ -46,7 +46,9 @@ export const flowIds = (value: string, previous: string[] = []) => {
   const next = collect(value, previous);
   const bad = next.find((id) => !isUuid(id));
   if (bad !== undefined || next.length === previous.length) {
-    throw new InvalidArgumentError(`must be a flow id, a uuid like 0b6c2f9e-5a1d-4c3b-9e8f-1a2b3c4d5e6f (got ${JSON.stringify(bad ?? value)})`);
+    throw new InvalidArgumentError(
+      `must be a flow id, a uuid like 0b6c2f9e-5a1d-4c3b-9e8f-1a2b3c4d5e6f (got ${JSON.stringify(bad ?? value)})`,
+    );
   }
   return next.map((id) => id.toLowerCase());
 };
@@ -64,6 +66,8 @@ export function flowOverrides(flows: string[] | undefined): Partial<Record<EnvNa
 /** The one line a failed command prints on stderr; never a secret. */
 export function failureLine(err: unknown, secrets: readonly string[]): string {
   const prefix =
-    err instanceof CommandError ? `approvals-sync ${err.command}` : `approvals-sync: ${err instanceof ConfigError ? "configuration error" : "error"}`;
+    err instanceof CommandError
+      ? `approvals-sync ${err.command}`
+      : `approvals-sync: ${err instanceof ConfigError ? "configuration error" : "error"}`;
   return `${prefix}: ${scrubSecrets(errorMessage(err), secrets)}\n`;
 }

@@ -26,7 +26,9 @@ export function registerForget(program: Command, run: Run): void {
             if (r.leasedBy) continue;
             rt.logger.info(
               { flowId: r.flowId, passes: r.passes, rejects: r.rejects, runsDeleted: r.runsDeleted },
-              opts.deleteRuns ? "flow forgotten, runs deleted" : "flow forgotten; its runs stay in bird.approval_runs (--delete-runs removes them)",
+              opts.deleteRuns
+                ? "flow forgotten, runs deleted"
+                : "flow forgotten; its runs stay in bird.approval_runs (--delete-runs removes them)",
             );
           }
           const unknown = results.filter((r) => !r.known).map((r) => r.flowId);
@@ -37,7 +39,8 @@ export function registerForget(program: Command, run: Run): void {
               `${leased.map((r) => `flow ${r.flowId} is being synced by ${r.leasedBy}`).join("; ")}: stop that process (or wait for its lease to expire) and try again`,
             );
           }
-          if (unknown.length > 0) throw new CommandError("forget", `no flow ${unknown.join(", ")} in ${db.location} (see approvals-sync status)`);
+          if (unknown.length > 0)
+            throw new CommandError("forget", `no flow ${unknown.join(", ")} in ${db.location} (see approvals-sync status)`);
         });
       }),
     );

@@ -7,7 +7,10 @@ export function registerMigrate(program: Command, run: Run): void {
   program
     .command("migrate")
     .description("apply the database migrations (idempotent)")
-    .addHelpText("after", "\nUses DATABASE_URL (unset: embedded PGlite).\n\nExample:\n  DATABASE_URL=postgres://localhost/bird approvals-sync migrate")
+    .addHelpText(
+      "after",
+      "\nUses DATABASE_URL (unset: embedded PGlite).\n\nExample:\n  DATABASE_URL=postgres://localhost/bird approvals-sync migrate",
+    )
     .action(
       run(async () => {
         const rt = startRuntime({}, false);

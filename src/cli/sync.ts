@@ -14,7 +14,10 @@ const syncAction = (run: Run, full: boolean) =>
   run(async (opts: SyncFlags) => {
     const rt = startRuntime(flowOverrides(opts.flow), true);
     rememberSecrets(rt.config);
-    const observer = opts.progress === false ? undefined : await (await import("../progress/observer.js")).progressObserver(rt.logger, process.stderr, rt.terminal);
+    const observer =
+      opts.progress === false
+        ? undefined
+        : await (await import("../progress/observer.js")).progressObserver(rt.logger, process.stderr, rt.terminal);
     return runSyncCommand(rt, { flowIds: opts.flow, full: full || opts.full === true, ...(observer ? { observer } : {}) });
   });
 

@@ -23,7 +23,10 @@ function trapDaemonStop(logger: Logger, deadlineMs: number): DaemonStop {
     (sig) => {
       logger.info({ signal: sig }, "stopping: no new cycles; the page being written commits or rolls back, then leases are released");
       deadline = setTimeout(() => {
-        logger.warn({ deadlineMs }, "shutdown is taking too long; exiting anyway (the open page transaction rolls back, leases expire by themselves)");
+        logger.warn(
+          { deadlineMs },
+          "shutdown is taking too long; exiting anyway (the open page transaction rolls back, leases expire by themselves)",
+        );
         giveUp();
       }, deadlineMs);
     },

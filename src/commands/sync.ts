@@ -30,7 +30,10 @@ export async function runSyncCommand(rt: Runtime, opts: SyncCommandOptions): Pro
       for (const f of failed) logger.error({ flowId: f.flowId, outcome: f.outcome, err: f.error }, "flow not synced");
       for (const f of result.flows.filter((f) => f.totals.rejected > 0)) {
         // Exit stays 0 for these (README "Exit codes"): the flow synced; what Bird sent can't be stored.
-        logger.warn({ flowId: f.flowId, rejected: f.totals.rejected }, "invalid records quarantined in bird.sync_rejects; the flow's other runs are synced");
+        logger.warn(
+          { flowId: f.flowId, rejected: f.totals.rejected },
+          "invalid records quarantined in bird.sync_rejects; the flow's other runs are synced",
+        );
       }
       const summary = summarizeCycle(result.flows);
       const clean = summary.completed === summary.flows && summary.rejected === 0;

@@ -36,7 +36,9 @@ export async function runUiCommand(rt: Runtime, opts: UiOptions = {}): Promise<v
       portSetting: opts.port === undefined ? "METRICS_PORT" : "--port",
     });
     const shownHost = config.metricsHost === "0.0.0.0" || config.metricsHost === "::" ? "127.0.0.1" : config.metricsHost;
-    process.stdout.write(`status page: http://${shownHost.includes(":") ? `[${shownHost}]` : shownHost}:${server.port}/  (read-only; Ctrl-C to stop)\n`);
+    process.stdout.write(
+      `status page: http://${shownHost.includes(":") ? `[${shownHost}]` : shownHost}:${server.port}/  (read-only; Ctrl-C to stop)\n`,
+    );
     if (!stop.signal.aborted) await once(stop.signal, "abort");
     await server.close();
   } finally {

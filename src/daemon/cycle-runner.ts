@@ -55,7 +55,10 @@ export class CycleRunner {
       outcome = cycleOutcome(flows, signal.aborted);
       this.last = { outcome, finishedAt: Date.now() };
       for (const f of flows.filter(flowFailed)) {
-        logger.error({ flowId: f.flowId, outcome: f.outcome, err: f.error }, "flow not synced; it backs off and is retried in a later cycle");
+        logger.error(
+          { flowId: f.flowId, outcome: f.outcome, err: f.error },
+          "flow not synced; it backs off and is retried in a later cycle",
+        );
       }
       const level = outcome === "ok" || outcome === "interrupted" ? "info" : "warn";
       logger[level]({ cycle, reason, outcome, ...summarizeCycle(flows), durationMs: Date.now() - started }, "cycle finished");
@@ -69,7 +72,9 @@ export class CycleRunner {
       } else {
         // Only our typed errors: a database that blips during a cycle gets the next cycle, not an exit.
         if (cycle === 1 && err instanceof SyncError && isFatalError(err)) fatal = err;
-        const what = fatal ? "first cycle failed on a configuration-grade error; the daemon stops" : "cycle failed; the daemon keeps its schedule";
+        const what = fatal
+          ? "first cycle failed on a configuration-grade error; the daemon stops"
+          : "cycle failed; the daemon keeps its schedule";
         logger.error({ cycle, reason, err: message, durationMs: Date.now() - started }, what);
         if (err instanceof AuthError) this.ctx = { ...this.opts.newContext(), owner: this.ctx.owner };
       }

@@ -51,7 +51,13 @@ async function route(opts: HealthServerOptions, req: IncomingMessage, res: Serve
     return send(res, r.ready ? 200 : 503, TEXT, r.ready ? "ready\n" : `not ready\n${r.reasons.map((l) => `- ${l}\n`).join("")}`);
   }
   if (opts.console && (await opts.console(path, req, res))) return;
-  const known = [opts.console ? "/" : "", opts.console ? "/api/status" : "", opts.metrics ? "/metrics" : "", "/healthz", opts.readiness ? "/readyz" : ""];
+  const known = [
+    opts.console ? "/" : "",
+    opts.console ? "/api/status" : "",
+    opts.metrics ? "/metrics" : "",
+    "/healthz",
+    opts.readiness ? "/readyz" : "",
+  ];
   return send(res, 404, TEXT, `not found: try ${known.filter(Boolean).join(", ")}\n`);
 }
 
@@ -73,14 +79,26 @@ export async function startHealthServer(opts: HealthServerOptions): Promise<Heal
         const hint = setting === "METRICS_PORT" ? "set a free port, or 0 to disable the HTTP server" : "choose a free port";
         reject(new ConfigError(`invalid configuration:\n  ${setting} ${opts.port} ${why} on ${opts.host ?? "every interface"} (${hint})`));
       } else if (err.code === "EADDRNOTAVAIL" || err.code === "ENOTFOUND" || err.code === "EAI_AGAIN") {
-        reject(new ConfigError(`invalid configuration:\n  METRICS_HOST ${opts.host ?? ""} is not an address of this machine (use 0.0.0.0, 127.0.0.1 or one of its interfaces)`));
+        reject(
+          new ConfigError(
+            `invalid configuration:\n  METRICS_HOST ${opts.host ?? ""} is not an address of this machine (use 0.0.0.0, 127.0.0.1 or one of its interfaces)`,
+          ),
+        );
       } else reject(err);
     });
     server.listen(opts.port, opts.host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  const endpoints = [...(opts.console ? ["/", "/api/status"] : []), ...(opts.metrics ? ["/metrics"] : []), "/healthz", ...(opts.readiness ? ["/readyz"] : [])];
-  opts.logger.info({ port, host: opts.host ?? "0.0.0.0", endpoints }, opts.console ? "status page and health endpoints listening" : "metrics and health endpoints listening");
+  const endpoints = [
+    ...(opts.console ? ["/", "/api/status"] : []),
+    ...(opts.metrics ? ["/metrics"] : []),
+    "/healthz",
+    ...(opts.readiness ? ["/readyz"] : []),
+  ];
+  opts.logger.info(
+    { port, host: opts.host ?? "0.0.0.0", endpoints },
+    opts.console ? "status page and health endpoints listening" : "metrics and health endpoints listening",
+  );
   return {
     port,
     close: () =>

@@ -15,7 +15,7 @@ export class SyncMetrics {
   readonly registry = new Registry();
   private readonly requests = new Counter({
     name: `${P}requests_total`,
-    help: "HTTP attempts to the Bird API, by request kind and status (\"error\": no response)",
+    help: 'HTTP attempts to the Bird API, by request kind and status ("error": no response)',
     labelNames: ["kind", "status"] as const,
     registers: [this.registry],
   });
@@ -76,15 +76,27 @@ export class SyncMetrics {
   private readonly lag = this.flowGauge("lag_seconds", "Seconds since the flow's last completed pass");
   private readonly leaseHeld = this.flowGauge("lease_held", "1 while this process holds the flow's lease");
   private readonly failures = this.flowGauge("consecutive_failures", "Failed passes in a row; the flow backs off exponentially");
-  private readonly backoffUntil = this.flowGauge("backoff_until_timestamp_seconds", "After failures, the flow is not retried before this time (unix seconds; 0 = no failure since its last success)");
+  private readonly backoffUntil = this.flowGauge(
+    "backoff_until_timestamp_seconds",
+    "After failures, the flow is not retried before this time (unix seconds; 0 = no failure since its last success)",
+  );
   private readonly missing = this.flowGauge("flow_missing", "1 when Bird no longer lists the flow or answers 404 for it");
   private readonly storedRuns = this.flowGauge("flow_runs", "Runs stored for the flow (not deleted)");
   private readonly rejects = this.flowGauge("flow_rejects", "Records of the flow in the dead-letter table (sync_rejects)");
-  private readonly reverseWorks = this.flowGauge("flow_reverse_supported", "1 when Bird honours reverse for the flow, 0 when it ignores it (absent until probed)");
+  private readonly reverseWorks = this.flowGauge(
+    "flow_reverse_supported",
+    "1 when Bird honours reverse for the flow, 0 when it ignores it (absent until probed)",
+  );
   private readonly pending = this.flowGauge("flow_pending_runs", "Stored runs of the flow still pending (re-checked by age)");
-  private readonly recheckDebt = this.flowGauge("recheck_debt", "Pending runs due for a re-read that the request budget (SYNC_MAX_REQUESTS_PER_HOUR) postponed");
+  private readonly recheckDebt = this.flowGauge(
+    "recheck_debt",
+    "Pending runs due for a re-read that the request budget (SYNC_MAX_REQUESTS_PER_HOUR) postponed",
+  );
   private readonly lastPassRequests = this.flowGauge("last_pass_requests", "Requests the flow's last pass made");
-  private readonly lastPassRechecked = this.flowGauge("last_pass_runs_rechecked", "Pending runs the flow's last pass re-read because they were due");
+  private readonly lastPassRechecked = this.flowGauge(
+    "last_pass_runs_rechecked",
+    "Pending runs the flow's last pass re-read because they were due",
+  );
   private readonly listOrderInfo = new Gauge({
     name: `${P}flow_list_order`,
     help: "The order Bird lists the flow in by default, as detected (always 1; order is asc, desc or unknown)",
@@ -162,8 +174,18 @@ export class SyncMetrics {
 
   /** Replaces the per-flow gauges with what sync_state says now (flows that left it disappear). */
   setFlowStatuses(statuses: readonly FlowStatus[], owner: string): void {
-    const gauges = [this.lastSuccess, this.lag, this.leaseHeld, this.failures, this.backoffUntil, this.missing, this.storedRuns, this.rejects];
-    for (const g of [...gauges, this.pending, this.recheckDebt, this.lastPassRequests, this.lastPassRechecked, this.listOrderInfo]) g.reset();
+    const gauges = [
+      this.lastSuccess,
+      this.lag,
+      this.leaseHeld,
+      this.failures,
+      this.backoffUntil,
+      this.missing,
+      this.storedRuns,
+      this.rejects,
+    ];
+    for (const g of [...gauges, this.pending, this.recheckDebt, this.lastPassRequests, this.lastPassRechecked, this.listOrderInfo])
+      g.reset();
     this.flowInfo.reset();
     this.flowState.reset();
     const now = Date.now();
@@ -188,7 +210,12 @@ export class SyncMetrics {
       }
       if (s.name) this.flowInfo.set({ flow_id: s.flowId, name: s.name }, 1);
       const { state } = judgeFlowState(
-        { missingSince: s.missingSince, lastSuccessAt: s.lastSuccessAt, consecutiveFailures: Number(s.consecutiveFailures), firstSeenAt: null },
+        {
+          missingSince: s.missingSince,
+          lastSuccessAt: s.lastSuccessAt,
+          consecutiveFailures: Number(s.consecutiveFailures),
+          firstSeenAt: null,
+        },
         this.intervalMs,
         now,
       );

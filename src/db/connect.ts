@@ -171,7 +171,14 @@ export async function openDatabase(
     );
   }
   const db = drizzlePg(pool) as unknown as AnyPgDatabase;
-  return wrap("postgres", location, db, () => pool.end(), () => migratePostgres(pool), logger);
+  return wrap(
+    "postgres",
+    location,
+    db,
+    () => pool.end(),
+    () => migratePostgres(pool),
+    logger,
+  );
 }
 
 async function openPglite(dir: string, location: string, logger: Logger, readOnly: boolean): Promise<Database> {

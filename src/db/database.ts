@@ -50,7 +50,10 @@ export function isRetryableDbError(err: unknown): boolean {
     const code = (e as { code?: unknown }).code;
     if (typeof code === "string" && (RETRYABLE_SQLSTATE.has(code) || RETRYABLE_NODE_CODES.has(code))) return true;
     const msg = (e as { message?: unknown }).message;
-    if (typeof msg === "string" && /Connection terminated|connection (is )?(closed|lost)|Client has encountered a connection error/i.test(msg)) {
+    if (
+      typeof msg === "string" &&
+      /Connection terminated|connection (is )?(closed|lost)|Client has encountered a connection error/i.test(msg)
+    ) {
       return true;
     }
     e = (e as { cause?: unknown }).cause;

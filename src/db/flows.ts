@@ -71,5 +71,7 @@ export async function markFlowsDeletedInBird(db: SqlRunner, flows: readonly Appr
 }
 
 export async function clearFlowMissing(db: SqlRunner, flowId: string): Promise<void> {
-  await db.rows(sql`update bird.approval_flows set missing_since = null, last_seen_at = now() where id = ${flowId}::uuid and missing_since is not null`);
+  await db.rows(
+    sql`update bird.approval_flows set missing_since = null, last_seen_at = now() where id = ${flowId}::uuid and missing_since is not null`,
+  );
 }

@@ -94,9 +94,15 @@ export async function writeRunsPage(db: SqlRunner, w: RunsPageWrite): Promise<Ru
   const setCursor = w.cursor !== undefined && side !== "r";
   const setReverse = side === "r";
   const rejects = JSON.stringify(
-    w.rejects.map((r) => ({ run_id: storableText(r.runId), fingerprint: storableText(r.fingerprint), reason: storableText(r.reason), payload: r.payload })),
+    w.rejects.map((r) => ({
+      run_id: storableText(r.runId),
+      fingerprint: storableText(r.fingerprint),
+      reason: storableText(r.reason),
+      payload: r.payload,
+    })),
   );
-  const [row] = await db.rows<RunsPageWritten>(sql`
+  const [row] = await db.rows<RunsPageWritten>(
+    sql`
     with lease as (
       update bird.sync_state set
         lease_expires_at = now() + ${w.leaseTtlMs} * interval '1 millisecond',

@@ -60,7 +60,10 @@ export const RUN_JSON_FIELDS: readonly string[] = [...new Set(RUN_COLUMNS.map((c
  * bird.rfc3339 (migration 0003): RFC 3339 offsets reach ±23:59, PostgreSQL's input stops at ±15:59.
  */
 export function runColumnFromJson(c: RunColumn, element: string): string {
-  const parents = c.path.slice(0, -1).map((p) => `->'${p}'`).join("");
+  const parents = c.path
+    .slice(0, -1)
+    .map((p) => `->'${p}'`)
+    .join("");
   const leaf = c.path.at(-1)!;
   if (c.sqlType === "jsonb") return `nullif(${element}${parents}->'${leaf}', 'null'::jsonb)`;
   if (c.sqlType === "timestamptz") return `bird.rfc3339(${element}${parents}->>'${leaf}')`;

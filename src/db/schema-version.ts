@@ -48,6 +48,8 @@ export async function assertSchemaCurrent(db: SqlRunner, location: string): Prom
 async function assertBirdSchema(db: SqlRunner, location: string): Promise<void> {
   const [row] = await db.rows<{ ok: boolean }>(sql`select to_regclass('bird.sync_state') is not null as ok`);
   if (!row?.ok) {
-    throw new SchemaBehindError(`the database at ${location} has no approvals-sync schema: run \`approvals-sync migrate\` with a role that may create schemas`);
+    throw new SchemaBehindError(
+      `the database at ${location} has no approvals-sync schema: run \`approvals-sync migrate\` with a role that may create schemas`,
+    );
   }
 }

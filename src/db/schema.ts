@@ -51,9 +51,7 @@ export const approvalRuns = bird.table(
     index("approval_runs_flow_created_idx").on(t.approvalFlowId, t.createdAt),
     index("approval_runs_status_idx").on(t.status, t.approvalFlowId),
     index("approval_runs_updated_idx").on(t.updatedAt),
-    index("approval_runs_pending_idx")
-      .on(t.approvalFlowId, t.createdAt)
-      .where(sql`status = 'pending' AND deleted_at IS NULL`),
+    index("approval_runs_pending_idx").on(t.approvalFlowId, t.createdAt).where(sql`status = 'pending' AND deleted_at IS NULL`),
   ],
 );
 

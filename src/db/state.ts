@@ -6,7 +6,6 @@ import type { SqlRunner } from "./database.js";
 import { isoUtc } from "./sql-time.js";
 import { forgetSeen, markUnseenDeleted } from "./runs.js";
 
-
 // Microseconds: these values go back into SQL (pass start vs created_at) and must not round.
 const iso = (col: string) => isoUtc(col, "us");
 
@@ -155,7 +154,9 @@ export async function finishPass(tx: SqlRunner, f: FinishPass): Promise<boolean>
 /** Forgets the open pass so the next sync starts a full pass from page one; the data stays. */
 export async function resetFlowState(db: SqlRunner, flowIds: readonly string[] | "all"): Promise<number> {
   const filter =
-    flowIds === "all" ? sql`true` : sql`flow_id in (select id::uuid from jsonb_array_elements_text(${JSON.stringify(flowIds)}::jsonb) as id)`;
+    flowIds === "all"
+      ? sql`true`
+      : sql`flow_id in (select id::uuid from jsonb_array_elements_text(${JSON.stringify(flowIds)}::jsonb) as id)`;
   const rows = await db.rows(sql`
     update bird.sync_state set pass_id = null, pass_kind = null, pass_started_at = null, cursor = null,
       reverse_cursor = null, reverse_works = null, last_full_pass_at = null, consecutive_failures = 0, next_attempt_at = null, last_error = null, updated_at = now()

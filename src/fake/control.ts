@@ -36,7 +36,8 @@ export function mutate(api: FakeBirdApi, body: Body): unknown {
   switch (op) {
     case "addRuns": {
       const status = body.status as RunStatus | undefined;
-      if (status !== undefined && !["pending", "approved", "denied"].includes(status)) throw bad('"status" must be pending|approved|denied');
+      if (status !== undefined && !["pending", "approved", "denied"].includes(status))
+        throw bad('"status" must be pending|approved|denied');
       return store.addRuns(str(body, "flowId"), count(body, "n"), status ? { status } : {});
     }
     case "decideRuns":

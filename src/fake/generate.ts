@@ -115,14 +115,7 @@ function buildInvoker(rng: Rng, ctx: OrgContext): ApprovalRunInvoker | null {
 }
 
 /** One valid run. Optional fields are absent (~10% each), never null; invoker is null in ~5%. */
-export function buildRun(
-  rng: Rng,
-  flow: ApprovalFlow,
-  ctx: OrgContext,
-  key: RunKey,
-  status: RunStatus,
-  updatedMs?: number,
-): ApprovalRun {
+export function buildRun(rng: Rng, flow: ApprovalFlow, ctx: OrgContext, key: RunKey, status: RunStatus, updatedMs?: number): ApprovalRun {
   const results = status === "pending" ? [] : buildDecisions(rng, ctx, status);
   const run = { id: key.id, approvalFlowId: flow.id } as ApprovalRun;
   if (!rng.chance(OMIT)) run.organizationId = ctx.organizationId;

@@ -55,7 +55,7 @@ function nestedValue(rng: Rng, depth: number): JsonValue {
     case 5:
       return [rng.pick(TEXTS), rng.int(0, 9), nestedValue(rng, depth + 1), [rng.pick(FLOATS), null, true]];
     default:
-      return { "名前": rng.pick(TEXTS), deeper: nestedValue(rng, depth + 1), 'quote"key': "back\\slash" };
+      return { 名前: rng.pick(TEXTS), deeper: nestedValue(rng, depth + 1), 'quote"key': "back\\slash" };
   }
 }
 

@@ -46,7 +46,10 @@ function decode(segment: string): string {
 }
 
 export function routeOf(pathname: string): Route {
-  const parts = pathname.split("/").filter((s) => s.length > 0).map(decode);
+  const parts = pathname
+    .split("/")
+    .filter((s) => s.length > 0)
+    .map(decode);
   if (parts[0] !== "organizations" || parts[2] !== "approvals") return { kind: "other" };
   const [, org, , flowId, runs, runId] = parts;
   if (parts.length === 3) return { kind: "flows", org };
@@ -155,7 +158,11 @@ function listRuns(ctx: ApiContext, flowId: string, items: readonly Entry[], para
   }
   return {
     status: 200,
-    body: pageBody(plan.items.map((e) => e.body), next, ctx.settings.lastPageToken),
+    body: pageBody(
+      plan.items.map((e) => e.body),
+      next,
+      ctx.settings.lastPageToken,
+    ),
     page: { flowId, reverse: query.reverse, pageToken: query.pageToken },
   };
 }
@@ -179,5 +186,12 @@ function listFlows(ctx: ApiContext, params: URLSearchParams, now: number): ApiAn
   if ("status" in read) return read;
   const plan = planPage(flows, { desc: read.desc, cursor: read.cursor, limit: query.limit, duplicate: false, emptyPage: false });
   const next = nextToken(ctx, scope, plan, read.cursor, { reverse: query.reverse, desc: read.desc, now });
-  return { status: 200, body: pageBody(plan.items.map((i) => Buffer.from(JSON.stringify(i.flow))), next, ctx.settings.lastPageToken) };
+  return {
+    status: 200,
+    body: pageBody(
+      plan.items.map((i) => Buffer.from(JSON.stringify(i.flow))),
+      next,
+      ctx.settings.lastPageToken,
+    ),
+  };
 }

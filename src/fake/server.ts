@@ -133,10 +133,8 @@ function updateFaults(faults: FaultPlanner, store: FakeStore, patch: Partial<Fau
   if (faults.faults.invalidRecordsPerFlow !== before) store.setInvalidRecordsPerFlow(faults.faults.invalidRecordsPerFlow);
 }
 
-export async function startFakeBirdApi(opts: StartFakeOptions = {}): Promise<FakeBirdApi> {
-  checkOptions(opts);
-  const seed = opts.seed ?? 1;
-  const store = new FakeStore({
+function storeOf(opts: StartFakeOptions, seed: number): FakeStore {
+  return new FakeStore({
     seed,
     flows: opts.flows ?? 3,
     runsPerFlow: opts.runsPerFlow ?? 1050,
@@ -145,9 +143,20 @@ export async function startFakeBirdApi(opts: StartFakeOptions = {}): Promise<Fak
     endAtNow: opts.endAtNow,
     ...(opts.organizationId === undefined ? {} : { organizationId: opts.organizationId }),
   });
+}
+
+export async function startFakeBirdApi(opts: StartFakeOptions = {}): Promise<FakeBirdApi> {
+  checkOptions(opts);
+  const seed = opts.seed ?? 1;
+  const store = storeOf(opts, seed);
   const faults = new FaultPlanner(seed);
   const book = new CounterBook();
-  const settings: ApiSettings = { order: opts.order ?? "asc", ignoreReverse: opts.ignoreReverse ?? false, lastPageToken: opts.lastPageToken ?? "empty", maxLimit: opts.maxLimit ?? 100 };
+  const settings: ApiSettings = {
+    order: opts.order ?? "asc",
+    ignoreReverse: opts.ignoreReverse ?? false,
+    lastPageToken: opts.lastPageToken ?? "empty",
+    maxLimit: opts.maxLimit ?? 100,
+  };
   const ctx: ApiContext = { store, signer: new TokenSigner(), faults, settings, onFault: (kind) => book.fault(kind) };
   const rt: Runtime = { ctx, book, accessKey: opts.accessKey ?? "fake-access-key" };
 

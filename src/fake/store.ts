@@ -2,7 +2,16 @@
 // Mutations draw from their own seeded stream and a logical clock, so a scripted scenario is reproducible.
 import { type Entry, recordOf } from "./entries.js";
 import { entryRun, FlowState, runEntry } from "./flow-state.js";
-import { type OrgContext, type PendingShape, buildDecision, buildFlow, buildOrgContext, buildRun, generateFlowRuns, iso } from "./generate.js";
+import {
+  type OrgContext,
+  type PendingShape,
+  buildDecision,
+  buildFlow,
+  buildOrgContext,
+  buildRun,
+  generateFlowRuns,
+  iso,
+} from "./generate.js";
 import { mixSeed, Rng } from "./random.js";
 import type { ApprovalFlow, ApprovalRun, RunStatus } from "./types.js";
 
@@ -40,7 +49,11 @@ export class FakeStore {
 
   constructor(opts: StoreOptions) {
     this.seed = opts.seed;
-    this.shape = { pendingFraction: opts.pendingFraction, olderPendingFraction: opts.olderPendingFraction ?? 0, endAtNow: opts.endAtNow ?? false };
+    this.shape = {
+      pendingFraction: opts.pendingFraction,
+      olderPendingFraction: opts.olderPendingFraction ?? 0,
+      endAtNow: opts.endAtNow ?? false,
+    };
     this.ctx = buildOrgContext(opts.seed, opts.organizationId);
     this.organizationId = this.ctx.organizationId;
     this.rng = new Rng(mixSeed(opts.seed, "mutations"));

@@ -20,9 +20,9 @@ export class TokenSigner {
   constructor(private readonly secret: Buffer = randomBytes(32)) {}
 
   sign(scope: string, p: TokenPayload): string {
-    const body = Buffer.from(
-      JSON.stringify([p.ms, p.key, p.reverse, p.issuedAt, p.desc ? 1 : 0, p.page, p.emptyDone ? 1 : 0]),
-    ).toString("base64url");
+    const body = Buffer.from(JSON.stringify([p.ms, p.key, p.reverse, p.issuedAt, p.desc ? 1 : 0, p.page, p.emptyDone ? 1 : 0])).toString(
+      "base64url",
+    );
     return `${body}.${this.mac(scope, body).toString("base64url")}`;
   }
 

@@ -82,7 +82,8 @@ class ProgressObserver implements SyncObserver {
     const barOptions = expectedRuns
       ? { format: ` {flow} {kind} {bar} {percentage}% {runs} runs · {pages} pages · {rate} runs/s · ETA {eta_formatted} · {state}` }
       : {};
-    if (this.multibar) f.bar = this.multibar.create(expectedRuns ?? 0, 0, barPayload(flowId, f, resumed ? "resumed" : "running"), barOptions);
+    if (this.multibar)
+      f.bar = this.multibar.create(expectedRuns ?? 0, 0, barPayload(flowId, f, resumed ? "resumed" : "running"), barOptions);
     this.flows.set(flowId, f);
   }
 
@@ -100,7 +101,8 @@ class ProgressObserver implements SyncObserver {
   passFinished(flowId: string, _kind: PassKind, outcome: PassOutcome): void {
     const f = this.flows.get(flowId);
     // The bar keeps its final state (outcome, runs, rate) on screen; only its updates end.
-    if (f?.bar) f.bar.update(outcome === "completed" ? f.bar.getTotal() : Math.min(f.runs, f.bar.getTotal()), barPayload(flowId, f, outcome));
+    if (f?.bar)
+      f.bar.update(outcome === "completed" ? f.bar.getTotal() : Math.min(f.runs, f.bar.getTotal()), barPayload(flowId, f, outcome));
     this.flows.delete(flowId);
   }
 
@@ -142,7 +144,10 @@ class ProgressObserver implements SyncObserver {
 
   private logOverall(extra: { flowFinished?: string } = {}): void {
     const o = this.overall;
-    this.logger.info({ ...extra, flowsDone: o.done, flowsTotal: o.total, runs: o.runs, runsPerSecond: o.rate() }, `sync progress: ${o.text()}`);
+    this.logger.info(
+      { ...extra, flowsDone: o.done, flowsTotal: o.total, runs: o.runs, runsPerSecond: o.rate() },
+      `sync progress: ${o.text()}`,
+    );
   }
 }
 

@@ -92,10 +92,17 @@ function parseReportArgs(args: ReportArgs): ReportRequest {
 
 function listReports(format: ReportFormat): string {
   if (format === "json") {
-    return `${JSON.stringify(REPORTS.map((r) => ({ name: r.name, description: r.description, view: r.view })), null, 2)}\n`;
+    return `${JSON.stringify(
+      REPORTS.map((r) => ({ name: r.name, description: r.description, view: r.view })),
+      null,
+      2,
+    )}\n`;
   }
   if (format === "csv") {
-    return renderCsv(["name", "description", "view"], REPORTS.map((r) => [r.name, r.description, r.view]));
+    return renderCsv(
+      ["name", "description", "view"],
+      REPORTS.map((r) => [r.name, r.description, r.view]),
+    );
   }
   const width = Math.max(...REPORT_NAMES.map((n) => n.length));
   return REPORTS.map((r) => `${r.name.padEnd(width)}  ${r.description}\n`).join("");

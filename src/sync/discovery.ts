@@ -48,7 +48,10 @@ export async function resolveFlows(ctx: SyncContext, sel: FlowSelection, signal:
       // Discovery is skipped, but names make reports readable; a failure here costs nothing else.
       try {
         const wanted = new Set(ids.map((id) => id.toLowerCase()));
-        await upsertFlows(ctx.db, (await listValidFlows(ctx, signal)).filter((f) => wanted.has(f.id.toLowerCase())));
+        await upsertFlows(
+          ctx.db,
+          (await listValidFlows(ctx, signal)).filter((f) => wanted.has(f.id.toLowerCase())),
+        );
       } catch (err) {
         if (err instanceof AuthError) throw err;
         ctx.logger.warn({ err: errorMessage(err) }, "could not read flow names; syncing the configured flows anyway");

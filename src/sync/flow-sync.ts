@@ -2,7 +2,15 @@
 // what went wrong into the flow's outcome. One flow's failure never stops the others; a rejected key does.
 import { AuthError, FlowNotFoundError, LeaseLostError, PageTokenRejectedError, errorMessage, isAbortError } from "../errors.js";
 import { clearFlowMissing } from "../db/flows.js";
-import { claimFlowLease, finishPass, markFlowMissing, readLeaseOwner, readOpenPassId, releaseFlowLease, renewFlowLease } from "../db/state.js";
+import {
+  claimFlowLease,
+  finishPass,
+  markFlowMissing,
+  readLeaseOwner,
+  readOpenPassId,
+  releaseFlowLease,
+  renewFlowLease,
+} from "../db/state.js";
 import type { SyncContext } from "./context.js";
 import { acquireFlowLease } from "./lease.js";
 import { type PassResult, beginFullPass, runFullPass } from "./full-pass.js";
@@ -181,12 +189,15 @@ async function withLeaseHeartbeat<T>(
   const controller = new AbortController();
   const onParentAbort = () => controller.abort(parent.reason);
   parent.addEventListener("abort", onParentAbort, { once: true });
-  const timer = setInterval(() => {
-    renewFlowLease(ctx.db, flowId, ctx.owner, ctx.config.leaseTtlMs).catch((err) => {
-      ctx.logger.warn({ flowId, err: errorMessage(err) }, "lease renewal failed");
-      if (err instanceof LeaseLostError) controller.abort(err);
-    });
-  }, Math.max(1000, ctx.config.leaseTtlMs / 3));
+  const timer = setInterval(
+    () => {
+      renewFlowLease(ctx.db, flowId, ctx.owner, ctx.config.leaseTtlMs).catch((err) => {
+        ctx.logger.warn({ flowId, err: errorMessage(err) }, "lease renewal failed");
+        if (err instanceof LeaseLostError) controller.abort(err);
+      });
+    },
+    Math.max(1000, ctx.config.leaseTtlMs / 3),
+  );
   timer.unref();
   try {
     return await fn(controller.signal);

@@ -194,7 +194,11 @@ class TwoStreams {
       pages: 1,
       trackSeen: this.opts.trackSeen,
       pageToken: page.token === undefined ? undefined : { token: page.token, reverse: side === "r" },
-      cursor: { next: page.nextPageToken ?? null, listOrder: side === "f" ? (this.order.order ?? this.state.listOrder) : null, side: meeting ? side : undefined },
+      cursor: {
+        next: page.nextPageToken ?? null,
+        listOrder: side === "f" ? (this.order.order ?? this.state.listOrder) : null,
+        side: meeting ? side : undefined,
+      },
     };
     this.carried = 0;
     await this.commit(write, complete);
@@ -245,6 +249,9 @@ class TwoStreams {
     this.stopReverse.abort(new Error(`reverse stream stopped: ${why}`));
     const flowId = this.state.flowId;
     if (why === "same-order") await setReverseWorks(this.ctx.db, flowId, false);
-    this.ctx.logger.info({ flowId, why }, why === "same-order" ? "the API ignores reverse for this flow; listing from one end" : "reverse stream stopped; listing from one end");
+    this.ctx.logger.info(
+      { flowId, why },
+      why === "same-order" ? "the API ignores reverse for this flow; listing from one end" : "reverse stream stopped; listing from one end",
+    );
   }
 }

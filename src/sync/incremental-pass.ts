@@ -33,7 +33,9 @@ export async function runIncrementalPass(
   const { db, config, owner } = ctx;
   const flowId = state.flowId;
   if (state.listOrder === null) throw new NewestFirstUnavailable("list order of the flow is not known yet");
-  const passId = await db.transaction((tx) => beginPass(tx, { flowId, owner, kind: "incremental", fromFirstPage: true, resumedFrom: null }));
+  const passId = await db.transaction((tx) =>
+    beginPass(tx, { flowId, owner, kind: "incremental", fromFirstPage: true, resumedFrom: null }),
+  );
   ctx.observer.passStarted?.(flowId, "incremental", false);
   const listedIds = new Set<string>();
   const hwm = await watermark(db, flowId);
@@ -67,7 +69,13 @@ export async function runIncrementalPass(
   };
   let coveredFrom = Infinity;
   let nextToken: string | undefined;
-  for await (const page of listPages(ctx.client, flowId, { firstToken: undefined, limit: config.pageSize, reverse, signal, isLast: (p) => belowWatermark(p, hwmMs) })) {
+  for await (const page of listPages(ctx.client, flowId, {
+    firstToken: undefined,
+    limit: config.pageSize,
+    reverse,
+    signal,
+    isLast: (p) => belowWatermark(p, hwmMs),
+  })) {
     await commitListed(page);
     coveredFrom = Math.min(coveredFrom, oldestInstant(page.checked.ordered) ?? Infinity);
     nextToken = page.nextPageToken;
@@ -86,7 +94,9 @@ export async function runIncrementalPass(
     coveredFrom,
     reachedEnd,
     pagesDownTo: async (createdMs) =>
-      Math.ceil((await countRunsBetween(db, flowId, new Date(createdMs).toISOString(), new Date(coveredFrom + 1).toISOString())) / config.pageSize),
+      Math.ceil(
+        (await countRunsBetween(db, flowId, new Date(createdMs).toISOString(), new Date(coveredFrom + 1).toISOString())) / config.pageSize,
+      ),
   });
   if (plan.relistDownTo !== undefined) await relistDownTo(ctx, flowId, plan.relistDownTo, nextToken, reverse, signal, commitListed);
   if (plan.tokenPages.length > 0) await relistStoredPages(ctx, flowId, plan.tokenPages, signal, commitListed);
@@ -94,7 +104,10 @@ export async function runIncrementalPass(
   if (unseen.length > 0) addProgress(totals, await refreshById(ctx, flowId, passId, unseen, signal));
   const debtBefore = await recordRecheck(db, flowId, passId, plan.runs.length, plan.debt);
   if (plan.debt > debtBefore) {
-    ctx.logger.warn({ flowId, debt: plan.debt, budget: config.maxRequestsPerHour }, "recheck debt grew: pending runs due for a re-read wait for request budget");
+    ctx.logger.warn(
+      { flowId, debt: plan.debt, budget: config.maxRequestsPerHour },
+      "recheck debt grew: pending runs due for a re-read wait for request budget",
+    );
   }
   const closed = await db.transaction((tx) => finishPass(tx, { flowId, passId, owner, kind: "incremental", outcome: "completed" }));
   if (!closed) throw new LeaseLostError(`flow ${flowId} was taken over before its incremental pass could complete`);
@@ -121,7 +134,13 @@ async function relistStoredPages(
   let reused = 0;
   for (const stored of pages) {
     try {
-      const only = { firstToken: stored.token, limit: ctx.config.pageSize, reverse: stored.reverse ? true : undefined, signal, isLast: () => true };
+      const only = {
+        firstToken: stored.token,
+        limit: ctx.config.pageSize,
+        reverse: stored.reverse ? true : undefined,
+        signal,
+        isLast: () => true,
+      };
       for await (const page of listPages(ctx.client, flowId, only)) await commitListed(page);
       reused++;
     } catch (err) {
@@ -166,7 +185,9 @@ async function refreshById(ctx: SyncContext, flowId: string, passId: number, run
   for (let i = 0; i < runs.length; i += GET_BATCH) {
     const batch = runs.slice(i, i + GET_BATCH);
     const meter = { requests: 0 };
-    const fetched = await Promise.all(batch.map((run) => limit(async () => ({ run, answer: await client.getRun(flowId, run.apiId, { signal, meter }) }))));
+    const fetched = await Promise.all(
+      batch.map((run) => limit(async () => ({ run, answer: await client.getRun(flowId, run.apiId, { signal, meter }) }))),
+    );
     if (signal.aborted) throw new AbortedError("stopped before writing fetched runs");
     const found = fetched.flatMap((f) => (f.answer === null ? [] : [f.answer]));
     const gone = fetched.filter((f) => f.answer === null).map((f) => f.run.id);

@@ -120,7 +120,9 @@ export function exitCodeOf(ending: CommandEnding): ExitCode {
   if ("error" in ending) return isFatalError(ending.error) ? EXIT_FATAL : EXIT_FLOW_FAILED;
   // An interrupted flow resumes next time, and a flow another process holds is synced by that one:
   // either way this run did not sync it, so it is not "everything synced" (exactness rule 6).
-  return ending.flows.some((f) => flowFailed(f) || f.outcome === "interrupted" || f.outcome === "skipped-leased") ? EXIT_FLOW_FAILED : EXIT_OK;
+  return ending.flows.some((f) => flowFailed(f) || f.outcome === "interrupted" || f.outcome === "skipped-leased")
+    ? EXIT_FLOW_FAILED
+    : EXIT_OK;
 }
 
 /** True when nothing can go on: configuration, auth, or a database that cannot be used at all. */

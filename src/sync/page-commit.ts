@@ -3,7 +3,14 @@
 import { type Rejected, checkRun, recordUuid, rejectOf } from "../bird/schema.js";
 import { type Database, type SqlRunner, dbErrorMessage, inSavepoint, isRecordDataError } from "../db/database.js";
 import { RUN_JSON_FIELDS } from "../db/run-columns.js";
-import { type PageCursor, type RunSource, type RunsPageWrite, type RunsPageWritten, probeRunText, writeRunsPage } from "../db/page-write.js";
+import {
+  type PageCursor,
+  type RunSource,
+  type RunsPageWrite,
+  type RunsPageWritten,
+  probeRunText,
+  writeRunsPage,
+} from "../db/page-write.js";
 import type { PageProgress } from "./outcome.js";
 import { LeaseLostError } from "../errors.js";
 import type { RecordTexts } from "../bird/record-texts.js";
@@ -64,7 +71,15 @@ export function checkPage(records: readonly unknown[], texts: RecordTexts): Chec
   });
   // A run listed both valid and invalid on one page is written; its invalid copy is not quarantined.
   for (const id of runs.keys()) rejects.delete(id);
-  return { runs: [...runs.values()], texts, hasExtra, rejects: [...rejects.values()], listedIds: [...listed], seen: records.length, ordered };
+  return {
+    runs: [...runs.values()],
+    texts,
+    hasExtra,
+    rejects: [...rejects.values()],
+    listedIds: [...listed],
+    seen: records.length,
+    ordered,
+  };
 }
 
 export interface PageWrite {

@@ -33,7 +33,11 @@ export async function* listPages(
 ): AsyncGenerator<FetchedPage> {
   const fetchPage = async (token: string | undefined): Promise<FetchedPage> => {
     const meter = { requests: 0 };
-    const page = await client.listRuns(flowId, { pageToken: token, limit: opts.limit, reverse: opts.reverse }, { signal: opts.signal, meter });
+    const page = await client.listRuns(
+      flowId,
+      { pageToken: token, limit: opts.limit, reverse: opts.reverse },
+      { signal: opts.signal, meter },
+    );
     return { ...page, checked: checkPage(page.records, page.texts), token, requests: meter.requests };
   };
   const tokensSeen = new Set<string>();

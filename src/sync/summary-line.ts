@@ -37,6 +37,7 @@ export function syncSummaryLine(result: CycleResult): string {
   const skipped = flows.filter((f) => SKIP_REASON[f.outcome]);
   if (skipped.length > 0) parts.push(`not synced: ${named(skipped, (f) => SKIP_REASON[f.outcome]!)}`);
   const failed = flows.filter((f) => f.outcome === "failed" || f.outcome === "missing");
-  if (failed.length > 0) parts.push(`failed: ${named(failed, (f) => (f.outcome === "missing" ? "missing in Bird" : firstLine(f.error) || "failed"))}`);
+  if (failed.length > 0)
+    parts.push(`failed: ${named(failed, (f) => (f.outcome === "missing" ? "missing in Bird" : firstLine(f.error) || "failed"))}`);
   return parts.join("; ");
 }

@@ -55,7 +55,9 @@ export function dailyVolumeChart(rows: readonly DailyVolumeRow[]): string {
         const n = byDay.get(d)?.get(status) ?? 0;
         const h = (n / max) * plotH;
         y -= h;
-        return n > 0 ? `<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${bw.toFixed(1)}" height="${h.toFixed(1)}" fill="${STATUS_COLORS[status]}"><title>${esc(`${d}: ${n} ${status}`)}</title></rect>` : "";
+        return n > 0
+          ? `<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${bw.toFixed(1)}" height="${h.toFixed(1)}" fill="${STATUS_COLORS[status]}"><title>${esc(`${d}: ${n} ${status}`)}</title></rect>`
+          : "";
       });
       return parts.join("");
     })
@@ -96,10 +98,15 @@ export function latencyChart(rows: readonly LatencyRow[]): string {
       return bar(Number(r.p50Seconds), 0, "#1565c0", "p50") + bar(Number(r.p90Seconds), bw, "#90caf9", "p90") + label;
     })
     .join("");
-  const desc = decided.map((r) => `${r.flowName}: p50 ${formatDuration(Number(r.p50Seconds) * 1000)}, p90 ${formatDuration(Number(r.p90Seconds) * 1000)}`).join("; ");
+  const desc = decided
+    .map((r) => `${r.flowName}: p50 ${formatDuration(Number(r.p50Seconds) * 1000)}, p90 ${formatDuration(Number(r.p90Seconds) * 1000)}`)
+    .join("; ");
   return (
     frame("chart-latency", "Decision latency per flow (p50 and p90)", desc, bars, max, (v) => formatDuration(v * 1000)) +
-    legend([["p50", "#1565c0"], ["p90", "#90caf9"]])
+    legend([
+      ["p50", "#1565c0"],
+      ["p90", "#90caf9"],
+    ])
   );
 }
 
@@ -135,7 +142,8 @@ export function passTimeline(passes: ReadonlyArray<{ startedAt: string; outcome:
   const size = 14;
   const gap = 4;
   const w = Math.max(size, ordered.length * (size + gap));
-  const color = (o: string | null) => (o === "completed" ? "#2e7d32" : o === "interrupted" ? "#f9a825" : o === "failed" ? "#c62828" : "#9e9e9e");
+  const color = (o: string | null) =>
+    o === "completed" ? "#2e7d32" : o === "interrupted" ? "#f9a825" : o === "failed" ? "#c62828" : "#9e9e9e";
   const marks = ordered
     .map((p, i) => {
       const x = i * (size + gap);

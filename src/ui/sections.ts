@@ -30,7 +30,9 @@ export function flowsSection(m: StatusModel, now: number): string {
     return [
       `<a href="#${historyId(f.flowId)}" data-flow-id="${esc(f.flowId)}">${flowLabel(f)}</a><br><code class="id" title="${esc(f.flowId)}">${esc(f.flowId.slice(0, 8))}…</code>`,
       `<span class="${stateClass(f.state)}" data-state="${esc(f.state)}">${esc(f.state)}</span><br><span class="why">${esc(f.stateWhy)}</span>`,
-      p ? `${esc(p.kind)} · <span class="outcome-${esc(p.outcome ?? "running")}">${esc(p.outcome ?? "running")}</span>` : `<span class="muted">none</span>`,
+      p
+        ? `${esc(p.kind)} · <span class="outcome-${esc(p.outcome ?? "running")}">${esc(p.outcome ?? "running")}</span>`
+        : `<span class="muted">none</span>`,
       p ? ago(p.finishedAt ?? p.startedAt, now) : `<span class="muted">-</span>`,
       duration(p?.durationMs),
       num(p?.requests),

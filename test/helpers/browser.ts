@@ -7,7 +7,9 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`no Chromium at ${CHROMIUM}: install Debian's browser with \`apt-get install -y chromium\` (or set CHROMIUM_PATH); .ci/run does this`);
+    throw new Error(
+      `no Chromium at ${CHROMIUM}: install Debian's browser with \`apt-get install -y chromium\` (or set CHROMIUM_PATH); .ci/run does this`,
+    );
   }
   return chromium.launch({
     executablePath: CHROMIUM,

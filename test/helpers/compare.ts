@@ -28,7 +28,7 @@ export type QueryFn = <T>(text: string, params: unknown[]) => Promise<T[]>;
 
 /** Live (not deleted) runs of a flow as stored, ordered like expectedRows. */
 export async function storedRuns(url: string, flowId: string, opts: { includeDeleted?: boolean } = {}): Promise<StoredRun[]> {
-  return storedRunsVia(<T,>(text: string, params: unknown[]) => query(url, text, params) as Promise<T[]>, flowId, opts);
+  return storedRunsVia(<T>(text: string, params: unknown[]) => query(url, text, params) as Promise<T[]>, flowId, opts);
 }
 
 /** The same read through any driver (PGlite in the embedded-database suite). */

@@ -43,7 +43,11 @@ export async function freshDatabaseUrl(): Promise<string> {
 }
 
 /** Runs one query on a short-lived connection (tests read tables the CLI wrote). */
-export async function query<T extends pg.QueryResultRow = Record<string, unknown>>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
+export async function query<T extends pg.QueryResultRow = Record<string, unknown>>(
+  url: string,
+  text: string,
+  params: unknown[] = [],
+): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {

@@ -24,10 +24,17 @@ export async function serveModel(m: ModelUpstream, accessKey = "model-key", opts
     if (req.headers.authorization !== `AccessKey ${accessKey}`) return send(401, '{"code":"Unauthorized","message":"bad key"}');
     const u = new URL(req.url ?? "/", "http://model");
     const parts = u.pathname.split("/").filter(Boolean).map(decodeURIComponent);
-    if (parts[0] !== "organizations" || parts[1] !== m.orgId || parts[2] !== "approvals") return send(404, '{"code":"NotFound","message":"no such path"}');
+    if (parts[0] !== "organizations" || parts[1] !== m.orgId || parts[2] !== "approvals")
+      return send(404, '{"code":"NotFound","message":"no such path"}');
     if (parts.length === 3) {
       requests.flows++;
-      return send(200, JSON.stringify({ results: [...m.flows.values()].map((f) => ({ id: f.apiId, name: `flow ${f.id.slice(0, 4)}` })), nextPageToken: "" }));
+      return send(
+        200,
+        JSON.stringify({
+          results: [...m.flows.values()].map((f) => ({ id: f.apiId, name: `flow ${f.id.slice(0, 4)}` })),
+          nextPageToken: "",
+        }),
+      );
     }
     if (parts.length === 5 && parts[4] === "runs") {
       requests.list++;

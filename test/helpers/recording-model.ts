@@ -5,7 +5,10 @@ import { ModelUpstream } from "../sim/model-upstream.js";
 export class RecordingModel extends ModelUpstream {
   readonly lists: Array<{ reverse: boolean; token: string | undefined }> = [];
 
-  override listText(flowId: string, page: { pageToken?: string | undefined; limit: number; reverse?: boolean | undefined }): string | undefined {
+  override listText(
+    flowId: string,
+    page: { pageToken?: string | undefined; limit: number; reverse?: boolean | undefined },
+  ): string | undefined {
     this.lists.push({ reverse: page.reverse === true, token: page.pageToken });
     return super.listText(flowId, page);
   }

@@ -77,7 +77,9 @@ export default async function setup(project: TestProject) {
     rmSync(listFile, { force: true });
     for (const { datname } of rows) {
       if (kept.has(datname)) continue;
-      await admin.query(`drop database if exists ${datname} with (force)`).catch((err: Error) => console.error(`could not drop ${datname}: ${err.message}`));
+      await admin
+        .query(`drop database if exists ${datname} with (force)`)
+        .catch((err: Error) => console.error(`could not drop ${datname}: ${err.message}`));
     }
     if (kept.size > 0) {
       console.error(`kept for inspection (drop with \`dropdb NAME\` when done): ${[...kept].join(", ")}`);

@@ -4,7 +4,19 @@ import { sql } from "drizzle-orm";
 import type { SqlRunner } from "../../src/db/database.js";
 import type { ModelRun, ModelUpstream } from "./model-upstream.js";
 
-const KNOWN = new Set(["status", "activeStep", "object", "previousObject", "invoker", "tags", "results", "createdAt", "updatedAt", "organizationId", "workspaceId"]);
+const KNOWN = new Set([
+  "status",
+  "activeStep",
+  "object",
+  "previousObject",
+  "invoker",
+  "tags",
+  "results",
+  "createdAt",
+  "updatedAt",
+  "organizationId",
+  "workspaceId",
+]);
 
 /** A model run as the row it must become, every value still as the text Bird sent. */
 function expected(run: ModelRun) {
@@ -99,7 +111,12 @@ export async function tableEqualsModel(db: SqlRunner, m: ModelUpstream): Promise
  * After an incremental pass of the flows in `done`: no run the model lists in its flow is marked
  * deleted there, and every run added before the pass (not backdated, moved or fixed since) is present.
  */
-export async function incrementalInvariants(db: SqlRunner, m: ModelUpstream, done: ReadonlySet<string>, before: ReadonlySet<string>): Promise<Violation[]> {
+export async function incrementalInvariants(
+  db: SqlRunner,
+  m: ModelUpstream,
+  done: ReadonlySet<string>,
+  before: ReadonlySet<string>,
+): Promise<Violation[]> {
   const listed = [...m.flows.values()].filter((f) => done.has(f.id)).flatMap((f) => [...f.runs.values()]);
   const mustBePresent = listed.filter((r) => r.kind === "valid" && r.incrementalVisible && before.has(r.id)).map((r) => r.id);
   const inFlow = listed.map((r) => ({ id: r.id, flow: r.flowId }));

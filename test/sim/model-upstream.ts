@@ -160,7 +160,15 @@ export class ModelUpstream implements Upstream {
     const shown = runs.slice(0, limit);
     const last = shown.at(-1);
     const more = runs.length > limit && last !== undefined;
-    const tokenText = more ? Buffer.from(JSON.stringify({ k: [last.createdMs, last.id], d: page.pageToken ? (JSON.parse(Buffer.from(page.pageToken, "base64url").toString()) as Token).d : dir, t: age } satisfies Token)).toString("base64url") : undefined;
+    const tokenText = more
+      ? Buffer.from(
+          JSON.stringify({
+            k: [last.createdMs, last.id],
+            d: page.pageToken ? (JSON.parse(Buffer.from(page.pageToken, "base64url").toString()) as Token).d : dir,
+            t: age,
+          } satisfies Token),
+        ).toString("base64url")
+      : undefined;
     const end = this.r.pick([',"nextPageToken":""', ',"nextPageToken":null', ""]);
     return `{"results":[${shown.map((r) => r.text).join(this.r.chance(0.5) ? "," : ",\n  ")}]${tokenText ? `,"nextPageToken":"${tokenText}"` : end}}`;
   }

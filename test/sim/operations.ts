@@ -2,9 +2,34 @@
 import type { ModelFlow, ModelRun, ModelUpstream } from "./model-upstream.js";
 import { SCHEMA_INVALID, UNSTORABLE, dateTimeText, hostileObject } from "./values.js";
 
-export type Mutation = "add" | "decide" | "edit" | "delete" | "move" | "backdate" | "futureDate" | "invalid" | "unstorable" | "fix" | "sameMs";
+export type Mutation =
+  | "add"
+  | "decide"
+  | "edit"
+  | "delete"
+  | "move"
+  | "backdate"
+  | "futureDate"
+  | "invalid"
+  | "unstorable"
+  | "fix"
+  | "sameMs";
 
-export const MUTATIONS: readonly Mutation[] = ["add", "add", "add", "decide", "edit", "delete", "move", "backdate", "futureDate", "invalid", "unstorable", "fix", "sameMs"];
+export const MUTATIONS: readonly Mutation[] = [
+  "add",
+  "add",
+  "add",
+  "decide",
+  "edit",
+  "delete",
+  "move",
+  "backdate",
+  "futureDate",
+  "invalid",
+  "unstorable",
+  "fix",
+  "sameMs",
+];
 
 /** The model's clock: runs are created in the past, a little later each time (sometimes on the same ms). */
 export class Clock {

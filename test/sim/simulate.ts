@@ -99,7 +99,9 @@ export async function simulate(opts: SimulationOptions): Promise<{ log: string[]
     // Small model flows are listed from both ends too: from their first, second or third page, or never.
     twoEndedPages: r.pick([0, 1, 1, 2, 3]),
   });
-  log.push(`flows ${flowCount}, page size ${config.pageSize}, concurrency ${config.concurrency}, recheck ${config.recheckFactor}, budget ${config.maxRequestsPerHour}, two-ended from ${config.twoEndedPages} pages`);
+  log.push(
+    `flows ${flowCount}, page size ${config.pageSize}, concurrency ${config.concurrency}, recheck ${config.recheckFactor}, budget ${config.maxRequestsPerHour}, two-ended from ${config.twoEndedPages} pages`,
+  );
   const ctxFor = (db: Database, owner: string): SyncContext => ({ db, client: m, config, logger: silent, owner, observer: {} });
 
   const check = async (label: string, found: Violation[]) => {
@@ -135,7 +137,10 @@ export async function simulate(opts: SimulationOptions): Promise<{ log: string[]
     if (kind === "abort" || kind === "crash") {
       results = [await interrupted(kind, full, step)];
     } else if (kind === "pair") {
-      const [a, b] = await Promise.all([cycle(ctxFor(opts.db, `sim:${step}:a`), r.chance(0.5)), cycle(ctxFor(opts.db, `sim:${step}:b`), r.chance(0.5))]);
+      const [a, b] = await Promise.all([
+        cycle(ctxFor(opts.db, `sim:${step}:a`), r.chance(0.5)),
+        cycle(ctxFor(opts.db, `sim:${step}:b`), r.chance(0.5)),
+      ]);
       results = [a, b];
     } else {
       results = [await cycle(ctxFor(opts.db, `sim:${step}`), full)];
