@@ -1,6 +1,6 @@
 // Bird Accounts API client: list runs, get run, list flows — with the retry policy of DESIGN §5.
 import { setTimeout as sleep } from "node:timers/promises";
-import pRetry, { AbortError } from "p-retry";
+import pRetry, { AbortError, type Options as PRetryOptions } from "p-retry";
 import type { Logger } from "pino";
 import { AuthError, ConfigError, FlowNotFoundError, HttpError, PageTokenRejectedError, RetryableHttpError } from "../errors.js";
 import { type Answer, getJsonOnce } from "./http.js";
@@ -170,61 +170,8 @@ export class BirdClient implements Upstream {
     parse: (answer: Answer) => T,
     mapError: (err: Error) => Error = (e) => e,
   ): Promise<T> {
-    const { gate, events } = this.opts;
-    let rateLimitedWaits = 0;
-    const attempt = async (): Promise<T> => {
-      await gate.acquire(ctx.signal);
-      if (ctx.meter) ctx.meter.requests++;
-      let answer: Answer;
-      // Released after the gate has learnt from the answer (a pause is set before anyone waits on it).
-      try {
-        try {
-          const sent = performance.now();
-          answer = await getJsonOnce(url, { headers: this.headers, timeoutMs: this.opts.timeoutMs, signal: ctx.signal });
-          gate.recordLatency(performance.now() - sent);
-          gate.onAnswered(answer.status);
-          events?.onAttempt?.(kind, answer.status);
-        } catch (err) {
-          throw this.learnFromFailure(kind, err, ctx, mapError);
-        }
-      } finally {
-        gate.release();
-      }
-      try {
-        return parse(answer);
-      } catch (err) {
-        if (err instanceof RetryableHttpError) throw err;
-        throw new AbortError(err as Error);
-      }
-    };
     try {
-      return await pRetry(attempt, {
-        retries: this.opts.maxRetries,
-        // The backoff is waited out in onFailedAttempt, where the warning can say how long it is.
-        minTimeout: 0,
-        maxTimeout: 0,
-        maxRetryTime: MAX_RETRY_TIME_MS,
-        signal: ctx.signal,
-        shouldConsumeRetry: ({ error }) => !(isWaitable(error) && ++rateLimitedWaits <= MAX_RATE_LIMITED_WAITS),
-        onFailedAttempt: async ({ error, attemptNumber, retriesLeft, retriesConsumed }) => {
-          events?.onRetry?.(kind, error);
-          // A Retry-After that does not use up the budget is waited out by the gate (every request
-          // pauses); anything else backs off exponentially with jitter, as p-retry would.
-          const gateWaits = isWaitable(error) && rateLimitedWaits < MAX_RATE_LIMITED_WAITS;
-          // p-retry gives up when no retries are left, whether or not this one would have counted.
-          if (retriesLeft <= 0) return;
-          const waitMs = gateWaits ? (error as RetryableHttpError).retryAfterMs! : backoffMs(retriesConsumed);
-          this.retryWarnings.notice({
-            kind,
-            attempt: attemptNumber,
-            maxAttempts: this.opts.maxRetries + 1,
-            waitMs,
-            status: error instanceof RetryableHttpError ? error.status : undefined,
-            error,
-          });
-          if (!gateWaits) await sleep(waitMs, undefined, ctx.signal ? { signal: ctx.signal } : {});
-        },
-      });
+      return await pRetry(() => this.attempt(kind, url, ctx, parse, mapError), this.retryPolicy(kind, ctx));
     } catch (err) {
       if (err instanceof RetryableHttpError) {
         throw new RetryableHttpError(`${kind} gave up after ${this.opts.maxRetries + 1} attempts: ${err.message}`, err.status, undefined, {
@@ -233,6 +180,72 @@ export class BirdClient implements Upstream {
       }
       throw err;
     }
+  }
+
+  /** One HTTP attempt through the gate; what cannot be retried is wrapped in p-retry's AbortError. */
+  private async attempt<T>(
+    kind: RequestKind,
+    url: string,
+    ctx: CallContext,
+    parse: (answer: Answer) => T,
+    mapError: (err: Error) => Error,
+  ): Promise<T> {
+    const { gate, events } = this.opts;
+    await gate.acquire(ctx.signal);
+    if (ctx.meter) ctx.meter.requests++;
+    let answer: Answer;
+    // Released after the gate has learnt from the answer (a pause is set before anyone waits on it).
+    try {
+      try {
+        const sent = performance.now();
+        answer = await getJsonOnce(url, { headers: this.headers, timeoutMs: this.opts.timeoutMs, signal: ctx.signal });
+        gate.recordLatency(performance.now() - sent);
+        gate.onAnswered(answer.status);
+        events?.onAttempt?.(kind, answer.status);
+      } catch (err) {
+        throw this.learnFromFailure(kind, err, ctx, mapError);
+      }
+    } finally {
+      gate.release();
+    }
+    try {
+      return parse(answer);
+    } catch (err) {
+      if (err instanceof RetryableHttpError) throw err;
+      throw new AbortError(err as Error);
+    }
+  }
+
+  /** How one logical GET retries: rate-limit waits the gate absorbs, exponential backoff for the rest. */
+  private retryPolicy(kind: RequestKind, ctx: CallContext): PRetryOptions {
+    let rateLimitedWaits = 0;
+    return {
+      retries: this.opts.maxRetries,
+      // The backoff is waited out in onFailedAttempt, where the warning can say how long it is.
+      minTimeout: 0,
+      maxTimeout: 0,
+      maxRetryTime: MAX_RETRY_TIME_MS,
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+      shouldConsumeRetry: ({ error }) => !(isWaitable(error) && ++rateLimitedWaits <= MAX_RATE_LIMITED_WAITS),
+      onFailedAttempt: async ({ error, attemptNumber, retriesLeft, retriesConsumed }) => {
+        this.opts.events?.onRetry?.(kind, error);
+        // A Retry-After that does not use up the budget is waited out by the gate (every request
+        // pauses); anything else backs off exponentially with jitter, as p-retry would.
+        const gateWaits = isWaitable(error) && rateLimitedWaits < MAX_RATE_LIMITED_WAITS;
+        // p-retry gives up when no retries are left, whether or not this one would have counted.
+        if (retriesLeft <= 0) return;
+        const waitMs = gateWaits ? (error as RetryableHttpError).retryAfterMs! : backoffMs(retriesConsumed);
+        this.retryWarnings.notice({
+          kind,
+          attempt: attemptNumber,
+          maxAttempts: this.opts.maxRetries + 1,
+          waitMs,
+          status: error instanceof RetryableHttpError ? error.status : undefined,
+          error,
+        });
+        if (!gateWaits) await sleep(waitMs, undefined, ctx.signal ? { signal: ctx.signal } : {});
+      },
+    };
   }
 }
 

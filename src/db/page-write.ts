@@ -89,21 +89,12 @@ function pickRuns(runs: RunSource): SQL {
       where pos - 1 = any(${`{${runs.positions.join(",")}}`}::int[])`;
 }
 
-export async function writeRunsPage(db: SqlRunner, w: RunsPageWrite): Promise<RunsPageWritten> {
+/** Renews the lease and moves the stream's cursor; yields the flow only while this process holds it. */
+function renewLease(w: RunsPageWrite): SQL {
   const side = w.cursor?.side ?? null;
   const setCursor = w.cursor !== undefined && side !== "r";
   const setReverse = side === "r";
-  const rejects = JSON.stringify(
-    w.rejects.map((r) => ({
-      run_id: storableText(r.runId),
-      fingerprint: storableText(r.fingerprint),
-      reason: storableText(r.reason),
-      payload: r.payload,
-    })),
-  );
-  const [row] = await db.rows<RunsPageWritten>(
-    sql`
-    with lease as (
+  return sql`
       update bird.sync_state set
         lease_expires_at = now() + ${w.leaseTtlMs} * interval '1 millisecond',
         cursor = case when ${setCursor} then ${w.cursor?.next ?? null}::text else cursor end,
@@ -111,22 +102,15 @@ export async function writeRunsPage(db: SqlRunner, w: RunsPageWrite): Promise<Ru
         list_order = coalesce(${w.cursor?.listOrder ?? null}::text, list_order),
         updated_at = now()
       where flow_id = ${w.flowId}::uuid and lease_owner = ${w.owner}
-      returning flow_id
-    ), picked as (
-      -- the runs as Bird's texts hold them: parsed once, never re-serialized
-      ${pickRuns(w.runs)} and exists (select 1 from lease)
-    ), input as (
-      select ${projection(w.hasExtra)} from picked
-    ), written as (
-      insert into bird.approval_runs as t (${COLUMNS})
-      select ${COLUMNS} from input
-      on conflict (id) do update set ${SET_LIST}, last_synced_at = now(), deleted_at = null
-      where ${CURRENT} is distinct from ${INCOMING} or t.deleted_at is not null
-      returning (xmax = 0) as inserted
-    ), seen as (
+      returning flow_id`;
+}
+
+/** What the pass remembers about the page: the seen set, when pending runs were read, the page's token. */
+function remember(w: RunsPageWrite): SQL {
+  return sql`seen as (
       -- a run both streams of a two-ended pass listed is marked 'b': the proof that they met survives a restart
       insert into bird.sync_seen as s (flow_id, run_id, side)
-      select ${w.flowId}::uuid, id::uuid, ${side}::text from jsonb_array_elements_text(${JSON.stringify(w.listedIds)}::jsonb) as l(id)
+      select ${w.flowId}::uuid, id::uuid, ${w.cursor?.side ?? null}::text from jsonb_array_elements_text(${JSON.stringify(w.listedIds)}::jsonb) as l(id)
       where ${w.trackSeen} and exists (select 1 from lease)
       on conflict (flow_id, run_id) do update set side = 'b' where s.side is distinct from excluded.side
     ), reads as (
@@ -142,17 +126,33 @@ export async function writeRunsPage(db: SqlRunner, w: RunsPageWrite): Promise<Ru
       from input where ${w.pageToken?.token ?? null}::text is not null having count(*) > 0
       on conflict (flow_id, token) do update set oldest_created_at = excluded.oldest_created_at,
         newest_created_at = excluded.newest_created_at, recorded_at = now()
-    ), released as (
+    )`;
+}
+
+/** Releases the page's valid runs from quarantine and quarantines its invalid records. */
+function quarantine(w: RunsPageWrite): SQL {
+  const rejects = w.rejects.map((r) => ({
+    run_id: storableText(r.runId),
+    fingerprint: storableText(r.fingerprint),
+    reason: storableText(r.reason),
+    payload: r.payload,
+  }));
+  return sql`released as (
       delete from bird.sync_rejects
       where flow_id = ${w.flowId}::uuid and fingerprint in (select id::text from input)
     ), quarantined as (
       insert into bird.sync_rejects as q (flow_id, run_id, fingerprint, reason, payload)
       select ${w.flowId}::uuid, run_id, fingerprint, reason, payload
-      from jsonb_to_recordset(${rejects}::jsonb) as r(run_id text, fingerprint text, reason text, payload text)
+      from jsonb_to_recordset(${JSON.stringify(rejects)}::jsonb) as r(run_id text, fingerprint text, reason text, payload text)
       where exists (select 1 from lease)
       on conflict (flow_id, fingerprint) do update
         set reason = excluded.reason, payload = excluded.payload, last_seen_at = now(), times_seen = q.times_seen + 1
-    ), counts as (
+    )`;
+}
+
+/** Adds the page to its pass's counters. */
+function countIntoPass(w: RunsPageWrite): SQL {
+  return sql`counts as (
       select count(*) filter (where inserted)::int as inserted, count(*) filter (where not inserted)::int as updated from written
     ), progress as (
       update bird.sync_passes set
@@ -162,7 +162,25 @@ export async function writeRunsPage(db: SqlRunner, w: RunsPageWrite): Promise<Ru
         runs_unchanged = runs_unchanged + (select count(*) from input) - (select inserted + updated from counts),
         runs_rejected = runs_rejected + ${w.rejects.length}
       where id = ${w.passId} and exists (select 1 from lease)
-    )
+    )`;
+}
+
+export async function writeRunsPage(db: SqlRunner, w: RunsPageWrite): Promise<RunsPageWritten> {
+  const [row] = await db.rows<RunsPageWritten>(
+    sql`
+    with lease as (${renewLease(w)}
+    ), picked as (
+      -- the runs as Bird's texts hold them: parsed once, never re-serialized
+      ${pickRuns(w.runs)} and exists (select 1 from lease)
+    ), input as (
+      select ${projection(w.hasExtra)} from picked
+    ), written as (
+      insert into bird.approval_runs as t (${COLUMNS})
+      select ${COLUMNS} from input
+      on conflict (id) do update set ${SET_LIST}, last_synced_at = now(), deleted_at = null
+      where ${CURRENT} is distinct from ${INCOMING} or t.deleted_at is not null
+      returning (xmax = 0) as inserted
+    ), ${remember(w)}, ${quarantine(w)}, ${countIntoPass(w)}
     select exists (select 1 from lease) as leased, inserted, updated, (select count(*) from input)::int as valid from counts`,
     { prepare: "page_write" },
   );

@@ -39,7 +39,6 @@ export async function runIncrementalPass(
   ctx.observer.passStarted?.(flowId, "incremental", false);
   const listedIds = new Set<string>();
   const hwm = await watermark(db, flowId);
-  const hwmMs = hwm === null ? undefined : Date.parse(hwm);
   // Bird's `reverse` flips the default order; newest-first is the default when the flow lists 'desc'.
   const reverse = state.listOrder === "asc" ? true : undefined;
 
@@ -61,29 +60,70 @@ export async function runIncrementalPass(
     ctx.observer.pageCommitted?.(flowId, "incremental", progress);
   };
 
-  // 1. Newest-first down to just past the high-water mark (the rest of that page is the overlap).
+  const listing = await listNewest(ctx, flowId, hwm === null ? undefined : Date.parse(hwm), reverse, signal, commitListed);
+  await recheckDue(ctx, { flowId, passId, listing, listedIds, reverse, signal, commitListed, totals });
+  const closed = await db.transaction((tx) => finishPass(tx, { flowId, passId, owner, kind: "incremental", outcome: "completed" }));
+  if (!closed) throw new LeaseLostError(`flow ${flowId} was taken over before its incremental pass could complete`);
+  return { passId, totals };
+}
+
+interface Listing {
+  /** The oldest createdAt the listing showed (Infinity: none). */
+  coveredFrom: number;
+  /** Where the listing stopped (undefined: at its end). */
+  nextToken: string | undefined;
+  reachedEnd: boolean;
+}
+
+/** 1. Newest-first down to just past the high-water mark (the rest of that page is the overlap). */
+async function listNewest(
+  ctx: SyncContext,
+  flowId: string,
+  hwmMs: number | undefined,
+  reverse: boolean | undefined,
+  signal: AbortSignal,
+  commitListed: (page: FetchedPage) => Promise<void>,
+): Promise<Listing> {
   const order = new ListOrderTracker();
-  const belowWatermark = (p: FetchedPage, below: number | undefined) => {
+  const belowWatermark = (p: FetchedPage) => {
     order.observe(p.checked.ordered);
-    return below !== undefined && order.order === "desc" && (oldestInstant(p.checked.ordered) ?? Infinity) < below;
+    return hwmMs !== undefined && order.order === "desc" && (oldestInstant(p.checked.ordered) ?? Infinity) < hwmMs;
   };
   let coveredFrom = Infinity;
   let nextToken: string | undefined;
-  for await (const page of listPages(ctx.client, flowId, {
+  const pages = listPages(ctx.client, flowId, {
     firstToken: undefined,
-    limit: config.pageSize,
+    limit: ctx.config.pageSize,
     reverse,
     signal,
-    isLast: (p) => belowWatermark(p, hwmMs),
-  })) {
+    isLast: belowWatermark,
+  });
+  for await (const page of pages) {
     await commitListed(page);
     coveredFrom = Math.min(coveredFrom, oldestInstant(page.checked.ordered) ?? Infinity);
     nextToken = page.nextPageToken;
   }
   // The listing reached its end unless it stopped early on proof of order and watermark.
   const reachedEnd = nextToken === undefined || order.order !== "desc" || !Number.isFinite(coveredFrom);
+  return { coveredFrom, nextToken, reachedEnd };
+}
 
-  // 2. Pending runs can still change upstream: re-read the due ones the listing did not show.
+interface Recheck {
+  flowId: string;
+  passId: number;
+  listing: Listing;
+  /** What the pass has listed so far: those runs are fresh already. */
+  listedIds: ReadonlySet<string>;
+  reverse: boolean | undefined;
+  signal: AbortSignal;
+  commitListed: (page: FetchedPage) => Promise<void>;
+  totals: PageProgress;
+}
+
+/** 2. Pending runs can still change upstream: re-read the due ones the listing did not show. */
+async function recheckDue(ctx: SyncContext, c: Recheck): Promise<void> {
+  const { db, config } = ctx;
+  const { flowId, listing, listedIds } = c;
   const tokens = await tokenRecord(db, flowId);
   // The cost model: once Bird has refused stored tokens more often than it took them, GET instead.
   const trustTokens = tokens.refusals < 3 || tokens.reuses >= tokens.refusals;
@@ -91,27 +131,26 @@ export async function runIncrementalPass(
     due: (await dueOpenRuns(db, flowId, config.recheckFactor)).filter((r) => !listedIds.has(r.id)),
     storedPages: trustTokens ? await storedPages(db, flowId) : [],
     allowance: await recheckAllowance(ctx),
-    coveredFrom,
-    reachedEnd,
-    pagesDownTo: async (createdMs) =>
-      Math.ceil(
-        (await countRunsBetween(db, flowId, new Date(createdMs).toISOString(), new Date(coveredFrom + 1).toISOString())) / config.pageSize,
-      ),
+    coveredFrom: listing.coveredFrom,
+    reachedEnd: listing.reachedEnd,
+    pagesDownTo: async (createdMs) => {
+      const n = await countRunsBetween(db, flowId, new Date(createdMs).toISOString(), new Date(listing.coveredFrom + 1).toISOString());
+      return Math.ceil(n / config.pageSize);
+    },
   });
-  if (plan.relistDownTo !== undefined) await relistDownTo(ctx, flowId, plan.relistDownTo, nextToken, reverse, signal, commitListed);
-  if (plan.tokenPages.length > 0) await relistStoredPages(ctx, flowId, plan.tokenPages, signal, commitListed);
+  if (plan.relistDownTo !== undefined) {
+    await relistDownTo(ctx, flowId, plan.relistDownTo, listing.nextToken, c.reverse, c.signal, c.commitListed);
+  }
+  if (plan.tokenPages.length > 0) await relistStoredPages(ctx, flowId, plan.tokenPages, c.signal, c.commitListed);
   const unseen = plan.runs.filter((r) => !listedIds.has(r.id));
-  if (unseen.length > 0) addProgress(totals, await refreshById(ctx, flowId, passId, unseen, signal));
-  const debtBefore = await recordRecheck(db, flowId, passId, plan.runs.length, plan.debt);
+  if (unseen.length > 0) addProgress(c.totals, await refreshById(ctx, flowId, c.passId, unseen, c.signal));
+  const debtBefore = await recordRecheck(db, flowId, c.passId, plan.runs.length, plan.debt);
   if (plan.debt > debtBefore) {
     ctx.logger.warn(
       { flowId, debt: plan.debt, budget: config.maxRequestsPerHour },
       "recheck debt grew: pending runs due for a re-read wait for request budget",
     );
   }
-  const closed = await db.transaction((tx) => finishPass(tx, { flowId, passId, owner, kind: "incremental", outcome: "completed" }));
-  if (!closed) throw new LeaseLostError(`flow ${flowId} was taken over before its incremental pass could complete`);
-  return { passId, totals };
 }
 
 /** Requests this flow may spend on re-checks now: its share of what SYNC_MAX_REQUESTS_PER_HOUR has left. */
