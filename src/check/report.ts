@@ -1,6 +1,6 @@
 // The checklist `check` prints, its JSON twin, and the exit code: 2 when any check is an error
 // (auth, configuration, connection), 1 when any is degraded, else 0.
-import { EXIT_FATAL, EXIT_FLOW_FAILED, EXIT_OK } from "../errors.js";
+import { checkExitCode } from "../sync/outcome.js";
 
 export type CheckStatus = "ok" | "info" | "degraded" | "error";
 
@@ -48,8 +48,7 @@ export class Checklist {
       : this.items.some((i) => i.status === "degraded")
         ? "degraded"
         : "ok";
-    const exitCode = worst === "error" ? EXIT_FATAL : worst === "degraded" ? EXIT_FLOW_FAILED : EXIT_OK;
-    return { result: worst, exitCode, target, checks: this.items, facts: this.facts };
+    return { result: worst, exitCode: checkExitCode(worst), target, checks: this.items, facts: this.facts };
   }
 }
 

@@ -125,6 +125,11 @@ export function exitCodeOf(ending: CommandEnding): ExitCode {
     : EXIT_OK;
 }
 
+/** The exit code of `check`'s worst finding: 0 ok, 1 degraded, 2 error (auth, configuration, connection). */
+export function checkExitCode(worst: "ok" | "degraded" | "error"): ExitCode {
+  return worst === "error" ? EXIT_FATAL : worst === "degraded" ? EXIT_FLOW_FAILED : EXIT_OK;
+}
+
 /** True when nothing can go on: configuration, auth, or a database that cannot be used at all. */
 export function isFatalError(err: unknown): boolean {
   if (err instanceof SyncError) return err.exitCode === EXIT_FATAL;
