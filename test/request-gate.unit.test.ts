@@ -1,7 +1,31 @@
 // The gate every request passes: shared Retry-After pause, rate cap, and one request until the key is proven.
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { RequestGate } from "../src/bird/request-gate.js";
 import { AuthError } from "../src/errors.js";
+
+// The gate sleeps with node:timers/promises, which fake timers do not reach: route it through the
+// global setTimeout they do, so these tests run on the fake clock (no wall time, no load sensitivity).
+vi.mock("node:timers/promises", () => ({
+  setTimeout: <T>(ms: number, value?: T, opts?: { signal?: AbortSignal }) =>
+    new Promise<T | undefined>((resolve, reject) => {
+      const timer = setTimeout(() => resolve(value), ms);
+      opts?.signal?.addEventListener(
+        "abort",
+        () => {
+          clearTimeout(timer);
+          reject(opts.signal?.reason);
+        },
+        { once: true },
+      );
+    }),
+}));
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 describe("RequestGate", () => {
   it("a Retry-After pause holds back every caller, not just the one that got the 429", async () => {
@@ -10,8 +34,13 @@ describe("RequestGate", () => {
     gate.onAnswered(200);
     gate.pauseFor(300);
     const started = Date.now();
-    const times = await Promise.all([1, 2, 3].map(async () => (await gate.acquire(), Date.now() - started)));
-    for (const t of times) expect(t).toBeGreaterThanOrEqual(290);
+    const times: number[] = [];
+    const all = Promise.all([1, 2, 3].map(async () => (await gate.acquire(), times.push(Date.now() - started))));
+    await vi.advanceTimersByTimeAsync(299);
+    expect(times).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    await all;
+    expect(times).toEqual([300, 300, 300]);
   });
 
   it("spaces requests to the configured rate", async () => {
@@ -19,9 +48,14 @@ describe("RequestGate", () => {
     await gate.acquire();
     gate.onAnswered(200);
     const started = Date.now();
-    for (let i = 0; i < 5; i++) await gate.acquire();
-    // 5 more slots at 50 ms each after the first: at least ~200 ms (generous lower bound only).
-    expect(Date.now() - started).toBeGreaterThanOrEqual(180);
+    const times: number[] = [];
+    const five = (async () => {
+      for (let i = 0; i < 5; i++) await gate.acquire(), times.push(Date.now() - started);
+    })();
+    await vi.advanceTimersByTimeAsync(1_000);
+    await five;
+    // One slot every 50 ms at 20 requests/s.
+    expect(times).toEqual([50, 100, 150, 200, 250]);
   });
 
   it("lets one request probe the key; a rejection fails the waiting ones without sending them", async () => {
@@ -29,7 +63,7 @@ describe("RequestGate", () => {
     await gate.acquire(); // the probe
     let sent = 0;
     const waiting = [1, 2, 3].map(() => gate.acquire().then(() => sent++));
-    await new Promise((r) => setTimeout(r, 20));
+    await vi.advanceTimersByTimeAsync(20);
     expect(sent).toBe(0);
     gate.onAuthRejected(new AuthError("rejected"));
     const outcomes = await Promise.allSettled(waiting);
@@ -57,7 +91,7 @@ describe("RequestGate", () => {
     gate.onRateLimited();
     let second = false;
     const next = gate.acquire().then(() => (second = true));
-    await new Promise((r) => setTimeout(r, 30));
+    await vi.advanceTimersByTimeAsync(30);
     expect(second).toBe(false);
     gate.release();
     await next;
