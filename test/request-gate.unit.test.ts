@@ -99,6 +99,30 @@ describe("RequestGate", () => {
   });
 });
 
+describe("RequestGate cap", () => {
+  it("never lets more than the cap through within any second, even when a stalled event loop fires late slots together", async () => {
+    vi.useRealTimers();
+    const gate = new RequestGate(20);
+    await gate.acquire();
+    gate.onAnswered(200);
+    gate.release();
+    const sent: number[] = [];
+    const callers = Array.from({ length: 45 }, () => gate.acquire().then(() => (sent.push(performance.now()), gate.release())));
+    // Block the event loop for 400 ms twice, as a busy process would: the slots due meanwhile come due at once.
+    for (const at of [300, 1300]) {
+      setTimeout(() => {
+        const until = performance.now() + 400;
+        while (performance.now() < until);
+      }, at);
+    }
+    await Promise.all(callers);
+    sent.sort((a, b) => a - b);
+    const most = Math.max(...sent.map((t) => sent.filter((u) => u >= t && u < t + 1000).length));
+    expect(sent).toHaveLength(45);
+    expect(most).toBeLessThanOrEqual(20);
+  });
+});
+
 describe("RequestGate.parallelFlows (issue 13 part 5)", () => {
   it("sizes the flows worked at once from measured latency and the cap, between SYNC_CONCURRENCY and twice it", () => {
     const gate = new RequestGate(50);

@@ -11,6 +11,8 @@ import type { AuthError } from "../errors.js";
 
 // How long after the last 429 requests go one at a time.
 const CAUTIOUS_MS = 10_000;
+// How much sooner after the one before it a request may reach the API than it left here (ms).
+const WINDOW_MARGIN_MS = 25;
 
 export class RequestGate {
   private pauseUntil = 0;
@@ -24,6 +26,8 @@ export class RequestGate {
   private idleWaiters: Array<() => void> = [];
   /** Moving average of answered requests' latency (ms); undefined until one is answered. */
   private latency: number | undefined;
+  /** When the latest requests were sent (ms), for the cap's sliding window. */
+  private readonly sent: number[] = [];
 
   constructor(private readonly maxRps: number) {}
 
@@ -50,21 +54,30 @@ export class RequestGate {
   /** Resolves when this request may be sent; every successful acquire must be followed by release(). */
   async acquire(signal?: AbortSignal): Promise<void> {
     await this.waitForKeyProof(signal);
+    let slotted = false;
     for (;;) {
       if (this.authFailure) throw this.authFailure;
       const now = Date.now();
       if (this.pauseUntil > now) {
         await sleep(this.pauseUntil - now, undefined, { signal });
+        slotted = false;
         continue;
       }
       const rps = this.maxRps * this.rateFactor;
-      if (rps > 0) {
+      if (rps > 0 && !slotted) {
         // Reserve the slot before sleeping so concurrent callers queue behind it.
         const slot = Math.max(now, this.nextSlot);
         this.nextSlot = slot + 1000 / rps;
-        if (slot > now) await sleep(slot - now, undefined, { signal });
-        // A Retry-After that arrived while we slept wins over the slot.
-        if (Date.now() < this.pauseUntil) continue;
+        slotted = true;
+        if (slot > now) {
+          await sleep(slot - now, undefined, { signal });
+          continue; // a Retry-After that arrived while we slept wins over the slot
+        }
+      }
+      const windowWait = rps > 0 ? this.windowWait(rps) : 0;
+      if (windowWait > 0) {
+        await sleep(windowWait, undefined, { signal });
+        continue;
       }
       if (Date.now() < this.cautiousUntil && this.inFlight > 0) {
         await this.waitUntilIdle(signal);
@@ -72,8 +85,25 @@ export class RequestGate {
       }
       // No await between the checks above and this line: the decision and the count are one step.
       this.inFlight++;
+      if (rps > 0) this.noteSent(Date.now());
       return;
     }
+  }
+
+  /**
+   * The hard bound under the even spacing: never more than the cap within any second as the API counts
+   * arrivals, even when timers fire late (a busy event loop) and reserved slots bunch up. The window is
+   * a little longer than a second, for requests that reach the API sooner after the one before them.
+   */
+  private windowWait(rps: number): number {
+    const n = Math.max(1, Math.floor(rps));
+    if (this.sent.length < n) return 0;
+    return this.sent[this.sent.length - n]! + 1000 + WINDOW_MARGIN_MS - Date.now();
+  }
+
+  private noteSent(at: number): void {
+    this.sent.push(at);
+    if (this.sent.length > 2 * Math.max(1, Math.ceil(this.maxRps))) this.sent.splice(0, this.sent.length - Math.ceil(this.maxRps));
   }
 
   /** The request acquired earlier has its answer (or failed). */
