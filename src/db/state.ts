@@ -1,6 +1,5 @@
 // bird.sync_state and bird.sync_passes: where each flow's pass stands, who works it, and its history.
 import { sql } from "drizzle-orm";
-import { LeaseLostError } from "../errors.js";
 import type { FlowState, PageProgress, PassKind, PassOutcome } from "../sync/outcome.js";
 import type { SqlRunner } from "./database.js";
 import { isoUtc } from "./sql-time.js";
@@ -46,12 +45,12 @@ export async function releaseFlowLease(db: SqlRunner, flowId: string, owner: str
     where flow_id = ${flowId}::uuid and lease_owner = ${owner}`);
 }
 
-/** Renews the lease; throws LeaseLostError when another process took the flow meanwhile. */
-export async function renewFlowLease(tx: SqlRunner, flowId: string, owner: string, ttlMs: number): Promise<void> {
+/** Renews the lease; false when another process took the flow meanwhile. */
+export async function renewFlowLease(tx: SqlRunner, flowId: string, owner: string, ttlMs: number): Promise<boolean> {
   const rows = await tx.rows(sql`
     update bird.sync_state set lease_expires_at = now() + ${ttlMs} * interval '1 millisecond', updated_at = now()
     where flow_id = ${flowId}::uuid and lease_owner = ${owner} returning 1`);
-  if (rows.length === 0) throw new LeaseLostError(`lost the lease on flow ${flowId} to another process`);
+  return rows.length > 0;
 }
 
 /** Segments whose process died (outcome still NULL) are history now: interrupted, never completed. */
@@ -178,17 +177,16 @@ export async function markFlowMissing(db: SqlRunner, flowId: string, error: stri
 
 /**
  * In the transaction of a full pass's last page: runs stored before the pass began and not seen by it
- * are marked deleted, the seen set is dropped and the pass is completed. Returns how many were marked.
+ * are marked deleted, the seen set is dropped and the pass is completed. Returns how many were marked,
+ * or undefined when the pass is no longer this process's (the caller rolls the transaction back).
  */
-export async function completeFullPass(tx: SqlRunner, flowId: string, passId: number, owner: string): Promise<number> {
+export async function completeFullPass(tx: SqlRunner, flowId: string, passId: number, owner: string): Promise<number | undefined> {
   const [row] = await tx.rows<{ started: string | null }>(sql`
     select ${iso("pass_started_at")} as started from bird.sync_state where flow_id = ${flowId}::uuid`);
   const deleted = row?.started ? await markUnseenDeleted(tx, flowId, row.started) : 0;
   await forgetSeen(tx, flowId);
   await tx.rows(sql`update bird.sync_passes set runs_deleted = runs_deleted + ${deleted} where id = ${passId}`);
-  if (!(await finishPass(tx, { flowId, passId, owner, kind: "full", outcome: "completed" }))) {
-    throw new LeaseLostError(`flow ${flowId} was taken over before its full pass could complete`);
-  }
+  if (!(await finishPass(tx, { flowId, passId, owner, kind: "full", outcome: "completed" }))) return undefined;
   return deleted;
 }
 

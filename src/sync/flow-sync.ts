@@ -191,10 +191,14 @@ async function withLeaseHeartbeat<T>(
   parent.addEventListener("abort", onParentAbort, { once: true });
   const timer = setInterval(
     () => {
-      renewFlowLease(ctx.db, flowId, ctx.owner, ctx.config.leaseTtlMs).catch((err) => {
-        ctx.logger.warn({ flowId, err: errorMessage(err) }, "lease renewal failed");
-        if (err instanceof LeaseLostError) controller.abort(err);
-      });
+      renewFlowLease(ctx.db, flowId, ctx.owner, ctx.config.leaseTtlMs).then(
+        (held) => {
+          if (held) return;
+          ctx.logger.warn({ flowId }, "lost the lease to another process; stopping this flow");
+          controller.abort(new LeaseLostError(`lost the lease on flow ${flowId} to another process`));
+        },
+        (err) => ctx.logger.warn({ flowId, err: errorMessage(err) }, "lease renewal failed; retrying at the next renewal"),
+      );
     },
     Math.max(1000, ctx.config.leaseTtlMs / 3),
   );

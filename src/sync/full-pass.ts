@@ -3,7 +3,7 @@
 // meet (meeting.ts). Only when the listing is complete (one stream reached its end, or the two met)
 // and began at page one does the pass mark unseen runs deleted, in the transaction of its last page.
 import { recordUuid } from "../bird/schema.js";
-import { AbortedError } from "../errors.js";
+import { AbortedError, LeaseLostError } from "../errors.js";
 import { forgetPageTokens } from "../db/page-tokens.js";
 import { countStoredRuns, forgetSeen, hasRunsFromBeforePass, readSeenSides } from "../db/runs.js";
 import { beginPass, completeFullPass, setReverseWorks } from "../db/state.js";
@@ -220,7 +220,9 @@ class TwoStreams {
     const progress = complete
       ? // The listing is complete and began at page one (a resumed pass kept its start and its seen set).
         await writePage(db, write, async (tx, p) => {
-          p.deleted = await completeFullPass(tx, flowId, passId, owner);
+          const deleted = await completeFullPass(tx, flowId, passId, owner);
+          if (deleted === undefined) throw new LeaseLostError(`flow ${flowId} was taken over before its full pass could complete`);
+          p.deleted = deleted;
         })
       : await writePage(db, write);
     addProgress(this.totals, progress);
