@@ -2,12 +2,14 @@
 // In-process against the simulation's model Bird: exact tables, every page fetched once, deletion only
 // after the seen set holds both streams' ids, an API that ignores `reverse` listed from one end, and a
 // worker killed mid two-ended pass resumed (both streams) by the next one.
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pino from "pino";
 import { sql } from "drizzle-orm";
 import { type Config, loadConfig } from "../src/config.js";
 import { openDatabase } from "../src/db/connect.js";
 import type { Database } from "../src/db/database.js";
+import type { Upstream } from "../src/bird/client.js";
 import type { SyncContext } from "../src/sync/context.js";
 import { runSyncCycle } from "../src/sync/cycle.js";
 import { Meeting } from "../src/sync/meeting.js";
@@ -50,7 +52,16 @@ function model(quirks: Partial<Quirks>, n: number, seed: number): { m: Recording
 }
 
 function ctxOf(m: ModelUpstream, flow: ModelFlow, database: Database, owner: string, extra: Partial<Config> = {}): SyncContext {
-  const cfg: Config = { ...config, approvalIds: [flow.apiId], pageSize: 5, concurrency: 1, twoEndedPages: 2, maxRps: 0, ...extra };
+  const cfg: Config = {
+    ...config,
+    approvalIds: [flow.apiId],
+    pageSize: 5,
+    concurrency: 1,
+    twoEndedPages: 2,
+    twoEndedWhenWaiting: false,
+    maxRps: 0,
+    ...extra,
+  };
   return { db: database, client: m, config: cfg, logger: silent, owner, observer: {} };
 }
 
@@ -89,6 +100,30 @@ function killable(inner: Database, dead: () => boolean): Database {
     close: async () => undefined,
   };
 }
+
+describe("when a second stream is started", () => {
+  it("only while the first waits on the API longer than it writes pages: an API that answers at once gets one stream", async () => {
+    const { m: fast, flow: fastFlow } = model({}, 60, 901);
+    expect(await full(ctxOf(fast, fastFlow, db, "pace:fast", { twoEndedWhenWaiting: true }))).toMatchObject({
+      flows: [{ outcome: "completed" }],
+    });
+    expect(fast.count(true)).toBe(0);
+    expect(await tableEqualsModel(db, fast)).toEqual([]);
+
+    const { m: slow, flow: slowFlow } = model({}, 60, 902);
+    // 100 ms per list request: far longer than writing a page of five runs.
+    const waiting: Upstream = {
+      listRuns: async (flowId, page, ctx) => (await sleep(100), slow.listRuns(flowId, page, ctx)),
+      getRun: (flowId, runId, ctx) => slow.getRun(flowId, runId, ctx),
+      listFlows: (ctx) => slow.listFlows(ctx),
+    };
+    const ctx = { ...ctxOf(slow, slowFlow, db, "pace:slow", { twoEndedWhenWaiting: true }), client: waiting };
+    expect(await full(ctx)).toMatchObject({ flows: [{ outcome: "completed" }] });
+    expect(slow.count(true)).toBeGreaterThan(0);
+    expect(slow.repeated()).toBe(0);
+    expect(await tableEqualsModel(db, slow)).toEqual([]);
+  });
+});
 
 describe("two-ended full pass", () => {
   const orders: Array<[string, Partial<Quirks>]> = [

@@ -129,7 +129,8 @@ it("kill -9 during a two-ended reconcile, then `sync`: both streams resume from 
 });
 
 it("an API that ignores reverse: one probe request, one stream, exact; status says so and later passes do not probe", async () => {
-  const { m, flow, env, db, url } = await setup({ defaultOrder: "asc", reverseHonoured: false }, 120);
+  // Answers 30 ms after a list request: the listing waits on the API, so a second stream is tried.
+  const { m, flow, env, db, url } = await setup({ defaultOrder: "asc", reverseHonoured: false }, 120, 30);
   const r = await runCli(["sync", "--no-progress"], env);
   expect(r.code, r.stderr).toBe(0);
   expect(await tableEqualsModel(db, m)).toEqual([]);

@@ -14,6 +14,7 @@ import { Meeting, type Side, reverseHonoured } from "./meeting.js";
 import { type PageWrite, writePage } from "./page-commit.js";
 import { addProgress, emptyProgress } from "./outcome.js";
 import { type FetchedPage, listPages } from "./page-stream.js";
+import { Pace } from "./pace.js";
 
 export interface PassResult {
   passId: number;
@@ -68,8 +69,9 @@ export async function runFullPass(
 ): Promise<PassResult> {
   const { db, config } = ctx;
   const twoEnded = config.twoEndedPages > 0 && state.reverseWorks !== false && !start.restarted;
-  // Both streams' ids go to the seen set with their side: the proof of a meeting survives a restart.
-  const trackSeen = twoEnded || (await hasRunsFromBeforePass(db, state.flowId));
+  // The seen set proves deletions (only runs stored before the pass can be gone) and, once a second
+  // stream starts, the meeting of the two across a restart (TwoStreams turns it on then).
+  const trackSeen = await hasRunsFromBeforePass(db, state.flowId);
   const meeting = twoEnded ? new Meeting(start.resumed ? await readSeenSides(db, state.flowId) : []) : undefined;
   // A flow known to be large starts its reverse stream after the first page; one of unknown size once
   // it has shown it has that many pages. Either way a flow of one page never costs a reverse request.
@@ -98,6 +100,8 @@ class TwoStreams {
   private carried = 0;
   private writes: Promise<unknown> = Promise.resolve();
   private readonly order = new ListOrderTracker();
+  private readonly pace = new Pace();
+  private trackSeen: boolean;
 
   constructor(
     private readonly ctx: SyncContext,
@@ -106,7 +110,9 @@ class TwoStreams {
     private readonly signal: AbortSignal,
     private readonly totals: PageProgress,
     private readonly opts: { trackSeen: boolean; meeting: Meeting | undefined; reverseAfter: number },
-  ) {}
+  ) {
+    this.trackSeen = opts.trackSeen;
+  }
 
   async run(): Promise<void> {
     if (this.opts.meeting && this.start.reverseToken !== undefined) this.startReverse(this.start.reverseToken);
@@ -131,11 +137,15 @@ class TwoStreams {
           isLast: (page) => this.endsHere(side, page),
         });
         let last: FetchedPage | undefined;
+        let asked = performance.now();
         for await (const page of pages) {
+          const arrived = performance.now();
           last = page;
           const next = this.writes.then(() => this.take(side, page));
           this.writes = next.catch(() => undefined);
           if (!(await next)) return;
+          if (side === "f") this.pace.note(arrived - asked, performance.now() - arrived);
+          asked = performance.now();
         }
         // The page was expected to end the pass and did not (rare): list on from where it stopped.
         if (last?.nextPageToken === undefined) return;
@@ -155,7 +165,7 @@ class TwoStreams {
   private endsHere(side: Side, page: FetchedPage): boolean {
     const meeting = this.opts.meeting;
     if (this.done || this.error !== undefined) return true;
-    if (!meeting) return false;
+    if (!meeting || (side === "f" && !this.reverse)) return false;
     const ids = page.records.map((r) => recordUuid(r)).filter((id): id is string => id !== undefined);
     const { ordered } = page.checked;
     if (side === "r" && this.probing && this.probe === undefined) {
@@ -192,7 +202,7 @@ class TwoStreams {
       page: checked,
       requests: page.requests + this.carried,
       pages: 1,
-      trackSeen: this.opts.trackSeen,
+      trackSeen: this.trackSeen,
       pageToken: page.token === undefined ? undefined : { token: page.token, reverse: side === "r" },
       cursor: {
         next: page.nextPageToken ?? null,
@@ -237,12 +247,20 @@ class TwoStreams {
     if (side !== "f") return;
     this.forwardPages++;
     if (this.reverse || this.start.resumed || page.nextPageToken === undefined || this.forwardPages < this.opts.reverseAfter) return;
+    if (this.ctx.config.twoEndedWhenWaiting && !this.pace.waitsOnApi) return;
     this.probing = true;
-    this.ctx.logger.info({ flowId: this.state.flowId, afterPages: this.forwardPages }, "large flow: listing it from both ends");
+    this.ctx.logger.info(
+      { flowId: this.state.flowId, afterPages: this.forwardPages, ...this.pace.averages() },
+      "large flow: listing it from both ends",
+    );
     this.startReverse(undefined);
   }
 
   private startReverse(token: string | undefined): void {
+    // Ids listed from here on go to the seen set with their side. Those the default stream listed
+    // before may be missing after a restart: that can hide a meeting (the streams list on to an
+    // end), never fake one.
+    this.trackSeen = true;
     this.reverse = this.drive("r", token);
   }
 

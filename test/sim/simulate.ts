@@ -98,6 +98,8 @@ export async function simulate(opts: SimulationOptions): Promise<{ log: string[]
     maxRequestsPerHour: r.chance(0.2) ? r.int(1, 50) : undefined,
     // Small model flows are listed from both ends too: from their first, second or third page, or never.
     twoEndedPages: r.pick([0, 1, 1, 2, 3]),
+    // The model answers at once: waiting for the API would rarely start a second stream.
+    twoEndedWhenWaiting: false,
   });
   log.push(
     `flows ${flowCount}, page size ${config.pageSize}, concurrency ${config.concurrency}, recheck ${config.recheckFactor}, budget ${config.maxRequestsPerHour}, two-ended from ${config.twoEndedPages} pages`,
