@@ -13,6 +13,7 @@ import type { Upstream } from "../src/bird/client.js";
 import type { SyncContext } from "../src/sync/context.js";
 import { runSyncCycle } from "../src/sync/cycle.js";
 import { Meeting } from "../src/sync/meeting.js";
+import { Pace } from "../src/sync/pace.js";
 import { freshDatabaseUrl } from "./helpers/db.js";
 import { tableEqualsModel } from "./sim/checks.js";
 import { RecordingModel } from "./helpers/recording-model.js";
@@ -102,22 +103,27 @@ function killable(inner: Database, dead: () => boolean): Database {
 }
 
 describe("when a second stream is started", () => {
-  it("only while the first waits on the API longer than it writes pages: an API that answers at once gets one stream", async () => {
-    const { m: fast, flow: fastFlow } = model({}, 60, 901);
-    expect(await full(ctxOf(fast, fastFlow, db, "pace:fast", { twoEndedWhenWaiting: true }))).toMatchObject({
-      flows: [{ outcome: "completed" }],
-    });
-    expect(fast.count(true)).toBe(0);
-    expect(await tableEqualsModel(db, fast)).toEqual([]);
+  it("Pace: only while the default stream waits for pages longer than it writes them", () => {
+    const pace = new Pace();
+    expect(pace.waitsOnApi).toBe(false); // nothing measured yet
+    pace.note(100, 5); // the first page: a round trip, then a quick write
+    expect(pace.waitsOnApi).toBe(true);
+    pace.note(0, 40);
+    pace.note(0, 40);
+    pace.note(1, 30); // prefetched pages arrive at once and the writes are the wait
+    expect(pace.waitsOnApi).toBe(false);
+    expect(pace.averages()).toEqual({ waitedMs: 25, wroteMs: 29 });
+  });
 
-    const { m: slow, flow: slowFlow } = model({}, 60, 902);
-    // 100 ms per list request: far longer than writing a page of five runs.
+  it("an API that answers slowly gets its second stream, exact, no page fetched twice", async () => {
+    const { m: slow, flow } = model({}, 60, 902);
+    // 300 ms per list request: far longer than writing a page of five runs, however busy the machine.
     const waiting: Upstream = {
-      listRuns: async (flowId, page, ctx) => (await sleep(100), slow.listRuns(flowId, page, ctx)),
+      listRuns: async (flowId, page, ctx) => (await sleep(300), slow.listRuns(flowId, page, ctx)),
       getRun: (flowId, runId, ctx) => slow.getRun(flowId, runId, ctx),
       listFlows: (ctx) => slow.listFlows(ctx),
     };
-    const ctx = { ...ctxOf(slow, slowFlow, db, "pace:slow", { twoEndedWhenWaiting: true }), client: waiting };
+    const ctx = { ...ctxOf(slow, flow, db, "pace:slow", { twoEndedWhenWaiting: true }), client: waiting };
     expect(await full(ctx)).toMatchObject({ flows: [{ outcome: "completed" }] });
     expect(slow.count(true)).toBeGreaterThan(0);
     expect(slow.repeated()).toBe(0);
