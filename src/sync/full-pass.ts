@@ -2,7 +2,6 @@
 // flow is also listed with `reverse=true` at the same time, and the pass stops where the two streams
 // meet (meeting.ts). Only when the listing is complete (one stream reached its end, or the two met)
 // and began at page one does the pass mark unseen runs deleted, in the transaction of its last page.
-import { recordUuid } from "../bird/schema.js";
 import { AbortedError, LeaseLostError } from "../errors.js";
 import { forgetPageTokens } from "../db/page-tokens.js";
 import { countStoredRuns, forgetSeen, hasRunsFromBeforePass, readSeenSides } from "../db/runs.js";
@@ -166,8 +165,7 @@ class TwoStreams {
     const meeting = this.opts.meeting;
     if (this.done || this.error !== undefined) return true;
     if (!meeting || (side === "f" && !this.reverse)) return false;
-    const ids = page.records.map((r) => recordUuid(r)).filter((id): id is string => id !== undefined);
-    const { ordered } = page.checked;
+    const { listedIds: ids, ordered } = page.checked;
     if (side === "r" && this.probing && this.probe === undefined) {
       this.probe = { honoured: reverseHonoured(meeting, ids, detectListOrder(ordered)) };
       if (this.probe.honoured !== true) return true;
