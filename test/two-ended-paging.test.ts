@@ -88,9 +88,9 @@ function killable(inner: Database, dead: () => boolean): Database {
   };
   const wrap =
     (rows: Database["rows"]): Database["rows"] =>
-    async (q) => {
+    async (q, opts) => {
       check();
-      const out = await rows(q);
+      const out = await rows(q, opts);
       check();
       return out as never;
     };

@@ -43,7 +43,8 @@ function killable(db: Database): { db: Database; kill: () => void; settled: () =
       inFlight--;
     }
   };
-  const wrap = (runner: SqlRunner): SqlRunner => ({ rows: (q) => tracked(() => runner.rows(q)) as never });
+  // Statement options pass through: the killed worker runs the hot path prepared, as a real one does.
+  const wrap = (runner: SqlRunner): SqlRunner => ({ rows: (q, opts) => tracked(() => runner.rows(q, opts)) as never });
   const wrapped: Database = {
     kind: db.kind,
     location: db.location,
