@@ -5,17 +5,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { cliEnv, runCli } from "./helpers/cli.js";
 import { freshDatabaseUrl, query } from "./helpers/db.js";
 import { type ModelServer, serveModel } from "./helpers/model-server.js";
-import { type ModelFlow, type ModelRun, ModelUpstream, type Quirks } from "./sim/model-upstream.js";
+import { type ModelFlow, type ModelRun, ModelUpstream, type Quirks, POLITE } from "./sim/model-upstream.js";
 import { rng } from "./sim/values.js";
 
-const POLITE: Quirks = {
-  defaultOrder: "desc",
-  reverseHonoured: true,
-  pageCap: undefined,
-  tokenTtl: undefined,
-  upperIds: false,
-  faultRate: 0,
-};
 const NOW = Date.now();
 const MINUTE = 60_000;
 

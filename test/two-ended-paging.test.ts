@@ -17,17 +17,9 @@ import { Pace } from "../src/sync/pace.js";
 import { freshDatabaseUrl } from "./helpers/db.js";
 import { tableEqualsModel } from "./sim/checks.js";
 import { RecordingModel } from "./helpers/recording-model.js";
-import type { ModelFlow, ModelUpstream, Quirks } from "./sim/model-upstream.js";
+import { type ModelFlow, type ModelUpstream, type Quirks, POLITE } from "./sim/model-upstream.js";
 import { rng } from "./sim/values.js";
 
-const POLITE: Quirks = {
-  defaultOrder: "desc",
-  reverseHonoured: true,
-  pageCap: undefined,
-  tokenTtl: undefined,
-  upperIds: false,
-  faultRate: 0,
-};
 const silent = pino({ level: "silent" });
 
 let db: Database;

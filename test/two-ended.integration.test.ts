@@ -12,17 +12,9 @@ import { type ModelServer, serveModel } from "./helpers/model-server.js";
 import { RecordingModel } from "./helpers/recording-model.js";
 import { waitFor } from "./helpers/wait.js";
 import { tableEqualsModel } from "./sim/checks.js";
-import type { ModelFlow, Quirks } from "./sim/model-upstream.js";
+import { type ModelFlow, type Quirks, POLITE } from "./sim/model-upstream.js";
 import { rng } from "./sim/values.js";
 
-const POLITE: Quirks = {
-  defaultOrder: "desc",
-  reverseHonoured: true,
-  pageCap: undefined,
-  tokenTtl: undefined,
-  upperIds: false,
-  faultRate: 0,
-};
 const ORG = "0f0e0d0c-0b0a-4909-8807-060504030201";
 
 let server: ModelServer | undefined;

@@ -21,6 +21,16 @@ export interface Quirks {
   tiesAscending?: boolean;
 }
 
+/** A Bird with no quirks: newest first, `reverse` honoured, no caps, no expiry, lower-case ids, no faults. */
+export const POLITE: Quirks = {
+  defaultOrder: "desc",
+  reverseHonoured: true,
+  pageCap: undefined,
+  tokenTtl: undefined,
+  upperIds: false,
+  faultRate: 0,
+};
+
 export type RunKind = "valid" | "invalid" | "unstorable";
 
 export interface ModelRun {
