@@ -2,15 +2,11 @@
 // request, the default BIRD_MAX_RPS=50. Wall time (spawn → exit of `sync`) against the target
 // 1.25 × max(total pages / 50, biggest flow's pages × 0.1 s / 2); pages fetched twice (a page = flow,
 // direction and token); the most requests the fake saw within any second. Printed, not asserted.
-import { execFile } from "node:child_process";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { startFakeBirdApi } from "../src/fake/index.js";
 import { productEnv } from "./child-env.js";
 import { PgAdmin } from "./pg-admin.js";
+import { printTargetTable, productCli, runScenario } from "./scenario.js";
 
-const run = promisify(execFile);
-const CLI = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
 const SIZES = [40_000, 4_000, 4_000, 1_000, 1_000, 1_000, 1_000, 1_000];
 const PAGE = 100;
 const LATENCY_MS = 100;
@@ -40,31 +36,34 @@ async function main(): Promise<number> {
       LOG_FORMAT: "json",
       ...(process.env.SYNC_TWO_ENDED_PAGES ? { SYNC_TWO_ENDED_PAGES: process.env.SYNC_TWO_ENDED_PAGES } : {}),
     });
-    await run(process.execPath, [CLI, "migrate"], { env });
+    const cli = productCli(env);
+    await cli("migrate");
     api.resetCounters();
     const t0 = performance.now();
-    await run(process.execPath, [CLI, "sync", "--no-progress"], { env, maxBuffer: 64 << 20 });
+    await cli("sync", "--no-progress");
     const seconds = (performance.now() - t0) / 1000;
     const c = api.counters;
-    const { stdout } = await run(process.execPath, [CLI, "status", "--json"], { env, maxBuffer: 64 << 20 });
+    const { stdout } = await cli("status", "--json");
     const stored = (JSON.parse(stdout) as Array<{ runs: number }>).reduce((s, f) => s + Number(f.runs), 0);
     const totalPages = SIZES.reduce((s, n) => s + Math.ceil(n / PAGE), 0);
     const biggest = Math.ceil(Math.max(...SIZES) / PAGE);
     const target = 1.25 * Math.max(totalPages / MAX_RPS, (biggest * LATENCY_MS) / 1000 / 2);
     const runs = SIZES.reduce((s, n) => s + n, 0);
-    console.log(
-      `\nAPI-bound backfill (issue 13): flows of ${SIZES.join(" + ")} runs, ${LATENCY_MS} ms latency, BIRD_MAX_RPS=${MAX_RPS}, page size ${PAGE}`,
+    printTargetTable(
+      `API-bound backfill (issue 13): flows of ${SIZES.join(" + ")} runs, ${LATENCY_MS} ms latency, BIRD_MAX_RPS=${MAX_RPS}, page size ${PAGE}`,
+      [
+        [
+          "wall time, spawn → exit of `sync`",
+          `${seconds.toFixed(1)} s`,
+          `≤ ${target.toFixed(1)} s (1.25 × max(${totalPages} pages / ${MAX_RPS}, ${biggest} pages × 0.1 s / 2))`,
+        ],
+        ["runs stored", String(stored), String(runs)],
+        [`list requests (pages ${totalPages})`, String(c.listRequests), ""],
+        ["pages fetched twice", String(c.refetchedPages), "0"],
+        ["most requests within any second", String(c.maxPerSecond), `≤ ${MAX_RPS}`],
+        ["most requests in flight", String(c.maxInFlight), ""],
+      ],
     );
-    console.log("| measure | value | target |");
-    console.log("|---|---|---|");
-    console.log(
-      `| wall time, spawn → exit of \`sync\` | ${seconds.toFixed(1)} s | ≤ ${target.toFixed(1)} s (1.25 × max(${totalPages} pages / ${MAX_RPS}, ${biggest} pages × 0.1 s / 2)) |`,
-    );
-    console.log(`| runs stored | ${stored} | ${runs} |`);
-    console.log(`| list requests (pages ${totalPages}) | ${c.listRequests} | |`);
-    console.log(`| pages fetched twice | ${c.refetchedPages} | 0 |`);
-    console.log(`| most requests within any second | ${c.maxPerSecond} | ≤ ${MAX_RPS} |`);
-    console.log(`| most requests in flight | ${c.maxInFlight} | |`);
     const ok = seconds <= target && c.refetchedPages === 0 && c.maxPerSecond <= MAX_RPS && stored === runs;
     console.log(ok ? "PASS" : "FAIL");
     return 0;
@@ -74,10 +73,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runScenario(main);

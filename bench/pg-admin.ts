@@ -11,7 +11,20 @@ const execFileAsync = promisify(execFile);
 export interface ScratchDb {
   name: string;
   url: string;
+  /** One statement on the scratch database itself. */
+  query<T extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<T[]>;
   drop(): Promise<void>;
+}
+
+/** One statement on its own connection. */
+async function queryOnce<T extends pg.QueryResultRow>(url: string, text: string, values: unknown[]): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  await client.connect();
+  try {
+    return (await client.query<T>(text, values)).rows;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }
 
 export class PgAdmin {
@@ -26,13 +39,7 @@ export class PgAdmin {
   }
 
   async query<T extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<T[]> {
-    const client = new pg.Client({ connectionString: this.adminUrl, connectionTimeoutMillis: 10_000 });
-    await client.connect();
-    try {
-      return (await client.query<T>(text, values)).rows;
-    } finally {
-      await client.end().catch(() => undefined);
-    }
+    return queryOnce<T>(this.adminUrl, text, values);
   }
 
   async serverVersion(): Promise<string> {
@@ -52,7 +59,8 @@ export class PgAdmin {
       await this.query(`drop database if exists ${pg.escapeIdentifier(name)} with (force)`);
     };
     const unregister = onCleanup(`drop database ${name}`, drop);
-    return { name, url: this.urlFor(name), drop };
+    const url = this.urlFor(name);
+    return { name, url, query: (text, values = []) => queryOnce(url, text, values), drop };
   }
 
   /** Drops bench_<kind>_<pid>_<n> databases whose bench process is gone (left by a killed run). */

@@ -390,6 +390,8 @@ async function main(): Promise<number> {
       : Promise.resolve(undefined),
   ]);
   const paging = { concurrency: params.concurrency, pageSize: params.pageSize };
+  // How every product backfill of this bench runs (the repeats and the profile).
+  const common = { ...paging, cliPath: CLI, cwd: workDir, admin, nodeArgs: params.nodeArgs };
 
   process.stderr.write("bench: fetching the documents once for the COPY ceiling (not timed)…\n");
   const copyData = await collectCopyData(fake.info, paging);
@@ -457,14 +459,6 @@ async function main(): Promise<number> {
       process.stderr.write(`bench: repeat ${i}/${params.repeats}: ceiling C (fetch → COPY at once)…\n`);
       const ceilingC = await measurePipelineCeiling(admin, fake, { ...paging, cliPath: CLI, cwd: workDir });
       process.stderr.write(`bench: repeat ${i}/${params.repeats}: product backfill + no-change incremental…\n`);
-      const common = {
-        cliPath: CLI,
-        cwd: workDir,
-        admin,
-        concurrency: params.concurrency,
-        pageSize: params.pageSize,
-        nodeArgs: params.nodeArgs,
-      };
       const main = await measureBackfill({ ...common, fake, incremental: true, label: `repeat ${i}` });
       let small: RepeatResult["small"];
       if (smallFake) {
@@ -516,12 +510,7 @@ async function main(): Promise<number> {
       process.stderr.write(`bench: profiling one backfill (node --cpu-prof → ${dir})…\n`);
       const before = new Set(readdirSync(dir));
       const prof = await measureBackfill({
-        cliPath: CLI,
-        cwd: workDir,
-        admin,
-        concurrency: params.concurrency,
-        pageSize: params.pageSize,
-        nodeArgs: params.nodeArgs,
+        ...common,
         fake,
         incremental: false,
         label: "profile",

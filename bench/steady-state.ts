@@ -2,15 +2,11 @@
 // still pending (forgotten approvals), timestamps ending now. Measures what a no-change `sync` right
 // after the backfill costs as a share of the full pass, and whether decisions on runs created in the
 // last 20 minutes arrive with the first sync after they are due. Requests are counted by the fake.
-import { execFile } from "node:child_process";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { startFakeBirdApi } from "../src/fake/index.js";
 import { productEnv } from "./child-env.js";
 import { PgAdmin } from "./pg-admin.js";
+import { printTargetTable, productCli, runScenario } from "./scenario.js";
 
-const run = promisify(execFile);
-const CLI = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
 const FLOWS = 4;
 const RUNS = 10_000;
 
@@ -36,7 +32,8 @@ async function main(): Promise<number> {
       LOG_LEVEL: "warn",
       LOG_FORMAT: "json",
     });
-    const cli = (...args: string[]) => run(process.execPath, [CLI, ...args, "--no-progress"], { env, maxBuffer: 64 << 20 });
+    const product = productCli(env);
+    const cli = (command: string) => product(command, "--no-progress");
     await cli("backfill");
     const full = api.counters.requests;
     api.resetCounters();
@@ -52,28 +49,25 @@ async function main(): Promise<number> {
     );
     const decided = young.slice(0, 5);
     for (const r of decided) api.store.decideRun(r.flowId, r.id, "approved");
-    const pg = await import("pg");
-    const client = new pg.default.Client({ connectionString: db.url });
-    await client.connect();
-    await client.query("update bird.run_reads set last_read_at = last_read_at - interval '1 minute'");
+    await db.query("update bird.run_reads set last_read_at = last_read_at - interval '1 minute'");
     api.resetCounters();
     await cli("sync");
     const afterDecisions = api.counters.requests;
-    const { rows } = await client.query<{ n: number }>(
+    const rows = await db.query<{ n: number }>(
       "select count(*)::int as n from bird.approval_runs where id = any($1::uuid[]) and status = 'approved'",
       [decided.map((d) => d.id)],
     );
-    await client.end();
 
     const share = (100 * noChange) / full;
-    console.log("\nsteady state (issue 13): 4 × 10,000 runs, newest 2% + 1% of older runs pending, timestamps ending now");
-    console.log("| measure | value | target |");
-    console.log("|---|---|---|");
-    console.log(`| full pass (backfill) requests | ${full} | |`);
-    console.log(`| no-change sync requests | ${noChange} (${share.toFixed(1)}% of the full pass) | ≤ 5% |`);
-    console.log(
-      `| decisions on runs < 20 min old picked up by the first sync after due | ${rows[0]?.n ?? 0} of ${decided.length} (${afterDecisions} requests) | all |`,
-    );
+    printTargetTable("steady state (issue 13): 4 × 10,000 runs, newest 2% + 1% of older runs pending, timestamps ending now", [
+      ["full pass (backfill) requests", String(full), ""],
+      ["no-change sync requests", `${noChange} (${share.toFixed(1)}% of the full pass)`, "≤ 5%"],
+      [
+        "decisions on runs < 20 min old picked up by the first sync after due",
+        `${rows[0]?.n ?? 0} of ${decided.length} (${afterDecisions} requests)`,
+        "all",
+      ],
+    ]);
     return share <= 5 && rows[0]?.n === decided.length ? 0 : 1;
   } finally {
     await api.close();
@@ -81,10 +75,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runScenario(main);
