@@ -8,6 +8,9 @@ import { type Cycle, formatDuration } from "./state.js";
 const W = 360;
 const H = 200;
 const PAD = { left: 48, right: 8, top: 12, bottom: 36 };
+// The plot area inside the padding, shared by every chart.
+const PLOT_W = W - PAD.left - PAD.right;
+const PLOT_H = H - PAD.top - PAD.bottom;
 const STATUS_COLORS: Record<string, string> = { approved: "#2e7d32", denied: "#c62828", pending: "#f9a825" };
 
 function niceMax(v: number): number {
@@ -18,10 +21,9 @@ function niceMax(v: number): number {
 }
 
 function frame(id: string, title: string, desc: string, body: string, max: number, unit: (v: number) => string): string {
-  const plotH = H - PAD.top - PAD.bottom;
   const ticks = [0, 0.5, 1]
     .map((f) => {
-      const y = PAD.top + plotH - f * plotH;
+      const y = PAD.top + PLOT_H - f * PLOT_H;
       return `<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${y}" y2="${y}" class="grid"/><text x="${PAD.left - 4}" y="${y + 4}" text-anchor="end">${esc(unit(max * f))}</text>`;
     })
     .join("");
@@ -43,17 +45,15 @@ export function dailyVolumeChart(rows: readonly DailyVolumeRow[]): string {
   for (const r of rows) byDay.get(r.day)?.set(r.status, Number(r.runs));
   const totals = days.map((d) => [...(byDay.get(d)?.values() ?? [])].reduce((a, b) => a + b, 0));
   const max = niceMax(Math.max(...totals));
-  const plotW = W - PAD.left - PAD.right;
-  const plotH = H - PAD.top - PAD.bottom;
-  const slot = plotW / days.length;
+  const slot = PLOT_W / days.length;
   const bw = Math.min(28, Math.max(1, slot * 0.8));
   const bars = days
     .map((d, i) => {
-      let y = PAD.top + plotH;
+      let y = PAD.top + PLOT_H;
       const x = PAD.left + i * slot + (slot - bw) / 2;
       const parts = ["approved", "denied", "pending"].map((status) => {
         const n = byDay.get(d)?.get(status) ?? 0;
-        const h = (n / max) * plotH;
+        const h = (n / max) * PLOT_H;
         y -= h;
         return n > 0
           ? `<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${bw.toFixed(1)}" height="${h.toFixed(1)}" fill="${STATUS_COLORS[status]}"><title>${esc(`${d}: ${n} ${status}`)}</title></rect>`
@@ -66,7 +66,7 @@ export function dailyVolumeChart(rows: readonly DailyVolumeRow[]): string {
   const last = days[days.length - 1] as string;
   const labels =
     first === last
-      ? `<text x="${PAD.left + plotW / 2}" y="${H - 14}" text-anchor="middle">${esc(first)}</text>`
+      ? `<text x="${PAD.left + PLOT_W / 2}" y="${H - 14}" text-anchor="middle">${esc(first)}</text>`
       : `<text x="${PAD.left}" y="${H - 14}">${esc(first)}</text><text x="${W - PAD.right}" y="${H - 14}" text-anchor="end">${esc(last)}</text>`;
   const desc = `${days.length} days from ${first} to ${last}; ${totals.reduce((a, b) => a + b, 0)} runs.`;
   return (
@@ -80,16 +80,14 @@ export function latencyChart(rows: readonly LatencyRow[]): string {
   const decided = rows.filter((r) => r.p90Seconds !== null);
   if (decided.length === 0) return empty("No decided runs yet.");
   const max = niceMax(Math.max(...decided.map((r) => Number(r.p90Seconds))));
-  const plotW = W - PAD.left - PAD.right;
-  const plotH = H - PAD.top - PAD.bottom;
-  const slot = plotW / decided.length;
+  const slot = PLOT_W / decided.length;
   const bw = Math.min(24, Math.max(1, (slot * 0.8) / 2));
   const bars = decided
     .map((r, i) => {
       const x0 = PAD.left + i * slot + (slot - 2 * bw) / 2;
       const bar = (v: number, dx: number, color: string, label: string) => {
-        const h = (v / max) * plotH;
-        return `<rect x="${(x0 + dx).toFixed(1)}" y="${(PAD.top + plotH - h).toFixed(1)}" width="${bw.toFixed(1)}" height="${h.toFixed(1)}" fill="${color}"><title>${esc(`${r.flowName}: ${label} ${formatDuration(v * 1000)}`)}</title></rect>`;
+        const h = (v / max) * PLOT_H;
+        return `<rect x="${(x0 + dx).toFixed(1)}" y="${(PAD.top + PLOT_H - h).toFixed(1)}" width="${bw.toFixed(1)}" height="${h.toFixed(1)}" fill="${color}"><title>${esc(`${r.flowName}: ${label} ${formatDuration(v * 1000)}`)}</title></rect>`;
       };
       // Names under the bars only where they fit (about 6 px per character); the desc and titles have them all.
       const fit = Math.floor(slot / 7.5);
@@ -114,15 +112,13 @@ export function latencyChart(rows: readonly LatencyRow[]): string {
 export function requestsChart(cycles: readonly Cycle[]): string {
   if (cycles.length === 0) return empty("No passes recorded yet.");
   const max = niceMax(Math.max(...cycles.map((c) => c.requests)));
-  const plotW = W - PAD.left - PAD.right;
-  const plotH = H - PAD.top - PAD.bottom;
-  const slot = plotW / cycles.length;
+  const slot = PLOT_W / cycles.length;
   const bw = Math.min(24, Math.max(1, slot * 0.7));
   const bars = cycles
     .map((c, i) => {
-      const h = (c.requests / max) * plotH;
+      const h = (c.requests / max) * PLOT_H;
       const x = PAD.left + i * slot + (slot - bw) / 2;
-      return `<rect x="${x.toFixed(1)}" y="${(PAD.top + plotH - h).toFixed(1)}" width="${bw.toFixed(1)}" height="${h.toFixed(1)}" fill="#6a1b9a"><title>${esc(`${c.startedAt}: ${c.requests} requests over ${c.passes} passes`)}</title></rect>`;
+      return `<rect x="${x.toFixed(1)}" y="${(PAD.top + PLOT_H - h).toFixed(1)}" width="${bw.toFixed(1)}" height="${h.toFixed(1)}" fill="#6a1b9a"><title>${esc(`${c.startedAt}: ${c.requests} requests over ${c.passes} passes`)}</title></rect>`;
     })
     .join("");
   const first = cycles[0] as Cycle;
@@ -130,7 +126,7 @@ export function requestsChart(cycles: readonly Cycle[]): string {
   const when = (c: Cycle) => esc(c.startedAt.slice(0, 16).replace("T", " "));
   const labels =
     cycles.length === 1
-      ? `<text x="${PAD.left + plotW / 2}" y="${H - 14}" text-anchor="middle">${when(first)}</text>`
+      ? `<text x="${PAD.left + PLOT_W / 2}" y="${H - 14}" text-anchor="middle">${when(first)}</text>`
       : `<text x="${PAD.left}" y="${H - 14}">${when(first)}</text><text x="${W - PAD.right}" y="${H - 14}" text-anchor="end">${when(last)}</text>`;
   const desc = `${cycles.length} cycles; the last made ${last.requests} requests, the first ${first.requests}.`;
   return frame("chart-requests", "API requests per cycle", desc, bars + labels, max, (v) => String(Math.round(v)));
