@@ -32,7 +32,8 @@ export function formatStatusTable(flows: readonly FlowStatus[]): string {
   if (flows.length === 0) return "No flows synced yet. Run `approvals-sync sync` first.\n";
   const rows = flows.map((f) => {
     const p = f.lastPass;
-    const last = p ? `${p.kind} ${p.outcome ?? "running"} ${ago(p.finishedAt ?? p.startedAt)}` : "none";
+    const unstable = p && p.skippedLive > 0 ? ` (listing skipped ${p.skippedLive} live)` : "";
+    const last = p ? `${p.kind} ${p.outcome ?? "running"} ${ago(p.finishedAt ?? p.startedAt)}${unstable}` : "none";
     const problem = !f.missingSince
       ? (f.lastError ?? "")
       : f.lastError === DELETED_IN_BIRD

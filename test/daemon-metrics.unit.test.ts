@@ -69,7 +69,7 @@ describe("SyncMetrics", () => {
     m.clientEvents.onAttempt!("list_runs", 503);
     m.clientEvents.onAttempt!("get_run", "error");
     m.clientEvents.onRetry!("list_runs", new Error("503"));
-    const page = { pages: 1, requests: 2, seen: 5, inserted: 3, updated: 1, unchanged: 1, rejected: 2, deleted: 0 };
+    const page = { pages: 1, requests: 2, seen: 5, inserted: 3, updated: 1, unchanged: 1, rejected: 2, deleted: 0, skippedLive: 0 };
     m.observer.pageCommitted!(FLOW_A, "full", page);
     m.observer.pageCommitted!(FLOW_A, "full", page);
     m.observer.passFinished!(FLOW_A, "full", "completed", 1500);

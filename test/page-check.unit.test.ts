@@ -14,6 +14,7 @@ const run = (id: string, extra: Record<string, unknown> = {}) => ({
   updatedAt: "2025-07-10T03:10:22.747Z",
   ...extra,
 });
+const LISTED = { flowId: "223E4567-E89B-12D3-A456-426614174000" };
 const A = "123e4567-e89b-12d3-a456-426614174001";
 const B = "123e4567-e89b-12d3-a456-426614174002";
 
@@ -27,7 +28,7 @@ describe("checkPage", () => {
   it("keeps the last copy of a run listed twice, and sends the API's own text", () => {
     const text = `{"results":[${JSON.stringify(run(A, { activeStep: 1 }))}, ${JSON.stringify(run(B))},\n ${JSON.stringify(run(A)).replace("}", ',"activeStep":2.50}')}],"nextPageToken":"t"}`;
     const { records, texts } = answer(text);
-    const page = checkPage(records, texts);
+    const page = checkPage(records, texts, LISTED);
     expect(page.runs.map((r) => r.id)).toEqual([B, A]);
     expect(texts.at(page.runs[1]!.at)).toContain('"activeStep":2.50');
     expect(page.hasExtra).toBe(false);
@@ -36,7 +37,7 @@ describe("checkPage", () => {
 
   it("a run valid and invalid on the same page is written, not quarantined", () => {
     const { records, texts } = answer(JSON.stringify({ results: [run(A, { status: "archived" }), run(A)] }));
-    const page = checkPage(records, texts);
+    const page = checkPage(records, texts, LISTED);
     expect(page.runs.map((r) => r.id)).toEqual([A]);
     expect(page.rejects).toEqual([]);
   });
@@ -45,7 +46,7 @@ describe("checkPage", () => {
     const { records, texts } = answer(
       JSON.stringify({ results: [run(A, { status: "archived" }), run(A.toUpperCase(), { status: "maybe" })] }),
     );
-    const page = checkPage(records, texts);
+    const page = checkPage(records, texts, LISTED);
     expect(page.rejects).toHaveLength(1);
     expect(page.rejects[0]!.reason).toMatch(/status/);
     expect(page.rejects[0]!.payload).toBe(texts.at(1));
@@ -55,7 +56,7 @@ describe("checkPage", () => {
   it("a NUL or lone surrogate escape quarantines only its own record; the others keep their exact text", () => {
     const text = `{"results":[${JSON.stringify(run(A)).replace("}", ',"object":{"note":"nul\\u0000"}}')},${JSON.stringify(run(B)).replace("}", ',"object":{"n":1.10,"s":"\\ud83d\\ude80","p":"C:\\\\u0000dir"},"brandNew":1}')}]}`;
     const { records, texts } = answer(text);
-    const page = checkPage(records, texts);
+    const page = checkPage(records, texts, LISTED);
     expect(page.rejects.map((r) => r.runId)).toEqual([A]);
     expect(page.rejects[0]!.reason).toMatch(/NUL/);
     expect(page.runs.map((r) => texts.at(r.at))).toEqual([texts.at(1)]);
@@ -66,7 +67,7 @@ describe("checkPage", () => {
   it("cuts records out of an ordinary answer only to quarantine one: valid runs are written from the answer whole", () => {
     const plain = RecordTexts.ofAnswer(JSON.stringify({ results: [run(A), run(B)] }), "results", 2);
     expect(plain.risky).toBe(false);
-    expect(checkPage([run(A), run(B)], plain).runs.map((r) => r.at)).toEqual([0, 1]);
+    expect(checkPage([run(A), run(B)], plain, LISTED).runs.map((r) => r.at)).toEqual([0, 1]);
     expect((plain as unknown as { cut?: unknown }).cut).toBeUndefined();
     const risky = RecordTexts.ofAnswer(
       `{"results":[${JSON.stringify(run(A))},${JSON.stringify(run(B, { object: { s: "\ud83d" } }))}]}`,

@@ -33,7 +33,7 @@ export class SyncMetrics {
   });
   private readonly runs = new Counter({
     name: `${P}runs_total`,
-    help: "Runs written, by flow and result (inserted, updated, unchanged, rejected, deleted)",
+    help: "Runs written, by flow and result (inserted, updated, unchanged, rejected, deleted; skipped_live: a completed listing skipped a run that a GET proved live, i.e. Bird's paging is unstable)",
     labelNames: ["flow_id", "result"] as const,
     registers: [this.registry],
   });
@@ -149,6 +149,7 @@ export class SyncMetrics {
       add("unchanged", p.unchanged);
       add("rejected", p.rejected);
       add("deleted", p.deleted);
+      add("skipped_live", p.skippedLive);
     },
     passFinished: (_flowId, kind, outcome, durationMs) => {
       this.passDuration.observe({ kind, outcome }, durationMs / 1000);

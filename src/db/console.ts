@@ -23,6 +23,8 @@ export interface PassRow {
   unchanged: number;
   rejected: number;
   deleted: number;
+  /** Runs the completed listing skipped that a GET proved live (unstable paging). */
+  skippedLive: number;
   error: string | null;
 }
 
@@ -66,7 +68,7 @@ export async function readPassHistory(db: SqlRunner, perFlow: number): Promise<P
     select id::int as id, flow_id::text as "flowId", kind, owner, ${iso("started_at")} as "startedAt",
       ${iso("finished_at")} as "finishedAt", outcome, from_first_page as "fromFirstPage", pages, requests,
       runs_seen as "runsSeen", runs_inserted as inserted, runs_updated as updated, runs_unchanged as unchanged,
-      runs_rejected as rejected, runs_deleted as deleted, error
+      runs_rejected as rejected, runs_deleted as deleted, runs_skipped_live as "skippedLive", error
     from (select p.*, row_number() over (partition by p.flow_id order by p.id desc) as rn from bird.sync_passes p) h
     where rn <= ${perFlow}
     order by flow_id, id desc`);

@@ -7,20 +7,29 @@ export async function forgetSeen(tx: SqlRunner, flowId: string): Promise<void> {
 }
 
 /**
- * After a full pass that walked every page from the first (exactness rule 5): runs of the flow stored
+ * When a full pass has listed every page from the first (exactness rule 5): runs of the flow stored
  * before it began that it did not list, that no pass wrote since it began (a run that moved here from
  * another flow was written), and that no other flow's open full pass listed (it may have moved there).
+ * They are only candidates: each is deleted when a GET of it answers 404. `listedNow`: ids of the
+ * pass's last page, not yet in the seen set.
  */
-export async function markUnseenDeleted(tx: SqlRunner, flowId: string, passStartedAt: string): Promise<number> {
-  const rows = await tx.rows(sql`
-    update bird.approval_runs t set deleted_at = now()
+export async function deletionCandidates(
+  db: SqlRunner,
+  flowId: string,
+  passStartedAt: string,
+  listedNow: readonly string[],
+): Promise<OpenRun[]> {
+  return db.rows<OpenRun>(sql`
+    select t.id::text as id, coalesce(t.api_id, t.id::text) as "apiId",
+      to_char(t.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "createdAt"
+    from bird.approval_runs t
     where t.approval_flow_id = ${flowId}::uuid
       and t.deleted_at is null
       and t.first_synced_at < ${passStartedAt}::timestamptz
       and t.last_synced_at < ${passStartedAt}::timestamptz
       and not exists (select 1 from bird.sync_seen s where s.run_id = t.id)
-    returning t.id`);
-  return rows.length;
+      and t.id <> all(${`{${listedNow.join(",")}}`}::uuid[])
+    order by t.created_at, t.id`);
 }
 
 /** A GET of the run under this flow answered 404: it is gone (exactness rule 5). */

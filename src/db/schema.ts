@@ -155,6 +155,9 @@ export const syncPasses = bird.table(
     runsUnchanged: integer("runs_unchanged").notNull().default(0),
     runsRejected: integer("runs_rejected").notNull().default(0),
     runsDeleted: integer("runs_deleted").notNull().default(0),
+    // Runs the completed listing did not show that a GET proved live (exactness rule 5): a count above
+    // zero says Bird's paging is unstable (offset tokens while runs are deleted, say).
+    runsSkippedLive: integer("runs_skipped_live").notNull().default(0),
     // Pending runs re-read because they were due (SYNC_RECHECK_FACTOR), by listing or by id.
     runsRechecked: integer("runs_rechecked").notNull().default(0),
     error: text("error"),

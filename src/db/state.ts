@@ -3,7 +3,7 @@ import { sql } from "drizzle-orm";
 import type { FlowState, PageProgress, PassKind, PassOutcome } from "../sync/outcome.js";
 import type { SqlRunner } from "./database.js";
 import { isoUtc } from "./sql-time.js";
-import { forgetSeen, markUnseenDeleted } from "./runs.js";
+import { forgetSeen } from "./runs.js";
 
 // Microseconds: these values go back into SQL (pass start vs created_at) and must not round.
 const iso = (col: string) => isoUtc(col, "us");
@@ -96,7 +96,7 @@ export async function addPassProgress(tx: SqlRunner, passId: number, d: PageProg
       pages = pages + ${d.pages}, requests = requests + ${d.requests}, runs_seen = runs_seen + ${d.seen},
       runs_inserted = runs_inserted + ${d.inserted}, runs_updated = runs_updated + ${d.updated},
       runs_unchanged = runs_unchanged + ${d.unchanged}, runs_rejected = runs_rejected + ${d.rejected},
-      runs_deleted = runs_deleted + ${d.deleted}
+      runs_deleted = runs_deleted + ${d.deleted}, runs_skipped_live = runs_skipped_live + ${d.skippedLive}
     where id = ${passId}`);
 }
 
@@ -176,18 +176,20 @@ export async function markFlowMissing(db: SqlRunner, flowId: string, error: stri
 }
 
 /**
- * In the transaction of a full pass's last page: runs stored before the pass began and not seen by it
- * are marked deleted, the seen set is dropped and the pass is completed. Returns how many were marked,
- * or undefined when the pass is no longer this process's (the caller rolls the transaction back).
+ * In the transaction of a full pass's last page: the seen set is dropped and the pass completed (its
+ * deletions were proven by GET before, each in its own batch). False when the pass is no longer this
+ * process's (the caller rolls the transaction back).
  */
-export async function completeFullPass(tx: SqlRunner, flowId: string, passId: number, owner: string): Promise<number | undefined> {
-  const [row] = await tx.rows<{ started: string | null }>(sql`
-    select ${iso("pass_started_at")} as started from bird.sync_state where flow_id = ${flowId}::uuid`);
-  const deleted = row?.started ? await markUnseenDeleted(tx, flowId, row.started) : 0;
+export async function completeFullPass(tx: SqlRunner, flowId: string, passId: number, owner: string): Promise<boolean> {
   await forgetSeen(tx, flowId);
-  await tx.rows(sql`update bird.sync_passes set runs_deleted = runs_deleted + ${deleted} where id = ${passId}`);
-  if (!(await finishPass(tx, { flowId, passId, owner, kind: "full", outcome: "completed" }))) return undefined;
-  return deleted;
+  return finishPass(tx, { flowId, passId, owner, kind: "full", outcome: "completed" });
+}
+
+/** The pass start of the flow's open pass (microseconds: it is compared with stored instants). */
+export async function passStartedAt(db: SqlRunner, flowId: string): Promise<string | null> {
+  const [row] = await db.rows<{ started: string | null }>(sql`
+    select ${iso("pass_started_at")} as started from bird.sync_state where flow_id = ${flowId}::uuid`);
+  return row?.started ?? null;
 }
 
 /** The sync_passes id of the flow's open segment when this process runs it. */

@@ -43,6 +43,8 @@ export interface FlowStatus {
     updated: number;
     rejected: number;
     deleted: number;
+    /** Runs the completed listing skipped that a GET proved live (unstable paging). */
+    skippedLive: number;
     rechecked: number;
     error: string | null;
   } | null;
@@ -70,7 +72,7 @@ export async function readFlowStatuses(db: SqlRunner): Promise<FlowStatus[]> {
       (select json_build_object('id', p.id, 'kind', p.kind, 'startedAt', ${iso("p.started_at")},
               'finishedAt', ${iso("p.finished_at")}, 'outcome', p.outcome, 'pages', p.pages, 'requests', p.requests,
               'runsSeen', p.runs_seen, 'inserted', p.runs_inserted, 'updated', p.runs_updated,
-              'rejected', p.runs_rejected, 'deleted', p.runs_deleted, 'rechecked', p.runs_rechecked, 'error', p.error)
+              'rejected', p.runs_rejected, 'deleted', p.runs_deleted, 'skippedLive', p.runs_skipped_live, 'rechecked', p.runs_rechecked, 'error', p.error)
          from bird.sync_passes p where p.flow_id = s.flow_id order by p.id desc limit 1) as "lastPass"
     from bird.sync_state s
     left join bird.approval_flows f on f.id = s.flow_id

@@ -14,6 +14,7 @@ import { type PageWrite, writePage } from "./page-commit.js";
 import { addProgress, emptyProgress } from "./outcome.js";
 import { type FetchedPage, listPages } from "./page-stream.js";
 import { Pace } from "./pace.js";
+import { proveDeletions } from "./read-by-id.js";
 
 export interface PassResult {
   passId: number;
@@ -225,12 +226,21 @@ class TwoStreams {
     const { db, owner } = this.ctx;
     const flowId = this.state.flowId;
     const passId = this.start.passId;
+    // The listing is complete and began at page one (a resumed pass kept its start and its seen set):
+    // what it did not show is proven gone or live by GET before the last page completes the pass.
+    if (complete) {
+      const proof = await proveDeletions(
+        this.ctx,
+        { flowId, passId, kind: "full", signal: this.signal, trackSeen: true },
+        write.page.listedIds,
+      );
+      addProgress(this.totals, proof);
+    }
     const progress = complete
-      ? // The listing is complete and began at page one (a resumed pass kept its start and its seen set).
-        await writePage(db, write, async (tx, p) => {
-          const deleted = await completeFullPass(tx, flowId, passId, owner);
-          if (deleted === undefined) throw new LeaseLostError(`flow ${flowId} was taken over before its full pass could complete`);
-          p.deleted = deleted;
+      ? await writePage(db, write, async (tx) => {
+          if (!(await completeFullPass(tx, flowId, passId, owner))) {
+            throw new LeaseLostError(`flow ${flowId} was taken over before its full pass could complete`);
+          }
         })
       : await writePage(db, write);
     addProgress(this.totals, progress);

@@ -4,25 +4,25 @@
 //
 // Exactness rule 4: the listing stops early only once it has itself shown newest-first order (never
 // contradicted) and gone below a watermark that no future-dated run can raise. When in doubt it lists on.
-import pLimit from "p-limit";
 import { AbortedError, LeaseLostError, PageTokenRejectedError } from "../errors.js";
 import { type StoredPage, recordTokenReuse, storedPages, tokenRecord } from "../db/page-tokens.js";
-import { type OpenRun, countRunsBetween, dueOpenRuns, markRunDeleted, requestsInLastHour, watermark } from "../db/runs.js";
-import { addPassProgress, beginPass, finishPass, recordRecheck } from "../db/state.js";
+import { countRunsBetween, dueOpenRuns, requestsInLastHour, watermark } from "../db/runs.js";
+import { beginPass, finishPass, recordRecheck } from "../db/state.js";
 import type { FlowState, PageProgress } from "./outcome.js";
 import type { SyncContext } from "./context.js";
 import type { PassResult } from "./full-pass.js";
 import { addProgress, emptyProgress } from "./outcome.js";
 import { ListOrderTracker, oldestInstant } from "./list-order.js";
-import { checkPage, writePage } from "./page-commit.js";
-import { RecordTexts } from "../bird/record-texts.js";
+import { writePage } from "./page-commit.js";
+import { readRunsById } from "./read-by-id.js";
 import { planRecheck } from "./recheck-plan.js";
 import { type FetchedPage, listPages } from "./page-stream.js";
 
+// A listing newest-first plus up to two confirmations when it spans pages (see runIncrementalPass).
+const MAX_LISTINGS = 3;
+
 /** Thrown when the flow cannot be listed newest-first; the caller runs a full pass instead. */
 export class NewestFirstUnavailable extends Error {}
-
-const GET_BATCH = 100;
 
 export async function runIncrementalPass(
   ctx: SyncContext,
@@ -42,10 +42,18 @@ export async function runIncrementalPass(
   // Bird's `reverse` flips the default order; newest-first is the default when the flow lists 'desc'.
   const reverse = state.listOrder === "asc" ? true : undefined;
 
+  const quarantined = new Set<string>();
   const commitListed = async (page: FetchedPage) => {
     if (signal.aborted) throw new AbortedError("stopped before writing the next page");
-    const { checked } = page;
+    // A run listed again in this pass (a confirming listing, a page that slid) is counted once.
+    const again = page.checked.listedIds.filter((id) => listedIds.has(id)).length;
+    const checked = {
+      ...page.checked,
+      seen: page.checked.seen - again,
+      rejects: page.checked.rejects.filter((r) => !quarantined.has(r.fingerprint)),
+    };
     for (const id of checked.listedIds) listedIds.add(id);
+    for (const r of checked.rejects) quarantined.add(r.fingerprint);
     const progress = await writePage(db, {
       flowId,
       owner,
@@ -60,14 +68,37 @@ export async function runIncrementalPass(
     ctx.observer.pageCommitted?.(flowId, "incremental", progress);
   };
 
-  const listing = await listNewest(ctx, flowId, hwm === null ? undefined : Date.parse(hwm), reverse, signal, commitListed);
+  const listNewestFirst = () => listNewest(ctx, flowId, hwm === null ? undefined : Date.parse(hwm), reverse, signal, commitListed);
+  const listing = await listUntilSteady(ctx, flowId, listNewestFirst, listedIds);
   await recheckDue(ctx, { flowId, passId, listing, listedIds, reverse, signal, commitListed, totals });
   const closed = await db.transaction((tx) => finishPass(tx, { flowId, passId, owner, kind: "incremental", outcome: "completed" }));
   if (!closed) throw new LeaseLostError(`flow ${flowId} was taken over before its incremental pass could complete`);
   return { passId, totals };
 }
 
+/**
+ * Tokens may be offsets (exactness rule 7): a run deleted above the cursor between two page requests
+ * slides the run after it onto the page already read, and the listing never shows it. Only a listing of
+ * more than one page has such a seam, so only then is it listed once more (unchanged runs write
+ * nothing), until a listing brings no run the pass had not seen, at most MAX_LISTINGS times.
+ */
+async function listUntilSteady(ctx: SyncContext, flowId: string, listOnce: () => Promise<Listing>, listedIds: ReadonlySet<string>) {
+  let listing = await listOnce();
+  for (let round = 1; listing.pages > 1 && round < MAX_LISTINGS; round++) {
+    const known = listedIds.size;
+    const again = await listOnce();
+    listing = { ...again, coveredFrom: Math.min(listing.coveredFrom, again.coveredFrom) };
+    if (listedIds.size === known) break;
+    ctx.logger.warn(
+      { flowId, found: listedIds.size - known },
+      "listing newest-first again showed runs the first listing skipped (unstable paging)",
+    );
+  }
+  return listing;
+}
+
 interface Listing {
+  pages: number;
   /** The oldest createdAt the listing showed (Infinity: none). */
   coveredFrom: number;
   /** Where the listing stopped (undefined: at its end). */
@@ -91,6 +122,7 @@ async function listNewest(
   };
   let coveredFrom = Infinity;
   let nextToken: string | undefined;
+  let pageCount = 0;
   const pages = listPages(ctx.client, flowId, {
     firstToken: undefined,
     limit: ctx.config.pageSize,
@@ -100,12 +132,13 @@ async function listNewest(
   });
   for await (const page of pages) {
     await commitListed(page);
+    pageCount++;
     coveredFrom = Math.min(coveredFrom, oldestInstant(page.checked.ordered) ?? Infinity);
     nextToken = page.nextPageToken;
   }
   // The listing reached its end unless it stopped early on proof of order and watermark.
   const reachedEnd = nextToken === undefined || order.order !== "desc" || !Number.isFinite(coveredFrom);
-  return { coveredFrom, nextToken, reachedEnd };
+  return { pages: pageCount, coveredFrom, nextToken, reachedEnd };
 }
 
 interface Recheck {
@@ -143,7 +176,10 @@ async function recheckDue(ctx: SyncContext, c: Recheck): Promise<void> {
   }
   if (plan.tokenPages.length > 0) await relistStoredPages(ctx, flowId, plan.tokenPages, c.signal, c.commitListed);
   const unseen = plan.runs.filter((r) => !listedIds.has(r.id));
-  if (unseen.length > 0) addProgress(c.totals, await refreshById(ctx, flowId, c.passId, unseen, c.signal));
+  if (unseen.length > 0) {
+    const read = await readRunsById(ctx, unseen, { flowId, passId: c.passId, kind: "incremental", signal: c.signal, trackSeen: false });
+    addProgress(c.totals, read.totals);
+  }
   const debtBefore = await recordRecheck(db, flowId, c.passId, plan.runs.length, plan.debt);
   if (plan.debt > debtBefore) {
     ctx.logger.warn(
@@ -214,41 +250,4 @@ async function relistDownTo(
   })) {
     await commitListed(page);
   }
-}
-
-/** GETs runs by the id Bird sent; 404 proves one deleted. Written in batches, one transaction each. */
-async function refreshById(ctx: SyncContext, flowId: string, passId: number, runs: readonly OpenRun[], signal: AbortSignal) {
-  const { db, config, owner, client } = ctx;
-  const totals = emptyProgress();
-  const limit = pLimit(Math.max(1, Math.min(8, config.concurrency)));
-  for (let i = 0; i < runs.length; i += GET_BATCH) {
-    const batch = runs.slice(i, i + GET_BATCH);
-    const meter = { requests: 0 };
-    const fetched = await Promise.all(
-      batch.map((run) => limit(async () => ({ run, answer: await client.getRun(flowId, run.apiId, { signal, meter }) }))),
-    );
-    if (signal.aborted) throw new AbortedError("stopped before writing fetched runs");
-    const found = fetched.flatMap((f) => (f.answer === null ? [] : [f.answer]));
-    const gone = fetched.filter((f) => f.answer === null).map((f) => f.run.id);
-    const write = {
-      flowId,
-      owner,
-      leaseTtlMs: config.leaseTtlMs,
-      passId,
-      page: checkPage(
-        found.map((a) => a.record),
-        RecordTexts.of(found.map((a) => a.text)),
-      ),
-      requests: meter.requests,
-      pages: 0,
-      trackSeen: false,
-    };
-    const progress = await writePage(db, write, async (tx, p) => {
-      for (const id of gone) p.deleted += await markRunDeleted(tx, flowId, id);
-      if (p.deleted > 0) await addPassProgress(tx, passId, { ...emptyProgress(), deleted: p.deleted });
-    });
-    addProgress(totals, progress);
-    ctx.observer.pageCommitted?.(flowId, "incremental", progress);
-  }
-  return totals;
 }

@@ -36,10 +36,12 @@ export interface PageProgress {
   unchanged: number;
   rejected: number;
   deleted: number;
+  /** Runs a completed full listing did not show that a GET proved live: Bird's paging is unstable. */
+  skippedLive: number;
 }
 
 export function emptyProgress(): PageProgress {
-  return { pages: 0, requests: 0, seen: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0, deleted: 0 };
+  return { pages: 0, requests: 0, seen: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0, deleted: 0, skippedLive: 0 };
 }
 
 export function addProgress(into: PageProgress, d: PageProgress): void {

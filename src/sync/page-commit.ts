@@ -38,6 +38,8 @@ export interface CheckedPage {
   listedIds: string[];
   /** Records on the page, valid or not. */
   seen: number;
+  /** Positions of the records that carry no uuid (a listing knows them by their text). */
+  keyless: number[];
   /**
    * The records that passed, in page order, copies included: only their createdAt may say anything
    * about the listing's order or where it stops. A record Bird sent with a createdAt it cannot mean
@@ -46,27 +48,57 @@ export interface CheckedPage {
   ordered: unknown[];
 }
 
+/**
+ * What the answer was asked for (exactness rule 7): the flow it was listed or fetched under, and for
+ * runs read by id the id asked for each record. An answer about another run or flow is quarantined
+ * with both ids named, never written over another run's row.
+ */
+export interface AskedFor {
+  flowId: string;
+  /** GET-by-id answers: `runIds[i]` is the id `records[i]` was asked for. */
+  runIds?: readonly string[];
+}
+
+/** Why a valid record is not what was asked for (undefined when it is). */
+function mismatch(raw: unknown, id: string, asked: AskedFor, i: number): string | undefined {
+  const flow = String((raw as { approvalFlowId: string }).approvalFlowId);
+  const askedRun = asked.runIds?.[i];
+  if (askedRun !== undefined && askedRun.toLowerCase() !== id) {
+    return `a GET of run ${askedRun} under flow ${asked.flowId} answered run ${(raw as { id: string }).id} (flow ${flow}); the stored copy of ${askedRun} is kept`;
+  }
+  if (flow.toLowerCase() !== asked.flowId.toLowerCase()) {
+    return askedRun !== undefined
+      ? `a GET of run ${askedRun} under flow ${asked.flowId} answered it with approvalFlowId ${flow}; the stored copy is kept`
+      : `run ${(raw as { id: string }).id} was listed under flow ${asked.flowId} but its approvalFlowId is ${flow}; the stored copy is kept`;
+  }
+  return undefined;
+}
+
 /** Validates a page's records; `texts.at(i)` is the exact text `records[i]` was parsed from. */
-export function checkPage(records: readonly unknown[], texts: RecordTexts): CheckedPage {
+export function checkPage(records: readonly unknown[], texts: RecordTexts, asked: AskedFor): CheckedPage {
   if (texts.count !== records.length) throw new Error(`page has ${records.length} records but ${texts.count} record texts`);
   const runs = new Map<string, CheckedRun>();
   const rejects = new Map<string, Rejected>();
   const listed = new Set<string>();
+  const keyless: number[] = [];
   const ordered: unknown[] = [];
   let hasExtra = false;
   records.forEach((raw, i) => {
     const id = recordUuid(raw);
     if (id) listed.add(id);
+    else keyless.push(i);
     const checked = checkRun(raw, () => texts.at(i), texts.riskyAt(i));
-    if (checked.ok) {
+    const wrong = checked.ok ? mismatch(raw, checked.id, asked, i) : undefined;
+    if (checked.ok && wrong === undefined) {
       // A run listed twice on one page is written once: its last copy wins.
       runs.delete(checked.id);
       runs.set(checked.id, { id: checked.id, apiId: checked.apiId, at: i });
       ordered.push(raw);
       hasExtra ||= Object.keys(raw as object).some((k) => !KNOWN_FIELDS.has(k));
     } else {
+      const reject = checked.ok ? rejectOf(raw, texts.at(i), wrong!, asked.runIds?.[i]) : checked.reject;
       // Two bad copies of one run are one quarantine entry (the last), never two upserts of one row.
-      rejects.set(checked.reject.fingerprint, checked.reject);
+      rejects.set(reject.fingerprint, reject);
     }
   });
   // A run listed both valid and invalid on one page is written; its invalid copy is not quarantined.
@@ -78,6 +110,7 @@ export function checkPage(records: readonly unknown[], texts: RecordTexts): Chec
     rejects: [...rejects.values()],
     listedIds: [...listed],
     seen: records.length,
+    keyless,
     ordered,
   };
 }
@@ -188,5 +221,6 @@ function progressOf(w: PageWrite, page: CheckedPage, written: RunsPageWritten & 
     unchanged: written.valid - written.inserted - written.updated,
     rejected: (written.page ?? page).rejects.length,
     deleted: 0,
+    skippedLive: 0,
   };
 }

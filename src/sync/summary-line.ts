@@ -34,6 +34,12 @@ export function syncSummaryLine(result: CycleResult): string {
       `quarantined: ${sum("rejected")} invalid records in bird.sync_rejects, from ${named(quarantined, (f) => `${f.totals.rejected}`)} (approvals-sync report health)`,
     );
   }
+  const unstable = flows.filter((f) => f.totals.skippedLive > 0);
+  if (unstable.length > 0) {
+    parts.push(
+      `unstable paging: ${sum("skippedLive")} live runs the listing skipped were read by id, from ${named(unstable, (f) => `${f.totals.skippedLive}`)}`,
+    );
+  }
   const skipped = flows.filter((f) => SKIP_REASON[f.outcome]);
   if (skipped.length > 0) parts.push(`not synced: ${named(skipped, (f) => SKIP_REASON[f.outcome]!)}`);
   const failed = flows.filter((f) => f.outcome === "failed" || f.outcome === "missing");

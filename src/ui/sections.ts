@@ -64,6 +64,7 @@ function historyTable(f: FlowRow, passes: readonly PassRow[], now: number): stri
     { label: "Unchanged", numeric: true },
     { label: "Rejected", numeric: true },
     { label: "Deleted", numeric: true },
+    { label: "Skipped live", numeric: true },
     { label: "Error" },
   ];
   const rows = passes.map((p) => {
@@ -82,6 +83,7 @@ function historyTable(f: FlowRow, passes: readonly PassRow[], now: number): stri
       num(p.unchanged),
       num(p.rejected),
       num(p.deleted),
+      num(p.skippedLive),
       clipped(p.error),
     ];
   });

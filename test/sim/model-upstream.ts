@@ -19,6 +19,12 @@ export interface Quirks {
   faultRate: number;
   /** Runs on one millisecond come in id order whichever way the list goes (reverse is not a mirror image). */
   tiesAscending?: boolean;
+  /** Page tokens are offsets into the listing as it is when the next page is asked for, not keysets. */
+  offsetTokens?: boolean;
+  /** Chance that a page repeats the previous page's runs under a fresh token (the real next page follows). */
+  repeatRate?: number;
+  /** Chance that a GET answers another run of the flow, or the run asked for under another flow's id. */
+  wrongGetRate?: number;
 }
 
 /** A Bird with no quirks: newest first, `reverse` honoured, no caps, no expiry, lower-case ids, no faults. */
@@ -54,9 +60,13 @@ export interface ModelFlow {
 }
 
 interface Token {
-  k: [number, string];
+  /** Keyset: the last run shown; or `o`, an offset into the listing. */
+  k?: [number, string];
+  o?: number;
   d: "asc" | "desc";
   t: number;
+  /** The page this token's answer repeats (repeatRate), before the real one. */
+  rep?: { k?: [number, string]; o?: number };
 }
 
 export class ModelUpstream implements Upstream {
@@ -65,6 +75,12 @@ export class ModelUpstream implements Upstream {
   private readonly listsByFlow = new Map<string, number>();
   /** Called before each request is answered: the simulation aborts or crashes workers here. */
   onRequest: ((n: number) => void) | undefined;
+  /** Called before a list request for a next page is answered: runs created or deleted mid-listing. */
+  onNextPage: ((flow: ModelFlow) => void) | undefined;
+  /** Flows whose listing repeats itself forever under fresh tokens (no pass of them can end). */
+  readonly endless = new Set<string>();
+  /** Runs a GET was answered wrongly for (another run, or another flow's id) since the last reset. */
+  readonly misanswered = new Set<string>();
 
   constructor(
     readonly r: Rng,
@@ -155,38 +171,77 @@ export class ModelUpstream implements Upstream {
     this.listsByFlow.set(flow.id, age);
     const flipped = page.reverse === true && this.quirks.reverseHonoured;
     const dir = (this.quirks.defaultOrder === "desc") !== flipped ? "desc" : "asc";
-    let runs = this.sorted(flow, dir);
+    let token: Token | undefined;
     if (page.pageToken) {
-      const token = JSON.parse(Buffer.from(page.pageToken, "base64url").toString()) as Token;
+      token = JSON.parse(Buffer.from(page.pageToken, "base64url").toString()) as Token;
       if (this.quirks.tokenTtl !== undefined && age - token.t > this.quirks.tokenTtl) {
         throw new PageTokenRejectedError("model: page token expired (HTTP 400)");
       }
-      const [ms, id] = token.k;
-      const tieAfter = (r: ModelRun) => (token.d === "asc" || this.quirks.tiesAscending ? r.id > id : r.id < id);
-      const after = (r: ModelRun) => (token.d === "asc" ? r.createdMs > ms : r.createdMs < ms) || (r.createdMs === ms && tieAfter(r));
-      runs = this.sorted(flow, token.d).filter(after);
+      this.onNextPage?.(flow);
     }
+    const d = token?.d ?? dir;
     const limit = Math.min(page.limit, this.quirks.pageCap ?? 100);
-    const shown = runs.slice(0, limit);
-    const last = shown.at(-1);
-    const more = runs.length > limit && last !== undefined;
-    const tokenText = more
-      ? Buffer.from(
-          JSON.stringify({
-            k: [last.createdMs, last.id],
-            d: page.pageToken ? (JSON.parse(Buffer.from(page.pageToken, "base64url").toString()) as Token).d : dir,
-            t: age,
-          } satisfies Token),
-        ).toString("base64url")
-      : undefined;
+    // A repeated page shows the runs of the page before once more; its token leads on to the real next one.
+    const at = token?.rep ?? token;
+    const { shown, more, position } = this.window(flow, d, at, limit);
+    const here = position(0);
+    let next: Token | undefined;
+    if (this.endless.has(flow.id) && shown.length > 0) next = { d, t: age, rep: here };
+    else if (token?.rep !== undefined) next = { ...token, rep: undefined, t: age };
+    else if (more) {
+      const repeat = this.quirks.repeatRate !== undefined && this.r.chance(this.quirks.repeatRate);
+      next = { ...position(shown.length), d, t: age, ...(repeat ? { rep: here } : {}) };
+    }
+    const tokenText = next ? Buffer.from(JSON.stringify(next)).toString("base64url") : undefined;
     const end = this.r.pick([',"nextPageToken":""', ',"nextPageToken":null', ""]);
     return `{"results":[${shown.map((r) => r.text).join(this.r.chance(0.5) ? "," : ",\n  ")}]${tokenText ? `,"nextPageToken":"${tokenText}"` : end}}`;
   }
 
+  /**
+   * The runs of one page from a position (the start when undefined), and how to name the position `n`
+   * runs further on: a keyset after the last of them, or an offset counted in the listing as it is now.
+   */
+  private window(flow: ModelFlow, d: "asc" | "desc", at: { k?: [number, string]; o?: number } | undefined, limit: number) {
+    let runs = this.sorted(flow, d);
+    const base = at?.o ?? 0;
+    if (at?.k) {
+      const [ms, id] = at.k;
+      const tieAfter = (r: ModelRun) => (d === "asc" || this.quirks.tiesAscending ? r.id > id : r.id < id);
+      runs = runs.filter((r) => (d === "asc" ? r.createdMs > ms : r.createdMs < ms) || (r.createdMs === ms && tieAfter(r)));
+    } else runs = runs.slice(base);
+    const shown = runs.slice(0, limit);
+    const position = (n: number): { k?: [number, string]; o?: number } => {
+      if (this.quirks.offsetTokens) return { o: base + n };
+      const last = n === 0 ? undefined : shown[n - 1];
+      if (last) return { k: [last.createdMs, last.id] };
+      return at?.k ? { k: at.k } : { o: base };
+    };
+    return { shown, more: runs.length > limit && shown.length > 0, position };
+  }
+
   async getRun(flowId: string, runId: string, ctx?: CallContext): Promise<RunAnswer | null> {
     await this.serve(ctx);
-    const text = this.runText(flowId, runId);
+    const text = this.wrongAnswer(flowId, runId) ?? this.runText(flowId, runId);
     return text === undefined ? null : { record: JSON.parse(text), text };
+  }
+
+  /** Now and then (wrongGetRate) a GET answers another run of the flow, or the run under another flow's id. */
+  private wrongAnswer(flowId: string, runId: string): string | undefined {
+    const rate = this.quirks.wrongGetRate;
+    if (rate === undefined || !this.r.chance(rate)) return undefined;
+    const flow = this.flowByApiId(flowId);
+    const run = flow && [...flow.runs.values()].find((r) => r.apiId === runId);
+    const others = flow ? [...flow.runs.values()].filter((r) => r !== run) : [];
+    if (run && this.r.chance(0.5)) {
+      this.misanswered.add(run.id);
+      return run.text.replace(
+        `"approvalFlowId":"${flow!.apiId}"`,
+        `"approvalFlowId":"${this.spell("0f0e0d0c-0000-4000-8000-00000000f10e")}"`,
+      );
+    }
+    if (others.length === 0) return undefined;
+    this.misanswered.add(run?.id ?? runId.toLowerCase());
+    return this.r.pick(others).text;
   }
 
   /** A run's text when the flow and run ids are spelled exactly as this API sends them. */

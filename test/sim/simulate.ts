@@ -79,6 +79,11 @@ export async function simulate(opts: SimulationOptions): Promise<{ log: string[]
     upperIds: r.chance(0.3),
     faultRate: r.chance(0.25) ? 0.04 : 0,
     tiesAscending: r.chance(0.3),
+    // Impolite paging and answers (issue 20): offsets for tokens, pages repeated under fresh tokens, GET
+    // answers about another run or flow. Runs are also created and deleted between page requests below.
+    offsetTokens: r.chance(0.4),
+    repeatRate: r.chance(0.2) ? 0.15 : undefined,
+    wrongGetRate: r.chance(0.2) ? 0.1 : undefined,
   };
   log.push(`quirks ${JSON.stringify(quirks)}`);
   const m = new ModelUpstream(r, quirks, uuid(r));
@@ -123,17 +128,24 @@ export async function simulate(opts: SimulationOptions): Promise<{ log: string[]
     const kind = step === 0 ? "incremental" : r.pick(SYNCS);
     await runSync(kind, step);
   }
-  // Finally, with no faults: a full pass must make the tables equal the model exactly.
+  // Finally, with no faults, wrong answers or runs changing mid-listing: a full pass must make the
+  // tables equal the model exactly.
   m.quirks.faultRate = 0;
-  await runSync("full", steps);
-  if (!(await runSync("full", steps + 1))) {
+  m.quirks.wrongGetRate = undefined;
+  await runSync("full", steps, false);
+  if (!(await runSync("full", steps + 1, false))) {
     throw new SimulationFailure(`the final full pass did not complete from page one for every flow\nsteps:\n  ${log.join("\n  ")}`);
   }
   return { log, requests: m.requests };
 
   /** Runs one sync and checks what it guarantees; true when the exact full-pass check applied. */
-  async function runSync(kind: SyncKind, step: number): Promise<boolean> {
+  async function runSync(kind: SyncKind, step: number, churn = true): Promise<boolean> {
     const before = new Set([...m.flows.values()].flatMap((f) => [...f.runs.keys()]));
+    const stored = new Set(
+      (await opts.db.rows<{ id: string }>(sql`select id::text as id from bird.approval_runs where deleted_at is null`)).map((x) => x.id),
+    );
+    const during = churn ? scheduleChurn(m, clock, log) : undefined;
+    m.misanswered.clear();
     const [{ now }] = (await opts.db.rows<{ now: string }>(sql`select now()::text as now`)) as [{ now: string }];
     const full = kind === "full" || (kind !== "incremental" && kind !== "pair" && r.chance(0.4));
     let results: CycleResult[];
@@ -148,6 +160,22 @@ export async function simulate(opts: SimulationOptions): Promise<{ log: string[]
     } else {
       results = [await cycle(ctxFor(opts.db, `sim:${step}`), full)];
     }
+    m.onNextPage = undefined;
+    for (const id of m.endless) {
+      if (outcomes0(results).some((f) => f.flowId.toLowerCase() === id && f.outcome === "completed")) {
+        throw new SimulationFailure(`flow ${id} lists the same runs forever, yet its pass completed\nsteps:\n  ${log.join("\n  ")}`);
+      }
+    }
+    m.endless.clear();
+    // Exempt from the exact checks: runs changed while the sync listed, runs a GET was answered wrongly for
+    // (a deletion cannot be proven through a wrong answer), and, in a flow where a run was deleted
+    // mid-listing, runs never stored before: an offset listing may slide past them (README: exactness).
+    const exempt = new Set([...(during?.changed ?? []), ...m.misanswered]);
+    const exemptFull = new Set(exempt);
+    for (const f of m.flows.values()) {
+      if (!during?.slid.has(f.id)) continue;
+      for (const id of f.runs.keys()) if (!stored.has(id)) exemptFull.add(id);
+    }
     const outcomes = results.flatMap((c) => c.flows);
     log.push(`${kind}${full ? " full" : ""}: ${outcomes.map((f) => `${f.flowId.slice(0, 8)} ${f.kind ?? "-"} ${f.outcome}`).join(", ")}`);
     const completed = outcomes.filter((f) => f.outcome === "completed");
@@ -161,12 +189,13 @@ export async function simulate(opts: SimulationOptions): Promise<{ log: string[]
       ).map((x) => x.flow),
     );
     if ([...m.flows.keys()].every((id) => fullyDone.has(id))) {
-      await check(`after a full pass of every flow (step ${step})`, await tableEqualsModel(opts.db, m));
-      for (const f of m.flows.values()) for (const run of f.runs.values()) run.incrementalVisible = true;
+      await check(`after a full pass of every flow (step ${step})`, await tableEqualsModel(opts.db, m, exemptFull));
+      // What the pass was exempt from proving stays invisible to incremental passes until a full pass shows it.
+      for (const f of m.flows.values()) for (const run of f.runs.values()) run.incrementalVisible = !exemptFull.has(run.id);
       return true;
     }
     const done = new Set(completed.map((f) => f.flowId.toLowerCase()));
-    await check(`after an incremental pass (step ${step})`, await incrementalInvariants(opts.db, m, done, before));
+    await check(`after an incremental pass (step ${step})`, await incrementalInvariants(opts.db, m, done, before, exempt));
     return false;
   }
 
@@ -201,6 +230,39 @@ export async function simulate(opts: SimulationOptions): Promise<{ log: string[]
     }
     return result;
   }
+}
+
+const outcomes0 = (results: CycleResult[]) => results.flatMap((c) => c.flows);
+
+/**
+ * Half the syncs see one run created or deleted in a random flow just before a next page is served
+ * (between two page requests of a listing). What changed is exempt from the checks; a deletion marks the
+ * flow as one whose offset listing may have slid past a run.
+ */
+function scheduleChurn(m: ModelUpstream, clock: Clock, log: string[]): { changed: Set<string>; slid: Set<string> } | undefined {
+  const r = m.r;
+  if (!r.chance(0.5)) return undefined;
+  const changed = new Set<string>();
+  const slid = new Set<string>();
+  let countdown = r.int(0, 4);
+  m.onNextPage = (flow) => {
+    if (countdown-- > 0 || changed.size > 0) return;
+    const runs = [...flow.runs.values()];
+    if (runs.length > 0 && r.chance(0.6)) {
+      const gone = r.pick(runs);
+      flow.runs.delete(gone.id);
+      changed.add(gone.id);
+      slid.add(flow.id);
+      log.push(`  mid-listing: delete ${gone.id} from ${flow.id}`);
+    } else {
+      const times = runs.map((x) => x.createdMs);
+      const at = times.length > 0 && r.chance(0.5) ? r.pick(times) + r.int(-1, 1) : clock.tick(m);
+      const run = m.newRun(flow, at, false);
+      changed.add(run.id);
+      log.push(`  mid-listing: add ${run.id} to ${flow.id}`);
+    }
+  };
+  return { changed, slid };
 }
 
 export function seedsFrom(env: NodeJS.ProcessEnv, fallback: number): { seeds: number[]; replay: boolean } {

@@ -1,0 +1,1 @@
+ALTER TABLE "bird"."sync_passes" ADD COLUMN "runs_skipped_live" integer DEFAULT 0 NOT NULL;
