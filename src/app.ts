@@ -35,12 +35,13 @@ export function createSyncContext(
   observer: SyncObserver = {},
   events?: ClientEvents,
 ): SyncContext {
-  const gate = new RequestGate(config.maxRps);
+  const gate = new RequestGate(config.maxRps, config.maxRetryAfterMs);
   const client = new BirdClient({
     apiUrl: config.apiUrl,
     organizationId: config.organizationId,
     accessKey: config.accessKey,
     timeoutMs: config.httpTimeoutMs,
+    maxResponseBytes: config.maxResponseBytes,
     maxRetries: config.maxRetries,
     gate,
     logger,

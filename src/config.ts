@@ -4,6 +4,7 @@ import { resolve } from "node:path";
 import { parseEnv } from "node:util";
 import cron from "node-cron";
 import { z } from "zod";
+import { DEFAULT_MAX_RESPONSE_BYTES, shortestScheduleGapMs, size } from "./config-forms.js";
 import { ConfigError } from "./errors.js";
 import { type UnknownVariable, describeUnknownVariable, findUnknownVariables } from "./unknown-variables.js";
 import { isUuid } from "./uuid.js";
@@ -32,6 +33,10 @@ export interface Config {
   readonly autoMigrate: boolean;
   readonly maxRps: number;
   readonly httpTimeoutMs: number;
+  /** An answer whose body is larger than this is not read (HTTP_MAX_RESPONSE_BYTES). */
+  readonly maxResponseBytes: number;
+  /** A Retry-After longer than this ends the pass instead of being waited out (SYNC_MAX_RETRY_AFTER). */
+  readonly maxRetryAfterMs: number;
   readonly maxRetries: number;
   readonly metricsPort: number;
   /** Bind address of METRICS_PORT (status page, /metrics, health). */
@@ -127,6 +132,8 @@ const envSchema = z.object({
   SYNC_AUTO_MIGRATE: bool.default(true),
   BIRD_MAX_RPS: int(0, 100_000, "an integer >= 0 (0 = no cap)").default(50),
   HTTP_TIMEOUT_MS: int(100, 600_000, "an integer 100..600000 (milliseconds)").default(30_000),
+  HTTP_MAX_RESPONSE_BYTES: size.default(DEFAULT_MAX_RESPONSE_BYTES),
+  SYNC_MAX_RETRY_AFTER: duration("longest Retry-After waited out; unset = one SYNC_SCHEDULE interval").optional(),
   SYNC_MAX_RETRIES: int(0, 100).default(6),
   METRICS_PORT: int(0, 65_535, "an integer 0..65535 (0 disables)").default(9464),
   SYNC_HISTORY_DAYS: int(0, 36_500, "an integer >= 0 (days of sync_passes history; 0 = keep forever)").default(30),
@@ -258,6 +265,8 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
     autoMigrate: e.SYNC_AUTO_MIGRATE,
     maxRps: e.BIRD_MAX_RPS,
     httpTimeoutMs: e.HTTP_TIMEOUT_MS,
+    maxResponseBytes: e.HTTP_MAX_RESPONSE_BYTES,
+    maxRetryAfterMs: e.SYNC_MAX_RETRY_AFTER ?? shortestScheduleGapMs(e.SYNC_SCHEDULE),
     maxRetries: e.SYNC_MAX_RETRIES,
     metricsPort: e.METRICS_PORT,
     metricsHost: e.METRICS_HOST,

@@ -91,6 +91,19 @@ export class HttpError extends SyncError {
   }
 }
 
+/**
+ * Bird asked to wait (Retry-After) longer than SYNC_MAX_RETRY_AFTER: the pass ends instead of holding
+ * the process, and every request until `until` (ms since the epoch) fails the same way without being sent.
+ */
+export class RateLimitedError extends SyncError {
+  constructor(
+    message: string,
+    readonly until: number,
+  ) {
+    super(message);
+  }
+}
+
 /** Another process took this flow's lease: stop working it without writing. */
 export class LeaseLostError extends SyncError {}
 

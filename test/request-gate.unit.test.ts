@@ -1,7 +1,7 @@
 // The gate every request passes: shared Retry-After pause, rate cap, and one request until the key is proven.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { RequestGate } from "../src/bird/request-gate.js";
-import { AuthError } from "../src/errors.js";
+import { AuthError, RateLimitedError } from "../src/errors.js";
 
 // The gate sleeps with node:timers/promises, which fake timers do not reach: route it through the
 // global setTimeout they do, so these tests run on the fake clock (no wall time, no load sensitivity).
@@ -41,6 +41,29 @@ describe("RequestGate", () => {
     await vi.advanceTimersByTimeAsync(1);
     await all;
     expect(times).toEqual([300, 300, 300]);
+  });
+
+  it("a pause beyond the bound (SYNC_MAX_RETRY_AFTER) fails every request at once until only the bound is left", async () => {
+    const gate = new RequestGate(0, 300_000);
+    await gate.acquire();
+    gate.onAnswered(200);
+    gate.release();
+    expect(gate.pauseFor(60_000)).toBeUndefined();
+    const tooLong = gate.pauseFor(3_600_000);
+    expect(tooLong).toBeInstanceOf(RateLimitedError);
+    expect(tooLong?.message).toMatch(
+      /^rate limited by Bird until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \(Retry-After 3600 s exceeds SYNC_MAX_RETRY_AFTER=5m\)$/,
+    );
+    // No time passes: a caller that waited would still be pending.
+    await expect(gate.acquire()).rejects.toBe(tooLong);
+    await vi.advanceTimersByTimeAsync(3_300_000);
+    let acquired = false;
+    const waiting = gate.acquire().then(() => (acquired = true));
+    await vi.advanceTimersByTimeAsync(299_000);
+    expect(acquired).toBe(false);
+    await vi.advanceTimersByTimeAsync(2_000);
+    await waiting;
+    expect(acquired).toBe(true);
   });
 
   it("spaces requests to the configured rate", async () => {

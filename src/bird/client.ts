@@ -2,7 +2,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import pRetry, { AbortError, type Options as PRetryOptions } from "p-retry";
 import type { Logger } from "pino";
-import { AuthError, ConfigError, FlowNotFoundError, HttpError, PageTokenRejectedError, RetryableHttpError } from "../errors.js";
+import { AuthError, ConfigError, FlowNotFoundError, HttpError, PageTokenRejectedError, RetryableHttpError, SyncError } from "../errors.js";
 import { type Answer, getJsonOnce } from "./http.js";
 import type { RequestGate } from "./request-gate.js";
 import { valueText } from "./json-text.js";
@@ -23,6 +23,8 @@ export interface ClientOptions {
   organizationId: string;
   accessKey: string;
   timeoutMs: number;
+  /** HTTP_MAX_RESPONSE_BYTES. */
+  maxResponseBytes: number;
   maxRetries: number;
   gate: RequestGate;
   logger: Logger;
@@ -151,8 +153,9 @@ export class BirdClient implements Upstream {
     }
     if (err instanceof RetryableHttpError) {
       if (err.status === 429) gate.onRateLimited();
-      if (err.retryAfterMs !== undefined) gate.pauseFor(err.retryAfterMs);
-      return err;
+      // A wait beyond SYNC_MAX_RETRY_AFTER ends the request (and the flow's pass) instead.
+      const tooLong = err.retryAfterMs === undefined ? undefined : gate.pauseFor(err.retryAfterMs);
+      return tooLong ? new AbortError(tooLong) : err;
     }
     if (ctx.signal?.aborted) return new AbortError(err as Error);
     return new AbortError(mapError(err as Error));
@@ -191,14 +194,24 @@ export class BirdClient implements Upstream {
     mapError: (err: Error) => Error,
   ): Promise<T> {
     const { gate, events } = this.opts;
-    await gate.acquire(ctx.signal);
+    try {
+      await gate.acquire(ctx.signal);
+    } catch (err) {
+      // A rejected key or a pause too long to wait out: no attempt can succeed, so none is retried.
+      throw err instanceof SyncError ? new AbortError(err) : err;
+    }
     if (ctx.meter) ctx.meter.requests++;
     let answer: Answer;
     // Released after the gate has learnt from the answer (a pause is set before anyone waits on it).
     try {
       try {
         const sent = performance.now();
-        answer = await getJsonOnce(url, { headers: this.headers, timeoutMs: this.opts.timeoutMs, signal: ctx.signal });
+        answer = await getJsonOnce(url, {
+          headers: this.headers,
+          timeoutMs: this.opts.timeoutMs,
+          maxBytes: this.opts.maxResponseBytes,
+          signal: ctx.signal,
+        });
         gate.recordLatency(performance.now() - sent);
         gate.onAnswered(answer.status);
         events?.onAttempt?.(kind, answer.status);

@@ -1,4 +1,7 @@
 // One HTTP attempt against Bird, classified into a typed outcome. Retrying is the caller's job.
+// Bounded and pinned (issue 20): a body is read only up to HTTP_MAX_RESPONSE_BYTES, and a redirect
+// is followed only within the origin the request was sent to (BIRD_API_URL's): whatever another
+// origin answers is not Bird's data, and its 401 is not Bird's verdict on the key.
 import { AuthError, HttpError, RetryableHttpError } from "../errors.js";
 import { parseRetryAfter } from "./retry-after.js";
 
@@ -28,12 +31,82 @@ function describeErrorBody(text: string): string {
 export interface AttemptOptions {
   headers: Record<string, string>;
   timeoutMs: number;
+  /** HTTP_MAX_RESPONSE_BYTES: a larger body is not read (the request fails, not retried). */
+  maxBytes: number;
   signal?: AbortSignal;
+}
+
+const REDIRECT_STATUS = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 5;
+// Decodes as Response.text() does: UTF-8, a leading BOM dropped, invalid bytes as U+FFFD.
+const utf8 = new TextDecoder("utf-8");
+
+/** Where a redirect pointed, for an error: the query is left out (it may carry a signed token). */
+function describeTarget(url: URL): string {
+  return `${url.origin}${url.pathname}`.slice(0, 200);
+}
+
+/**
+ * GETs url, following at most MAX_REDIRECTS redirects that stay on its origin, with the same headers.
+ * A redirect elsewhere is an HttpError naming where it pointed; its body is not read.
+ */
+async function fetchOnOrigin(url: string, opts: AttemptOptions, signal: AbortSignal): Promise<Response> {
+  const origin = new URL(url).origin;
+  let current = url;
+  for (let redirects = 0; ; redirects++) {
+    const res = await fetch(current, { headers: opts.headers, signal, redirect: "manual" });
+    const location = res.headers.get("location");
+    if (!REDIRECT_STATUS.has(res.status) || location === null) return res;
+    await res.body?.cancel().catch(() => undefined);
+    const target = new URL(location, current);
+    if (target.origin !== origin) {
+      throw new HttpError(
+        `Bird answered HTTP ${res.status} redirecting to ${describeTarget(target)}; refusing to follow a redirect off BIRD_API_URL's origin (${origin})`,
+        res.status,
+      );
+    }
+    if (redirects >= MAX_REDIRECTS) {
+      throw new HttpError(`Bird answered more than ${MAX_REDIRECTS} redirects in a row (last to ${describeTarget(target)})`, res.status);
+    }
+    current = target.href;
+  }
+}
+
+function tooLarge(res: Response, maxBytes: number, what: string): HttpError {
+  return new HttpError(
+    `Bird's answer (HTTP ${res.status}) is larger than HTTP_MAX_RESPONSE_BYTES (${maxBytes} bytes): ${what}; raise the setting if answers this large are expected`,
+    res.status,
+  );
+}
+
+/** The body as text, read as a stream and given up (the connection closed) past maxBytes. */
+async function readBoundedText(res: Response, maxBytes: number): Promise<string> {
+  const announced = Number(res.headers.get("content-length") ?? Number.NaN);
+  if (announced > maxBytes) {
+    await res.body?.cancel().catch(() => undefined);
+    throw tooLarge(res, maxBytes, `it announced ${announced} bytes (Content-Length)`);
+  }
+  if (!res.body) return "";
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  const reader = res.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    length += value.byteLength;
+    if (length > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge(res, maxBytes, `stopped reading after ${length} bytes`);
+    }
+    chunks.push(value);
+  }
+  return utf8.decode(Buffer.concat(chunks, length));
 }
 
 /**
  * GETs url once. Resolves 2xx with parsed JSON and 404 as an answer (callers decide what a 404 means);
- * throws AuthError for 401/403, RetryableHttpError for what a retry can fix, HttpError otherwise.
+ * throws AuthError for 401/403, RetryableHttpError for what a retry can fix, HttpError otherwise
+ * (including an answer over maxBytes and a redirect off url's origin).
  */
 export async function getJsonOnce(url: string, opts: AttemptOptions): Promise<Answer> {
   const timeout = AbortSignal.timeout(opts.timeoutMs);
@@ -41,10 +114,10 @@ export async function getJsonOnce(url: string, opts: AttemptOptions): Promise<An
   let res: Response;
   let text: string;
   try {
-    res = await fetch(url, { headers: opts.headers, signal });
-    text = await res.text();
+    res = await fetchOnOrigin(url, opts, signal);
+    text = await readBoundedText(res, opts.maxBytes);
   } catch (err) {
-    if (opts.signal?.aborted) throw err;
+    if (opts.signal?.aborted || err instanceof HttpError) throw err;
     const reason = timeout.aborted
       ? `no complete answer within ${opts.timeoutMs} ms`
       : `network error: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`;

@@ -3,16 +3,33 @@
 // an adaptive slowdown after 429s, and one-at-a-time requests until the access key is proven good,
 // so a wrong key costs one request, not one per flow.
 //
+// A pause longer than SYNC_MAX_RETRY_AFTER is not waited out (issue 20): while it lasts, every request
+// fails at once with the error that started it, so no flow burns a request into the same 429 and a
+// one-shot sync ends instead of holding the process for an hour.
+//
 // After a 429 the gate also turns cautious for a while: one request in flight at a time. Requests
 // already on the wire when a 429 is sent cannot know about its Retry-After; with one at a time there
 // are none, so no request reaches the API before a Retry-After has run out.
 import { setTimeout as sleep } from "node:timers/promises";
-import type { AuthError } from "../errors.js";
+import { type AuthError, RateLimitedError } from "../errors.js";
 
 // How long after the last 429 requests go one at a time.
 const CAUTIOUS_MS = 10_000;
 // How much sooner after the one before it a request may reach the API than it left here (ms).
 const WINDOW_MARGIN_MS = 25;
+
+/** 300000 -> "5m": a duration the way SYNC_* settings are written. */
+function durationSetting(ms: number): string {
+  for (const [unit, size] of [
+    ["d", 86_400_000],
+    ["h", 3_600_000],
+    ["m", 60_000],
+    ["s", 1000],
+  ] as const) {
+    if (ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
+}
 
 export class RequestGate {
   private pauseUntil = 0;
@@ -29,7 +46,14 @@ export class RequestGate {
   /** When the latest requests were sent (ms), for the cap's sliding window. */
   private readonly sent: number[] = [];
 
-  constructor(private readonly maxRps: number) {}
+  /** What every request throws while a pause beyond maxPauseMs lasts. */
+  private longPause: RateLimitedError | undefined;
+
+  constructor(
+    private readonly maxRps: number,
+    /** The longest pause requests wait out (SYNC_MAX_RETRY_AFTER); a longer one fails them. */
+    private readonly maxPauseMs = Number.POSITIVE_INFINITY,
+  ) {}
 
   /** An answer took this long (from send to answer): feeds the latency the cap is sized against. */
   recordLatency(ms: number): void {
@@ -59,6 +83,7 @@ export class RequestGate {
       if (this.authFailure) throw this.authFailure;
       const now = Date.now();
       if (this.pauseUntil > now) {
+        if (this.longPause && this.pauseUntil - now > this.maxPauseMs) throw this.longPause;
         await sleep(this.pauseUntil - now, undefined, { signal });
         slotted = false;
         continue;
@@ -116,9 +141,22 @@ export class RequestGate {
     }
   }
 
-  /** Retry-After: no request to this API before the wait is over. */
-  pauseFor(ms: number): void {
-    this.pauseUntil = Math.max(this.pauseUntil, Date.now() + ms);
+  /**
+   * Retry-After: no request to this API before the wait is over. Returns the error to end the request
+   * with when the wait is longer than may be waited out; requests meet the same error until it is.
+   */
+  pauseFor(ms: number): RateLimitedError | undefined {
+    const now = Date.now();
+    this.pauseUntil = Math.max(this.pauseUntil, now + ms);
+    if (this.pauseUntil - now <= this.maxPauseMs) return undefined;
+    // An HTTP date has whole seconds; so does the time we tell the operator.
+    const until = Math.ceil(this.pauseUntil / 1000) * 1000;
+    const asked = `Retry-After ${Math.ceil(ms / 1000)} s exceeds SYNC_MAX_RETRY_AFTER=${durationSetting(this.maxPauseMs)}`;
+    this.longPause = new RateLimitedError(
+      `rate limited by Bird until ${new Date(until).toISOString().replace(".000Z", "Z")} (${asked})`,
+      until,
+    );
+    return this.longPause;
   }
 
   get pausedUntil(): number {

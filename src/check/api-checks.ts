@@ -158,6 +158,7 @@ export async function runApiChecks(config: Config, list: Checklist): Promise<voi
     organizationId: config.organizationId,
     accessKey: config.accessKey,
     timeoutMs: config.httpTimeoutMs,
+    maxResponseBytes: config.maxResponseBytes,
   });
   try {
     const flows = await listFlows(probe, list, config.approvalIds);

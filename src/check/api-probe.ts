@@ -13,6 +13,7 @@ export interface ProbeOptions {
   organizationId: string;
   accessKey: string;
   timeoutMs: number;
+  maxResponseBytes: number;
 }
 
 export class ApiProbe {
@@ -37,7 +38,11 @@ export class ApiProbe {
     for (let attempt = 1; ; attempt++) {
       const started = performance.now();
       try {
-        const answer = await getJsonOnce(url, { headers: this.headers, timeoutMs: this.opts.timeoutMs });
+        const answer = await getJsonOnce(url, {
+          headers: this.headers,
+          timeoutMs: this.opts.timeoutMs,
+          maxBytes: this.opts.maxResponseBytes,
+        });
         this.latenciesMs.push(performance.now() - started);
         answer.headers?.forEach((value, name) => {
           if (RATE_LIMIT_HEADER.test(name)) this.rateLimitHeaders.set(name.toLowerCase(), value);

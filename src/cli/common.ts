@@ -15,6 +15,7 @@ Environment (also read from ./.env; flags win):
   BIRD_API_URL          default https://api.bird.com
   SYNC_PAGE_SIZE 100 · SYNC_CONCURRENCY 4 · SYNC_SCHEDULE "*/5 * * * *" · SYNC_FULL_EVERY 24h
   SYNC_AUTO_MIGRATE true · BIRD_MAX_RPS 50 · HTTP_TIMEOUT_MS 30000 · SYNC_MAX_RETRIES 6
+  HTTP_MAX_RESPONSE_BYTES 16MB · SYNC_MAX_RETRY_AFTER one SYNC_SCHEDULE interval (longer Retry-After: the pass fails)
   METRICS_PORT 9464 · METRICS_HOST 0.0.0.0 · SYNC_LEASE_TTL 60s · SYNC_HISTORY_DAYS 30 · LOG_LEVEL info · LOG_FORMAT pretty|json
   STATUS_AUTH           user:password: HTTP basic auth on the status page (never printed)
 

@@ -110,6 +110,8 @@ export interface FinishPass {
   error?: string | undefined;
   /** Cap of the exponential backoff after consecutive failures. */
   maxBackoffMs?: number;
+  /** A failed pass: no new attempt before this instant (ms since the epoch; Bird's Retry-After). */
+  notBefore?: number | undefined;
 }
 
 /**
@@ -141,7 +143,9 @@ export async function finishPass(tx: SqlRunner, f: FinishPass): Promise<boolean>
     await tx.rows(sql`
       update bird.sync_state set
         consecutive_failures = consecutive_failures + 1, last_error = ${f.error ?? null},
-        next_attempt_at = now() + least(${cap}::float8, 30000 * power(2, consecutive_failures)) * interval '1 millisecond',
+        next_attempt_at = greatest(
+          now() + least(${cap}::float8, 30000 * power(2, consecutive_failures)) * interval '1 millisecond',
+          to_timestamp(${f.notBefore ?? null}::float8 / 1000)),
         pass_id = case when pass_kind = 'full' then pass_id else null end,
         pass_kind = case when pass_kind = 'full' then pass_kind else null end,
         updated_at = now()
@@ -167,6 +171,18 @@ export async function resetFlowState(db: SqlRunner, flowIds: readonly string[] |
 /** What the reverse probe of a two-ended pass showed: false keeps this flow's later passes one-ended. */
 export async function setReverseWorks(db: SqlRunner, flowId: string, works: boolean): Promise<void> {
   await db.rows(sql`update bird.sync_state set reverse_works = ${works}, updated_at = now() where flow_id = ${flowId}::uuid`);
+}
+
+/**
+ * Why these flows were stopped (a rejected key), where `status` and the page show it. No backoff: it is
+ * not the flows' failure. A flow another live process holds is left to that process.
+ */
+export async function recordFlowsStopped(db: SqlRunner, flowIds: readonly string[], owner: string, error: string): Promise<void> {
+  if (flowIds.length === 0) return;
+  await db.rows(sql`
+    update bird.sync_state set last_error = ${error}, updated_at = now()
+    where flow_id in (select id::uuid from jsonb_array_elements_text(${JSON.stringify(flowIds)}::jsonb) as id)
+      and (lease_owner is null or lease_owner = ${owner} or lease_expires_at < now())`);
 }
 
 export async function markFlowMissing(db: SqlRunner, flowId: string, error: string): Promise<void> {

@@ -1,8 +1,9 @@
 // One sync cycle: every selected flow, SYNC_CONCURRENCY at a time. outcome.ts turns the result into an exit code.
 import pLimit from "p-limit";
 import { AuthError } from "../errors.js";
-import { flowsWithoutFullPass } from "../db/state.js";
+import { flowsWithoutFullPass, recordFlowsStopped } from "../db/state.js";
 import type { SyncContext } from "./context.js";
+import { uniqueIds } from "../config.js";
 import { resolveFlows } from "./discovery.js";
 import { syncFlow } from "./flow-sync.js";
 import { type CycleResult, type FlowResult, emptyProgress as zero } from "./outcome.js";
@@ -14,11 +15,22 @@ export interface CycleOptions {
   signal: AbortSignal;
 }
 
+/** Writes why the flows stopped; failing to only loses that explanation, never the exit 2. */
+async function recordStop(ctx: SyncContext, flowIds: readonly string[], err: AuthError): Promise<void> {
+  await recordFlowsStopped(ctx.db, flowIds, ctx.owner, err.message).catch((dbErr: Error) =>
+    ctx.logger.warn({ err: dbErr.message }, "could not record the rejected key in sync_state.last_error"),
+  );
+}
+
 export async function runSyncCycle(ctx: SyncContext, opts: CycleOptions): Promise<CycleResult> {
   const started = Date.now();
   const configured = opts.flowIds?.length ? opts.flowIds : ctx.config.approvalIds;
   const refreshMetadata = opts.full || (configured !== undefined && (await flowsWithoutFullPass(ctx.db, configured)) > 0);
-  const flowIds = await resolveFlows(ctx, { flowIds: opts.flowIds, refreshMetadata }, opts.signal);
+  const flowIds = await resolveFlows(ctx, { flowIds: opts.flowIds, refreshMetadata }, opts.signal).catch(async (err: unknown) => {
+    // Configured flows were stopped before their passes began; discovered ones are not known yet.
+    if (err instanceof AuthError && configured?.length) await recordStop(ctx, uniqueIds(configured), err);
+    throw err;
+  });
   ctx.observer.cycleStarted?.(flowIds);
   // A rejected key stops every flow at once (DESIGN §5), not just the one that saw it.
   const stopAll = new AbortController();
@@ -52,7 +64,13 @@ export async function runSyncCycle(ctx: SyncContext, opts: CycleOptions): Promis
     ),
   );
   ctx.observer.cycleFinished?.();
-  if (authError) throw authError;
+  if (authError) {
+    // `status` and the page say why these flows stopped (issue 20): the one that met the rejection,
+    // the ones it aborted and the ones it kept from starting.
+    const stopped = settled.flatMap((r) => (r.status === "fulfilled" && r.value.outcome === "interrupted" ? [r.value.flowId] : []));
+    await recordStop(ctx, stopped, authError);
+    throw authError;
+  }
   const failure = settled.find((r) => r.status === "rejected");
   if (failure) throw failure.reason;
   const flows = settled.map((r) => (r as PromiseFulfilledResult<FlowResult>).value);

@@ -1,6 +1,14 @@
 // Works one flow: takes its lease, picks the pass (resume, full or incremental), runs it, and turns
 // what went wrong into the flow's outcome. One flow's failure never stops the others; a rejected key does.
-import { AuthError, FlowNotFoundError, LeaseLostError, PageTokenRejectedError, errorMessage, isAbortError } from "../errors.js";
+import {
+  AuthError,
+  FlowNotFoundError,
+  LeaseLostError,
+  PageTokenRejectedError,
+  RateLimitedError,
+  errorMessage,
+  isAbortError,
+} from "../errors.js";
 import { clearFlowMissing } from "../db/flows.js";
 import {
   claimFlowLease,
@@ -131,16 +139,21 @@ interface FailedPass {
 async function endPassOnError(ctx: SyncContext, err: unknown, p: FailedPass): Promise<FlowResult> {
   const { flowId, kind, totals, durationMs } = p;
   if (err instanceof AuthError) {
+    // The cycle writes the message to last_error of every flow it stopped, this one included.
     await closePass(ctx, flowId, p.passId, kind, "interrupted", err.message);
     throw err;
   }
   if (isAbortError(err) || p.signal.aborted) {
-    await closePass(ctx, flowId, p.passId, kind, "interrupted", "stopped by signal; the next run resumes from the committed cursor");
+    // Another flow's rejected key aborts this one: its pass history says so, not "stopped by signal".
+    const why =
+      p.signal.reason instanceof AuthError ? p.signal.reason.message : "stopped by signal; the next run resumes from the committed cursor";
+    await closePass(ctx, flowId, p.passId, kind, "interrupted", why);
     ctx.observer.passFinished?.(flowId, kind, "interrupted", durationMs);
     return { flowId, outcome: "interrupted", kind, totals, durationMs };
   }
   const message = errorMessage(err);
-  await closePass(ctx, flowId, p.passId, kind, "failed", message);
+  // Rate limited past SYNC_MAX_RETRY_AFTER: the daemon leaves the flow alone until Bird's pause is over.
+  await closePass(ctx, flowId, p.passId, kind, "failed", message, err instanceof RateLimitedError ? err.until : undefined);
   ctx.observer.passFinished?.(flowId, kind, "failed", durationMs);
   if (err instanceof FlowNotFoundError) {
     // The flow's outcome is "missing" either way; a failed write only hides it from `status`, so say so.
@@ -170,10 +183,11 @@ async function closePass(
   kind: PassKind,
   outcome: "interrupted" | "failed",
   error: string,
+  notBefore?: number,
 ): Promise<void> {
   if (passId === undefined) return;
   try {
-    await ctx.db.transaction((tx) => finishPass(tx, { flowId, passId, owner: ctx.owner, kind, outcome, error }));
+    await ctx.db.transaction((tx) => finishPass(tx, { flowId, passId, owner: ctx.owner, kind, outcome, error, notBefore }));
   } catch (err) {
     ctx.logger.warn({ flowId, err: errorMessage(err) }, "could not record the pass outcome");
   }
