@@ -12,8 +12,14 @@ export interface ModelServer {
   close(): Promise<void>;
 }
 
-/** `opts.listDelayMs`: list answers wait this long (so a kill can land mid-pass). */
-export async function serveModel(m: ModelUpstream, accessKey = "model-key", opts: { listDelayMs?: number } = {}): Promise<ModelServer> {
+export interface ModelServerOptions {
+  /** List answers wait this long (so a kill can land mid-pass). */
+  listDelayMs?: number;
+  /** Answers a GET-by-id in place of the model (undefined: the model answers): an upstream that answers for another run. */
+  answerGet?: (flowId: string, runId: string) => string | undefined;
+}
+
+export async function serveModel(m: ModelUpstream, accessKey = "model-key", opts: ModelServerOptions = {}): Promise<ModelServer> {
   const requests = { list: 0, get: 0, flows: 0 };
   const gets: string[] = [];
   const server: Server = createServer((req, res) => {
@@ -56,7 +62,7 @@ export async function serveModel(m: ModelUpstream, accessKey = "model-key", opts
     if (parts.length === 6 && parts[4] === "runs") {
       requests.get++;
       gets.push(u.pathname);
-      const text = m.runText(parts[3]!, parts[5]!);
+      const text = opts.answerGet?.(parts[3]!, parts[5]!) ?? m.runText(parts[3]!, parts[5]!);
       return text === undefined ? send(404, '{"code":"NotFound","message":"approval run not found"}') : send(200, text);
     }
     return send(404, '{"code":"NotFound","message":"no such path"}');
