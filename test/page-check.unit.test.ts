@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { arrayMemberTexts } from "../src/bird/json-text.js";
 import { RecordTexts } from "../src/bird/record-texts.js";
-import { checkPage } from "../src/sync/page-commit.js";
+import { checkPage } from "../src/sync/page-check.js";
 
 const run = (id: string, extra: Record<string, unknown> = {}) => ({
   id,

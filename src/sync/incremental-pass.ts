@@ -13,7 +13,7 @@ import type { SyncContext } from "./context.js";
 import type { PassResult } from "./full-pass.js";
 import { addProgress, emptyProgress } from "./outcome.js";
 import { ListOrderTracker, oldestInstant } from "./list-order.js";
-import { writePage } from "./page-commit.js";
+import { PassWriter } from "./pass-writer.js";
 import { readRunsById } from "./read-by-id.js";
 import { planRecheck } from "./recheck-plan.js";
 import { type FetchedPage, listPages } from "./page-stream.js";
@@ -30,13 +30,14 @@ export async function runIncrementalPass(
   signal: AbortSignal,
   totals: PageProgress = emptyProgress(),
 ): Promise<PassResult> {
-  const { db, config, owner } = ctx;
+  const { db, owner } = ctx;
   const flowId = state.flowId;
   if (state.listOrder === null) throw new NewestFirstUnavailable("list order of the flow is not known yet");
   const passId = await db.transaction((tx) =>
     beginPass(tx, { flowId, owner, kind: "incremental", fromFirstPage: true, resumedFrom: null }),
   );
   ctx.observer.passStarted?.(flowId, "incremental", false);
+  const writer = new PassWriter(ctx, flowId, passId, "incremental", false);
   const listedIds = new Set<string>();
   const hwm = await watermark(db, flowId);
   // Bird's `reverse` flips the default order; newest-first is the default when the flow lists 'desc'.
@@ -54,23 +55,12 @@ export async function runIncrementalPass(
     };
     for (const id of checked.listedIds) listedIds.add(id);
     for (const r of checked.rejects) quarantined.add(r.fingerprint);
-    const progress = await writePage(db, {
-      flowId,
-      owner,
-      leaseTtlMs: config.leaseTtlMs,
-      passId,
-      page: checked,
-      requests: page.requests,
-      pages: 1,
-      trackSeen: false,
-    });
-    addProgress(totals, progress);
-    ctx.observer.pageCommitted?.(flowId, "incremental", progress);
+    addProgress(totals, await writer.write(checked, { requests: page.requests, pages: 1 }));
   };
 
   const listNewestFirst = () => listNewest(ctx, flowId, hwm === null ? undefined : Date.parse(hwm), reverse, signal, commitListed);
   const listing = await listUntilSteady(ctx, flowId, listNewestFirst, listedIds);
-  await recheckDue(ctx, { flowId, passId, listing, listedIds, reverse, signal, commitListed, totals });
+  await recheckDue(ctx, { flowId, passId, writer, listing, listedIds, reverse, signal, commitListed, totals });
   const closed = await db.transaction((tx) => finishPass(tx, { flowId, passId, owner, kind: "incremental", outcome: "completed" }));
   if (!closed) throw new LeaseLostError(`flow ${flowId} was taken over before its incremental pass could complete`);
   return { passId, totals };
@@ -144,6 +134,7 @@ async function listNewest(
 interface Recheck {
   flowId: string;
   passId: number;
+  writer: PassWriter;
   listing: Listing;
   /** What the pass has listed so far: those runs are fresh already. */
   listedIds: ReadonlySet<string>;
@@ -177,7 +168,7 @@ async function recheckDue(ctx: SyncContext, c: Recheck): Promise<void> {
   if (plan.tokenPages.length > 0) await relistStoredPages(ctx, flowId, plan.tokenPages, c.signal, c.commitListed);
   const unseen = plan.runs.filter((r) => !listedIds.has(r.id));
   if (unseen.length > 0) {
-    const read = await readRunsById(ctx, unseen, { flowId, passId: c.passId, kind: "incremental", signal: c.signal, trackSeen: false });
+    const read = await readRunsById(ctx, unseen, { flowId, writer: c.writer, signal: c.signal });
     addProgress(c.totals, read.totals);
   }
   const debtBefore = await recordRecheck(db, flowId, c.passId, plan.runs.length, plan.debt);

@@ -4,10 +4,9 @@
 import { classifyPgError } from "../db/pg-errors.js";
 import { EXIT_FATAL, EXIT_FLOW_FAILED, EXIT_OK, SyncError } from "../errors.js";
 
-export type PassKind = "full" | "incremental";
-/** How a pass segment ended, as bird.sync_passes.outcome records it. */
-export type PassOutcome = "completed" | "interrupted" | "failed";
-export type ListOrder = "asc" | "desc";
+import type { ListOrder, PassKind, PassOutcome } from "../model.js";
+
+export type { ListOrder, PassKind, PassOutcome };
 
 /** Where a flow's pass stands (bird.sync_state), as the engine reads it when it takes the lease. */
 export interface FlowState {

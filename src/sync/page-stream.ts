@@ -3,7 +3,7 @@ import type { RunsPage, Upstream } from "../bird/client.js";
 import { PagingLoopError } from "../errors.js";
 import { pageGarbageCollector } from "../memory.js";
 import { IdSet } from "./id-set.js";
-import { type CheckedPage, checkPage } from "./page-commit.js";
+import { type CheckedPage, checkPage } from "./page-check.js";
 
 // Shared by every listing in the process: the collection is per process, not per flow.
 const afterPage = pageGarbageCollector(64);

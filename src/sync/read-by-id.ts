@@ -8,18 +8,17 @@ import { recordUuid } from "../bird/schema.js";
 import { type OpenRun, deletionCandidates, markRunDeleted } from "../db/runs.js";
 import { addPassProgress, passStartedAt } from "../db/state.js";
 import type { SyncContext } from "./context.js";
-import { type PageProgress, type PassKind, addProgress, emptyProgress } from "./outcome.js";
-import { checkPage, writePage } from "./page-commit.js";
+import { type PageProgress, addProgress, emptyProgress } from "./outcome.js";
+import { checkPage } from "./page-check.js";
+import type { PassWriter } from "./pass-writer.js";
 
 const GET_BATCH = 100;
 
 export interface ReadByIdOptions {
   flowId: string;
-  passId: number;
-  kind: PassKind;
+  /** The pass's writer (a full pass adds what it read to its seen set, like a listed page). */
+  writer: PassWriter;
   signal: AbortSignal;
-  /** A full pass adds what it read to its seen set, like a listed page. */
-  trackSeen: boolean;
 }
 
 export interface ReadByIdResult {
@@ -30,8 +29,8 @@ export interface ReadByIdResult {
 
 /** GETs the runs in batches, one transaction per batch: answers written, 404s marked deleted. */
 export async function readRunsById(ctx: SyncContext, runs: readonly OpenRun[], o: ReadByIdOptions): Promise<ReadByIdResult> {
-  const { db, config, owner, client } = ctx;
-  const { flowId, passId, signal } = o;
+  const { config, client } = ctx;
+  const { flowId, writer, signal } = o;
   const totals = emptyProgress();
   let live = 0;
   const limit = pLimit(Math.max(1, Math.min(8, config.concurrency)));
@@ -50,22 +49,11 @@ export async function readRunsById(ctx: SyncContext, runs: readonly OpenRun[], o
       RecordTexts.of(found.map((a) => a.text)),
       { flowId, runIds: found.map((a) => a.asked) },
     );
-    const write = {
-      flowId,
-      owner,
-      leaseTtlMs: config.leaseTtlMs,
-      passId,
-      page,
-      requests: meter.requests,
-      pages: 0,
-      trackSeen: o.trackSeen,
-    };
-    const progress = await writePage(db, write, async (tx, p) => {
+    const progress = await writer.write(page, { requests: meter.requests, pages: 0 }, async (tx, p) => {
       for (const id of gone) p.deleted += await markRunDeleted(tx, flowId, id);
-      if (p.deleted > 0) await addPassProgress(tx, passId, { ...emptyProgress(), deleted: p.deleted });
+      if (p.deleted > 0) await addPassProgress(tx, writer.passId, { ...emptyProgress(), deleted: p.deleted });
     });
     addProgress(totals, progress);
-    ctx.observer.pageCommitted?.(flowId, o.kind, progress);
   }
   return { totals, live };
 }
@@ -84,10 +72,10 @@ export async function proveDeletions(ctx: SyncContext, o: ReadByIdOptions, liste
   const read = await readRunsById(ctx, candidates, o);
   if (read.live > 0) {
     const skipped = { ...emptyProgress(), skippedLive: read.live };
-    await addPassProgress(db, o.passId, skipped);
-    ctx.observer.pageCommitted?.(o.flowId, o.kind, skipped);
+    await addPassProgress(db, o.writer.passId, skipped);
+    ctx.observer.pageCommitted?.(o.flowId, "full", skipped);
     ctx.logger.warn(
-      { flowId: o.flowId, passId: o.passId, skippedLive: read.live, candidates: candidates.length },
+      { flowId: o.flowId, passId: o.writer.passId, skippedLive: read.live, candidates: candidates.length },
       "the completed listing skipped runs that Bird still has (unstable paging); they were read by id and stay live",
     );
   }

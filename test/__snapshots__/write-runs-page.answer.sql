@@ -1,0 +1,71 @@
+
+    with lease as (
+      -- 1. renew the lease and move this stream's cursor; no row: another process holds the flow
+      update bird.sync_state set
+        lease_expires_at = now() + @lease_ttl_ms * interval '1 millisecond',
+        cursor = case when @set_cursor then @next::text else cursor end,
+        reverse_cursor = case when @set_reverse_cursor then @next::text else reverse_cursor end,
+        list_order = coalesce(@list_order::text, list_order),
+        updated_at = now()
+      where flow_id = @flow_id::uuid and lease_owner = @owner
+      returning flow_id
+    ), picked as (
+      -- 2. the runs as Bird's texts hold them: parsed once, never re-serialized
+      select e from (select e from jsonb_array_elements(@source::jsonb -> 'results') with ordinality as a(e, pos)
+        where pos - 1 = any(@positions::int[])) as p where exists (select 1 from lease)
+    ), input as (
+      -- 3. one row per run, every column cast from its JSON value
+      select (e->>'id')::uuid as id, (e->>'approvalFlowId')::uuid as approval_flow_id, (e->>'organizationId')::uuid as organization_id, (e->>'workspaceId')::uuid as workspace_id, (e->>'status')::text as status, (e->>'activeStep')::float8 as active_step, (e->'invoker'->>'type')::text as invoker_type, (e->'invoker'->>'id')::uuid as invoker_id, nullif(e->'object', 'null'::jsonb) as object, nullif(e->'previousObject', 'null'::jsonb) as previous_object, nullif(e->'tags', 'null'::jsonb) as tags, nullif(e->'results', 'null'::jsonb) as results, bird.rfc3339(e->>'createdAt') as created_at, bird.rfc3339(e->>'updatedAt') as updated_at,
+      nullif(e->>'id', lower(e->>'id')) as api_id,
+      case when @has_extra then nullif(e - array['id','approvalFlowId','organizationId','workspaceId','status','activeStep','invoker','object','previousObject','tags','results','createdAt','updatedAt'], '{}'::jsonb) end as extra from picked
+    ), written as (
+      -- 4. change-only upsert: a row is written only when a value differs, or to bring a deleted run back
+      insert into bird.approval_runs as t (id, approval_flow_id, organization_id, workspace_id, status, active_step, invoker_type, invoker_id, object, previous_object, tags, results, created_at, updated_at, api_id, extra)
+      select id, approval_flow_id, organization_id, workspace_id, status, active_step, invoker_type, invoker_id, object, previous_object, tags, results, created_at, updated_at, api_id, extra from input
+      on conflict (id) do update set approval_flow_id = excluded.approval_flow_id, organization_id = excluded.organization_id, workspace_id = excluded.workspace_id, status = excluded.status, active_step = excluded.active_step, invoker_type = excluded.invoker_type, invoker_id = excluded.invoker_id, object = excluded.object, previous_object = excluded.previous_object, tags = excluded.tags, results = excluded.results, created_at = excluded.created_at, updated_at = excluded.updated_at, api_id = excluded.api_id, extra = excluded.extra, last_synced_at = now(), deleted_at = null
+      where (t.approval_flow_id, t.organization_id, t.workspace_id, t.status, t.active_step, t.invoker_type, t.invoker_id, t.object, t.previous_object, t.tags, t.results, t.created_at, t.updated_at, t.api_id, t.extra) is distinct from (excluded.approval_flow_id, excluded.organization_id, excluded.workspace_id, excluded.status, excluded.active_step, excluded.invoker_type, excluded.invoker_id, excluded.object, excluded.previous_object, excluded.tags, excluded.results, excluded.created_at, excluded.updated_at, excluded.api_id, excluded.extra) or t.deleted_at is not null
+      returning (xmax = 0) as inserted
+    ), seen as (
+      -- 5. the pass's seen set (deletion candidates are what it misses); a run both streams of a
+      --    two-ended pass listed is marked 'b', the proof that they met, which survives a restart
+      insert into bird.sync_seen as s (flow_id, run_id, side)
+      select @flow_id::uuid, id::uuid, @side::text from jsonb_array_elements_text(@listed_ids::jsonb) as l(id)
+      where @track_seen and exists (select 1 from lease)
+      on conflict (flow_id, run_id) do update set side = 'b' where s.side is distinct from excluded.side
+    ), reads as (
+      -- 6. when each pending run was last read, for the age-based re-check; decided runs need no entry
+      insert into bird.run_reads as rr (run_id, last_read_at)
+      select id, now() from input where status = 'pending'
+      on conflict (run_id) do update set last_read_at = excluded.last_read_at
+    ), settled as (
+      delete from bird.run_reads where run_id in (select id from input where status <> 'pending')
+    ), token as (
+      -- 7. the page's token with its createdAt range, to re-list just this stretch later
+      insert into bird.page_tokens (flow_id, token, reverse, oldest_created_at, newest_created_at)
+      select @flow_id::uuid, @page_token::text, @page_token_reverse, min(created_at), max(created_at)
+      from input where @page_token::text is not null having count(*) > 0
+      on conflict (flow_id, token) do update set oldest_created_at = excluded.oldest_created_at,
+        newest_created_at = excluded.newest_created_at, recorded_at = now()
+    ), released as (
+      -- 8. runs valid again leave quarantine; the page's invalid records enter it (re-seen: updated in place)
+      delete from bird.sync_rejects where flow_id = @flow_id::uuid and fingerprint in (select id::text from input)
+    ), quarantined as (
+      insert into bird.sync_rejects as q (flow_id, run_id, fingerprint, reason, payload)
+      select @flow_id::uuid, run_id, fingerprint, reason, payload
+      from jsonb_to_recordset(@rejects::jsonb) as r(run_id text, fingerprint text, reason text, payload text)
+      where exists (select 1 from lease)
+      on conflict (flow_id, fingerprint) do update
+        set reason = excluded.reason, payload = excluded.payload, last_seen_at = now(), times_seen = q.times_seen + 1
+    ), counts as (
+      select count(*) filter (where inserted)::int as inserted, count(*) filter (where not inserted)::int as updated from written
+    ), progress as (
+      -- 9. the page's counts into its pass
+      update bird.sync_passes set
+        pages = pages + @pages, requests = requests + @requests, runs_seen = runs_seen + @seen,
+        runs_inserted = runs_inserted + (select inserted from counts),
+        runs_updated = runs_updated + (select updated from counts),
+        runs_unchanged = runs_unchanged + (select count(*) from input) - (select inserted + updated from counts),
+        runs_rejected = runs_rejected + @rejected
+      where id = @pass_id and exists (select 1 from lease)
+    )
+    select exists (select 1 from lease) as leased, inserted, updated, (select count(*) from input)::int as valid from counts
