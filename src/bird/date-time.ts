@@ -18,14 +18,28 @@ export function hasStorableYear(text: string): boolean {
 }
 
 /**
- * Milliseconds since the epoch, for ordering and watermarks only (values are stored from the text).
- * NaN when the text is not a date-time. A leap second counts as the second before it.
+ * Microseconds since the epoch, as PostgreSQL stores the instant (issue 20): it reads the fraction as
+ * `rint(strtod(fraction) * 1e6)` — to the nearest microsecond, ties to even — so `.123999600` is stored
+ * as `.124000`. Anything that compares an instant Bird sent with a stored one (a watermark, a stored
+ * createdAt) reads it here, so both sides have the precision that is stored. A leap second is the first
+ * second of the next minute, as PostgreSQL stores `:60`. NaN when the text is not a date-time.
+ * Exact as a double for years 1685..2255; beyond, rounding can only make two instants equal, never swap them.
  */
-export function instantMs(text: unknown): number {
+export function instantUs(text: unknown): number {
   if (typeof text !== "string") return Number.NaN;
   const m = RFC3339.exec(text);
   if (!m) return Number.NaN;
-  const sec = m[6] === "60" ? "59" : m[6];
-  const zone = m[8] === "Z" || m[8] === "z" ? "Z" : m[8];
-  return Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${sec}${(m[7] ?? "").slice(0, 4)}${zone}`);
+  const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const day = new Date(0);
+  // Date.UTC would read years 0..99 as 1900..1999.
+  day.setUTCFullYear(y, mo - 1, d);
+  const offsetMin = m[9] === undefined ? 0 : (m[8]!.startsWith("-") ? -1 : 1) * (Number(m[9]) * 60 + Number(m[10]));
+  const seconds = day.getTime() / 1000 + h * 3600 + (mi - offsetMin) * 60 + s;
+  return seconds * 1_000_000 + roundHalfEven(Number(`0${m[7] ?? ""}`) * 1_000_000);
+}
+
+/** C's rint() under the default rounding mode, for non-negative values. */
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }

@@ -13,9 +13,10 @@ import type { FlowState, PageProgress } from "./outcome.js";
 import type { SyncContext } from "./context.js";
 import type { PassResult } from "./full-pass.js";
 import { addProgress, emptyProgress } from "./outcome.js";
-import { ListOrderTracker, oldestInstant } from "./list-order.js";
+import { ListOrderTracker, listsOlderThan, oldestInstant } from "./list-order.js";
 import { checkPage, writePage } from "./page-commit.js";
 import { RecordTexts } from "../bird/record-texts.js";
+import { instantUs } from "../bird/date-time.js";
 import { planRecheck } from "./recheck-plan.js";
 import { type FetchedPage, listPages } from "./page-stream.js";
 
@@ -60,7 +61,7 @@ export async function runIncrementalPass(
     ctx.observer.pageCommitted?.(flowId, "incremental", progress);
   };
 
-  const listing = await listNewest(ctx, flowId, hwm === null ? undefined : Date.parse(hwm), reverse, signal, commitListed);
+  const listing = await listNewest(ctx, flowId, hwm === null ? undefined : instantUs(hwm), reverse, signal, commitListed);
   await recheckDue(ctx, { flowId, passId, listing, listedIds, reverse, signal, commitListed, totals });
   const closed = await db.transaction((tx) => finishPass(tx, { flowId, passId, owner, kind: "incremental", outcome: "completed" }));
   if (!closed) throw new LeaseLostError(`flow ${flowId} was taken over before its incremental pass could complete`);
@@ -68,7 +69,7 @@ export async function runIncrementalPass(
 }
 
 interface Listing {
-  /** The oldest createdAt the listing showed (Infinity: none). */
+  /** The oldest createdAt the listing showed, in µs as stored (Infinity: none). */
   coveredFrom: number;
   /** Where the listing stopped (undefined: at its end). */
   nextToken: string | undefined;
@@ -79,7 +80,7 @@ interface Listing {
 async function listNewest(
   ctx: SyncContext,
   flowId: string,
-  hwmMs: number | undefined,
+  hwmUs: number | undefined,
   reverse: boolean | undefined,
   signal: AbortSignal,
   commitListed: (page: FetchedPage) => Promise<void>,
@@ -87,7 +88,7 @@ async function listNewest(
   const order = new ListOrderTracker();
   const belowWatermark = (p: FetchedPage) => {
     order.observe(p.checked.ordered);
-    return hwmMs !== undefined && order.order === "desc" && (oldestInstant(p.checked.ordered) ?? Infinity) < hwmMs;
+    return hwmUs !== undefined && order.order === "desc" && listsOlderThan(p.checked.ordered, hwmUs);
   };
   let coveredFrom = Infinity;
   let nextToken: string | undefined;
@@ -133,8 +134,8 @@ async function recheckDue(ctx: SyncContext, c: Recheck): Promise<void> {
     allowance: await recheckAllowance(ctx),
     coveredFrom: listing.coveredFrom,
     reachedEnd: listing.reachedEnd,
-    pagesDownTo: async (createdMs) => {
-      const n = await countRunsBetween(db, flowId, new Date(createdMs).toISOString(), new Date(listing.coveredFrom + 1).toISOString());
+    pagesDownTo: async (createdUs) => {
+      const n = await countRunsBetween(db, flowId, createdUs, listing.coveredFrom + 1);
       return Math.ceil(n / config.pageSize);
     },
   });
@@ -195,7 +196,7 @@ async function relistStoredPages(
 async function relistDownTo(
   ctx: SyncContext,
   flowId: string,
-  oldestMs: number,
+  oldestUs: number,
   nextToken: string | undefined,
   reverse: boolean | undefined,
   signal: AbortSignal,
@@ -209,7 +210,7 @@ async function relistDownTo(
     signal,
     isLast: (p) => {
       order.observe(p.checked.ordered);
-      return order.order !== "asc" && (oldestInstant(p.checked.ordered) ?? Infinity) < oldestMs;
+      return order.order !== "asc" && listsOlderThan(p.checked.ordered, oldestUs);
     },
   })) {
     await commitListed(page);
