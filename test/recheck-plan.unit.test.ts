@@ -11,7 +11,7 @@ const run = (minute: number, overdueSeconds = 1): DueRun => ({
   createdAt: at(minute),
   overdueSeconds,
 });
-const base = { allowance: Infinity, coveredFrom: instantUs(at(1000)), reachedEnd: false, storedPages: [] };
+const base = { allowance: Infinity, coveredFrom: Date.parse(at(1000)), reachedEnd: false, storedPages: [] };
 
 describe("planRecheck", () => {
   it("takes the most overdue first within the allowance and leaves the rest as debt", async () => {

@@ -7,7 +7,7 @@ import { cliEnv, runCli } from "./helpers/cli.js";
 import { freshDatabaseUrl, query } from "./helpers/db.js";
 import { type ModelServer, serveModel } from "./helpers/model-server.js";
 import { type ModelFlow, type ModelRun, ModelUpstream, POLITE } from "./sim/model-upstream.js";
-import { rng } from "./sim/values.js";
+import { rng, uuid } from "./sim/values.js";
 
 let server: ModelServer | undefined;
 afterEach(async () => {
@@ -82,6 +82,47 @@ describe("time decisions at stored precision", () => {
     );
     expect(stored.map((s) => s.id).sort()).toEqual(added.map((a) => a.id).sort());
     expect(new Set(stored.map((s) => s.at))).toEqual(new Set(["12:00:00.124000", "12:00:01.000000"]));
+  });
+
+  it("runs in the watermark's millisecond that Bird lists by id, not by their microseconds, do not end the listing", async () => {
+    const m = new ModelUpstream(rng(21), POLITE, "0f0e0d0c-0b0a-4909-8807-060504030201");
+    const flow = m.addFlow();
+    server = await serveModel(m);
+    const url = await freshDatabaseUrl();
+    const env = cliEnv({
+      BIRD_API_URL: server.url,
+      BIRD_ACCESS_KEY: "model-key",
+      BIRD_ORGANIZATION_ID: m.orgId,
+      DATABASE_URL: url,
+      SYNC_PAGE_SIZE: "3",
+      BIRD_MAX_RPS: "0",
+    });
+    const ms = Date.parse("2025-06-01T12:00:00.123Z");
+    for (let i = 1; i <= 3; i++) runAt(m, flow, ms - i * 10_000, `2025-06-01T11:59:${50 - i}.500Z`);
+    // Bird's keyset is [createdAtMillis, id]: within one millisecond it lists by id (descending here),
+    // whatever the microseconds say. Ids: the mark's highest, then `early`, then `late`.
+    const [markId, earlyId, lateId] = [uuid(m.r), uuid(m.r), uuid(m.r)].sort().reverse() as [string, string, string];
+    const withId = (run: ModelRun, id: string) => {
+      flow.runs.delete(run.id);
+      run.id = id;
+      run.apiId = id;
+      m.render(run);
+      flow.runs.set(id, run);
+      return run;
+    };
+    withId(runAt(m, flow, ms, "2025-06-01T12:00:00.123500Z"), markId);
+    withId(runAt(m, flow, ms, "2025-06-01T12:00:00.123100Z"), earlyId);
+    expect((await runCli(["sync", "--no-progress"], env)).code).toBe(0);
+    // Newer than the mark, in its millisecond, but listed after `early`.
+    const late = withId(runAt(m, flow, ms, "2025-06-01T12:00:00.123900Z"), lateId);
+    const newest = runAt(m, flow, ms + 1000, "2025-06-01T12:00:01.000Z");
+    // The first page is [newest, mark, early]: newest-first order shown, and `early` is below the mark
+    // by its microseconds, yet `late` comes on the next page.
+    expect((await runCli(["sync", "--no-progress"], env)).code).toBe(0);
+    const stored = await query(url, "select 1 from bird.approval_runs where id = any($1::uuid[])", [[late.id, newest.id]]);
+    expect(stored).toHaveLength(2);
+    const [state] = await query<{ list_order: string }>(url, "select list_order from bird.sync_state");
+    expect(state!.list_order).toBe("desc");
   });
 
   it("reads an RFC 3339 fraction of any length to the microsecond PostgreSQL stores, ties included", async () => {

@@ -69,7 +69,7 @@ export async function runIncrementalPass(
 }
 
 interface Listing {
-  /** The oldest createdAt the listing showed, in µs as stored (Infinity: none). */
+  /** The oldest createdAt the listing showed, in ms (Infinity: none). */
   coveredFrom: number;
   /** Where the listing stopped (undefined: at its end). */
   nextToken: string | undefined;
@@ -135,7 +135,7 @@ async function recheckDue(ctx: SyncContext, c: Recheck): Promise<void> {
     coveredFrom: listing.coveredFrom,
     reachedEnd: listing.reachedEnd,
     pagesDownTo: async (createdUs) => {
-      const n = await countRunsBetween(db, flowId, createdUs, listing.coveredFrom + 1);
+      const n = await countRunsBetween(db, flowId, createdUs, (listing.coveredFrom + 1) * 1000);
       return Math.ceil(n / config.pageSize);
     },
   });

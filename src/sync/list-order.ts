@@ -1,4 +1,4 @@
-import { instantUs } from "../bird/date-time.js";
+import { earliestSentMs, instantMs } from "../bird/date-time.js";
 import type { ListOrder } from "./outcome.js";
 
 /**
@@ -13,7 +13,7 @@ export class ListOrderTracker {
 
   observe(records: readonly unknown[]): void {
     for (const r of records) {
-      const at = instantUs((r as { createdAt?: unknown } | null)?.createdAt);
+      const at = instantMs((r as { createdAt?: unknown } | null)?.createdAt);
       if (Number.isNaN(at)) continue;
       if (this.last !== undefined && at !== this.last) {
         if (at > this.last) this.sawAsc = true;
@@ -37,7 +37,7 @@ export class ListOrderTracker {
     return t;
   }
 
-  /** The createdAt of the last record whose createdAt parses, in µs as stored. */
+  /** The createdAt of the last record whose createdAt parses, in ms. */
   get lastInstant(): number | undefined {
     return this.last;
   }
@@ -55,21 +55,23 @@ export function detectListOrder(records: readonly unknown[]): ListOrder | undefi
   return t.order;
 }
 
-/** The oldest createdAt on a page, in µs as stored (undefined when none parses). */
+/** The oldest createdAt on a page, in ms (undefined when none parses). */
 export function oldestInstant(records: readonly unknown[]): number | undefined {
   let oldest: number | undefined;
   for (const r of records) {
-    const at = instantUs((r as { createdAt?: unknown } | null)?.createdAt);
+    const at = instantMs((r as { createdAt?: unknown } | null)?.createdAt);
     if (!Number.isNaN(at) && (oldest === undefined || at < oldest)) oldest = at;
   }
   return oldest;
 }
 
 /**
- * Whether a page lists a run created before `storedUs`, a created_at as PostgreSQL holds it (µs).
- * Both sides have the stored precision: a run Bird lists as newer than a stored one is never taken
- * for older because PostgreSQL rounded the stored one up (issue 20). Equal counts as not older.
+ * Whether a page lists a run created before `storedUs`, a created_at as PostgreSQL holds it (µs), in
+ * the listing's order: only when its oldest run's millisecond is below every millisecond the stored
+ * run can have been sent in. Runs within one millisecond may come in any order (Bird's keyset is
+ * millisecond-and-id), and PostgreSQL may have rounded the stored value up into the next millisecond
+ * (`.1239996` is stored `.124000`): neither may end a listing above a run Bird lists as newer (issue 20).
  */
 export function listsOlderThan(records: readonly unknown[], storedUs: number): boolean {
-  return (oldestInstant(records) ?? Number.POSITIVE_INFINITY) < storedUs;
+  return (oldestInstant(records) ?? Number.POSITIVE_INFINITY) < earliestSentMs(storedUs);
 }

@@ -10,7 +10,7 @@ export interface RecheckInput {
   due: readonly DueRun[];
   /** Requests the budget leaves this flow for re-checks (Infinity without SYNC_MAX_REQUESTS_PER_HOUR). */
   allowance: number;
-  /** Oldest createdAt (µs, as stored) the newest-first listing reached; runs below it need another read. */
+  /** Oldest createdAt (ms) the newest-first listing reached; runs below it need another read. */
   coveredFrom: number;
   /** Whether the listing went to its last page (then every listed run was already read). */
   reachedEnd: boolean;
@@ -34,7 +34,7 @@ export interface RecheckPlan {
 export async function planRecheck(input: RecheckInput): Promise<RecheckPlan> {
   const runs = input.due.slice(0, Math.max(0, Math.floor(input.allowance)));
   const debt = input.due.length - runs.length;
-  const below = input.reachedEnd ? [] : runs.filter((r) => instantUs(r.createdAt) <= input.coveredFrom);
+  const below = input.reachedEnd ? [] : runs.filter((r) => instantUs(r.createdAt) < (input.coveredFrom + 1) * 1000);
   if (below.length > 0) {
     const oldest = Math.min(...below.map((r) => instantUs(r.createdAt)));
     // A page re-read costs one request like a GET; list on only when it takes fewer of them.
