@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import type { DueRun } from "../src/db/runs.js";
 import { planRecheck } from "../src/sync/recheck-plan.js";
+import { instantUs } from "../src/bird/date-time.js";
 
 const at = (minute: number) => new Date(Date.UTC(2026, 0, 1, 0, minute)).toISOString();
 const run = (minute: number, overdueSeconds = 1): DueRun => ({
@@ -22,7 +23,7 @@ describe("planRecheck", () => {
 
   it("lists on from where the listing stopped only when that takes fewer requests than GETs", async () => {
     const due = [run(5), run(6), run(7)];
-    expect((await planRecheck({ ...base, due, pagesDownTo: async () => 2 })).relistDownTo).toBe(Date.parse(at(5)));
+    expect((await planRecheck({ ...base, due, pagesDownTo: async () => 2 })).relistDownTo).toBe(instantUs(at(5)));
     expect((await planRecheck({ ...base, due, pagesDownTo: async () => 3 })).relistDownTo).toBeUndefined();
   });
 
@@ -31,8 +32,8 @@ describe("planRecheck", () => {
     const page = (from: number, to: number) => ({
       token: `t${from}`,
       reverse: false,
-      oldestMs: Date.parse(at(from)),
-      newestMs: Date.parse(at(to)),
+      oldestUs: instantUs(at(from)),
+      newestUs: instantUs(at(to)),
     });
     const plan = await planRecheck({ ...base, due, pagesDownTo: async () => 99, storedPages: [page(0, 9), page(10, 60)] });
     expect(plan.tokenPages.map((p) => p.token)).toEqual(["t0"]);

@@ -35,6 +35,15 @@ describe("checkRun", () => {
   });
 
   it.each([
+    "2025-07-10T03:10:22.7470001Z",
+    "2025-07-10T03:10:22.74700012z",
+    "2025-07-10 03:10:22.123999600Z",
+    "2025-07-10T03:10:22.999999999+23:59",
+  ])("accepts createdAt %s (7-9 fraction digits: PostgreSQL stores the microsecond)", (createdAt) => {
+    expect(checkRun({ ...good, createdAt, updatedAt: createdAt })).toMatchObject({ ok: true });
+  });
+
+  it.each([
     [{ ...good, status: "archived" }, /status/],
     [{ ...good, createdAt: "not-a-date" }, /createdAt: must be an RFC 3339 date-time$/],
     [{ ...good, createdAt: "2025-02-30T00:00:00Z" }, /createdAt: must be an RFC 3339 date-time$/],

@@ -8,6 +8,7 @@ import type { RequestGate } from "./request-gate.js";
 import { valueText } from "./json-text.js";
 import { RecordTexts } from "./record-texts.js";
 import { RetryWarnings } from "./retry-warnings.js";
+import { FlowListProgress } from "./flow-list-progress.js";
 import { listPageSchema } from "./schema.js";
 
 export type RequestKind = "list_runs" | "get_run" | "list_flows";
@@ -111,10 +112,13 @@ export class BirdClient implements Upstream {
     );
   }
 
-  /** Every flow of the organization (all pages); `status: "deleted"` lists the deleted ones instead. */
+  /**
+   * Every flow of the organization (all pages, records as listed: a flow may come twice); `status:
+   * "deleted"` lists the deleted ones instead. The listing ends by progress, not by trusting tokens.
+   */
   async listFlows(ctx: CallContext = {}, limit = 100, status: "active" | "deleted" = "active"): Promise<unknown[]> {
     const flows: unknown[] = [];
-    const seen = new Set<string>();
+    const progress = new FlowListProgress();
     let pageToken: string | undefined;
     do {
       const q = new URLSearchParams({ limit: String(limit) });
@@ -129,8 +133,7 @@ export class BirdClient implements Upstream {
       });
       flows.push(...page.records);
       pageToken = page.nextPageToken;
-      if (pageToken && seen.has(pageToken)) throw new HttpError("the flow list returned the same page token twice", 200);
-      if (pageToken) seen.add(pageToken);
+      if (pageToken) progress.check(page.records, pageToken);
     } while (pageToken);
     return flows;
   }

@@ -17,15 +17,52 @@ export function hasStorableYear(text: string): boolean {
   return !text.startsWith("0000");
 }
 
+/** The text's whole seconds since the epoch (offset applied) and its fraction (`.123…`, or ""). */
+function secondsAndFraction(text: unknown): { seconds: number; fraction: string } | undefined {
+  if (typeof text !== "string") return undefined;
+  const m = RFC3339.exec(text);
+  if (!m) return undefined;
+  const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const day = new Date(0);
+  // Date.UTC would read years 0..99 as 1900..1999.
+  day.setUTCFullYear(y, mo - 1, d);
+  const offsetMin = m[9] === undefined ? 0 : (m[8]!.startsWith("-") ? -1 : 1) * (Number(m[9]) * 60 + Number(m[10]));
+  // A leap second (:60) is the first second of the next minute, as PostgreSQL stores it.
+  return { seconds: day.getTime() / 1000 + h * 3600 + (mi - offsetMin) * 60 + s, fraction: m[7] ?? "" };
+}
+
 /**
- * Milliseconds since the epoch, for ordering and watermarks only (values are stored from the text).
- * NaN when the text is not a date-time. A leap second counts as the second before it.
+ * The millisecond an instant Bird sent falls in (finer digits cut off), for telling a listing's order.
+ * Bird's keyset is `[createdAtMillis, id]` (DESIGN §1): runs within one millisecond may come in any
+ * order, so digits below the millisecond are no evidence of order. NaN when the text is not a date-time.
  */
 export function instantMs(text: unknown): number {
-  if (typeof text !== "string") return Number.NaN;
-  const m = RFC3339.exec(text);
-  if (!m) return Number.NaN;
-  const sec = m[6] === "60" ? "59" : m[6];
-  const zone = m[8] === "Z" || m[8] === "z" ? "Z" : m[8];
-  return Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${sec}${(m[7] ?? "").slice(0, 4)}${zone}`);
+  const t = secondsAndFraction(text);
+  return t === undefined ? Number.NaN : t.seconds * 1000 + Number(t.fraction.slice(1, 4).padEnd(3, "0"));
+}
+
+/**
+ * Microseconds since the epoch, as PostgreSQL stores the instant: it reads the fraction as
+ * `rint(strtod(fraction) * 1e6)` — to the nearest microsecond, ties to even — so `.123999600` is stored
+ * as `.124000` (issue 20). NaN when the text is not a date-time. Exact as a double for years
+ * 1685..2255; beyond, rounding can only make two instants equal, never swap them.
+ */
+export function instantUs(text: unknown): number {
+  const t = secondsAndFraction(text);
+  return t === undefined ? Number.NaN : t.seconds * 1_000_000 + roundHalfEven(Number(`0${t.fraction}`) * 1_000_000);
+}
+
+/** C's rint() under the default rounding mode, for non-negative values. */
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/**
+ * The earliest millisecond (as `instantMs` gives it) that the text Bird sent for a stored instant can
+ * have named. PostgreSQL rounds to the nearest microsecond, so a stored `.124000` may have been sent as
+ * `.1239996`, in millisecond .123: half a microsecond down (one, in whole microseconds) covers it.
+ */
+export function earliestSentMs(storedUs: number): number {
+  return Math.floor((storedUs - 1) / 1000);
 }

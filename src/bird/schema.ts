@@ -17,6 +17,10 @@ const jsonObject = z.custom<Record<string, unknown>>(
   "Invalid input: expected a JSON object",
 );
 
+// Any JSON number: one beyond a double's range parses to ±Infinity here, yet the numeric column holds it
+// exactly (1e400); what PostgreSQL cannot hold (1e999999) it refuses, and the run is quarantined.
+const jsonNumber = z.custom<number>((v) => typeof v === "number", "Invalid input: expected number");
+
 const reviewer = z.strictObject({ type: z.enum(["user"]), id: uuid });
 const invoker = z.strictObject({ type: z.enum(["user", "accesskey", "contact"]), id: uuid });
 // Only validity matters (the database stores the API's own JSON text), so unknown keys are not copied.
@@ -36,7 +40,7 @@ export const approvalRunSchema = z.object({
   organizationId: uuid.nullish(),
   workspaceId: uuid.nullish(),
   status: z.enum(["pending", "approved", "denied"]),
-  activeStep: z.number().finite().nullish(),
+  activeStep: jsonNumber.nullish(),
   previousObject: jsonObject.nullish(),
   object: jsonObject.nullish(),
   invoker: invoker.nullable().optional(),

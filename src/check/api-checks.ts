@@ -46,8 +46,12 @@ async function listFlows(probe: ApiProbe, list: Checklist, configured: readonly 
         list.add("auth", "error", "organization not found (HTTP 404): check BIRD_ORGANIZATION_ID");
         return undefined;
       }
-      for (const f of resultsOf(a))
-        if (typeof f.id === "string") flows.push({ id: f.id.toLowerCase(), ...(typeof f.name === "string" ? { name: f.name } : {}) });
+      for (const f of resultsOf(a)) {
+        // A flow listed twice (or in two cases) is one flow (issue 20).
+        const id = typeof f.id === "string" ? f.id.toLowerCase() : undefined;
+        if (id === undefined || flows.some((known) => known.id === id)) continue;
+        flows.push({ id, ...(typeof f.name === "string" ? { name: f.name } : {}) });
+      }
       token = String((a.body as { nextPageToken?: unknown }).nextPageToken ?? "");
       if (!token) break;
     }

@@ -51,7 +51,8 @@ export const flowIds = (value: string, previous: string[] = []) => {
       `must be a flow id, a uuid like 0b6c2f9e-5a1d-4c3b-9e8f-1a2b3c4d5e6f (got ${JSON.stringify(bad ?? value)})`,
     );
   }
-  return next.map((id) => id.toLowerCase());
+  // One flow given twice, or in two cases, is one flow.
+  return [...new Set(next.map((id) => id.toLowerCase()))];
 };
 
 export const intArg = (min: number, max: number) => (value: string) => {

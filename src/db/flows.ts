@@ -1,11 +1,49 @@
 // bird.approval_flows: flow metadata for reports, and which flows are gone.
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { ApprovalFlow } from "../bird/schema.js";
-import type { SqlRunner } from "./database.js";
+import { type Database, type SqlRunner, dbErrorMessage, inSavepoint, isRecordDataError } from "./database.js";
 
-/** Upserts listed flows (seen now, not missing). */
-export async function upsertFlows(db: SqlRunner, flows: readonly ApprovalFlow[]): Promise<void> {
-  if (flows.length === 0) return;
+/** A listed flow whose metadata PostgreSQL refused (a NUL in its name, say): kept by its id alone. */
+export interface RefusedFlow {
+  id: string;
+  reason: string;
+}
+
+/**
+ * Upserts listed flows (seen now, not missing), one row per uuid whatever the list repeated (the first
+ * copy wins: one statement cannot update a row twice). Metadata PostgreSQL refuses costs only that
+ * metadata: such a flow is marked seen by its id, and returned so the caller can say so.
+ */
+export async function upsertFlows(db: Database, flows: readonly ApprovalFlow[]): Promise<RefusedFlow[]> {
+  const byUuid = new Map<string, ApprovalFlow>();
+  for (const f of flows) if (!byUuid.has(f.id.toLowerCase())) byUuid.set(f.id.toLowerCase(), f);
+  const unique = [...byUuid.values()];
+  if (unique.length === 0) return [];
+  try {
+    await db.rows(upsertFlowsStatement(unique));
+    return [];
+  } catch (err) {
+    if (!isRecordDataError(err)) throw err;
+  }
+  return db.transaction(async (tx) => {
+    const refused: RefusedFlow[] = [];
+    for (const f of unique) {
+      try {
+        await inSavepoint(tx, "probe", () => tx.rows(upsertFlowsStatement([f])));
+      } catch (err) {
+        if (!isRecordDataError(err)) throw err;
+        refused.push({ id: f.id, reason: dbErrorMessage(err) });
+        await tx.rows(sql`
+          insert into bird.approval_flows (id) values (${f.id}::uuid)
+          on conflict (id) do update set last_seen_at = now(), missing_since = null`);
+      }
+    }
+    return refused;
+  });
+}
+
+// Timestamps go through bird.rfc3339 (migration 0003), as a run's do: RFC 3339 offsets reach ±23:59.
+function upsertFlowsStatement(flows: readonly ApprovalFlow[]): SQL {
   const input = flows.map((f) => ({
     id: f.id,
     organization_id: f.organizationId ?? null,
@@ -20,17 +58,19 @@ export async function upsertFlows(db: SqlRunner, flows: readonly ApprovalFlow[])
     created_at: f.createdAt ?? null,
     updated_at: f.updatedAt ?? null,
   }));
-  await db.rows(sql`
+  return sql`
     insert into bird.approval_flows as f (id, organization_id, workspace_id, owner_id, name, description,
       object_type, object_action, steps, tags, created_at, updated_at)
-    select * from jsonb_to_recordset(${JSON.stringify(input)}::jsonb) as r(id uuid, organization_id text,
+    select id, organization_id, workspace_id, owner_id, name, description, object_type, object_action, steps, tags,
+      bird.rfc3339(created_at), bird.rfc3339(updated_at)
+    from jsonb_to_recordset(${JSON.stringify(input)}::jsonb) as r(id uuid, organization_id text,
       workspace_id text, owner_id text, name text, description text, object_type text, object_action text,
-      steps jsonb, tags jsonb, created_at timestamptz, updated_at timestamptz)
+      steps jsonb, tags jsonb, created_at text, updated_at text)
     on conflict (id) do update set organization_id = excluded.organization_id, workspace_id = excluded.workspace_id,
       owner_id = excluded.owner_id, name = excluded.name, description = excluded.description,
       object_type = excluded.object_type, object_action = excluded.object_action, steps = excluded.steps,
       tags = excluded.tags, created_at = excluded.created_at, updated_at = excluded.updated_at,
-      last_seen_at = now(), missing_since = null`);
+      last_seen_at = now(), missing_since = null`;
 }
 
 /**
@@ -56,10 +96,12 @@ export const DELETED_IN_BIRD = "Bird lists this flow as deleted (status=deleted)
 export async function markFlowsDeletedInBird(db: SqlRunner, flows: readonly ApprovalFlow[]): Promise<string[]> {
   if (flows.length === 0) return [];
   const ids = JSON.stringify(flows.map((f) => f.id));
+  // `limit 1`: Bird may list one flow twice (in two spellings); the first name wins.
   const rows = await db.rows<{ id: string }>(sql`
     update bird.approval_flows set missing_since = coalesce(missing_since, now()),
-      name = coalesce(name, (select f.value ->> 'name' from jsonb_array_elements(${JSON.stringify(flows)}::jsonb) as f(value)
-                             where (f.value ->> 'id')::uuid = approval_flows.id))
+      name = coalesce(name, (select f.value ->> 'name' from jsonb_array_elements(${JSON.stringify(flows)}::jsonb)
+                               with ordinality as f(value, n)
+                             where (f.value ->> 'id')::uuid = approval_flows.id order by f.n limit 1))
     where id in (select l.value::uuid from jsonb_array_elements_text(${ids}::jsonb) as l(value))
     returning id::text as id`);
   if (rows.length > 0) {

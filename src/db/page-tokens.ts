@@ -6,8 +6,9 @@ import type { SqlRunner } from "./database.js";
 export interface StoredPage {
   token: string;
   reverse: boolean;
-  oldestMs: number;
-  newestMs: number;
+  /** The page's createdAt range in µs since the epoch, as stored (exact: numeric arithmetic). */
+  oldestUs: number;
+  newestUs: number;
 }
 
 /** A listing from page one replaces what the last one stored. */
@@ -17,8 +18,8 @@ export async function forgetPageTokens(tx: SqlRunner, flowId: string): Promise<v
 
 export async function storedPages(db: SqlRunner, flowId: string): Promise<StoredPage[]> {
   return db.rows<StoredPage>(sql`
-    select token, reverse, extract(epoch from oldest_created_at)::float8 * 1000 as "oldestMs",
-      extract(epoch from newest_created_at)::float8 * 1000 as "newestMs"
+    select token, reverse, (extract(epoch from oldest_created_at) * 1000000)::float8 as "oldestUs",
+      (extract(epoch from newest_created_at) * 1000000)::float8 as "newestUs"
     from bird.page_tokens where flow_id = ${flowId}::uuid order by oldest_created_at`);
 }
 

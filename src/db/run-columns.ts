@@ -5,7 +5,7 @@ import { getTableColumns } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
 import { approvalRuns } from "./schema.js";
 
-export type RunSqlType = "uuid" | "text" | "float8" | "jsonb" | "timestamptz";
+export type RunSqlType = "uuid" | "text" | "numeric" | "float8" | "jsonb" | "timestamptz";
 
 export interface RunColumn {
   /** The Drizzle property, e.g. `approvalFlowId`. */
@@ -34,6 +34,7 @@ const NESTED: Readonly<Record<string, readonly string[]>> = {
 const SQL_TYPES: Readonly<Record<string, RunSqlType>> = {
   uuid: "uuid",
   text: "text",
+  numeric: "numeric",
   "double precision": "float8",
   jsonb: "jsonb",
   "timestamp with time zone": "timestamptz",

@@ -93,12 +93,13 @@ export async function requestsInLastHour(db: SqlRunner): Promise<{ used: number;
   return row ?? { used: 0, flows: 1 };
 }
 
-/** Stored runs of a flow created in [from, before): what re-listing that stretch would page through. */
-export async function countRunsBetween(db: SqlRunner, flowId: string, from: string, before: string): Promise<number> {
+/** Stored runs of a flow created in [from, before) (µs since the epoch): what re-listing that stretch would page through. */
+export async function countRunsBetween(db: SqlRunner, flowId: string, fromUs: number, beforeUs: number): Promise<number> {
   const [row] = await db.rows<{ n: number }>(sql`
     select count(*)::int as n from bird.approval_runs
     where approval_flow_id = ${flowId}::uuid and deleted_at is null
-      and created_at >= ${from}::timestamptz and created_at < ${before}::timestamptz`);
+      and created_at >= timestamptz 'epoch' + ${fromUs}::float8 * interval '1 microsecond'
+      and created_at < timestamptz 'epoch' + ${beforeUs}::float8 * interval '1 microsecond'`);
   return row?.n ?? 0;
 }
 

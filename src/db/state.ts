@@ -222,7 +222,8 @@ export async function flowsWithoutFullPass(db: SqlRunner, flowIds: readonly stri
     select count(*)::int as done from bird.sync_state
     where last_full_pass_at is not null
       and flow_id in (select id::uuid from jsonb_array_elements_text(${JSON.stringify(flowIds)}::jsonb) as id)`);
-  return flowIds.length - (row?.done ?? 0);
+  // A flow named twice (in two cases) is one flow: counted once, like the query counts it.
+  return new Set(flowIds.map((id) => id.toLowerCase())).size - (row?.done ?? 0);
 }
 
 export async function readLeaseOwner(db: SqlRunner, flowId: string): Promise<string | null> {

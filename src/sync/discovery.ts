@@ -1,5 +1,5 @@
 // Which flows a cycle works: --flow, else BIRD_APPROVAL_IDS, else every active flow Bird lists.
-import { approvalFlowSchema, type ApprovalFlow } from "../bird/schema.js";
+import { approvalFlowSchema, type ApprovalFlow, recordUuid } from "../bird/schema.js";
 import { AuthError, errorMessage } from "../errors.js";
 import { markFlowsDeletedInBird, markUnlistedFlowsMissing, upsertFlows } from "../db/flows.js";
 import { ensureFlowRows } from "../db/state.js";
@@ -7,15 +7,56 @@ import { uniqueIds } from "../config.js";
 import type { SyncContext } from "./context.js";
 
 async function listValidFlows(ctx: SyncContext, signal: AbortSignal, status: "active" | "deleted" = "active"): Promise<ApprovalFlow[]> {
-  const raw = await ctx.client.listFlows({ signal }, 100, status);
-  const flows: ApprovalFlow[] = [];
-  for (const r of raw) {
-    const parsed = approvalFlowSchema.safeParse(r);
-    // The id stays as Bird sent it: requests about the flow use it (the database keys on its uuid).
-    if (parsed.success) flows.push(parsed.data);
-    else ctx.logger.warn({ issue: parsed.error.issues[0]?.message }, "skipping a flow the API listed without a valid id");
+  const byUuid = new Map<string, ApprovalFlow>();
+  const copies = new Map<string, string[]>();
+  for (const raw of await ctx.client.listFlows({ signal }, 100, status)) {
+    const flow = readFlow(ctx, raw);
+    if (!flow) continue;
+    // Flows are keyed by their uuid (issue 20): a flow listed twice, or in two spellings (offset-paged
+    // lists repeat records), is one flow, and the first copy's spelling is the one requests use.
+    const key = flow.id.toLowerCase();
+    if (!byUuid.has(key)) byUuid.set(key, flow);
+    const listed = copies.get(key);
+    if (listed) listed.push(flow.id);
+    else copies.set(key, [flow.id]);
   }
-  return flows;
+  for (const [key, listed] of copies) {
+    if (listed.length < 2) continue;
+    ctx.logger.warn(
+      { flowId: byUuid.get(key)!.id, times: listed.length, spellings: [...new Set(listed)] },
+      "Bird listed this flow more than once; it is synced once, under the first spelling listed",
+    );
+  }
+  return [...byUuid.values()];
+}
+
+/**
+ * A listed flow as discovery keeps it. Only the id must be valid (DESIGN §1: the rest is optional), so
+ * metadata that fails its schema is dropped field by field and the flow is still synced; a record
+ * without a uuid id is skipped. Either is a warning, never a failed discovery.
+ */
+function readFlow(ctx: SyncContext, raw: unknown): ApprovalFlow | undefined {
+  const parsed = approvalFlowSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const id = recordUuid(raw) && (raw as { id: string }).id;
+  if (!id) {
+    const given = raw !== null && typeof raw === "object" ? (raw as { id?: unknown }).id : raw;
+    ctx.logger.warn(
+      { id: typeof given === "string" ? given.slice(0, 200) : (given ?? null) },
+      "skipping a flow the API listed without a valid id",
+    );
+    return undefined;
+  }
+  const flow: Record<string, unknown> = { id };
+  const dropped: string[] = [];
+  for (const [field, schema] of Object.entries(approvalFlowSchema.shape)) {
+    if (field === "id" || !(field in (raw as object))) continue;
+    const value = (raw as Record<string, unknown>)[field];
+    if (schema.safeParse(value).success) flow[field] = value;
+    else dropped.push(field);
+  }
+  ctx.logger.warn({ flowId: id, fields: dropped }, "flow metadata Bird listed is not valid; the flow is synced without those fields");
+  return flow as ApprovalFlow;
 }
 
 /**
@@ -29,6 +70,13 @@ async function explainDeletedFlows(ctx: SyncContext, signal: AbortSignal): Promi
   } catch (err) {
     if (err instanceof AuthError) throw err;
     ctx.logger.warn({ err: errorMessage(err) }, "could not list deleted flows; the unlisted flows stay marked missing");
+  }
+}
+
+/** Flow metadata for reports; what PostgreSQL refuses of it (a NUL in a name) costs only that metadata. */
+async function storeFlows(ctx: SyncContext, flows: readonly ApprovalFlow[]): Promise<void> {
+  for (const { id, reason } of await upsertFlows(ctx.db, flows)) {
+    ctx.logger.warn({ flowId: id, reason }, "PostgreSQL cannot store this flow's metadata; the flow is synced without it");
   }
 }
 
@@ -48,8 +96,8 @@ export async function resolveFlows(ctx: SyncContext, sel: FlowSelection, signal:
       // Discovery is skipped, but names make reports readable; a failure here costs nothing else.
       try {
         const wanted = new Set(ids.map((id) => id.toLowerCase()));
-        await upsertFlows(
-          ctx.db,
+        await storeFlows(
+          ctx,
           (await listValidFlows(ctx, signal)).filter((f) => wanted.has(f.id.toLowerCase())),
         );
       } catch (err) {
@@ -61,7 +109,7 @@ export async function resolveFlows(ctx: SyncContext, sel: FlowSelection, signal:
   }
   const flows = await listValidFlows(ctx, signal);
   const ids = uniqueIds(flows.map((f) => f.id));
-  await upsertFlows(ctx.db, flows);
+  await storeFlows(ctx, flows);
   await ensureFlowRows(ctx.db, ids);
   const gone = await markUnlistedFlowsMissing(ctx.db, ids);
   if (gone.length > 0) {

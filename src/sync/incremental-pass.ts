@@ -12,9 +12,10 @@ import type { FlowState, PageProgress } from "./outcome.js";
 import type { SyncContext } from "./context.js";
 import type { PassResult } from "./full-pass.js";
 import { addProgress, emptyProgress } from "./outcome.js";
-import { ListOrderTracker, oldestInstant } from "./list-order.js";
+import { ListOrderTracker, listsOlderThan, oldestInstant } from "./list-order.js";
 import { PassWriter } from "./pass-writer.js";
 import { readRunsById } from "./read-by-id.js";
+import { instantUs } from "../bird/date-time.js";
 import { planRecheck } from "./recheck-plan.js";
 import { type FetchedPage, listPages } from "./page-stream.js";
 
@@ -58,7 +59,7 @@ export async function runIncrementalPass(
     addProgress(totals, await writer.write(checked, { requests: page.requests, pages: 1 }));
   };
 
-  const listNewestFirst = () => listNewest(ctx, flowId, hwm === null ? undefined : Date.parse(hwm), reverse, signal, commitListed);
+  const listNewestFirst = () => listNewest(ctx, flowId, hwm === null ? undefined : instantUs(hwm), reverse, signal, commitListed);
   const listing = await listUntilSteady(ctx, flowId, listNewestFirst, listedIds);
   await recheckDue(ctx, { flowId, passId, writer, listing, listedIds, reverse, signal, commitListed, totals });
   const closed = await db.transaction((tx) => finishPass(tx, { flowId, passId, owner, kind: "incremental", outcome: "completed" }));
@@ -89,7 +90,7 @@ async function listUntilSteady(ctx: SyncContext, flowId: string, listOnce: () =>
 
 interface Listing {
   pages: number;
-  /** The oldest createdAt the listing showed (Infinity: none). */
+  /** The oldest createdAt the listing showed, in ms (Infinity: none). */
   coveredFrom: number;
   /** Where the listing stopped (undefined: at its end). */
   nextToken: string | undefined;
@@ -100,7 +101,7 @@ interface Listing {
 async function listNewest(
   ctx: SyncContext,
   flowId: string,
-  hwmMs: number | undefined,
+  hwmUs: number | undefined,
   reverse: boolean | undefined,
   signal: AbortSignal,
   commitListed: (page: FetchedPage) => Promise<void>,
@@ -108,7 +109,7 @@ async function listNewest(
   const order = new ListOrderTracker();
   const belowWatermark = (p: FetchedPage) => {
     order.observe(p.checked.ordered);
-    return hwmMs !== undefined && order.order === "desc" && (oldestInstant(p.checked.ordered) ?? Infinity) < hwmMs;
+    return hwmUs !== undefined && order.order === "desc" && listsOlderThan(p.checked.ordered, hwmUs);
   };
   let coveredFrom = Infinity;
   let nextToken: string | undefined;
@@ -157,8 +158,8 @@ async function recheckDue(ctx: SyncContext, c: Recheck): Promise<void> {
     allowance: await recheckAllowance(ctx),
     coveredFrom: listing.coveredFrom,
     reachedEnd: listing.reachedEnd,
-    pagesDownTo: async (createdMs) => {
-      const n = await countRunsBetween(db, flowId, new Date(createdMs).toISOString(), new Date(listing.coveredFrom + 1).toISOString());
+    pagesDownTo: async (createdUs) => {
+      const n = await countRunsBetween(db, flowId, createdUs, (listing.coveredFrom + 1) * 1000);
       return Math.ceil(n / config.pageSize);
     },
   });
@@ -222,7 +223,7 @@ async function relistStoredPages(
 async function relistDownTo(
   ctx: SyncContext,
   flowId: string,
-  oldestMs: number,
+  oldestUs: number,
   nextToken: string | undefined,
   reverse: boolean | undefined,
   signal: AbortSignal,
@@ -236,7 +237,7 @@ async function relistDownTo(
     signal,
     isLast: (p) => {
       order.observe(p.checked.ordered);
-      return order.order !== "asc" && (oldestInstant(p.checked.ordered) ?? Infinity) < oldestMs;
+      return order.order !== "asc" && listsOlderThan(p.checked.ordered, oldestUs);
     },
   })) {
     await commitListed(page);

@@ -1,4 +1,4 @@
-import { instantMs } from "../bird/date-time.js";
+import { earliestSentMs, instantMs } from "../bird/date-time.js";
 import type { ListOrder } from "./outcome.js";
 
 /**
@@ -63,4 +63,15 @@ export function oldestInstant(records: readonly unknown[]): number | undefined {
     if (!Number.isNaN(at) && (oldest === undefined || at < oldest)) oldest = at;
   }
   return oldest;
+}
+
+/**
+ * Whether a page lists a run created before `storedUs`, a created_at as PostgreSQL holds it (µs), in
+ * the listing's order: only when its oldest run's millisecond is below every millisecond the stored
+ * run can have been sent in. Runs within one millisecond may come in any order (Bird's keyset is
+ * millisecond-and-id), and PostgreSQL may have rounded the stored value up into the next millisecond
+ * (`.1239996` is stored `.124000`): neither may end a listing above a run Bird lists as newer (issue 20).
+ */
+export function listsOlderThan(records: readonly unknown[], storedUs: number): boolean {
+  return (oldestInstant(records) ?? Number.POSITIVE_INFINITY) < earliestSentMs(storedUs);
 }

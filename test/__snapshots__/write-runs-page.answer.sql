@@ -15,7 +15,7 @@
         where pos - 1 = any(@positions::int[])) as p where exists (select 1 from lease)
     ), input as (
       -- 3. one row per run, every column cast from its JSON value
-      select (e->>'id')::uuid as id, (e->>'approvalFlowId')::uuid as approval_flow_id, (e->>'organizationId')::uuid as organization_id, (e->>'workspaceId')::uuid as workspace_id, (e->>'status')::text as status, (e->>'activeStep')::float8 as active_step, (e->'invoker'->>'type')::text as invoker_type, (e->'invoker'->>'id')::uuid as invoker_id, nullif(e->'object', 'null'::jsonb) as object, nullif(e->'previousObject', 'null'::jsonb) as previous_object, nullif(e->'tags', 'null'::jsonb) as tags, nullif(e->'results', 'null'::jsonb) as results, bird.rfc3339(e->>'createdAt') as created_at, bird.rfc3339(e->>'updatedAt') as updated_at,
+      select (e->>'id')::uuid as id, (e->>'approvalFlowId')::uuid as approval_flow_id, (e->>'organizationId')::uuid as organization_id, (e->>'workspaceId')::uuid as workspace_id, (e->>'status')::text as status, (e->>'activeStep')::numeric as active_step, (e->'invoker'->>'type')::text as invoker_type, (e->'invoker'->>'id')::uuid as invoker_id, nullif(e->'object', 'null'::jsonb) as object, nullif(e->'previousObject', 'null'::jsonb) as previous_object, nullif(e->'tags', 'null'::jsonb) as tags, nullif(e->'results', 'null'::jsonb) as results, bird.rfc3339(e->>'createdAt') as created_at, bird.rfc3339(e->>'updatedAt') as updated_at,
       nullif(e->>'id', lower(e->>'id')) as api_id,
       case when @has_extra then nullif(e - array['id','approvalFlowId','organizationId','workspaceId','status','activeStep','invoker','object','previousObject','tags','results','createdAt','updatedAt'], '{}'::jsonb) end as extra from picked
     ), written as (

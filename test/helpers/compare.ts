@@ -15,13 +15,16 @@ export function expectedRow(run: Record<string, unknown>): StoredRun {
   const row: StoredRun = {};
   for (const c of RUN_COLUMNS) {
     const v = runValue(run, c) ?? null;
-    row[c.column] = c.sqlType === "timestamptz" && v !== null ? ms(v as string) : v;
+    // The fake writes numbers with JSON.stringify, so a number's text is String(v); numeric is read as text.
+    row[c.column] = v === null ? v : c.sqlType === "timestamptz" ? ms(v as string) : c.sqlType === "numeric" ? String(v) : v;
   }
   return row;
 }
 
-/** Every run column, read back as expectedRow builds it (uuids as text, timestamps as Dates). */
-const SELECT_LIST = RUN_COLUMNS.map((c) => (c.sqlType === "uuid" ? `${c.column}::text as ${c.column}` : c.column)).join(", ");
+/** Every run column, read back as expectedRow builds it (uuids and numbers as text, timestamps as Dates). */
+const SELECT_LIST = RUN_COLUMNS.map((c) =>
+  c.sqlType === "uuid" || c.sqlType === "numeric" ? `${c.column}::text as ${c.column}` : c.column,
+).join(", ");
 const TIMESTAMPS = RUN_COLUMNS.filter((c) => c.sqlType === "timestamptz").map((c) => c.column);
 
 export type QueryFn = <T>(text: string, params: unknown[]) => Promise<T[]>;

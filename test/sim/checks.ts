@@ -76,7 +76,7 @@ export async function tableEqualsModel(db: SqlRunner, m: ModelUpstream, exempt: 
         case when r.approval_flow_id <> exp.flow then 'flow' end,
         case when r.api_id is distinct from exp.api_id then 'api_id' end,
         case when r.status <> exp.status then 'status' end,
-        case when r.active_step is distinct from exp.active_step::float8 then 'active_step' end,
+        case when r.active_step is distinct from exp.active_step::numeric then 'active_step' end,
         case when r.object::text is distinct from exp.object::jsonb::text then 'object ' || r.object::text || ' vs ' || exp.object end,
         case when r.previous_object::text is distinct from exp.previous_object::jsonb::text then 'previous_object' end,
         case when r.tags::text <> exp.tags::jsonb::text then 'tags' end,
@@ -88,7 +88,7 @@ export async function tableEqualsModel(db: SqlRunner, m: ModelUpstream, exempt: 
         case when r.updated_at <> exp.updated_at then 'updated_at' end) end as what
     from exp left join bird.approval_runs r on r.id = exp.id
     where r.id is null or r.deleted_at is not null or r.approval_flow_id <> exp.flow or r.api_id is distinct from exp.api_id
-      or r.status <> exp.status or r.active_step is distinct from exp.active_step::float8
+      or r.status <> exp.status or r.active_step is distinct from exp.active_step::numeric
       or r.object::text is distinct from exp.object::jsonb::text or r.previous_object::text is distinct from exp.previous_object::jsonb::text
       or r.tags::text <> exp.tags::jsonb::text or r.results::text <> exp.results::jsonb::text or r.extra::text is distinct from exp.extra::jsonb::text
       or r.invoker_type is distinct from exp.invoker_type or r.invoker_id is distinct from exp.invoker_id

@@ -58,9 +58,9 @@ export function hostileObject(r: Rng): string {
   return `{${members.join(r.chance(0.3) ? " , " : ",")}}`;
 }
 
-/** Step numbers as Bird might write them; the column is float8, so only values it can hold. */
+/** Step numbers as Bird might write them; the column is numeric, so beyond a double's precision and range too. */
 export function activeStep(r: Rng): string | undefined {
-  return r.pick([undefined, "null", "0", "1", "2.0", "1E0", "-0", "3.5"]);
+  return r.pick([undefined, "null", "0", "1", "2.0", "1E0", "-0", "3.5", "9007199254740993", "1.50", "1e400", "-1e-400"]);
 }
 
 const pad = (n: number, w = 2) => String(n).padStart(w, "0");
@@ -93,7 +93,7 @@ export const SCHEMA_INVALID: ReadonlyArray<(fields: Record<string, string>) => v
 
 /** Records the schema accepts but PostgreSQL refuses (quarantined by the page write's probe, or found in JS). */
 export const UNSTORABLE: ReadonlyArray<(fields: Record<string, string>) => void> = [
-  (f) => (f.activeStep = "1e-400"),
+  (f) => (f.activeStep = "1e999999"),
   (f) => (f.object = '{"n":1e1000000}'),
   (f) => (f.object = '{"note":"nul\\u0000"}'),
   (f) => (f.object = '{"lone":"\\ud800"}'),
