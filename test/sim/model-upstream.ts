@@ -25,6 +25,8 @@ export interface Quirks {
   repeatRate?: number;
   /** Chance that a GET answers another run of the flow, or the run asked for under another flow's id. */
   wrongGetRate?: number;
+  /** The flows list names every flow twice: as spelled, and again later in the other case. */
+  flowsTwice?: boolean;
 }
 
 /** A Bird with no quirks: newest first, `reverse` honoured, no caps, no expiry, lower-case ids, no faults. */
@@ -252,6 +254,9 @@ export class ModelUpstream implements Upstream {
 
   async listFlows(ctx?: CallContext): Promise<unknown[]> {
     await this.serve(ctx);
-    return [...this.flows.values()].map((f) => ({ id: f.apiId, name: `flow ${f.id.slice(0, 4)}` }));
+    const flows = [...this.flows.values()].map((f) => ({ id: f.apiId, name: `flow ${f.id.slice(0, 4)}` }));
+    if (!this.quirks.flowsTwice) return flows;
+    const other = (id: string) => (id === id.toLowerCase() ? id.toUpperCase() : id.toLowerCase());
+    return [...flows, ...flows.map((f) => ({ ...f, id: other(f.id) }))];
   }
 }

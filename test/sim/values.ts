@@ -72,7 +72,11 @@ export function dateTimeText(r: Rng, ms: number): string {
   if (form <= 3) return d.toISOString();
   if (form === 4) return d.toISOString().replace("T", "t").replace("Z", "z");
   if (form === 5) return d.toISOString().replace("T", " ");
-  if (form === 6) return d.toISOString().replace("Z", "000000Z"); // nanoseconds
+  // 7-9 fraction digits below the millisecond, some that PostgreSQL rounds up into the next one.
+  if (form === 6)
+    return d
+      .toISOString()
+      .replace("Z", `${r.pick(["000000", "999600", "9996", "5", "0005", r.int(0, 999999).toString().padStart(6, "0")])}Z`);
   // An offset: the local time at that offset, including ones beyond PostgreSQL's ±15:59.
   const offsetMin = r.pick([330, -0, 16 * 60, -(23 * 60 + 59), -480, 15 * 60 + 59]);
   const local = new Date(ms + offsetMin * 60_000);
