@@ -9,7 +9,8 @@ import { startHealthServer } from "../src/daemon/http-server.js";
 import { SyncMetrics } from "../src/daemon/metrics.js";
 import type { FlowStatus } from "../src/db/status.js";
 import { ConfigError } from "../src/errors.js";
-import { type FlowOutcome, type FlowResult, cycleOutcome, emptyProgress, summarizeCycle } from "../src/sync/outcome.js";
+import { emptyProgress } from "../src/model.js";
+import { type FlowOutcome, type FlowResult, cycleOutcome, summarizeCycle } from "../src/sync/outcome.js";
 
 const logger = pino({ level: "silent" });
 const FLOW_A = "11111111-1111-4111-8111-111111111111";

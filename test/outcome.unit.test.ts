@@ -3,7 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { classifyPgError } from "../src/db/pg-errors.js";
 import { AuthError, CommandError, ConfigError, DatabaseConnectionError, FlowNotFoundError } from "../src/errors.js";
-import { type FlowOutcome, type FlowResult, emptyProgress, exitCodeOf, isFatalError } from "../src/sync/outcome.js";
+import { emptyProgress } from "../src/model.js";
+import { type FlowOutcome, type FlowResult, exitCodeOf, isFatalError } from "../src/sync/outcome.js";
 
 const flow = (outcome: FlowOutcome): FlowResult => ({ flowId: "f", outcome, totals: emptyProgress(), durationMs: 0 });
 const pgError = (code: string, message = "x") => Object.assign(new Error(message), { code });

@@ -1,6 +1,6 @@
 // bird.sync_state and bird.sync_passes: where each flow's pass stands, who works it, and its history.
 import { sql } from "drizzle-orm";
-import type { FlowState, PageProgress, PassKind, PassOutcome } from "../sync/outcome.js";
+import type { FlowState, PageProgress, PassKind, PassOutcome } from "../model.js";
 import type { SqlRunner } from "./database.js";
 import { isoUtc } from "./sql-time.js";
 import { forgetSeen } from "./runs.js";

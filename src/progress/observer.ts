@@ -2,7 +2,7 @@
 // final state stays on screen; otherwise log lines — every 5 s, and one overall line per finished flow.
 import cliProgress from "cli-progress";
 import type { Logger } from "pino";
-import type { PageProgress, PassKind, PassOutcome } from "../sync/outcome.js";
+import type { PageProgress, PassKind, PassOutcome } from "../model.js";
 import type { SyncObserver } from "../sync/observer.js";
 import type { TerminalStream } from "./terminal.js";
 

@@ -6,7 +6,8 @@ import type { SyncContext } from "./context.js";
 import { uniqueIds } from "../config.js";
 import { resolveFlows } from "./discovery.js";
 import { syncFlow } from "./flow-sync.js";
-import { type CycleResult, type FlowResult, emptyProgress as zero } from "./outcome.js";
+import { emptyProgress as zero } from "../model.js";
+import type { CycleResult, FlowResult } from "./outcome.js";
 
 export interface CycleOptions {
   flowIds?: readonly string[] | undefined;

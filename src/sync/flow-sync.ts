@@ -22,7 +22,8 @@ import {
 import type { SyncContext } from "./context.js";
 import { acquireFlowLease } from "./lease.js";
 import { type PassResult, beginFullPass, runFullPass } from "./full-pass.js";
-import { type FlowOutcome, type FlowResult, type FlowState, type PassKind, emptyProgress } from "./outcome.js";
+import type { FlowOutcome, FlowResult } from "./outcome.js";
+import { type FlowState, type PassKind, emptyProgress } from "../model.js";
 import { NewestFirstUnavailable, runIncrementalPass } from "./incremental-pass.js";
 
 export interface FlowSyncOptions {

@@ -3,34 +3,24 @@
 // large flow is listed from both ends instead (two-ended.ts, with its meeting rule in meeting.ts). Only
 // when the listing is complete and began at page one are the runs it did not show read by id (deleted
 // on 404, kept on 200), and then its last page completes the pass in its own transaction.
-import { AbortedError, LeaseLostError } from "../errors.js";
+import { AbortedError } from "../errors.js";
 import { forgetPageTokens } from "../db/page-tokens.js";
 import { countStoredRuns, forgetSeen, hasRunsFromBeforePass, readSeenSides } from "../db/runs.js";
-import { beginPass, completeFullPass } from "../db/state.js";
-import type { PageCursor } from "../db/sql/write-runs-page.js";
-import type { FlowState, PageProgress } from "./outcome.js";
+import { beginPass } from "../db/state.js";
+import { type FlowState, type PageProgress, addProgress, emptyProgress } from "../model.js";
 import type { SyncContext } from "./context.js";
 import { ListOrderTracker } from "./list-order.js";
 import { Meeting } from "./meeting.js";
-import { addProgress, emptyProgress } from "./outcome.js";
-import { type FetchedPage, listPages } from "./page-stream.js";
-import { type PageMeta, PassWriter } from "./pass-writer.js";
-import { proveDeletions } from "./read-by-id.js";
+import { listPages } from "./page-stream.js";
+import { type FullPassStart, completeListing, pageMeta } from "./full-listing.js";
+import { PassWriter } from "./pass-writer.js";
 import { listFromBothEnds } from "./two-ended.js";
+
+export type { FullPassStart };
 
 export interface PassResult {
   passId: number;
   totals: PageProgress;
-}
-
-export interface FullPassStart {
-  passId: number;
-  /** Resuming the flow's open pass: where each stream stands (undefined: from its first page / not begun). */
-  resumed: boolean;
-  /** Restarted after the API rejected a stored token: listed from one end (half the requests per token's life). */
-  restarted: boolean;
-  forwardToken: string | undefined;
-  reverseToken: string | undefined;
 }
 
 /** Opens the pass segment: resumes the flow's open full pass at its cursors, or starts one at page one. */
@@ -108,38 +98,4 @@ async function listFromOneEnd(
     }
     addProgress(totals, await writer.write(page.checked, pageMeta(page, cursor)));
   }
-}
-
-/** A listed page's counters, token and cursor. `reverse`: the page came from the `reverse=true` stream. */
-export function pageMeta(page: FetchedPage, cursor: PageCursor, reverse = false, carried = 0): PageMeta {
-  return {
-    requests: page.requests + carried,
-    pages: 1,
-    pageToken: page.token === undefined ? undefined : { token: page.token, reverse },
-    cursor,
-  };
-}
-
-/**
- * The page that completes a listing begun at page one (a resumed pass kept its start and its seen set):
- * the stored runs the listing did not show are proven gone or live by GET (exactness rule 5), then this
- * page is written and the pass completed in one transaction.
- */
-export async function completeListing(
-  ctx: SyncContext,
-  writer: PassWriter,
-  page: FetchedPage,
-  meta: PageMeta,
-  signal: AbortSignal,
-  totals: PageProgress,
-): Promise<void> {
-  const flowId = writer.flowId;
-  addProgress(totals, await proveDeletions(ctx, { flowId, writer, signal }, page.checked.listedIds));
-  const progress = await writer.write(page.checked, meta, async (tx) => {
-    if (!(await completeFullPass(tx, flowId, writer.passId, ctx.owner))) {
-      throw new LeaseLostError(`flow ${flowId} was taken over before its full pass could complete`);
-    }
-  });
-  addProgress(totals, progress);
-  ctx.logger.debug({ flowId, passId: writer.passId, ...progress }, "full listing complete; pass completed");
 }

@@ -8,10 +8,9 @@ import { AbortedError, LeaseLostError, PageTokenRejectedError } from "../errors.
 import { type StoredPage, recordTokenReuse, storedPages, tokenRecord } from "../db/page-tokens.js";
 import { countRunsBetween, dueOpenRuns, requestsInLastHour, watermark } from "../db/runs.js";
 import { beginPass, finishPass, recordRecheck } from "../db/state.js";
-import type { FlowState, PageProgress } from "./outcome.js";
+import { type FlowState, type PageProgress, addProgress, emptyProgress } from "../model.js";
 import type { SyncContext } from "./context.js";
 import type { PassResult } from "./full-pass.js";
-import { addProgress, emptyProgress } from "./outcome.js";
 import { ListOrderTracker, listsOlderThan, oldestInstant } from "./list-order.js";
 import { PassWriter } from "./pass-writer.js";
 import { readRunsById } from "./read-by-id.js";

@@ -4,7 +4,7 @@
 import { hostname } from "node:os";
 import type { SqlRunner } from "../db/database.js";
 import { claimFlowLease, readLeaseOwner, takeOverFlowLease } from "../db/state.js";
-import type { FlowState } from "./outcome.js";
+import type { FlowState } from "../model.js";
 import { isProcessAlive } from "../process-alive.js";
 
 /** Owner ids are `${hostname}:${pid}:${nonce}` (see processOwnerId). */

@@ -1,5 +1,5 @@
 import { earliestSentMs, instantMs } from "../bird/date-time.js";
-import type { ListOrder } from "./outcome.js";
+import type { ListOrder } from "../model.js";
 
 /**
  * The order a listing returns runs in, from the createdAt of its records across pages (Bird does not

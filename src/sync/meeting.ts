@@ -6,7 +6,7 @@
 //      either side, so touching is not enough: equal instants keep both streams listing.
 // Anything less (a mixed order, the same order on both sides, no order shown yet) keeps paging: a stream
 // that reaches its own end has listed everything by itself, so "when in doubt, list further" is exact.
-import type { ListOrder } from "./outcome.js";
+import type { ListOrder } from "../model.js";
 import { ListOrderTracker } from "./list-order.js";
 
 /** 'f': the stream in the API's default order; 'r': the one listed with `reverse=true`. */

@@ -1,5 +1,5 @@
 // What the engine reports as it goes; metrics and progress bars subscribe, the engine does not know them.
-import type { PageProgress, PassKind, PassOutcome } from "./outcome.js";
+import type { PageProgress, PassKind, PassOutcome } from "../model.js";
 
 export interface SyncObserver {
   /** The flows this cycle will work, once discovery has chosen them (progress shows done / total). */

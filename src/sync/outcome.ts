@@ -4,48 +4,7 @@
 import { classifyPgError } from "../db/pg-errors.js";
 import { EXIT_FATAL, EXIT_FLOW_FAILED, EXIT_OK, SyncError } from "../errors.js";
 
-import type { ListOrder, PassKind, PassOutcome } from "../model.js";
-
-export type { ListOrder, PassKind, PassOutcome };
-
-/** Where a flow's pass stands (bird.sync_state), as the engine reads it when it takes the lease. */
-export interface FlowState {
-  flowId: string;
-  passId: number | null;
-  passKind: PassKind | null;
-  passStartedAt: string | null;
-  cursor: string | null;
-  /** The reverse stream's cursor of a two-ended full pass (null: that stream has not begun). */
-  reverseCursor: string | null;
-  listOrder: ListOrder | null;
-  /** Whether the API honours `reverse` for this flow; null until probed. */
-  reverseWorks: boolean | null;
-  lastFullPassAt: string | null;
-  consecutiveFailures: number;
-  nextAttemptAt: string | null;
-}
-
-/** Counts of one page, and (summed) of a pass, a flow or a cycle. */
-export interface PageProgress {
-  pages: number;
-  requests: number;
-  seen: number;
-  inserted: number;
-  updated: number;
-  unchanged: number;
-  rejected: number;
-  deleted: number;
-  /** Runs a completed full listing did not show that a GET proved live: Bird's paging is unstable. */
-  skippedLive: number;
-}
-
-export function emptyProgress(): PageProgress {
-  return { pages: 0, requests: 0, seen: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0, deleted: 0, skippedLive: 0 };
-}
-
-export function addProgress(into: PageProgress, d: PageProgress): void {
-  for (const k of Object.keys(into) as Array<keyof PageProgress>) into[k] += d[k];
-}
+import { type PageProgress, type PassKind, addProgress, emptyProgress } from "../model.js";
 
 export type FlowOutcome = "completed" | "failed" | "missing" | "interrupted" | "skipped-leased" | "skipped-backoff";
 

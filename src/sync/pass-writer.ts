@@ -13,9 +13,8 @@ import {
   writeRunsPage,
 } from "../db/sql/write-runs-page.js";
 import { LeaseLostError } from "../errors.js";
-import type { PassKind } from "../model.js";
+import { type PageProgress, type PassKind, emptyProgress } from "../model.js";
 import type { SyncContext } from "./context.js";
-import { type PageProgress, emptyProgress } from "./outcome.js";
 import type { CheckedPage, CheckedRun } from "./page-check.js";
 
 /** What changes from page to page besides its records. */

@@ -8,7 +8,7 @@ import { recordUuid } from "../bird/schema.js";
 import { type OpenRun, deletionCandidates, markRunDeleted } from "../db/runs.js";
 import { addPassProgress, passStartedAt } from "../db/state.js";
 import type { SyncContext } from "./context.js";
-import { type PageProgress, addProgress, emptyProgress } from "./outcome.js";
+import { type PageProgress, addProgress, emptyProgress } from "../model.js";
 import { checkPage } from "./page-check.js";
 import type { PassWriter } from "./pass-writer.js";
 

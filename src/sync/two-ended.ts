@@ -6,12 +6,11 @@
 // `reverse` ignored is stopped, and remembered (`sync_state.reverse_works`), so later passes don't probe.
 import { AbortedError } from "../errors.js";
 import { setReverseWorks } from "../db/state.js";
-import type { FlowState, PageProgress } from "./outcome.js";
+import { type FlowState, type PageProgress, addProgress } from "../model.js";
 import type { SyncContext } from "./context.js";
-import { type FullPassStart, completeListing, pageMeta } from "./full-pass.js";
+import { type FullPassStart, completeListing, pageMeta } from "./full-listing.js";
 import { ListOrderTracker, detectListOrder } from "./list-order.js";
 import { type Meeting, type Side, reverseHonoured } from "./meeting.js";
-import { addProgress } from "./outcome.js";
 import { type FetchedPage, listPages } from "./page-stream.js";
 import type { PassWriter } from "./pass-writer.js";
 import { Pace } from "./pace.js";
