@@ -7,7 +7,7 @@ import { RequestGate } from "./bird/request-gate.js";
 import type { Config } from "./config.js";
 import type { Database } from "./db/database.js";
 import { openDatabase } from "./db/connect.js";
-import type { SyncContext } from "./sync/context.js";
+import { type SyncContext, syncSettingsOf } from "./sync/context.js";
 import type { SyncObserver } from "./sync/observer.js";
 
 /** This process's identity in leases and pass history: readable, and unique even across restarts. */
@@ -47,5 +47,13 @@ export function createSyncContext(
     logger,
     ...(events ? { events } : {}),
   });
-  return { db, client, config, logger, owner: processOwnerId(), observer, parallelFlows: (n) => gate.parallelFlows(n) };
+  return {
+    db,
+    client,
+    settings: syncSettingsOf(config),
+    logger,
+    owner: processOwnerId(),
+    observer,
+    parallelFlows: (n) => gate.parallelFlows(n),
+  };
 }

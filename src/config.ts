@@ -22,12 +22,6 @@ export interface Config {
   readonly concurrency: number;
   /** A full pass lists a flow from both ends once it has this many pages (0 = always one stream). */
   readonly twoEndedPages: number;
-  /**
-   * ...and only while its one stream waits on the API longer than it takes to write the pages: a
-   * second stream helps a latency-bound listing and only costs CPU and memory otherwise. Always true
-   * from the environment; tests of the two-ended paging itself turn it off.
-   */
-  readonly twoEndedWhenWaiting: boolean;
   readonly schedule: string;
   readonly fullEveryMs: number;
   readonly autoMigrate: boolean;
@@ -259,7 +253,6 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
     pageSize: e.SYNC_PAGE_SIZE,
     concurrency: e.SYNC_CONCURRENCY,
     twoEndedPages: e.SYNC_TWO_ENDED_PAGES,
-    twoEndedWhenWaiting: true,
     schedule: e.SYNC_SCHEDULE,
     fullEveryMs: e.SYNC_FULL_EVERY,
     autoMigrate: e.SYNC_AUTO_MIGRATE,

@@ -9,7 +9,7 @@ import { DaemonHealth } from "../src/daemon/health.js";
 import { SyncMetrics } from "../src/daemon/metrics.js";
 import type { Database } from "../src/db/database.js";
 import { AuthError } from "../src/errors.js";
-import type { SyncContext } from "../src/sync/context.js";
+import { type SyncContext, syncSettingsOf } from "../src/sync/context.js";
 
 const logger = pino({ level: "silent" });
 const config = loadConfig({ env: {}, cwd: "/nonexistent", overrides: { BIRD_ACCESS_KEY: "k", BIRD_ORGANIZATION_ID: "org" } });
@@ -35,7 +35,7 @@ function contexts(script: Array<"ok" | "auth">) {
         return [];
       },
     } as unknown as BirdClient;
-    const ctx: SyncContext = { db: emptyDb, client, config, logger, owner: `test:${made.length}`, observer: {} };
+    const ctx: SyncContext = { db: emptyDb, client, settings: syncSettingsOf(config), logger, owner: `test:${made.length}`, observer: {} };
     made.push(ctx);
     return ctx;
   };
@@ -80,7 +80,7 @@ describe("CycleRunner", () => {
             throw new Error("socket closed");
           },
         } as unknown as BirdClient,
-        config,
+        settings: syncSettingsOf(config),
         logger,
         owner: "x",
         observer: {},

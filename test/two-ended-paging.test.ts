@@ -10,7 +10,7 @@ import { type Config, loadConfig } from "../src/config.js";
 import { openDatabase } from "../src/db/connect.js";
 import type { Database } from "../src/db/database.js";
 import type { Upstream } from "../src/bird/client.js";
-import type { SyncContext } from "../src/sync/context.js";
+import { type SyncContext, syncSettingsOf } from "../src/sync/context.js";
 import { runSyncCycle } from "../src/sync/cycle.js";
 import { Meeting } from "../src/sync/meeting.js";
 import { Pace } from "../src/sync/pace.js";
@@ -44,18 +44,9 @@ function model(quirks: Partial<Quirks>, n: number, seed: number): { m: Recording
   return { m, flow };
 }
 
-function ctxOf(m: ModelUpstream, flow: ModelFlow, database: Database, owner: string, extra: Partial<Config> = {}): SyncContext {
-  const cfg: Config = {
-    ...config,
-    approvalIds: [flow.apiId],
-    pageSize: 5,
-    concurrency: 1,
-    twoEndedPages: 2,
-    twoEndedWhenWaiting: false,
-    maxRps: 0,
-    ...extra,
-  };
-  return { db: database, client: m, config: cfg, logger: silent, owner, observer: {} };
+function ctxOf(m: ModelUpstream, flow: ModelFlow, database: Database, owner: string, onlyWhenWaiting = false): SyncContext {
+  const settings = { ...syncSettingsOf(config), approvalIds: [flow.apiId], pageSize: 5, concurrency: 1, twoEndedPages: 2 };
+  return { db: database, client: m, settings, logger: silent, owner, observer: {}, secondStreamOnlyWhenWaiting: onlyWhenWaiting };
 }
 
 const full = (ctx: SyncContext) => runSyncCycle(ctx, { full: true, respectBackoff: false, signal: new AbortController().signal });
@@ -115,7 +106,7 @@ describe("when a second stream is started", () => {
       getRun: (flowId, runId, ctx) => slow.getRun(flowId, runId, ctx),
       listFlows: (ctx) => slow.listFlows(ctx),
     };
-    const ctx = { ...ctxOf(slow, flow, db, "pace:slow", { twoEndedWhenWaiting: true }), client: waiting };
+    const ctx = { ...ctxOf(slow, flow, db, "pace:slow", true), client: waiting };
     expect(await full(ctx)).toMatchObject({ flows: [{ outcome: "completed" }] });
     expect(slow.count(true)).toBeGreaterThan(0);
     expect(slow.repeated()).toBe(0);

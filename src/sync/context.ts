@@ -4,15 +4,39 @@ import type { Config } from "../config.js";
 import type { Database } from "../db/database.js";
 import type { SyncObserver } from "./observer.js";
 
+/** The settings the engine reads: no secret, no HTTP or database address (those stay with their parts). */
+export interface SyncSettings {
+  readonly approvalIds: readonly string[] | undefined;
+  readonly pageSize: number;
+  readonly concurrency: number;
+  /** A full pass lists a flow from both ends once it has this many pages (0 = always one stream). */
+  readonly twoEndedPages: number;
+  readonly fullEveryMs: number;
+  readonly leaseTtlMs: number;
+  readonly recheckFactor: number;
+  readonly maxRequestsPerHour: number | undefined;
+}
+
+export function syncSettingsOf(config: Config): SyncSettings {
+  const { approvalIds, pageSize, concurrency, twoEndedPages, fullEveryMs, leaseTtlMs, recheckFactor, maxRequestsPerHour } = config;
+  return Object.freeze({ approvalIds, pageSize, concurrency, twoEndedPages, fullEveryMs, leaseTtlMs, recheckFactor, maxRequestsPerHour });
+}
+
 /** What a pass needs, passed in (no module globals). */
 export interface SyncContext {
   readonly db: Database;
   readonly client: Upstream;
-  readonly config: Config;
+  readonly settings: SyncSettings;
   readonly logger: Logger;
   /** This process's lease identity. */
   readonly owner: string;
   readonly observer: SyncObserver;
   /** Flows to work at once, sized from measured latency and BIRD_MAX_RPS (absent: SYNC_CONCURRENCY). */
   readonly parallelFlows?: (configured: number) => number;
+  /**
+   * A second stream of a full pass starts only while the first waits on the API longer than it writes
+   * pages (a latency-bound listing; against a fast API it only costs CPU and memory). The default;
+   * tests of two-ended paging itself, against an API that answers at once, turn it off here.
+   */
+  readonly secondStreamOnlyWhenWaiting?: boolean;
 }

@@ -25,7 +25,7 @@ async function recordStop(ctx: SyncContext, flowIds: readonly string[], err: Aut
 
 export async function runSyncCycle(ctx: SyncContext, opts: CycleOptions): Promise<CycleResult> {
   const started = Date.now();
-  const configured = opts.flowIds?.length ? opts.flowIds : ctx.config.approvalIds;
+  const configured = opts.flowIds?.length ? opts.flowIds : ctx.settings.approvalIds;
   const refreshMetadata = opts.full || (configured !== undefined && (await flowsWithoutFullPass(ctx.db, configured)) > 0);
   const flowIds = await resolveFlows(ctx, { flowIds: opts.flowIds, refreshMetadata }, opts.signal).catch(async (err: unknown) => {
     // Configured flows were stopped before their passes began; discovered ones are not known yet.
@@ -37,12 +37,12 @@ export async function runSyncCycle(ctx: SyncContext, opts: CycleOptions): Promis
   const stopAll = new AbortController();
   const signal = AbortSignal.any([opts.signal, stopAll.signal]);
   let authError: AuthError | undefined;
-  const limit = pLimit(ctx.config.concurrency);
+  const limit = pLimit(ctx.settings.concurrency);
   const workFlow = async (flowId: string): Promise<FlowResult> => {
     if (authError || signal.aborted) return { flowId, outcome: "interrupted", totals: zero(), durationMs: 0 };
     const result = await syncFlow(ctx, flowId, { full: opts.full, respectBackoff: opts.respectBackoff, signal });
     // A latency-bound backfill works more flows at once, up to what BIRD_MAX_RPS can serve.
-    if (ctx.parallelFlows) limit.concurrency = ctx.parallelFlows(ctx.config.concurrency);
+    if (ctx.parallelFlows) limit.concurrency = ctx.parallelFlows(ctx.settings.concurrency);
     ctx.observer.flowFinished?.(flowId, result.outcome);
     return result;
   };

@@ -88,7 +88,7 @@ export interface FlowSelection {
 }
 
 export async function resolveFlows(ctx: SyncContext, sel: FlowSelection, signal: AbortSignal): Promise<string[]> {
-  const configured = sel.flowIds?.length ? sel.flowIds : ctx.config.approvalIds;
+  const configured = sel.flowIds?.length ? sel.flowIds : ctx.settings.approvalIds;
   if (configured?.length) {
     const ids = uniqueIds(configured);
     await ensureFlowRows(ctx.db, ids);

@@ -51,7 +51,7 @@ export async function syncFlow(ctx: SyncContext, flowId: string, opts: FlowSyncO
     durationMs: Date.now() - started,
     ...extra,
   });
-  const leased = await acquireFlowLease(ctx.db, flowId, ctx.owner, ctx.config.leaseTtlMs);
+  const leased = await acquireFlowLease(ctx.db, flowId, ctx.owner, ctx.settings.leaseTtlMs);
   // The database keys flows by uuid; requests use the id as Bird (or the operator) spelled it.
   const state = leased && { ...leased, flowId };
   if (!state) {
@@ -75,7 +75,7 @@ export async function syncFlow(ctx: SyncContext, flowId: string, opts: FlowSyncO
 async function runPasses(ctx: SyncContext, state: FlowState, opts: FlowSyncOptions, started: number): Promise<FlowResult> {
   const { logger } = ctx;
   const flowId = state.flowId;
-  let kind: PassKind = wantsFullPass(state, opts, ctx.config.fullEveryMs) ? "full" : "incremental";
+  let kind: PassKind = wantsFullPass(state, opts, ctx.settings.fullEveryMs) ? "full" : "incremental";
   let restarts = 0;
   let passId: number | undefined;
   // What this run wrote, across restarts, reported even when it ends interrupted or failed.
@@ -93,7 +93,7 @@ async function runPasses(ctx: SyncContext, state: FlowState, opts: FlowSyncOptio
           // A resumed pass never saw what was created at the top of the list since it began: an
           // incremental pass right after it brings those in (and re-reads what is still pending).
           logger.info({ flowId, passId: res.passId }, "resumed full pass completed; listing what was created since it began");
-          const fresh = await claimFlowLease(ctx.db, flowId, ctx.owner, ctx.config.leaseTtlMs);
+          const fresh = await claimFlowLease(ctx.db, flowId, ctx.owner, ctx.settings.leaseTtlMs);
           if (!fresh) throw new LeaseLostError(`lost the lease on flow ${flowId} to another process`);
           res = { ...(await runIncrementalPass(ctx, { ...fresh, flowId }, opts.signal, totals)), totals };
         }
@@ -206,7 +206,7 @@ async function withLeaseHeartbeat<T>(
   parent.addEventListener("abort", onParentAbort, { once: true });
   const timer = setInterval(
     () => {
-      renewFlowLease(ctx.db, flowId, ctx.owner, ctx.config.leaseTtlMs).then(
+      renewFlowLease(ctx.db, flowId, ctx.owner, ctx.settings.leaseTtlMs).then(
         (held) => {
           if (held) return;
           ctx.logger.warn({ flowId }, "lost the lease to another process; stopping this flow");
@@ -215,7 +215,7 @@ async function withLeaseHeartbeat<T>(
         (err) => ctx.logger.warn({ flowId, err: errorMessage(err) }, "lease renewal failed; retrying at the next renewal"),
       );
     },
-    Math.max(1000, ctx.config.leaseTtlMs / 3),
+    Math.max(1000, ctx.settings.leaseTtlMs / 3),
   );
   timer.unref();
   try {

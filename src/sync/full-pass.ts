@@ -59,11 +59,11 @@ export async function runFullPass(
   /** Added to as pages commit, so a pass that fails half way still reports what it wrote. */
   totals: PageProgress = emptyProgress(),
 ): Promise<PassResult> {
-  const { db, config } = ctx;
+  const { db, settings } = ctx;
   // The seen set finds deletion candidates: only runs stored before the pass can be gone. A first
   // backfill has none, so it need not remember what it saw (a second stream turns it on: meeting.ts).
   const writer = new PassWriter(ctx, state.flowId, start.passId, "full", await hasRunsFromBeforePass(db, state.flowId));
-  const twoEnded = config.twoEndedPages > 0 && state.reverseWorks !== false && !start.restarted;
+  const twoEnded = settings.twoEndedPages > 0 && state.reverseWorks !== false && !start.restarted;
   if (!twoEnded) {
     await listFromOneEnd(ctx, state, start, writer, signal, totals);
     return { passId: start.passId, totals };
@@ -72,7 +72,7 @@ export async function runFullPass(
   // A flow known to be large starts its reverse stream after the first page; one of unknown size once
   // it has shown it has that many pages. Either way a flow of one page never costs a reverse request.
   const stored = start.resumed ? 0 : await countStoredRuns(db, state.flowId);
-  const reverseAfter = stored >= config.twoEndedPages * config.pageSize ? 1 : Math.max(1, config.twoEndedPages - 1);
+  const reverseAfter = stored >= settings.twoEndedPages * settings.pageSize ? 1 : Math.max(1, settings.twoEndedPages - 1);
   await listFromBothEnds({ ctx, state, start, writer, signal, totals, meeting, reverseAfter });
   return { passId: start.passId, totals };
 }
@@ -87,7 +87,7 @@ async function listFromOneEnd(
   totals: PageProgress,
 ): Promise<void> {
   const order = new ListOrderTracker();
-  const pages = listPages(ctx.client, state.flowId, { firstToken: start.forwardToken, limit: ctx.config.pageSize, signal });
+  const pages = listPages(ctx.client, state.flowId, { firstToken: start.forwardToken, limit: ctx.settings.pageSize, signal });
   for await (const page of pages) {
     if (signal.aborted) throw new AbortedError("stopped before writing the next page");
     order.observe(page.checked.ordered);

@@ -115,7 +115,7 @@ async function listNewest(
   let pageCount = 0;
   const pages = listPages(ctx.client, flowId, {
     firstToken: undefined,
-    limit: ctx.config.pageSize,
+    limit: ctx.settings.pageSize,
     reverse,
     signal,
     isLast: belowWatermark,
@@ -146,20 +146,20 @@ interface Recheck {
 
 /** 2. Pending runs can still change upstream: re-read the due ones the listing did not show. */
 async function recheckDue(ctx: SyncContext, c: Recheck): Promise<void> {
-  const { db, config } = ctx;
+  const { db, settings } = ctx;
   const { flowId, listing, listedIds } = c;
   const tokens = await tokenRecord(db, flowId);
   // The cost model: once Bird has refused stored tokens more often than it took them, GET instead.
   const trustTokens = tokens.refusals < 3 || tokens.reuses >= tokens.refusals;
   const plan = await planRecheck({
-    due: (await dueOpenRuns(db, flowId, config.recheckFactor)).filter((r) => !listedIds.has(r.id)),
+    due: (await dueOpenRuns(db, flowId, settings.recheckFactor)).filter((r) => !listedIds.has(r.id)),
     storedPages: trustTokens ? await storedPages(db, flowId) : [],
     allowance: await recheckAllowance(ctx),
     coveredFrom: listing.coveredFrom,
     reachedEnd: listing.reachedEnd,
     pagesDownTo: async (createdUs) => {
       const n = await countRunsBetween(db, flowId, createdUs, (listing.coveredFrom + 1) * 1000);
-      return Math.ceil(n / config.pageSize);
+      return Math.ceil(n / settings.pageSize);
     },
   });
   if (plan.relistDownTo !== undefined) {
@@ -174,7 +174,7 @@ async function recheckDue(ctx: SyncContext, c: Recheck): Promise<void> {
   const debtBefore = await recordRecheck(db, flowId, c.passId, plan.runs.length, plan.debt);
   if (plan.debt > debtBefore) {
     ctx.logger.warn(
-      { flowId, debt: plan.debt, budget: config.maxRequestsPerHour },
+      { flowId, debt: plan.debt, budget: settings.maxRequestsPerHour },
       "recheck debt grew: pending runs due for a re-read wait for request budget",
     );
   }
@@ -182,7 +182,7 @@ async function recheckDue(ctx: SyncContext, c: Recheck): Promise<void> {
 
 /** Requests this flow may spend on re-checks now: its share of what SYNC_MAX_REQUESTS_PER_HOUR has left. */
 async function recheckAllowance(ctx: SyncContext): Promise<number> {
-  const budget = ctx.config.maxRequestsPerHour;
+  const budget = ctx.settings.maxRequestsPerHour;
   if (budget === undefined) return Infinity;
   const { used, flows } = await requestsInLastHour(ctx.db);
   return Math.max(0, budget - used) / Math.max(1, flows);
@@ -202,7 +202,7 @@ async function relistStoredPages(
     try {
       const only = {
         firstToken: stored.token,
-        limit: ctx.config.pageSize,
+        limit: ctx.settings.pageSize,
         reverse: stored.reverse ? true : undefined,
         signal,
         isLast: () => true,
@@ -231,7 +231,7 @@ async function relistDownTo(
   const order = new ListOrderTracker();
   for await (const page of listPages(ctx.client, flowId, {
     firstToken: nextToken,
-    limit: ctx.config.pageSize,
+    limit: ctx.settings.pageSize,
     reverse,
     signal,
     isLast: (p) => {

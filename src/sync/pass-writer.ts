@@ -42,7 +42,7 @@ export class PassWriter {
     public trackSeen: boolean,
   ) {
     this.db = ctx.db;
-    this.target = { flowId, owner: ctx.owner, leaseTtlMs: ctx.config.leaseTtlMs, passId };
+    this.target = { flowId, owner: ctx.owner, leaseTtlMs: ctx.settings.leaseTtlMs, passId };
   }
 
   get passId(): number {

@@ -29,11 +29,11 @@ export interface ReadByIdResult {
 
 /** GETs the runs in batches, one transaction per batch: answers written, 404s marked deleted. */
 export async function readRunsById(ctx: SyncContext, runs: readonly OpenRun[], o: ReadByIdOptions): Promise<ReadByIdResult> {
-  const { config, client } = ctx;
+  const { settings, client } = ctx;
   const { flowId, writer, signal } = o;
   const totals = emptyProgress();
   let live = 0;
-  const limit = pLimit(Math.max(1, Math.min(8, config.concurrency)));
+  const limit = pLimit(Math.max(1, Math.min(8, settings.concurrency)));
   for (let i = 0; i < runs.length; i += GET_BATCH) {
     const batch = runs.slice(i, i + GET_BATCH);
     const meter = { requests: 0 };

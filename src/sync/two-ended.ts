@@ -77,7 +77,7 @@ class TwoStreams {
       for (;;) {
         const pages = listPages(this.ctx.client, this.state.flowId, {
           firstToken: from,
-          limit: this.ctx.config.pageSize,
+          limit: this.ctx.settings.pageSize,
           reverse: side === "r" ? true : undefined,
           signal,
           isLast: (page) => this.endsHere(side, page),
@@ -163,7 +163,7 @@ class TwoStreams {
     if (side !== "f") return;
     this.forwardPages++;
     if (this.reverse || this.start.resumed || page.nextPageToken === undefined || this.forwardPages < this.pass.reverseAfter) return;
-    if (this.ctx.config.twoEndedWhenWaiting && !this.pace.waitsOnApi) return;
+    if ((this.ctx.secondStreamOnlyWhenWaiting ?? true) && !this.pace.waitsOnApi) return;
     this.probing = true;
     this.ctx.logger.info(
       { flowId: this.state.flowId, afterPages: this.forwardPages, ...this.pace.averages() },

@@ -6,7 +6,7 @@ import pino from "pino";
 import type { Config } from "../../src/config.js";
 import type { Database, SqlRunner } from "../../src/db/database.js";
 import { RetryableHttpError } from "../../src/errors.js";
-import type { SyncContext } from "../../src/sync/context.js";
+import { type SyncContext, syncSettingsOf } from "../../src/sync/context.js";
 import { runSyncCycle } from "../../src/sync/cycle.js";
 import type { CycleResult } from "../../src/sync/outcome.js";
 import { type Violation, incrementalInvariants, tableEqualsModel } from "./checks.js";
@@ -107,13 +107,21 @@ export async function simulate(opts: SimulationOptions): Promise<{ log: string[]
     maxRequestsPerHour: r.chance(0.2) ? r.int(1, 50) : undefined,
     // Small model flows are listed from both ends too: from their first, second or third page, or never.
     twoEndedPages: r.pick([0, 1, 1, 2, 3]),
-    // The model answers at once: waiting for the API would rarely start a second stream.
-    twoEndedWhenWaiting: false,
   });
   log.push(
     `flows ${flowCount}, page size ${config.pageSize}, concurrency ${config.concurrency}, recheck ${config.recheckFactor}, budget ${config.maxRequestsPerHour}, two-ended from ${config.twoEndedPages} pages`,
   );
-  const ctxFor = (db: Database, owner: string): SyncContext => ({ db, client: m, config, logger: silent, owner, observer: {} });
+  // The model answers at once: waiting for the API would rarely start a second stream.
+  const settings = syncSettingsOf(config);
+  const ctxFor = (db: Database, owner: string): SyncContext => ({
+    db,
+    client: m,
+    settings,
+    logger: silent,
+    owner,
+    observer: {},
+    secondStreamOnlyWhenWaiting: false,
+  });
 
   const check = async (label: string, found: Violation[]) => {
     if (found.length > 0) {
