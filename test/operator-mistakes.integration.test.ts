@@ -1,5 +1,5 @@
 // Issue 15 (3, 6): the mistakes a new operator makes are named, with the fix, through the built CLI.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -36,6 +36,22 @@ describe("misspelled settings", () => {
     // Other programs' variables are not ours to judge.
     expect(r.stderr).not.toMatch(/HTTP_PROXY|NODE_ENV/);
     expect(warnings).toHaveLength(3);
+  });
+
+  it("a misspelt DATABASE_URL in .env stops the run with exit 2 instead of syncing into an embedded database", async () => {
+    const own = mkdtempSync(join(tmpdir(), "bas-typo-"));
+    try {
+      writeFileSync(join(own, ".env"), "DATABASE_ULR=postgres://db.example/bird\n");
+      const env = cliEnv({ BIRD_API_URL: "http://127.0.0.1:9", BIRD_ACCESS_KEY: "k-1234567890", BIRD_ORGANIZATION_ID: "org" });
+      for (const args of [["sync", "--no-progress"], ["status"]]) {
+        const r = await runCli(args, env, { cwd: own });
+        expect(r.code).toBe(2);
+        expect(r.stderr).toMatch(/DATABASE_ULR in \.env is no setting; did you mean DATABASE_URL\? DATABASE_URL is not set/);
+      }
+      expect(existsSync(join(own, ".data"))).toBe(false);
+    } finally {
+      rmSync(own, { recursive: true, force: true });
+    }
   });
 
   it("a required variable that is missing next to its misspelling says which one was meant", async () => {
