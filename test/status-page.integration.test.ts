@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import pg from "pg";
 import { afterEach, describe, expect, inject, it } from "vitest";
-import { startCli } from "./helpers/cli.js";
+import { runCli, startCli } from "./helpers/cli.js";
 import { daemonHarness } from "./helpers/daemon.js";
 import { freshDatabaseUrl, query } from "./helpers/db.js";
 import { syncEnv } from "./helpers/fake.js";
@@ -142,16 +142,32 @@ describe("status page: safe by default", () => {
     expect(await (await fetch(`${emptyBase}/`)).text()).toContain("no <code>bird</code> schema yet");
     const [schema] = await query<{ n: number }>(empty, "select count(*)::int as n from pg_namespace where nspname in ('bird', 'drizzle')");
     expect(schema!.n).toBe(0);
+  });
 
-    // A schema older than this version: the page says so instead of failing on a missing column.
+  it("a schema one migration behind: what can be read is shown under a banner naming migrate; what cannot is said, never as 0 flows", async () => {
+    const api = await harness.fake({ flows: 2, runsPerFlow: 30, seed: 24 });
     const behind = await freshDatabaseUrl();
+    expect((await runCli(["sync", "--no-progress"], syncEnv(api, behind))).code).toBe(0);
     await query(
       behind,
       "delete from drizzle.__drizzle_migrations where created_at = (select max(created_at) from drizzle.__drizzle_migrations)",
     );
-    const behindBase = await startUi(syncEnv(api, behind));
-    const page = await fetch(`${behindBase}/`);
+    const base = await startUi(syncEnv(api, behind));
+    const page = await fetch(`${base}/`);
     expect(page.status).toBe(200);
-    expect(await page.text()).toMatch(/schema is behind this version \(\d+ of \d+ migrations applied\)/);
+    const html = await page.text();
+    expect(html).toMatch(/schema is behind this version \(\d+ of \d+ migrations applied\): run <code>approvals-sync migrate<\/code>/);
+    expect(html).toContain("What this version can read of it is shown below.");
+    expect(html).toContain("2 flows · ");
+    for (const f of api.store.flows()) expect(html).toContain(f.name.replace(/'/g, "&#39;"));
+
+    // A column this version reads is gone: the page says it cannot read the schema.
+    await query(behind, "alter table bird.sync_state rename column recheck_debt to recheck_debt_old");
+    const unreadable = await (await fetch(`${base}/`)).text();
+    expect(unreadable).toMatch(/This version cannot read it \(column [\w.]*recheck_debt does not exist\), so no flows are shown\./);
+    expect(unreadable).toContain("flows not readable · ");
+    expect(unreadable).not.toMatch(/\b0 flows\b|0 on time/);
+    const json = (await (await fetch(`${base}/api/status`)).json()) as { migrated: boolean; unreadable?: string };
+    expect(json).toMatchObject({ migrated: false, unreadable: expect.stringMatching(/recheck_debt does not exist/) });
   });
 });

@@ -30,7 +30,7 @@ export function registerReport(program: Command, run: Run): void {
         // Listings and usage errors need no database: do not open (and perhaps create) one for them.
         if (answerReportWithoutDatabase(args, process.stdout)) return;
         const rt = startRuntime({}, false);
-        await withReadOnlyDatabase(rt, (db) => runReportCommand(db, args, process.stdout));
+        await withReadOnlyDatabase(rt, "report", (db) => runReportCommand(db, args, process.stdout));
       }),
     );
 }
