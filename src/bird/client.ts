@@ -2,8 +2,17 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import pRetry, { AbortError, type Options as PRetryOptions } from "p-retry";
 import type { Logger } from "pino";
-import { AuthError, ConfigError, FlowNotFoundError, HttpError, PageTokenRejectedError, RetryableHttpError } from "../errors.js";
+import {
+  ApiUnreachableError,
+  AuthError,
+  ConfigError,
+  FlowNotFoundError,
+  HttpError,
+  PageTokenRejectedError,
+  RetryableHttpError,
+} from "../errors.js";
 import { type Answer, getJsonOnce } from "./http.js";
+import { describeUnreachable, unreachableCode } from "./reachability.js";
 import type { RequestGate } from "./request-gate.js";
 import { valueText } from "./json-text.js";
 import { RecordTexts } from "./record-texts.js";
@@ -61,6 +70,11 @@ export interface Upstream {
 const MAX_RATE_LIMITED_WAITS = 30;
 const MAX_RETRY_TIME_MS = 10 * 60_000;
 
+// Tries before a first request that cannot connect at all gives up (issue 24): an API that never
+// answered this process is most likely a wrong BIRD_API_URL. Once it has answered, a connection
+// error is an outage and gets the whole retry policy.
+const UNREACHABLE_ATTEMPTS = 3;
+
 const isWaitable = (error: unknown) => error instanceof RetryableHttpError && error.retryAfterMs !== undefined;
 
 /** p-retry's schedule (250 ms doubling, at most 15 s) with its jitter (×1..2). */
@@ -71,6 +85,8 @@ function backoffMs(retriesConsumed: number): number {
 export class BirdClient implements Upstream {
   private readonly headers: Record<string, string>;
   private readonly retryWarnings: RetryWarnings;
+  /** Bird has answered (any HTTP status) at least once in this process. */
+  private reached = false;
 
   constructor(private readonly opts: ClientOptions) {
     this.retryWarnings = new RetryWarnings(opts.logger);
@@ -199,10 +215,12 @@ export class BirdClient implements Upstream {
       try {
         const sent = performance.now();
         answer = await getJsonOnce(url, { headers: this.headers, timeoutMs: this.opts.timeoutMs, signal: ctx.signal });
+        this.reached = true;
         gate.recordLatency(performance.now() - sent);
         gate.onAnswered(answer.status);
         events?.onAttempt?.(kind, answer.status);
       } catch (err) {
+        if ((err as { status?: unknown }).status !== undefined) this.reached = true;
         throw this.learnFromFailure(kind, err, ctx, mapError);
       }
     } finally {
@@ -228,6 +246,12 @@ export class BirdClient implements Upstream {
       ...(ctx.signal ? { signal: ctx.signal } : {}),
       shouldConsumeRetry: ({ error }) => !(isWaitable(error) && ++rateLimitedWaits <= MAX_RATE_LIMITED_WAITS),
       onFailedAttempt: async ({ error, attemptNumber, retriesLeft, retriesConsumed }) => {
+        // Stopped (Ctrl-C, SIGTERM, a lost lease): no retry, and no retry warning (issue 24).
+        if (ctx.signal?.aborted) throw error;
+        const unreachable = this.reached ? undefined : unreachableCode(error);
+        if (unreachable && attemptNumber >= UNREACHABLE_ATTEMPTS) {
+          throw new ApiUnreachableError(describeUnreachable(this.opts.apiUrl, unreachable), { cause: error });
+        }
         this.opts.events?.onRetry?.(kind, error);
         // A Retry-After that does not use up the budget is waited out by the gate (every request
         // pauses); anything else backs off exponentially with jitter, as p-retry would.

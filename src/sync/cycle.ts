@@ -1,6 +1,6 @@
 // One sync cycle: every selected flow, SYNC_CONCURRENCY at a time. outcome.ts turns the result into an exit code.
 import pLimit from "p-limit";
-import { AuthError } from "../errors.js";
+import { type SyncError, stopsEveryFlow } from "../errors.js";
 import { flowsWithoutFullPass } from "../db/state.js";
 import type { SyncContext } from "./context.js";
 import { resolveFlows } from "./discovery.js";
@@ -20,10 +20,10 @@ export async function runSyncCycle(ctx: SyncContext, opts: CycleOptions): Promis
   const refreshMetadata = opts.full || (configured !== undefined && (await flowsWithoutFullPass(ctx.db, configured)) > 0);
   const flowIds = await resolveFlows(ctx, { flowIds: opts.flowIds, refreshMetadata }, opts.signal);
   ctx.observer.cycleStarted?.(flowIds);
-  // A rejected key stops every flow at once (DESIGN §5), not just the one that saw it.
+  // A rejected key (or an API never reached) stops every flow at once (DESIGN §5), not just the one that saw it.
   const stopAll = new AbortController();
   const signal = AbortSignal.any([opts.signal, stopAll.signal]);
-  let authError: AuthError | undefined;
+  let authError: SyncError | undefined;
   const limit = pLimit(ctx.config.concurrency);
   const workFlow = async (flowId: string): Promise<FlowResult> => {
     if (authError || signal.aborted) return { flowId, outcome: "interrupted", totals: zero(), durationMs: 0 };
@@ -41,7 +41,7 @@ export async function runSyncCycle(ctx: SyncContext, opts: CycleOptions): Promis
         try {
           return await workFlow(flowId);
         } catch (err) {
-          if (err instanceof AuthError) {
+          if (stopsEveryFlow(err)) {
             authError ??= err;
             stopAll.abort(err);
             return { flowId, outcome: "interrupted", totals: zero(), durationMs: 0, error: err.message };

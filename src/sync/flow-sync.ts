@@ -1,6 +1,6 @@
 // Works one flow: takes its lease, picks the pass (resume, full or incremental), runs it, and turns
 // what went wrong into the flow's outcome. One flow's failure never stops the others; a rejected key does.
-import { AuthError, FlowNotFoundError, LeaseLostError, PageTokenRejectedError, errorMessage, isAbortError } from "../errors.js";
+import { FlowNotFoundError, LeaseLostError, PageTokenRejectedError, errorMessage, isAbortError, stopsEveryFlow } from "../errors.js";
 import { clearFlowMissing } from "../db/flows.js";
 import {
   claimFlowLease,
@@ -130,7 +130,7 @@ interface FailedPass {
 /** An error no restart answers: the flow's outcome (interrupted, missing, failed), or a rethrow that stops every flow. */
 async function endPassOnError(ctx: SyncContext, err: unknown, p: FailedPass): Promise<FlowResult> {
   const { flowId, kind, totals, durationMs } = p;
-  if (err instanceof AuthError) {
+  if (stopsEveryFlow(err)) {
     await closePass(ctx, flowId, p.passId, kind, "interrupted", err.message);
     throw err;
   }
