@@ -5,12 +5,15 @@ import { sql } from "drizzle-orm";
 import type { Database } from "../db/database.js";
 import { CommandError } from "../errors.js";
 import { REPORTS, REPORT_NAMES, type ReportDefinition, type ReportFilters, findReport } from "./catalog.js";
+import { closestName } from "../unknown-variables.js";
 import { isUuid } from "../uuid.js";
 import { REPORT_FORMATS, type ReportFormat, type ReportRow, renderCsv, renderReport } from "./format.js";
 
 export interface ReportArgs {
   name?: string;
   format: ReportFormat;
+  /** --csv-raw: csv cells exactly as stored, without the formula guard. */
+  csvRaw?: boolean;
   flowId?: string;
   since?: string;
   until?: string;
@@ -64,10 +67,13 @@ function parseReportArgs(args: ReportArgs): ReportRequest {
   if (!(REPORT_FORMATS as readonly string[]).includes(format)) {
     throw new ReportUsageError(`--format must be one of ${REPORT_FORMATS.join(", ")} (got ${JSON.stringify(format)})`);
   }
+  if (args.csvRaw && format !== "csv") throw new ReportUsageError(`--csv-raw applies to --format csv only (got --format ${format})`);
   if (args.name === undefined || args.name === "") return { kind: "list", format: args.format };
   const def = findReport(args.name);
   if (!def) {
-    throw new ReportUsageError(`unknown report ${JSON.stringify(args.name)}; valid names: ${REPORT_NAMES.join(", ")}`);
+    const near = closestName(args.name, REPORT_NAMES);
+    const hint = near ? `did you mean ${near}? ` : "";
+    throw new ReportUsageError(`unknown report ${JSON.stringify(args.name)}; ${hint}valid names: ${REPORT_NAMES.join(", ")}`);
   }
   const filters: ReportFilters = {};
   const described: string[] = [];
@@ -153,6 +159,6 @@ export async function runReportCommand(db: Pick<Database, "rows">, args: ReportA
   if (rows.length === 0 && format === "table") {
     out.write(await emptyLine(db, def, described));
   } else {
-    out.write(renderReport(def, rows, format));
+    out.write(renderReport(def, rows, format, { raw: args.csvRaw === true }));
   }
 }
