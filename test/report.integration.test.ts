@@ -823,7 +823,10 @@ describe("reporting views and `report` on a known fixture", () => {
       [{ until: "2025-02-30" }, /--until must be a date/],
       [{ since: "2025-03-01T25:00Z" }, /--since must be a date/],
       [{ since: "2025-03-05", until: "2025-03-04" }, /--since 2025-03-05 is not before --until 2025-03-04/],
-      [{ flowId: "invoices" }, /--flow must be a flow id \(a uuid\) \(got "invoices"\)/],
+      [
+        { flowId: "invoices" },
+        /--flow must be a flow id \(a uuid\), or its start as `status` shows it \(4\+ characters\) \(got "invoices"\)/,
+      ],
       [{ format: "xml" }, /--format must be one of table, csv, json \(got "xml"\)/],
     ])("%o exits 2 naming the flag", async (bad, message) => {
       const { code, text } = await report(db, { name: "summary", ...(bad as Partial<ReportArgs>) });

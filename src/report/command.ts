@@ -3,10 +3,11 @@
 // NAME, a bad flag value) throws a CommandError (exit 2).
 import { sql } from "drizzle-orm";
 import type { Database } from "../db/database.js";
+import { resolveFlowRefs } from "../db/flow-refs.js";
 import { CommandError } from "../errors.js";
 import { REPORTS, REPORT_NAMES, type ReportDefinition, type ReportFilters, findReport } from "./catalog.js";
 import { closestName } from "../unknown-variables.js";
-import { isUuid } from "../uuid.js";
+import { MIN_ID_PREFIX, isUuid, isUuidPrefix } from "../uuid.js";
 import { REPORT_FORMATS, type ReportFormat, type ReportRow, renderCsv, renderReport } from "./format.js";
 
 export interface ReportArgs {
@@ -78,7 +79,11 @@ function parseReportArgs(args: ReportArgs): ReportRequest {
   const filters: ReportFilters = {};
   const described: string[] = [];
   if (args.flowId !== undefined) {
-    if (!isUuid(args.flowId)) throw new ReportUsageError(`--flow must be a flow id (a uuid) (got ${JSON.stringify(args.flowId)})`);
+    if (!isUuidPrefix(args.flowId)) {
+      throw new ReportUsageError(
+        `--flow must be a flow id (a uuid), or its start as \`status\` shows it (${MIN_ID_PREFIX}+ characters) (got ${JSON.stringify(args.flowId)})`,
+      );
+    }
     filters.flowId = args.flowId.toLowerCase();
     described.push(`--flow ${filters.flowId}`);
   }
@@ -146,6 +151,9 @@ export async function runReportCommand(db: Pick<Database, "rows">, args: ReportA
   if (answerReportWithoutDatabase(args, out)) return;
   const request = parseReportArgs(args) as Extract<ReportRequest, { kind: "report" }>;
   const { def, format, filters, described } = request;
+  if (filters.flowId !== undefined && !isUuid(filters.flowId)) {
+    [filters.flowId] = await resolveFlowRefs(db, "report", [filters.flowId], { mustExist: false });
+  }
   if (!def.dateFiltered && (filters.since || filters.until)) {
     process.stderr.write(`approvals-sync report: --since/--until do not apply to ${def.name}; showing every flow's current state\n`);
   }

@@ -147,7 +147,10 @@ async function endPassOnError(ctx: SyncContext, err: unknown, p: FailedPass): Pr
     await markFlowMissing(ctx.db, flowId, message).catch((markErr) =>
       ctx.logger.warn({ flowId, err: errorMessage(markErr) }, "could not record the flow as missing"),
     );
-    ctx.logger.error({ flowId, err: message }, "flow not found; marked missing");
+    ctx.logger.error(
+      { flowId, err: message },
+      `flow not found; marked missing (if it is gone for good, \`approvals-sync forget --flow ${flowId}\` removes it)`,
+    );
     return { flowId, outcome: "missing", kind, totals, durationMs, error: message };
   }
   ctx.logger.error({ flowId, kind, err: message }, `${kind} pass failed; the cursor is kept and the next run resumes`);
