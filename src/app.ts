@@ -50,5 +50,14 @@ export function createSyncContext(
     logger,
     ...(events ? { events } : {}),
   });
-  return { db, client, config, logger, owner: processOwnerId(), observer, parallelFlows: (n) => gate.parallelFlows(n) };
+  return {
+    db,
+    client,
+    config,
+    logger,
+    owner: processOwnerId(),
+    observer,
+    parallelFlows: (n) => gate.parallelFlows(n),
+    heldFlowsWarned: new Set(),
+  };
 }

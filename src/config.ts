@@ -91,6 +91,9 @@ const duration = (what: string) =>
     return ms;
   });
 
+/** An address to listen on: an IP address or a host name (METRICS_HOST, `ui --host`). */
+export const BIND_HOST = /^(?:[0-9a-fA-F:.]+|[a-zA-Z0-9.-]+)$/;
+
 const envSchema = z.object({
   DATABASE_URL: z
     .string()
@@ -147,7 +150,7 @@ const envSchema = z.object({
   METRICS_HOST: z
     .string()
     .trim()
-    .regex(/^(?:[0-9a-fA-F:.]+|[a-zA-Z0-9.-]+)$/, "must be an IP address or host name to bind to, e.g. 0.0.0.0 or 127.0.0.1")
+    .regex(BIND_HOST, "must be an IP address or host name to bind to, e.g. 0.0.0.0 or 127.0.0.1")
     .default("0.0.0.0"),
   STATUS_AUTH: z
     .string()

@@ -15,4 +15,9 @@ export interface SyncContext {
   readonly observer: SyncObserver;
   /** Flows to work at once, sized from measured latency and BIRD_MAX_RPS (absent: SYNC_CONCURRENCY). */
   readonly parallelFlows?: (configured: number) => number;
+  /**
+   * Flows this process already warned were held by another process: with replicas that is every
+   * cycle's normal, so it is a warning once per flow and debug after that (issue 24).
+   */
+  readonly heldFlowsWarned?: Set<string>;
 }

@@ -48,7 +48,9 @@ export async function syncFlow(ctx: SyncContext, flowId: string, opts: FlowSyncO
   if (!state) {
     const holder = (await readLeaseOwner(ctx.db, flowId)) ?? "another process";
     const error = `flow ${flowId} is being synced by ${holder}; not synced by this run`;
-    ctx.logger.warn({ flowId, holder }, "flow is being synced by another process; skipped");
+    const warned = ctx.heldFlowsWarned?.has(flowId) === true;
+    ctx.heldFlowsWarned?.add(flowId);
+    ctx.logger[warned ? "debug" : "warn"]({ flowId, holder }, "flow is being synced by another process; skipped");
     return result("skipped-leased", { error });
   }
   try {
