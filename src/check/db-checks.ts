@@ -75,7 +75,7 @@ function checkMigrations(list: Checklist, m: MigrationState, p: Privileges, auto
 }
 
 function checkPrivileges(list: Checklist, p: Privileges): void {
-  if (p.canSync && p.canMigrate) list.add("privileges", "ok", "privileges: this role can sync and migrate (owns the schema)");
+  if (p.canSync && p.canMigrate) list.add("privileges", "ok", "privileges: this role can sync and migrate");
   else if (p.canSync) {
     list.add(
       "privileges",

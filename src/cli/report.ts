@@ -18,7 +18,7 @@ export function registerReport(program: Command, run: Run): void {
     .argument("[name]", "summary, daily, latency, backlog, reviewers, tags, health or rejects (omit to list them)")
     .addOption(new Option("--format <format>", "output format").choices(["table", "csv", "json"]).default("table"))
     .option("--csv-raw", "csv cells exactly as stored: no ' before cells starting with = + - @ (spreadsheet formulas)")
-    .option("--flow <id>", "only this flow")
+    .option("--flow <id>", "only this flow: its id, or the start of it as status shows it")
     .option("--since <date>", "runs created on or after DATE (YYYY-MM-DD in UTC, or an ISO date-time)")
     .option("--until <date>", "runs created up to DATE (a YYYY-MM-DD includes that whole day)")
     .addHelpText(
