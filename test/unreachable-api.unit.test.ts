@@ -64,6 +64,7 @@ describe("an API that cannot be reached", () => {
     expect(unreachableCode(Object.assign(new Error("self-signed"), { code: "DEPTH_ZERO_SELF_SIGNED_CERT" }))).toBe(
       "DEPTH_ZERO_SELF_SIGNED_CERT",
     );
+    expect(unreachableCode(new TypeError("fetch failed", { cause: new Error("bad port") }))).toBe("BAD_PORT");
     // A reset or a timeout came from a server that was there: not "unreachable".
     expect(unreachableCode(Object.assign(new Error("reset"), { code: "ECONNRESET" }))).toBeUndefined();
     expect(describeUnreachable("https://user:pw-Secret9@bird.invalid/api", "ENOTFOUND")).toBe(

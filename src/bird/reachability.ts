@@ -10,6 +10,7 @@ const UNREACHABLE: ReadonlyMap<string, string> = new Map([
   ["EHOSTUNREACH", "no route to the host"],
   ["ENETUNREACH", "the network is unreachable"],
   ["UND_ERR_CONNECT_TIMEOUT", "connecting timed out"],
+  ["BAD_PORT", "fetch never connects to blocked ports such as 25 or 6000"],
 ]);
 
 const TLS_CODE = /CERT|TLS|SSL/;
@@ -19,6 +20,8 @@ export function unreachableCode(err: unknown): string | undefined {
   for (let e: unknown = err, depth = 0; e && typeof e === "object" && depth < 6; depth++) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === "string" && (UNREACHABLE.has(code) || TLS_CODE.test(code))) return code;
+    // fetch refuses the WHATWG "bad ports" before connecting, with an error that has no code.
+    if (code === undefined && (e as { message?: unknown }).message === "bad port") return "BAD_PORT";
     // Every address of a host name refused: Node reports them in one AggregateError.
     const inner = (e as { errors?: unknown }).errors;
     if (Array.isArray(inner)) {

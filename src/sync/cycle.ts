@@ -23,10 +23,10 @@ export async function runSyncCycle(ctx: SyncContext, opts: CycleOptions): Promis
   // A rejected key (or an API never reached) stops every flow at once (DESIGN §5), not just the one that saw it.
   const stopAll = new AbortController();
   const signal = AbortSignal.any([opts.signal, stopAll.signal]);
-  let authError: SyncError | undefined;
+  let stopError: SyncError | undefined;
   const limit = pLimit(ctx.config.concurrency);
   const workFlow = async (flowId: string): Promise<FlowResult> => {
-    if (authError || signal.aborted) return { flowId, outcome: "interrupted", totals: zero(), durationMs: 0 };
+    if (stopError || signal.aborted) return { flowId, outcome: "interrupted", totals: zero(), durationMs: 0 };
     const result = await syncFlow(ctx, flowId, { full: opts.full, respectBackoff: opts.respectBackoff, signal });
     // A latency-bound backfill works more flows at once, up to what BIRD_MAX_RPS can serve.
     if (ctx.parallelFlows) limit.concurrency = ctx.parallelFlows(ctx.config.concurrency);
@@ -42,7 +42,7 @@ export async function runSyncCycle(ctx: SyncContext, opts: CycleOptions): Promis
           return await workFlow(flowId);
         } catch (err) {
           if (stopsEveryFlow(err)) {
-            authError ??= err;
+            stopError ??= err;
             stopAll.abort(err);
             return { flowId, outcome: "interrupted", totals: zero(), durationMs: 0, error: err.message };
           }
@@ -52,7 +52,7 @@ export async function runSyncCycle(ctx: SyncContext, opts: CycleOptions): Promis
     ),
   );
   ctx.observer.cycleFinished?.();
-  if (authError) throw authError;
+  if (stopError) throw stopError;
   const failure = settled.find((r) => r.status === "rejected");
   if (failure) throw failure.reason;
   const flows = settled.map((r) => (r as PromiseFulfilledResult<FlowResult>).value);
