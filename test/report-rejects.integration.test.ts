@@ -56,7 +56,9 @@ describe("report rejects", () => {
     const table = await runCli(["report", "rejects"], syncEnv(api, url));
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/^flow +run id +reason +first seen \(UTC\) +last seen \(UTC\) +seen +payload/);
-    expect(table.stdout.trimEnd().split("\n")).toHaveLength(2 + 4);
+    const [rowsPart, legend] = table.stdout.split("\n\n");
+    expect(rowsPart!.split("\n")).toHaveLength(2 + 4);
+    expect(legend).toBe("reason and payload are cut at 60 characters here; --format json or csv shows them whole\n");
   });
 
   it("csv neutralises cells a spreadsheet would run (= + - @), unless --csv-raw", async () => {
