@@ -7,6 +7,7 @@ import { RequestGate } from "./bird/request-gate.js";
 import type { Config } from "./config.js";
 import type { Database } from "./db/database.js";
 import { openDatabase } from "./db/connect.js";
+import { assertSchemaCurrent } from "./db/schema-version.js";
 import { type SyncContext, syncSettingsOf } from "./sync/context.js";
 import type { SyncObserver } from "./sync/observer.js";
 
@@ -15,15 +16,18 @@ export function processOwnerId(): string {
   return `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
 }
 
+/**
+ * Opens the database for a command that writes. It migrates first when `migrate`; otherwise
+ * (SYNC_AUTO_MIGRATE=false) a schema this version cannot write is refused, exit 2 (issue 24).
+ */
 export async function openMigratedDatabase(config: Config, logger: Logger, migrate: boolean): Promise<Database> {
   const db = await openDatabase(config, logger, { poolSize: config.concurrency * 3 + 2 });
-  if (migrate) {
-    try {
-      await db.migrate();
-    } catch (err) {
-      await db.close().catch(() => undefined);
-      throw err;
-    }
+  try {
+    if (migrate) await db.migrate();
+    else await assertSchemaCurrent(db, db.location, "SYNC_AUTO_MIGRATE=false: this command does not migrate");
+  } catch (err) {
+    await db.close().catch(() => undefined);
+    throw err;
   }
   return db;
 }
@@ -55,5 +59,6 @@ export function createSyncContext(
     owner: processOwnerId(),
     observer,
     parallelFlows: (n) => gate.parallelFlows(n),
+    heldFlowsWarned: new Set(),
   };
 }

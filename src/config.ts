@@ -6,7 +6,13 @@ import cron from "node-cron";
 import { z } from "zod";
 import { DEFAULT_MAX_RESPONSE_BYTES, shortestScheduleGapMs, size } from "./config-forms.js";
 import { ConfigError } from "./errors.js";
-import { type UnknownVariable, describeUnknownVariable, findUnknownVariables } from "./unknown-variables.js";
+import {
+  type UnknownVariable,
+  describeMisdirection,
+  describeUnknownVariable,
+  findUnknownVariables,
+  misdirectingVariables,
+} from "./unknown-variables.js";
 import { isUuid } from "./uuid.js";
 
 export type LogFormat = "pretty" | "json";
@@ -84,6 +90,9 @@ const duration = (what: string) =>
     return ms;
   });
 
+/** An address to listen on: an IP address or a host name (METRICS_HOST, `ui --host`). */
+export const BIND_HOST = /^(?:[0-9a-fA-F:.]+|[a-zA-Z0-9.-]+)$/;
+
 const envSchema = z.object({
   DATABASE_URL: z
     .string()
@@ -142,7 +151,7 @@ const envSchema = z.object({
   METRICS_HOST: z
     .string()
     .trim()
-    .regex(/^(?:[0-9a-fA-F:.]+|[a-zA-Z0-9.-]+)$/, "must be an IP address or host name to bind to, e.g. 0.0.0.0 or 127.0.0.1")
+    .regex(BIND_HOST, "must be an IP address or host name to bind to, e.g. 0.0.0.0 or 127.0.0.1")
     .default("0.0.0.0"),
   STATUS_AUTH: z
     .string()
@@ -198,16 +207,10 @@ export function uniqueIds(ids: readonly string[]): string[] {
 }
 
 /** sync, backfill and daemon cannot run without a key and an organization. */
-function requireBirdSettings(
-  e: { BIRD_ACCESS_KEY?: string | undefined; BIRD_ORGANIZATION_ID?: string | undefined },
-  hintFor: (name: string) => string,
-): void {
-  const missing = (["BIRD_ACCESS_KEY", "BIRD_ORGANIZATION_ID"] as const).filter((k) => !e[k]);
-  if (missing.length > 0) {
-    throw new ConfigError(
-      `invalid configuration:\n  ${missing.map((k) => `${k} is required (set it in the environment or .env)${hintFor(k)}`).join("\n  ")}`,
-    );
-  }
+function missingBirdSettings(raw: Record<string, string | undefined>, hintFor: (name: string) => string): string[] {
+  return (["BIRD_ACCESS_KEY", "BIRD_ORGANIZATION_ID"] as const)
+    .filter((k) => raw[k] === undefined)
+    .map((k) => `${k} is required (set it in the environment or .env)${hintFor(k)}`);
 }
 
 /** Defaults, then .env, then the environment, then flags: the later wins. */
@@ -231,17 +234,21 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
     const typo = unknownVariables.find((v) => v.suggestion === name);
     return typo ? ` — ${describeUnknownVariable(typo)}` : "";
   };
+  // Every problem at once (issue 24): a value that fails, a required setting that is missing, and a
+  // misspelling that would send the data elsewhere, in one error rather than one per attempt.
   const parsed = envSchema.safeParse(raw);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => {
-      const name = String(issue.path[0]);
-      const shown = SECRET_VARS.has(name) ? "" : ` (got ${JSON.stringify(raw[name])})`;
-      return `${name} ${issue.message}${shown}${hintFor(name)}`;
-    });
-    throw new ConfigError(`invalid configuration:\n  ${lines.join("\n  ")}`);
-  }
+  const problems = (parsed.error?.issues ?? []).map((issue) => {
+    const name = String(issue.path[0]);
+    const shown = SECRET_VARS.has(name) ? "" : ` (got ${JSON.stringify(raw[name])})`;
+    return `${name} ${issue.message}${shown}${hintFor(name)}`;
+  });
+  const required = opts.requireBird ? missingBirdSettings(raw, hintFor) : [];
+  problems.push(...required);
+  const named = new Set(required.map((line) => line.split(" ")[0]));
+  const misdirecting = misdirectingVariables(unknownVariables, (name) => raw[name] !== undefined);
+  problems.push(...misdirecting.filter((v) => !named.has(v.suggestion)).map(describeMisdirection));
+  if (!parsed.success || problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${problems.join("\n  ")}`);
   const e = parsed.data;
-  if (opts.requireBird) requireBirdSettings(e, hintFor);
   return Object.freeze({
     databaseUrl: e.DATABASE_URL,
     pgliteDir: resolve(opts.cwd ?? process.cwd(), e.PGLITE_DIR),

@@ -23,6 +23,19 @@ export class AuthError extends SyncError {
 }
 
 /**
+ * Bird could not be connected to at all (DNS, refused, TLS) before it ever answered in this process:
+ * most likely a wrong BIRD_API_URL. Like a rejected key, no flow can succeed.
+ */
+export class ApiUnreachableError extends SyncError {
+  override readonly exitCode = EXIT_FATAL;
+}
+
+/** Errors after which no flow can succeed, so every flow stops at once (DESIGN §5). */
+export function stopsEveryFlow(err: unknown): err is AuthError | ApiUnreachableError {
+  return err instanceof AuthError || err instanceof ApiUnreachableError;
+}
+
+/**
  * A command cannot run as asked (a bad flag value, a database without the views it reads). cli.ts
  * prints it as `approvals-sync <command>: <message>`.
  */
@@ -56,6 +69,11 @@ export class DatabaseConnectionError extends SyncError {
 
 /** The database's schema is older than this version's migrations, and this command may not migrate. */
 export class SchemaBehindError extends SyncError {
+  override readonly exitCode = EXIT_FATAL;
+}
+
+/** A migration is pending and this role may not apply it (SQLSTATE 42501): the message names the fix. */
+export class MigrationRightsError extends SyncError {
   override readonly exitCode = EXIT_FATAL;
 }
 

@@ -30,6 +30,7 @@ function listing(f: FlowStatus): string {
 
 export function formatStatusTable(flows: readonly FlowStatus[]): string {
   if (flows.length === 0) return "No flows synced yet. Run `approvals-sync sync` first.\n";
+  // The table, then a legend after a blank line.
   const rows = flows.map((f) => {
     const p = f.lastPass;
     const unstable = p && p.skippedLive > 0 ? ` (listing skipped ${p.skippedLive} live)` : "";
@@ -56,24 +57,37 @@ export function formatStatusTable(flows: readonly FlowStatus[]): string {
       problem.length > 60 ? `${problem.slice(0, 57)}...` : problem,
     ];
   });
-  return renderTable(
-    [
-      "flow",
-      "mode",
-      "runs",
-      "pending",
-      "last pass",
-      "pages/reqs",
-      "rechecked",
-      "debt",
-      "order",
-      "cursor",
-      "lease",
-      "lag",
-      "rejects",
-      "last error",
-    ],
-    rows,
-    { rightAlign: [2, 3, 6, 7, 12] },
+  return (
+    renderTable(
+      [
+        "flow",
+        "mode",
+        "runs",
+        "pending",
+        "last pass",
+        "pages/reqs",
+        "rechecked",
+        "debt",
+        "order",
+        "cursor",
+        "lease",
+        "lag",
+        "rejects",
+        "last error",
+      ],
+      rows,
+      { rightAlign: [2, 3, 6, 7, 12] },
+    ) + STATUS_LEGEND
   );
 }
+
+/** Issue 24: the columns whose meaning their title cannot carry, explained under the table. */
+const STATUS_LEGEND = `
+pages/reqs  pages committed / requests made by the last pass
+rechecked   stored pending runs the last pass re-read to see whether they were decided (SYNC_RECHECK_FACTOR)
+debt        re-reads that were due but postponed by SYNC_MAX_REQUESTS_PER_HOUR; later passes catch up
+order       the flow's list order (asc/desc) and whether Bird honours reverse=true
+cursor      yes: a pass is under way or will resume from its stored page token; no: the next sync starts afresh
+lease       the process syncing the flow right now
+lag         time since the flow's last successful pass
+`;

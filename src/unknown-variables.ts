@@ -37,6 +37,42 @@ export function closestName(name: string, known: readonly string[]): string | un
   return bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
 }
 
+/**
+ * Settings that decide where the data comes from or goes to (issue 24). A misspelling of one while the
+ * setting itself is unset sends the run somewhere else in silence — `DATABASE_ULR` in .env synced into
+ * ./.data/pglite and exited 0 — so it stops the run instead of being warned about.
+ */
+const DESTINATION_SETTINGS: Readonly<Record<string, string>> = {
+  DATABASE_URL: "use the embedded database (PGLITE_DIR) instead of your PostgreSQL",
+  PGLITE_DIR: "keep the embedded database in the default ./.data/pglite",
+  BIRD_API_URL: "talk to the default https://api.bird.com",
+  BIRD_ORGANIZATION_ID: "run without an organization",
+  BIRD_APPROVAL_IDS: "sync every flow Bird lists instead of the ones you named",
+};
+
+/**
+ * A prefix only one destination setting has: any other variable with it (DATABASE_URI, DATABASE_HOST,
+ * PGLITE_PATH) can only have meant that setting, however far its spelling is.
+ */
+function onlySettingOfPrefix(name: string, known: readonly string[]): string | undefined {
+  const prefix = OUR_PREFIXES.find((p) => name.startsWith(p));
+  const family = known.filter((k) => prefix !== undefined && k.startsWith(prefix));
+  const only = family.length === 1 ? family[0] : undefined;
+  return only !== undefined && only in DESTINATION_SETTINGS ? only : undefined;
+}
+
+/** The unknown variables that would misdirect this run: they suggest a destination setting that is not set. */
+export function misdirectingVariables(unknown: readonly UnknownVariable[], isSet: (name: string) => boolean): UnknownVariable[] {
+  return unknown.filter((v) => v.suggestion !== undefined && v.suggestion in DESTINATION_SETTINGS && !isSet(v.suggestion));
+}
+
+/** One problem line for a misdirecting variable: what it would do, and the two ways out. */
+export function describeMisdirection(v: UnknownVariable): string {
+  const setting = v.suggestion as string;
+  const where = v.source === ".env" ? "in .env" : "in the environment";
+  return `${v.name} ${where} is no setting; did you mean ${setting}? ${setting} is not set, so this run would ${DESTINATION_SETTINGS[setting]}: rename ${v.name} to ${setting}, or remove it`;
+}
+
 export function findUnknownVariables(
   known: readonly string[],
   sources: { environment: Record<string, string | undefined>; dotEnv: Record<string, string> },
@@ -51,7 +87,7 @@ export function findUnknownVariables(
     for (const name of Object.keys(vars)) {
       if (seen.has(name) || knownSet.has(name) || FOREIGN.has(name) || !OUR_PREFIXES.some((p) => name.startsWith(p))) continue;
       seen.add(name);
-      out.push({ name, source, suggestion: closestName(name, known) });
+      out.push({ name, source, suggestion: closestName(name, known) ?? onlySettingOfPrefix(name, known) });
     }
   }
   return out;

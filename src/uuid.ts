@@ -3,3 +3,13 @@
 export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const isUuid = (text: string): boolean => UUID_PATTERN.test(text);
+
+const TEMPLATE = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+/** The shortest start of a flow id `--flow` takes: `status` shows eight characters. */
+export const MIN_ID_PREFIX = 4;
+
+/** The start of a uuid, dashes where a uuid has them (`0b6c2f9e`, `0b6c2f9e-5a1d`), or a whole one. */
+export const isUuidPrefix = (text: string): boolean =>
+  text.length >= MIN_ID_PREFIX &&
+  text.length <= TEMPLATE.length &&
+  [...text].every((ch, i) => (TEMPLATE[i] === "-" ? ch === "-" : /[0-9a-f]/i.test(ch)));

@@ -128,4 +128,36 @@ describe("loadConfig", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it("a likely misspelling of a setting that decides where data goes stops the run when that setting is unset", () => {
+    const dir = mkdtempSync(join(tmpdir(), "bas-env-"));
+    try {
+      writeFileSync(join(dir, ".env"), "DATABASE_ULR=postgres://db.example/bird\n");
+      const fromDotEnv = () => loadConfig({ env: { ...base }, cwd: dir });
+      expect(fromDotEnv).toThrow(ConfigError);
+      expect(fromDotEnv).toThrow(
+        /DATABASE_ULR in \.env is no setting; did you mean DATABASE_URL\? DATABASE_URL is not set, so this run would use the embedded database/,
+      );
+      // With the setting itself given, the data goes where it says: a warning is enough.
+      const c = loadConfig({ env: { ...base, DATABASE_URL: "postgres://db.example/bird" }, cwd: dir });
+      expect(c.unknownVariables.map((v) => [v.name, v.suggestion])).toEqual([["DATABASE_ULR", "DATABASE_URL"]]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(errorOf({ BIRD_API_ULR: "http://127.0.0.1:4010" })).toMatch(/BIRD_API_ULR in the environment .*did you mean BIRD_API_URL\?/);
+    expect(errorOf({ BIRD_APROVAL_IDS: "0b6c2f9e-5a1d-4c3b-9e8f-1a2b3c4d5e6f" })).toMatch(/did you mean BIRD_APPROVAL_IDS\?/);
+    // Too far for a typo, but PGLITE_ has one setting only: it can only have meant that one.
+    expect(errorOf({ PGLITE_PATH: "/var/lib/bird" })).toMatch(/PGLITE_PATH in the environment is no setting; did you mean PGLITE_DIR\?/);
+    // A misspelling of a setting that does not move data is still only a warning.
+    expect(load({ SYNC_CONCURENCY: "8" }).unknownVariables.map((v) => v.suggestion)).toEqual(["SYNC_CONCURRENCY"]);
+  });
+
+  it("reports every configuration problem in one error: bad values, missing settings and misdirecting typos", () => {
+    const msg = errorOf({ BIRD_ACCESS_KEY: "", SYNC_PAGE_SIZE: "0", DATABASE_ULR: "postgres://x/y" });
+    const lines = msg.split("\n").slice(1);
+    expect(lines).toHaveLength(3);
+    expect(msg).toMatch(/SYNC_PAGE_SIZE must be an integer 1\.\.100/);
+    expect(msg).toMatch(/BIRD_ACCESS_KEY is required/);
+    expect(msg).toMatch(/DATABASE_ULR in the environment is no setting; did you mean DATABASE_URL\?/);
+  });
 });

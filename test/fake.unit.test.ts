@@ -770,6 +770,11 @@ describe("fake-api command", () => {
       await vi.waitFor(() => expect(out).toHaveLength(1));
       const info = JSON.parse(out[0]!) as { url: string; organizationId: string; accessKey: string; flowIds: string[] };
       expect(info.flowIds).toHaveLength(2);
+      // Issue 24: what it generates is said first (large --runs take seconds), then where it listens.
+      expect(err[0]).toBe(
+        "fake Bird API: generating 2 flows x 12 runs (seed 4; 24 runs in all), then listening on a free port of 127.0.0.1 ...\n",
+      );
+      expect(err[1]).toMatch(new RegExp(`^fake Bird API on ${info.url}: 2 flows x 12 runs, seed 4 \\(generated in \\d+\\.\\d s\\)`));
       expect(err.join("")).toContain(
         `BIRD_API_URL=${info.url} BIRD_ORGANIZATION_ID=${info.organizationId} BIRD_ACCESS_KEY=${info.accessKey}`,
       );

@@ -88,7 +88,8 @@ describe("on embedded PGlite", () => {
     const env = { PATH: process.env.PATH, PGLITE_DIR: dir };
     mkdirSync(dir, { recursive: true });
     writeFileSync(`${dir}.lock`, String(process.pid));
-    const busy = await runCli(["status"], env);
+    // migrate, not status: status does not open an embedded database that was never created.
+    const busy = await runCli(["migrate"], env);
     expect(busy.code).toBe(2);
     expect(busy.stderr).toContain(`in use by process ${process.pid}`);
     writeFileSync(`${dir}.lock`, "2147483646");

@@ -50,3 +50,35 @@ describe("README's report table", () => {
     expect(documented).toEqual(Object.fromEntries(REPORTS.map((r) => [r.name, r.columns.map((c) => c.key)])));
   });
 });
+
+describe("README's samples", () => {
+  it("count the migrations this build ships (check's `N of N applied`, and every `of N migrations` / `N migrations)`)", async () => {
+    const { shippedMigrations } = await import("../src/db/schema-version.js");
+    const shipped = shippedMigrations();
+    const applied = [...readme.matchAll(/migrations current \((\d+) of (\d+) applied\)/g)];
+    expect(applied.length).toBeGreaterThan(0);
+    for (const m of applied) expect([Number(m[1]), Number(m[2])]).toEqual([shipped.length, shipped.length]);
+    for (const m of readme.matchAll(/of (\d+)\s+migrations is pending \((\w+)\)/g)) {
+      expect(Number(m[1])).toBe(shipped.length);
+      expect(m[2]).toBe(shipped[shipped.length - 1]!.tag);
+    }
+    for (const m of readme.matchAll(/SYNC_AUTO_MIGRATE=true, (\d+) migrations\)/g)) expect(Number(m[1])).toBe(shipped.length);
+  });
+
+  it("show every flag of every command in the Commands table", async () => {
+    const { buildProgram } = await import("../src/cli/program.js");
+    // First cells of the Commands table; `\|` inside a cell is not a column break.
+    const rows = readme
+      .split("\n")
+      .filter((l) => l.startsWith("| `approvals-sync "))
+      .map((l) => l.split(/(?<!\\)\|/)[1]!.trim());
+    for (const cmd of buildProgram(() => async () => undefined).commands) {
+      const row = rows.find((r) => r.startsWith(`\`approvals-sync ${cmd.name()} `) || r === `\`approvals-sync ${cmd.name()}\``);
+      expect(row, `README Commands row for ${cmd.name()}`).toBeDefined();
+      for (const opt of cmd.options) {
+        if (opt.long === "--help") continue;
+        expect(row, `${cmd.name()} ${opt.long}`).toContain(opt.long);
+      }
+    }
+  });
+});

@@ -81,7 +81,55 @@ describe("renderCsv", () => {
   });
 });
 
+describe("renderCsv's formula guard (OWASP CSV injection)", () => {
+  it("prefixes ' and quotes cells that start with = + - @, tab or CR; numbers and other text stay as they are", () => {
+    const out = renderCsv(
+      ["v"],
+      [
+        ['=HYPERLINK("http://x","y")'],
+        ["+1 555 0100"],
+        ["-2+3"],
+        ["@SUM(A1)"],
+        ["\t=1"],
+        ["\r=1"],
+        ["-3"],
+        [-3],
+        ["+1.5e3"],
+        ["a=b"],
+        ["plain"],
+      ],
+    );
+    expect(out.split("\r\n").slice(1, -1)).toEqual([
+      `"'=HYPERLINK(""http://x"",""y"")"`,
+      `"'+1 555 0100"`,
+      `"'-2+3"`,
+      `"'@SUM(A1)"`,
+      `"'\t=1"`,
+      `"'\r=1"`,
+      "-3",
+      "-3",
+      "+1.5e3",
+      "a=b",
+      "plain",
+    ]);
+  });
+
+  it("--csv-raw writes the cells as stored (still RFC 4180 quoted)", () => {
+    expect(renderCsv(["v"], [['=HYPERLINK("x")'], ["@a"]], { raw: true })).toBe('v\r\n"=HYPERLINK(""x"")"\r\n@a\r\n');
+  });
+});
+
 describe("renderReport", () => {
+  it("table: a legend under it, after a blank line, says what the bar measures and what a full bar is", () => {
+    const text = renderReport(layout, rows, "table");
+    const [table, legend] = text.split("\n\n");
+    expect(table).toBe(renderReportTable(layout, rows).trimEnd());
+    expect(legend).toBe(`bar: runs, to scale (${"█".repeat(20)} = 1,600)\n`);
+    expect(renderReport({ ...layout, legend: ["a note"] }, rows, "table")).toMatch(/= 1,600\)\na note\n$/);
+    // No bar and no notes: no legend.
+    expect(renderReport({ columns: layout.columns }, rows, "table")).toBe(renderReportTable({ columns: layout.columns }, rows));
+  });
+
   it("table: numbers right-aligned, rates and durations in words, flows named with a short id, a bar column", () => {
     const table = renderReportTable(layout, rows);
     const cells = tableCells(table);

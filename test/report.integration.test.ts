@@ -447,9 +447,9 @@ function parseCsv(text: string): string[][] {
   return records;
 }
 
-/** Cells of an aligned table, cut by the rule line under its header in terminal columns. */
+/** Cells of an aligned table, cut by the rule line under its header in terminal columns; the legend after a blank line is left out. */
 function tableCells(table: string): string[][] {
-  const lines = table.trimEnd().split("\n");
+  const lines = table.split("\n\n")[0]!.trimEnd().split("\n");
   const spans = [...lines[1]!.matchAll(/─+/g)].map((m) => [m.index, m.index + m[0].length] as const);
   const slice = (line: string, from: number, to: number) => {
     let col = 0;
@@ -693,6 +693,9 @@ describe("reporting views and `report` on a known fixture", () => {
       );
       for (const r of body) for (const i of [1, 2, 3, 4, 5]) expect(r[i]!.endsWith(" ")).toBe(false);
       expect(body.map((r) => r[5]!.trim())).toEqual(["33.3%", "-", "75.0%", "-"]);
+      // The bar column has no title: the legend under the table says what it measures.
+      const max = Math.max(...rows.map((r) => Number(r.total_runs)));
+      expect(text.endsWith(`\n\nbar: runs, to scale (${"█".repeat(20)} = ${max})\n`)).toBe(true);
     });
 
     it("daily, backlog, reviewers and tags tables show their volumes as bars", async () => {
@@ -774,23 +777,44 @@ describe("reporting views and `report` on a known fixture", () => {
       const { code, text } = await report(db, {});
       expect(code).toBe(0);
       const lines = text.trimEnd().split("\n");
-      expect(lines.map((l) => l.split(/\s+/)[0])).toEqual(["summary", "daily", "latency", "backlog", "reviewers", "tags", "health"]);
+      expect(lines.map((l) => l.split(/\s+/)[0])).toEqual([
+        "summary",
+        "daily",
+        "latency",
+        "backlog",
+        "reviewers",
+        "tags",
+        "health",
+        "rejects",
+      ]);
       expect(lines.every((l) => /^\w+ +\S.*$/.test(l))).toBe(true);
       const json = JSON.parse((await report(db, { format: "json" })).text) as { name: string; view: string }[];
       expect(json.map((r) => r.view)).toEqual(
-        ["flow_summary", "daily_volume", "decision_latency", "pending_backlog", "reviewer_workload", "tag_counts", "sync_health"].map(
-          (v) => `bird.${v}`,
-        ),
+        [
+          "flow_summary",
+          "daily_volume",
+          "decision_latency",
+          "pending_backlog",
+          "reviewer_workload",
+          "tag_counts",
+          "sync_health",
+          "sync_rejects",
+        ].map((v) => `bird.${v}`),
       );
       expect(stderr).toBe("");
     });
 
-    it("an unknown NAME exits 2 and lists the valid names on stderr, nothing on stdout", async () => {
+    it("an unknown NAME exits 2 and lists the valid names on stderr, nothing on stdout; a near miss gets a suggestion", async () => {
       const { code, text } = await report(db, { name: "sumary" });
       expect(code).toBe(2);
       expect(text).toBe("");
       expect(stderr).toBe(
-        'approvals-sync report: unknown report "sumary"; valid names: summary, daily, latency, backlog, reviewers, tags, health\n',
+        'approvals-sync report: unknown report "sumary"; did you mean summary? valid names: summary, daily, latency, backlog, reviewers, tags, health, rejects\n',
+      );
+      stderr = "";
+      expect((await report(db, { name: "volume" })).code).toBe(2);
+      expect(stderr).toBe(
+        'approvals-sync report: unknown report "volume"; valid names: summary, daily, latency, backlog, reviewers, tags, health, rejects\n',
       );
     });
 
@@ -799,7 +823,10 @@ describe("reporting views and `report` on a known fixture", () => {
       [{ until: "2025-02-30" }, /--until must be a date/],
       [{ since: "2025-03-01T25:00Z" }, /--since must be a date/],
       [{ since: "2025-03-05", until: "2025-03-04" }, /--since 2025-03-05 is not before --until 2025-03-04/],
-      [{ flowId: "invoices" }, /--flow must be a flow id \(a uuid\) \(got "invoices"\)/],
+      [
+        { flowId: "invoices" },
+        /--flow must be a flow id \(a uuid\), or its start as `status` shows it \(4\+ characters\) \(got "invoices"\)/,
+      ],
       [{ format: "xml" }, /--format must be one of table, csv, json \(got "xml"\)/],
     ])("%o exits 2 naming the flag", async (bad, message) => {
       const { code, text } = await report(db, { name: "summary", ...(bad as Partial<ReportArgs>) });
@@ -840,7 +867,7 @@ describe("reporting views and `report` on a known fixture", () => {
     it("the CLI can answer listings and usage errors before opening the database", () => {
       const { out, text } = capture();
       expect(answerReportWithoutDatabase({ format: "table" }, out)).toBe(true);
-      expect(text().split("\n")).toHaveLength(8);
+      expect(text().split("\n")).toHaveLength(9);
       expect(() => answerReportWithoutDatabase({ name: "nope", format: "table" }, out)).toThrow(CommandError);
       expect(answerReportWithoutDatabase({ name: "summary", format: "csv", since: "2025-03-01" }, out)).toBe(false);
     });
@@ -903,6 +930,7 @@ describe("an empty database", () => {
     "reviewers",
     "tags",
     "health",
+    "rejects",
   ])("report %s prints a friendly line and exits 0", async (name) => {
     expect(await report(db, { name })).toEqual({
       code: 0,

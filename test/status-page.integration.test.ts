@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import pg from "pg";
 import { afterEach, describe, expect, inject, it } from "vitest";
-import { startCli } from "./helpers/cli.js";
+import { cliEnv, runCli, startCli } from "./helpers/cli.js";
 import { daemonHarness } from "./helpers/daemon.js";
 import { freshDatabaseUrl, query } from "./helpers/db.js";
 import { syncEnv } from "./helpers/fake.js";
@@ -35,8 +35,8 @@ async function emptyDatabaseUrl(): Promise<string> {
 }
 
 /** Starts `approvals-sync ui --port 0` and returns its base URL once it prints it. */
-async function startUi(env: NodeJS.ProcessEnv): Promise<string> {
-  const ui = startCli(["ui", "--port", "0"], env);
+async function startUi(env: NodeJS.ProcessEnv, extraArgs: string[] = []): Promise<string> {
+  const ui = startCli(["ui", "--port", "0", ...extraArgs], env);
   children.push(ui);
   let base = "";
   await waitFor("the ui command's URL", () => {
@@ -47,7 +47,37 @@ async function startUi(env: NodeJS.ProcessEnv): Promise<string> {
   return base;
 }
 
+/** The IPv4 address a listening socket on `port` is bound to, as the kernel lists it (/proc/net/tcp). */
+function listeningAddress(port: number): string | undefined {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, "0");
+  for (const line of readFileSync("/proc/net/tcp", "utf8").split("\n").slice(1)) {
+    const [, local, , state] = line.trim().split(/\s+/);
+    const [addr, p] = (local ?? "").split(":");
+    if (p === hexPort && state === "0A" && addr) {
+      return (addr.match(/../g) ?? [])
+        .map((b) => Number.parseInt(b, 16))
+        .reverse()
+        .join(".");
+    }
+  }
+  return undefined;
+}
+
 describe("status page: safe by default", () => {
+  it("`ui` listens on 127.0.0.1 unless --host (or METRICS_HOST) says otherwise", async () => {
+    const url = await freshDatabaseUrl();
+    const env = cliEnv({ DATABASE_URL: url });
+    const local = new URL(await startUi(env));
+    expect(listeningAddress(Number(local.port))).toBe("127.0.0.1");
+    const everywhere = new URL(await startUi(env, ["--host", "0.0.0.0"]));
+    expect(listeningAddress(Number(everywhere.port))).toBe("0.0.0.0");
+    const fromEnv = new URL(await startUi(cliEnv({ DATABASE_URL: url, METRICS_HOST: "0.0.0.0" })));
+    expect(listeningAddress(Number(fromEnv.port))).toBe("0.0.0.0");
+    const bad = await runCli(["ui", "--host", "http://x/"], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/option '--host <address>' argument 'http:\/\/x\/' is invalid/);
+  });
+
   it("asks for credentials with STATUS_AUTH, keeps /metrics and health open, answers 405 to writes, renders no secret", async () => {
     const api = await harness.fake({ flows: 3, runsPerFlow: 120, seed: 7, faults: { invalidRecordsPerFlow: 1 } });
     const url = await freshDatabaseUrl();
@@ -142,16 +172,32 @@ describe("status page: safe by default", () => {
     expect(await (await fetch(`${emptyBase}/`)).text()).toContain("no <code>bird</code> schema yet");
     const [schema] = await query<{ n: number }>(empty, "select count(*)::int as n from pg_namespace where nspname in ('bird', 'drizzle')");
     expect(schema!.n).toBe(0);
+  });
 
-    // A schema older than this version: the page says so instead of failing on a missing column.
+  it("a schema one migration behind: what can be read is shown under a banner naming migrate; what cannot is said, never as 0 flows", async () => {
+    const api = await harness.fake({ flows: 2, runsPerFlow: 30, seed: 24 });
     const behind = await freshDatabaseUrl();
+    expect((await runCli(["sync", "--no-progress"], syncEnv(api, behind))).code).toBe(0);
     await query(
       behind,
       "delete from drizzle.__drizzle_migrations where created_at = (select max(created_at) from drizzle.__drizzle_migrations)",
     );
-    const behindBase = await startUi(syncEnv(api, behind));
-    const page = await fetch(`${behindBase}/`);
+    const base = await startUi(syncEnv(api, behind));
+    const page = await fetch(`${base}/`);
     expect(page.status).toBe(200);
-    expect(await page.text()).toMatch(/schema is behind this version \(\d+ of \d+ migrations applied\)/);
+    const html = await page.text();
+    expect(html).toMatch(/schema is behind this version \(\d+ of \d+ migrations applied\): run <code>approvals-sync migrate<\/code>/);
+    expect(html).toContain("What this version can read of it is shown below.");
+    expect(html).toContain("2 flows · ");
+    for (const f of api.store.flows()) expect(html).toContain(f.name.replace(/'/g, "&#39;"));
+
+    // A column this version reads is gone: the page says it cannot read the schema.
+    await query(behind, "alter table bird.sync_state rename column recheck_debt to recheck_debt_old");
+    const unreadable = await (await fetch(`${base}/`)).text();
+    expect(unreadable).toMatch(/This version cannot read it \(column [\w.]*recheck_debt does not exist\), so no flows are shown\./);
+    expect(unreadable).toContain("flows not readable · ");
+    expect(unreadable).not.toMatch(/\b0 flows\b|0 on time/);
+    const json = (await (await fetch(`${base}/api/status`)).json()) as { migrated: boolean; unreadable?: string };
+    expect(json).toMatchObject({ migrated: false, unreadable: expect.stringMatching(/recheck_debt does not exist/) });
   });
 });

@@ -2,14 +2,23 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import pRetry, { AbortError, type Options as PRetryOptions } from "p-retry";
 import type { Logger } from "pino";
-import { AuthError, ConfigError, FlowNotFoundError, HttpError, PageTokenRejectedError, RetryableHttpError, SyncError } from "../errors.js";
+import {
+  ApiUnreachableError,
+  AuthError,
+  ConfigError,
+  FlowNotFoundError,
+  HttpError,
+  PageTokenRejectedError,
+  RetryableHttpError,
+  SyncError,
+} from "../errors.js";
 import { type Answer, getJsonOnce } from "./http.js";
+import { type RunsPage, parseListPage } from "./list-page.js";
+import { describeUnreachable, unreachableCode } from "./reachability.js";
 import type { RequestGate } from "./request-gate.js";
 import { valueText } from "./json-text.js";
-import { RecordTexts } from "./record-texts.js";
 import { RetryWarnings } from "./retry-warnings.js";
 import { FlowListProgress } from "./flow-list-progress.js";
-import { listPageSchema } from "./schema.js";
 
 export type RequestKind = "list_runs" | "get_run" | "list_flows";
 
@@ -38,13 +47,7 @@ export interface CallContext {
   meter?: { requests: number };
 }
 
-export interface RunsPage {
-  records: unknown[];
-  /** Each record's own text, exactly as the answer carried it (`texts.at(i)` is `records[i]`). */
-  texts: RecordTexts;
-  /** undefined when this was the last page ("", null or absent all mean done). */
-  nextPageToken: string | undefined;
-}
+export type { RunsPage };
 
 export interface RunAnswer {
   record: unknown;
@@ -64,6 +67,11 @@ export interface Upstream {
 const MAX_RATE_LIMITED_WAITS = 30;
 const MAX_RETRY_TIME_MS = 10 * 60_000;
 
+// Tries before a first request that cannot connect at all gives up (issue 24): an API that never
+// answered this process is most likely a wrong BIRD_API_URL. Once it has answered, a connection
+// error is an outage and gets the whole retry policy.
+const UNREACHABLE_ATTEMPTS = 3;
+
 const isWaitable = (error: unknown) => error instanceof RetryableHttpError && error.retryAfterMs !== undefined;
 
 /** p-retry's schedule (250 ms doubling, at most 15 s) with its jitter (×1..2). */
@@ -74,6 +82,8 @@ function backoffMs(retriesConsumed: number): number {
 export class BirdClient implements Upstream {
   private readonly headers: Record<string, string>;
   private readonly retryWarnings: RetryWarnings;
+  /** Bird has answered (any HTTP status) at least once in this process. */
+  private reached = false;
 
   constructor(private readonly opts: ClientOptions) {
     this.retryWarnings = new RetryWarnings(opts.logger);
@@ -215,10 +225,12 @@ export class BirdClient implements Upstream {
           maxBytes: this.opts.maxResponseBytes,
           signal: ctx.signal,
         });
+        this.reached = true;
         gate.recordLatency(performance.now() - sent);
         gate.onAnswered(answer.status);
         events?.onAttempt?.(kind, answer.status);
       } catch (err) {
+        if ((err as { status?: unknown }).status !== undefined) this.reached = true;
         throw this.learnFromFailure(kind, err, ctx, mapError);
       }
     } finally {
@@ -244,6 +256,12 @@ export class BirdClient implements Upstream {
       ...(ctx.signal ? { signal: ctx.signal } : {}),
       shouldConsumeRetry: ({ error }) => !(isWaitable(error) && ++rateLimitedWaits <= MAX_RATE_LIMITED_WAITS),
       onFailedAttempt: async ({ error, attemptNumber, retriesLeft, retriesConsumed }) => {
+        // Stopped (Ctrl-C, SIGTERM, a lost lease): no retry, and no retry warning (issue 24).
+        if (ctx.signal?.aborted) throw error;
+        const unreachable = this.reached ? undefined : unreachableCode(error);
+        if (unreachable && attemptNumber >= UNREACHABLE_ATTEMPTS) {
+          throw new ApiUnreachableError(describeUnreachable(this.opts.apiUrl, unreachable), { cause: error });
+        }
         this.opts.events?.onRetry?.(kind, error);
         // A Retry-After that does not use up the budget is waited out by the gate (every request
         // pauses); anything else backs off exponentially with jitter, as p-retry would.
@@ -263,19 +281,4 @@ export class BirdClient implements Upstream {
       },
     };
   }
-}
-
-/** A list answer's text as the engine reads it (exported for in-process upstreams that serve text). */
-export function runsPageFromText(text: string): RunsPage {
-  return parseListPage({ status: 200, body: JSON.parse(text), text });
-}
-
-function parseListPage(answer: Answer): RunsPage {
-  const parsed = listPageSchema.safeParse(answer.body);
-  if (!parsed.success) {
-    throw new RetryableHttpError(`unexpected list answer: ${parsed.error.issues[0]?.message ?? "wrong shape"}`, 200);
-  }
-  const token = parsed.data.nextPageToken;
-  const texts = RecordTexts.ofAnswer(answer.text, "results", parsed.data.results.length);
-  return { records: parsed.data.results, texts, nextPageToken: token ? token : undefined };
 }

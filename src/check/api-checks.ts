@@ -2,6 +2,7 @@
 // engine makes hold for one sample flow — list order, `reverse` flipping it, GET-by-id equal to the
 // listed copy — plus latency and rate-limit headers. Never prints the key.
 import type { Answer } from "../bird/http.js";
+import { describeUnreachable, unreachableCode } from "../bird/reachability.js";
 import type { Config } from "../config.js";
 import { AuthError, HttpError, RetryableHttpError, errorMessage } from "../errors.js";
 import { detectListOrder } from "../sync/list-order.js";
@@ -22,14 +23,18 @@ const hasNext = (a: Answer) => Boolean((a.body as { nextPageToken?: unknown }).n
 const ms = (n: number) => `${Math.round(n)} ms`;
 const orderText = (o: "asc" | "desc") => (o === "asc" ? "oldest first (asc)" : "newest first (desc)");
 
-/** Reports why Bird could not be asked at all; true when the error was one of those. */
-function reportFatal(list: Checklist, err: unknown): boolean {
+/**
+ * Reports why Bird could not be asked at all; true when the error was one of those. Not reaching the
+ * API is its own check ("api"), never an auth error: the key was not even sent (issue 24).
+ */
+function reportFatal(list: Checklist, err: unknown, apiUrl: string): boolean {
   if (err instanceof AuthError) {
     list.add("auth", "error", `access key rejected ${err.message.replace(/^Bird rejected the access key /, "")}`);
     return true;
   }
   if (err instanceof RetryableHttpError && err.status === undefined) {
-    list.add("auth", "error", `cannot reach BIRD_API_URL: ${err.message}`);
+    const code = unreachableCode(err);
+    list.add("api", "error", code ? describeUnreachable(apiUrl, code) : `no answer from BIRD_API_URL=${apiUrl}: ${err.message}`);
     return true;
   }
   return false;
@@ -56,7 +61,7 @@ async function listFlows(probe: ApiProbe, list: Checklist, configured: readonly 
       if (!token) break;
     }
   } catch (err) {
-    if (reportFatal(list, err)) return undefined;
+    if (reportFatal(list, err, probe.apiUrl)) return undefined;
     const status = err instanceof HttpError || err instanceof RetryableHttpError ? err.status : undefined;
     list.add("auth", configured ? "degraded" : "error", `listing flows failed (${status ? `HTTP ${status}: ` : ""}${errorMessage(err)})`);
     return configured ? configured.map((id) => ({ id })) : undefined;
@@ -188,7 +193,7 @@ export async function runApiChecks(config: Config, list: Checklist): Promise<voi
     checkOrder(list, page, reversed);
     await checkGetById(probe, list, flow, page);
   } catch (err) {
-    if (!reportFatal(list, err)) list.add("api", "degraded", `a request failed: ${errorMessage(err)}`);
+    if (!reportFatal(list, err, config.apiUrl)) list.add("api", "degraded", `a request failed: ${errorMessage(err)}`);
   } finally {
     checkTraffic(probe, list);
   }

@@ -27,6 +27,10 @@ export class ApiProbe {
     this.headers = { authorization: `AccessKey ${opts.accessKey}`, accept: "application/json", "user-agent": "bird-approvals-sync check" };
   }
 
+  get apiUrl(): string {
+    return this.opts.apiUrl;
+  }
+
   orgPath(rest: string): string {
     return `/organizations/${encodeURIComponent(this.opts.organizationId)}${rest}`;
   }

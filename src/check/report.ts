@@ -22,8 +22,9 @@ export interface CheckFacts {
   rateLimitHeaders?: Record<string, string>;
   rateLimited?: number;
   serverVersion?: string;
-  migrations?: { known: number; applied: number; current: boolean };
+  migrations?: { known: number; applied: number | undefined; pending: string[]; current: boolean };
   canSync?: boolean;
+  canMigrate?: boolean;
 }
 
 export interface CheckReport {

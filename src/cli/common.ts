@@ -1,9 +1,8 @@
 // What the command registrations share: help text, flag parsers, and the shape of a command's body.
 import { InvalidArgumentError } from "commander";
-import type { EnvName } from "../config.js";
 import { CommandError, ConfigError, errorMessage } from "../errors.js";
 import { scrubSecrets } from "../log.js";
-import { isUuid } from "../uuid.js";
+import { MIN_ID_PREFIX, isUuidPrefix } from "../uuid.js";
 import type { FlowResult } from "../sync/outcome.js";
 
 export const ENV_HELP = `
@@ -41,14 +40,15 @@ export const collect = (value: string, previous: string[] = []) => [
 
 /**
  * `--flow` values: one or more flow ids (repeatable, or comma-separated), each checked here so a typo is
- * blamed on the flag that carried it (issue 15: it used to surface as a BIRD_APPROVAL_IDS error).
+ * blamed on the flag that carried it (issue 15: it used to surface as a BIRD_APPROVAL_IDS error). The
+ * start of an id, as `status` shows it, is taken too and resolved against the database (issue 24).
  */
 export const flowIds = (value: string, previous: string[] = []) => {
   const next = collect(value, previous);
-  const bad = next.find((id) => !isUuid(id));
+  const bad = next.find((id) => !isUuidPrefix(id));
   if (bad !== undefined || next.length === previous.length) {
     throw new InvalidArgumentError(
-      `must be a flow id, a uuid like 0b6c2f9e-5a1d-4c3b-9e8f-1a2b3c4d5e6f (got ${JSON.stringify(bad ?? value)})`,
+      `must be a flow id, a uuid like 0b6c2f9e-5a1d-4c3b-9e8f-1a2b3c4d5e6f, or its start as \`status\` shows it (${MIN_ID_PREFIX}+ characters, e.g. 0b6c2f9e) (got ${JSON.stringify(bad ?? value)})`,
     );
   }
   // One flow given twice, or in two cases, is one flow.
@@ -60,10 +60,6 @@ export const intArg = (min: number, max: number) => (value: string) => {
   if (!/^\d+$/.test(value) || n < min || n > max) throw new InvalidArgumentError(`must be an integer ${min}..${max}`);
   return n;
 };
-
-export function flowOverrides(flows: string[] | undefined): Partial<Record<EnvName, string>> {
-  return flows?.length ? { BIRD_APPROVAL_IDS: flows.join(",") } : {};
-}
 
 /** The one line a failed command prints on stderr; never a secret. */
 export function failureLine(err: unknown, secrets: readonly string[]): string {

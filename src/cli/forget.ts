@@ -1,6 +1,7 @@
 // `approvals-sync forget --flow ID… [--delete-runs]`
 import type { Command } from "commander";
 import { startRuntime, withDatabase } from "../commands/runtime.js";
+import { resolveFlowRefs } from "../db/flow-refs.js";
 import { forgetFlow } from "../db/forget.js";
 import { CommandError } from "../errors.js";
 import { type Run, flowIds } from "./common.js";
@@ -9,7 +10,11 @@ export function registerForget(program: Command, run: Run): void {
   program
     .command("forget")
     .description("remove a flow's sync state, pass history and quarantine, and the flow itself (its runs stay unless --delete-runs)")
-    .requiredOption("--flow <id>", "the flow to forget (repeatable, or comma-separated)", flowIds)
+    .requiredOption(
+      "--flow <id>",
+      "the flow to forget: its id, or the start of it as status shows it (repeatable, or comma-separated)",
+      flowIds,
+    )
     .option("--delete-runs", "also delete the flow's runs from bird.approval_runs")
     .addHelpText(
       "after",
@@ -19,8 +24,9 @@ export function registerForget(program: Command, run: Run): void {
       run(async (opts: { flow: string[]; deleteRuns?: boolean }) => {
         const rt = startRuntime({}, false);
         await withDatabase(rt, rt.config.autoMigrate, async (db) => {
+          const flows = await resolveFlowRefs(db, "forget", opts.flow, { mustExist: false, location: db.location });
           const results = [];
-          for (const flowId of opts.flow) results.push(await forgetFlow(db, flowId, { deleteRuns: opts.deleteRuns === true }));
+          for (const flowId of flows) results.push(await forgetFlow(db, flowId, { deleteRuns: opts.deleteRuns === true }));
           for (const r of results) {
             if (!r.known) continue;
             if (r.leasedBy) continue;

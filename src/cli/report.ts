@@ -5,6 +5,7 @@ import type { Run } from "./common.js";
 
 interface ReportFlags {
   format: "table" | "csv" | "json";
+  csvRaw?: boolean;
   flow?: string;
   since?: string;
   until?: string;
@@ -14,23 +15,24 @@ export function registerReport(program: Command, run: Run): void {
   program
     .command("report")
     .description("named reporting queries over the bird.* views (no NAME: list them)")
-    .argument("[name]", "summary, daily, latency, backlog, reviewers, tags or health (omit to list them)")
+    .argument("[name]", "summary, daily, latency, backlog, reviewers, tags, health or rejects (omit to list them)")
     .addOption(new Option("--format <format>", "output format").choices(["table", "csv", "json"]).default("table"))
-    .option("--flow <id>", "only this flow")
+    .option("--csv-raw", "csv cells exactly as stored: no ' before cells starting with = + - @ (spreadsheet formulas)")
+    .option("--flow <id>", "only this flow: its id, or the start of it as status shows it")
     .option("--since <date>", "runs created on or after DATE (YYYY-MM-DD in UTC, or an ISO date-time)")
     .option("--until <date>", "runs created up to DATE (a YYYY-MM-DD includes that whole day)")
     .addHelpText(
       "after",
-      '\nData only on stdout (csv: RFC 4180; json: an array of objects); the views are in README "Reporting".\n\nExample:\n  approvals-sync report daily --since 2025-03-01 --format csv > daily.csv',
+      '\nData only on stdout (csv: RFC 4180, cells starting with = + - @ prefixed with \' so spreadsheets do not run them, unless --csv-raw; json: an array of objects); the views are in README "Reporting".\n\nExample:\n  approvals-sync report daily --since 2025-03-01 --format csv > daily.csv',
     )
     .action(
       run(async (name: string | undefined, opts: ReportFlags) => {
         const { answerReportWithoutDatabase, runReportCommand } = await import("../report/command.js");
-        const args = { name, format: opts.format, flowId: opts.flow, since: opts.since, until: opts.until };
+        const args = { name, format: opts.format, csvRaw: opts.csvRaw === true, flowId: opts.flow, since: opts.since, until: opts.until };
         // Listings and usage errors need no database: do not open (and perhaps create) one for them.
         if (answerReportWithoutDatabase(args, process.stdout)) return;
         const rt = startRuntime({}, false);
-        await withReadOnlyDatabase(rt, (db) => runReportCommand(db, args, process.stdout));
+        await withReadOnlyDatabase(rt, "report", (db) => runReportCommand(db, args, process.stdout));
       }),
     );
 }

@@ -14,7 +14,7 @@ export function registerStatus(program: Command, run: Run): void {
     .action(
       run(async (opts: { json?: boolean }) => {
         const rt = startRuntime({}, false);
-        const flows = await withReadOnlyDatabase(rt, (db) => readFlowStatuses(db));
+        const flows = await withReadOnlyDatabase(rt, "status", (db) => readFlowStatuses(db));
         process.stdout.write(opts.json ? `${JSON.stringify(flows, null, 2)}\n` : formatStatusTable(flows));
       }),
     );

@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { rememberSecrets, startRuntime } from "../commands/runtime.js";
 import { runSyncCommand } from "../commands/sync.js";
-import { ENV_HELP, type Run, flowIds, flowOverrides } from "./common.js";
+import { ENV_HELP, type Run, flowIds } from "./common.js";
 
 interface SyncFlags {
   flow?: string[];
@@ -12,20 +12,25 @@ interface SyncFlags {
 
 const syncAction = (run: Run, full: boolean) =>
   run(async (opts: SyncFlags) => {
-    const rt = startRuntime(flowOverrides(opts.flow), true);
+    const rt = startRuntime({}, true);
     rememberSecrets(rt.config);
     const observer =
       opts.progress === false
         ? undefined
         : await (await import("../progress/observer.js")).progressObserver(rt.logger, process.stderr, rt.terminal);
-    return runSyncCommand(rt, { flowIds: opts.flow, full: full || opts.full === true, ...(observer ? { observer } : {}) });
+    return runSyncCommand(rt, {
+      flowIds: opts.flow,
+      full: full || opts.full === true,
+      command: full ? "backfill" : "sync",
+      ...(observer ? { observer } : {}),
+    });
   });
 
 export function registerSync(program: Command, run: Run): void {
   program
     .command("sync")
     .description("one pass over the flows, then exit (backfill first time, incremental after)")
-    .option("--flow <id>", "only this flow (repeatable, or comma-separated)", flowIds)
+    .option("--flow <id>", "only this flow: its id, or the start of it as status shows it (repeatable, or comma-separated)", flowIds)
     .option("--full", "force a full reconcile: re-read every page and mark deleted runs")
     .option("--no-progress", "no progress bars or progress log lines")
     .addHelpText("after", `${ENV_HELP}\n\nExample:\n  approvals-sync sync --flow 0b6c…e1 --full`)
@@ -34,7 +39,7 @@ export function registerSync(program: Command, run: Run): void {
   program
     .command("backfill")
     .description("full reconcile of every flow (same as sync --full)")
-    .option("--flow <id>", "only this flow (repeatable, or comma-separated)", flowIds)
+    .option("--flow <id>", "only this flow: its id, or the start of it as status shows it (repeatable, or comma-separated)", flowIds)
     .option("--no-progress", "no progress bars or progress log lines")
     .addHelpText("after", `${ENV_HELP}\n\nExample:\n  approvals-sync backfill`)
     .action(syncAction(run, true));

@@ -3,7 +3,8 @@ import type { Logger } from "pino";
 import { openMigratedDatabase } from "../app.js";
 import { type Config, type EnvName, loadConfig } from "../config.js";
 import type { Database } from "../db/database.js";
-import { errorMessage } from "../errors.js";
+import { embeddedDatabaseExists, openDatabase } from "../db/connect.js";
+import { CommandError, errorMessage } from "../errors.js";
 import { createLogger, secretsOf } from "../log.js";
 import { assertSchemaCurrent } from "../db/schema-version.js";
 import { TerminalStream } from "../progress/terminal.js";
@@ -38,7 +39,10 @@ export function warnUnknownVariables(config: Config, logger: Logger): void {
 
 /** Opens the database, migrating first when the command (and SYNC_AUTO_MIGRATE) wants it. */
 export async function withDatabase<T>(rt: Runtime, migrate: boolean, fn: (db: Database) => Promise<T>): Promise<T> {
-  const db = await openMigratedDatabase(rt.config, rt.logger, migrate);
+  return useThenClose(rt, await openMigratedDatabase(rt.config, rt.logger, migrate), fn);
+}
+
+async function useThenClose<T>(rt: Runtime, db: Database, fn: (db: Database) => Promise<T>): Promise<T> {
   try {
     return await fn(db);
   } finally {
@@ -48,11 +52,20 @@ export async function withDatabase<T>(rt: Runtime, migrate: boolean, fn: (db: Da
 }
 
 /**
- * For commands that only read (status, report): never migrates, so a read-only role can run them;
- * a schema behind this version exits 2 saying so.
+ * For commands that only read (status, report): read-only sessions, never a migration, so a read-only
+ * role can run them; a schema behind this version exits 2 saying so. Without DATABASE_URL they do not
+ * create an embedded database that is not there (issue 24: status created 39 MB in the working folder).
  */
-export async function withReadOnlyDatabase<T>(rt: Runtime, fn: (db: Database) => Promise<T>): Promise<T> {
-  return withDatabase(rt, false, async (db) => {
+export async function withReadOnlyDatabase<T>(rt: Runtime, command: string, fn: (db: Database) => Promise<T>): Promise<T> {
+  const { config } = rt;
+  if (!config.databaseUrl && !embeddedDatabaseExists(config.pgliteDir)) {
+    throw new CommandError(
+      command,
+      `no database yet: DATABASE_URL is not set and there is no embedded database at ${config.pgliteDir} — set DATABASE_URL=postgres://… (or PGLITE_DIR) to the database that \`sync\` writes, or run \`approvals-sync sync\` (or \`npm run demo\`) first`,
+    );
+  }
+  const db = await openDatabase(config, rt.logger, { poolSize: 4, readOnly: true });
+  return useThenClose(rt, db, async () => {
     await assertSchemaCurrent(db, db.location);
     return fn(db);
   });

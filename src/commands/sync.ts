@@ -1,17 +1,23 @@
 // `sync` and `backfill`: one cycle over the flows, then exit; cli.ts maps the result to 0 / 1 / 2.
 import { createSyncContext } from "../app.js";
+import type { Database } from "../db/database.js";
+import { knownFlowIds, resolveFlowRefs } from "../db/flow-refs.js";
+import { forgetFlow } from "../db/forget.js";
 import { pruneSyncPasses } from "../db/retention.js";
 import { runSyncCycle } from "../sync/cycle.js";
 import type { SyncObserver } from "../sync/observer.js";
-import { type CycleResult, flowFailed, summarizeCycle } from "../sync/outcome.js";
+import { type CycleResult, type FlowResult, flowFailed, summarizeCycle } from "../sync/outcome.js";
 import { trapStopSignals } from "../stop-signals.js";
 import { syncSummaryLine } from "../sync/summary-line.js";
 import { type Runtime, withDatabase } from "./runtime.js";
 
 export interface SyncCommandOptions {
+  /** `--flow` values: whole ids, or unique starts of known ones. */
   flowIds?: string[] | undefined;
   full: boolean;
   observer?: SyncObserver;
+  /** For messages: sync or backfill. */
+  command?: string;
 }
 
 /** Runs one cycle; SIGINT/SIGTERM stop it after the page being written, leaving the cursor to resume from. */
@@ -22,8 +28,12 @@ export async function runSyncCommand(rt: Runtime, opts: SyncCommandOptions): Pro
   );
   try {
     return await withDatabase(rt, config.autoMigrate, async (db) => {
+      const flowIds =
+        opts.flowIds && (await resolveFlowRefs(db, opts.command ?? "sync", opts.flowIds, { mustExist: false, location: db.location }));
+      const knownBefore = flowIds && (await knownFlowIds(db, flowIds));
       const ctx = createSyncContext(config, logger, db, opts.observer);
-      const result = await runSyncCycle(ctx, { flowIds: opts.flowIds, full: opts.full, respectBackoff: false, signal: stop.signal });
+      const result = await runSyncCycle(ctx, { flowIds, full: opts.full, respectBackoff: false, signal: stop.signal });
+      if (knownBefore) await forgetGhosts(rt, db, result.flows, knownBefore);
       // Installs that run `sync` from cron instead of the daemon keep bounded history too.
       await pruneSyncPasses(db, config.historyDays).catch((err: Error) => logger.warn({ err: err.message }, "could not prune sync_passes"));
       const failed = result.flows.filter((f) => f.error && flowFailed(f));
@@ -42,5 +52,23 @@ export async function runSyncCommand(rt: Runtime, opts: SyncCommandOptions): Pro
     });
   } finally {
     stop.dispose();
+  }
+}
+
+/**
+ * Issue 24: `sync --flow <an id that is no flow>` left a "missing" flow behind in status, report
+ * summary and health. A flow this database did not know before the run, and that Bird answers 404
+ * for, is removed again; a known flow that 404s stays, marked missing, for `forget` to remove.
+ */
+async function forgetGhosts(rt: Runtime, db: Database, flows: readonly FlowResult[], knownBefore: ReadonlySet<string>): Promise<void> {
+  for (const f of flows) {
+    if (f.outcome !== "missing" || knownBefore.has(f.flowId.toLowerCase())) continue;
+    const forgotten = await forgetFlow(db, f.flowId, { deleteRuns: false }).catch((err: Error) => {
+      rt.logger.warn({ flowId: f.flowId, err: err.message }, "could not remove the flow that Bird does not have");
+      return undefined;
+    });
+    if (forgotten?.known) {
+      rt.logger.error({ flowId: f.flowId }, `Bird has no flow ${f.flowId} (HTTP 404): check the id; nothing was kept for it`);
+    }
   }
 }

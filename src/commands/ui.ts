@@ -1,9 +1,8 @@
 // `approvals-sync ui [--port N]`: the daemon's status page, served from the database alone. It never
 // syncs, migrates or writes: sessions are read-only, and a missing embedded database is reported, not
 // created. Runs until SIGINT/SIGTERM.
-import { existsSync } from "node:fs";
 import { once } from "node:events";
-import { openDatabase } from "../db/connect.js";
+import { embeddedDatabaseExists, openDatabase } from "../db/connect.js";
 import { startHealthServer } from "../daemon/http-server.js";
 import { ConfigError } from "../errors.js";
 import { trapStopSignals } from "../stop-signals.js";
@@ -19,7 +18,7 @@ export interface UiOptions {
 
 export async function runUiCommand(rt: Runtime, opts: UiOptions = {}): Promise<void> {
   const { config, logger } = rt;
-  if (!config.databaseUrl && !existsSync(config.pgliteDir)) {
+  if (!config.databaseUrl && !embeddedDatabaseExists(config.pgliteDir)) {
     throw new ConfigError(
       `invalid configuration:\n  no database to show: the embedded database ${config.pgliteDir} does not exist and DATABASE_URL is not set (run \`approvals-sync sync\` or \`npm run demo\` first, or set DATABASE_URL)`,
     );

@@ -3,7 +3,7 @@
 // configuration-grade error (rejected access key) in the very first cycle: nothing was ever synced,
 // so exit 2 like `sync` does, and let the operator see it at once instead of a silently useless worker.
 import type { Logger } from "pino";
-import { AuthError, SyncError, errorMessage } from "../errors.js";
+import { ApiUnreachableError, AuthError, SyncError, errorMessage } from "../errors.js";
 import type { SyncContext } from "../sync/context.js";
 import { runSyncCycle } from "../sync/cycle.js";
 import { type CycleOutcome, type FlowResult, cycleOutcome, flowFailed, isFatalError, summarizeCycle } from "../sync/outcome.js";
@@ -71,7 +71,9 @@ export class CycleRunner {
         logger.info({ cycle, reason, err: message, durationMs: Date.now() - started }, "cycle interrupted by shutdown");
       } else {
         // Only our typed errors: a database that blips during a cycle gets the next cycle, not an exit.
-        if (cycle === 1 && err instanceof SyncError && isFatalError(err)) fatal = err;
+        // An API not reached at start is not fatal for a daemon: an outage heals, and every cycle logs it
+        // (naming BIRD_API_URL) within seconds; `sync` exits 2 for it.
+        if (cycle === 1 && err instanceof SyncError && isFatalError(err) && !(err instanceof ApiUnreachableError)) fatal = err;
         const what = fatal
           ? "first cycle failed on a configuration-grade error; the daemon stops"
           : "cycle failed; the daemon keeps its schedule";

@@ -1,8 +1,8 @@
 // Opens the configured database: a pg Pool for DATABASE_URL, else embedded PGlite on disk.
 import { createHash } from "node:crypto";
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { fileURLToPath } from "node:url";
 import { DrizzleQueryError, type SQL } from "drizzle-orm";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
 import { type PgDatabase, PgDialect, type PgQueryResultHKT } from "drizzle-orm/pg-core";
@@ -12,26 +12,36 @@ import { type Config, describeDatabase } from "../config.js";
 import { DatabaseConnectionError } from "../errors.js";
 import { type Database, type SqlRunner, type StatementOptions, isRetryableDbError } from "./database.js";
 import { lockPgliteDir } from "./pglite-lock.js";
+import { MIGRATIONS_DIR, migrateWhenBehind } from "./schema-version.js";
 
 type AnyPgDatabase = PgDatabase<PgQueryResultHKT, Record<string, unknown>>;
 
 const TX_ATTEMPTS = 5;
 const CONNECT_TIMEOUT_MS = 10_000;
-// migrations/ sits at the package root: two levels up from both src/db/ and dist/db/.
-export const MIGRATIONS_DIR = fileURLToPath(new URL("../../migrations", import.meta.url));
 // Named advisory lock key, so two processes starting together migrate one after the other.
 const MIGRATE_LOCK_SQL = "select pg_advisory_lock(hashtextextended('bird-approvals-sync:migrate', 0))";
 
-async function migratePostgres(pool: pg.Pool): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query(MIGRATE_LOCK_SQL);
-    const { migrate } = await import("drizzle-orm/node-postgres/migrator");
-    await migrate(drizzlePg(client) as never, { migrationsFolder: MIGRATIONS_DIR });
-  } finally {
-    await client.query("select pg_advisory_unlock_all()").catch(() => undefined);
-    client.release();
-  }
+/** Migrations on PostgreSQL: read-only check first, then the advisory lock on one connection. */
+function migratePostgres(pool: pg.Pool, location: string, reader: SqlRunner): Promise<void> {
+  return migrateWhenBehind({
+    location,
+    reader,
+    locked: async (fn) => {
+      const client = await pool.connect();
+      try {
+        await client.query(MIGRATE_LOCK_SQL);
+        const { migrate } = await import("drizzle-orm/node-postgres/migrator");
+        const conn = drizzlePg(client);
+        await fn({
+          runner: runnerOf(conn as unknown as AnyPgDatabase, false),
+          apply: () => migrate(conn as never, { migrationsFolder: MIGRATIONS_DIR }),
+        });
+      } finally {
+        await client.query("select pg_advisory_unlock_all()").catch(() => undefined);
+        client.release();
+      }
+    },
+  });
 }
 
 /**
@@ -79,20 +89,21 @@ function wrap(
   location: string,
   db: AnyPgDatabase,
   close: () => Promise<void>,
-  migrate: () => Promise<void>,
+  migrate: (reader: SqlRunner) => Promise<void>,
   logger: Logger,
 ): Database {
   const runner = runnerOf(db, kind === "postgres");
-  return {
+  const database: Database = {
     kind,
     location,
-    migrate,
+    migrate: () => migrate(database),
     // A single statement is atomic by itself: re-running it after a lost connection is safe.
     rows: <T>(query: SQL, opts?: StatementOptions) => withRetry(logger, () => runner.rows<T>(query, opts)),
     transaction: <T>(fn: (tx: SqlRunner) => Promise<T>) =>
       withRetry(logger, () => db.transaction((tx) => fn(runnerOf(tx as unknown as AnyPgDatabase, kind === "postgres")))),
     close,
   };
+  return database;
 }
 
 function hasUrlOptions(url: string): boolean {
@@ -115,6 +126,11 @@ async function withRetry<T>(logger: Logger, fn: () => Promise<T>): Promise<T> {
       await sleep(200 * 2 ** attempt);
     }
   }
+}
+
+/** An embedded database has been created in `dir` (PGlite writes PG_VERSION first); opening one that has not creates it. */
+export function embeddedDatabaseExists(dir: string): boolean {
+  return existsSync(join(dir, "PG_VERSION"));
 }
 
 export interface OpenOptions {
@@ -176,7 +192,7 @@ export async function openDatabase(
     location,
     db,
     () => pool.end(),
-    () => migratePostgres(pool),
+    (reader) => migratePostgres(pool, location, reader),
     logger,
   );
 }
@@ -202,10 +218,16 @@ async function openPglite(dir: string, location: string, logger: Logger, readOnl
       { dataDir: dir },
       `using the embedded database at ${dir} (set DATABASE_URL=postgres://… to use a PostgreSQL server instead)`,
     );
-    const migrate = async () => {
-      const { migrate: run } = await import("drizzle-orm/pglite/migrator");
-      await run(db as never, { migrationsFolder: MIGRATIONS_DIR });
-    };
+    // One process owns the folder (pglite-lock.ts): the lock is the process's own.
+    const migrate = (reader: SqlRunner) =>
+      migrateWhenBehind({
+        location,
+        reader,
+        locked: async (fn) => {
+          const { migrate: run } = await import("drizzle-orm/pglite/migrator");
+          await fn({ runner: reader, apply: () => run(db as never, { migrationsFolder: MIGRATIONS_DIR }) });
+        },
+      });
     const close = async () => {
       try {
         await client.close();

@@ -1,10 +1,8 @@
 // What `check` asks the database: its version, whether the migrations are current, and whether this
 // role may sync (write the bird tables) or only read them. Read-only statements.
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { sql } from "drizzle-orm";
-import { MIGRATIONS_DIR } from "./connect.js";
 import type { SqlRunner } from "./database.js";
+import { readMigrationStatus } from "./schema-version.js";
 
 // Every table a sync writes (DESIGN §4); reading them is enough for `ui`, `status` and `report`.
 const SYNC_TABLES = ["approval_runs", "approval_flows", "sync_state", "sync_passes", "sync_rejects", "sync_seen"] as const;
@@ -12,9 +10,11 @@ const SYNC_TABLES = ["approval_runs", "approval_flows", "sync_state", "sync_pass
 export interface MigrationState {
   /** Migrations in migrations/meta/_journal.json. */
   known: number;
-  /** Applied in this database (drizzle.__drizzle_migrations). */
-  applied: number;
-  /** The newest known migration is applied. */
+  /** Applied in this database (drizzle.__drizzle_migrations); undefined when this role may not read it. */
+  applied: number | undefined;
+  /** Shipped migrations not applied yet (all of them when `applied` is unknown). */
+  pending: string[];
+  /** Nothing pending, as far as this role can read. */
   current: boolean;
 }
 
@@ -26,6 +26,11 @@ export interface Privileges {
   canRead: boolean;
   /** May create the schema (migrate), when it does not exist yet. */
   canCreateSchema: boolean;
+  /**
+   * May run a migration: CREATE on the database (drizzle's migrator always issues CREATE SCHEMA IF NOT
+   * EXISTS), membership in the owner of schema bird, and INSERT on drizzle's table where they exist.
+   */
+  canMigrate: boolean;
   /** Tables the role may not write, when canSync is false. */
   missing: string[];
 }
@@ -35,28 +40,22 @@ export async function serverVersion(db: SqlRunner): Promise<string> {
   return row?.v ?? "unknown";
 }
 
-function journalMillis(): number[] {
-  const journal = JSON.parse(readFileSync(join(MIGRATIONS_DIR, "meta", "_journal.json"), "utf8")) as { entries: Array<{ when: number }> };
-  return journal.entries.map((e) => e.when);
-}
-
 export async function migrationState(db: SqlRunner): Promise<MigrationState> {
-  const known = journalMillis();
-  const [exists] = await db.rows<{ ok: boolean }>(sql`select to_regclass('drizzle.__drizzle_migrations') is not null as ok`);
-  if (!exists?.ok) return { known: known.length, applied: 0, current: known.length === 0 };
-  // drizzle records each applied migration with its journal timestamp in created_at.
-  const rows = await db.rows<{ created_at: string }>(sql`select created_at::text as created_at from drizzle.__drizzle_migrations`);
-  const applied = new Set(rows.map((r) => Number(r.created_at)));
-  const newest = Math.max(...known);
-  return { known: known.length, applied: rows.length, current: known.length === 0 || applied.has(newest) };
+  const s = await readMigrationStatus(db);
+  return { known: s.known, applied: s.applied, pending: s.pending, current: s.applied !== undefined && s.pending.length === 0 };
 }
 
 export async function syncPrivileges(db: SqlRunner): Promise<Privileges> {
-  const [schema] = await db.rows<{ exists: boolean; create: boolean }>(sql`
+  const [schema] = await db.rows<{ exists: boolean; create: boolean; migrate: boolean }>(sql`
     select to_regnamespace('bird') is not null as exists,
-      has_database_privilege(current_database(), 'CREATE') as create`);
+      has_database_privilege(current_database(), 'CREATE') as create,
+      has_database_privilege(current_database(), 'CREATE')
+        and coalesce((select pg_has_role(nspowner, 'USAGE') from pg_namespace where nspname = 'bird'), true)
+        and coalesce(has_table_privilege(to_regclass('drizzle.__drizzle_migrations'), 'INSERT'), true) as migrate`);
+  const canMigrate = schema?.migrate === true;
   if (!schema?.exists) {
-    return { schemaExists: false, canSync: false, canRead: false, canCreateSchema: schema?.create === true, missing: [...SYNC_TABLES] };
+    const canCreateSchema = schema?.create === true;
+    return { schemaExists: false, canSync: false, canRead: false, canCreateSchema, canMigrate, missing: [...SYNC_TABLES] };
   }
   const rows = await db.rows<{ t: string; r: boolean; w: boolean }>(sql`
     select t, has_table_privilege(c.oid, 'SELECT') as r,
@@ -69,6 +68,7 @@ export async function syncPrivileges(db: SqlRunner): Promise<Privileges> {
     canSync: missing.length === 0 && rows.length === SYNC_TABLES.length,
     canRead: rows.every((r) => r.r),
     canCreateSchema: schema.create,
+    canMigrate,
     missing,
   };
 }

@@ -42,9 +42,17 @@ export async function runFakeApiCommand(opts: FakeApiCommandOptions): Promise<vo
     throw new ConfigError(`--order must be asc or desc, got ${String(opts.order)}`);
   }
   const faults = faultsFromFlag(opts.faults);
+  // Generating is synchronous and takes seconds for large --runs (25 s for 3 x 200,000): say what is
+  // happening before it starts, and how long it took after (issue 24: it printed nothing meanwhile).
+  const host = opts.host ?? "127.0.0.1";
+  const total = opts.flows * opts.runs;
+  process.stderr.write(
+    `fake Bird API: generating ${opts.flows} flows x ${opts.runs} runs (seed ${opts.seed}; ${total.toLocaleString("en-US")} runs in all), then listening on ${opts.port === 0 ? `a free port of ${host}` : `${host}:${opts.port}`} ...\n`,
+  );
+  const started = performance.now();
   const api = await startFakeBirdApi({
     port: opts.port,
-    host: opts.host ?? "127.0.0.1",
+    host,
     flows: opts.flows,
     runsPerFlow: opts.runs,
     seed: opts.seed,
@@ -56,7 +64,7 @@ export async function runFakeApiCommand(opts: FakeApiCommandOptions): Promise<vo
   process.stdout.write(`${JSON.stringify({ url: api.url, organizationId: api.organizationId, accessKey: api.accessKey, flowIds })}\n`);
   process.stderr.write(
     [
-      `fake Bird API on ${api.url}: ${flowIds.length} flows x ${opts.runs} runs, seed ${opts.seed}`,
+      `fake Bird API on ${api.url}: ${flowIds.length} flows x ${opts.runs} runs, seed ${opts.seed} (generated in ${((performance.now() - started) / 1000).toFixed(1)} s)`,
       "point the worker at it:",
       `  BIRD_API_URL=${api.url} BIRD_ORGANIZATION_ID=${api.organizationId} BIRD_ACCESS_KEY=${api.accessKey} approvals-sync sync`,
       `control (no auth): GET ${api.url}/_fake/state, POST /_fake/faults, POST /_fake/mutate, POST /_fake/reset-counters`,

@@ -39,6 +39,8 @@ export interface ReportDefinition {
   columns: readonly ReportColumn[];
   /** The volume column drawn as a bar in tables. */
   bar?: string;
+  /** Lines under the table (format.ts adds the bar's own). */
+  legend?: readonly string[];
   /** False when --since/--until mean nothing for it (sync health is not about runs' dates). */
   dateFiltered: boolean;
   /** What an empty result says, e.g. "No pending runs". */
@@ -214,7 +216,36 @@ const health: ReportDefinition = {
     order by flow_name, flow_id`,
 };
 
-export const REPORTS: readonly ReportDefinition[] = [summary, daily, latency, backlog, reviewers, tags, health];
+// Issue 24: the quarantine had nowhere to be read but SQL. A table, not a view: what was rejected and
+// why, with the record exactly as Bird sent it (raw text: it may hold what jsonb cannot).
+const rejects: ReportDefinition = {
+  name: "rejects",
+  description: "quarantined records: flow, run id, reason, first/last seen, times seen, raw payload",
+  view: "bird.sync_rejects",
+  columns: [
+    ...FLOW,
+    { key: "run_id", label: "run id", kind: "text" },
+    { key: "reason", label: "reason", kind: "text" },
+    { key: "first_seen_at", label: "first seen (UTC)", kind: "timestamp" },
+    { key: "last_seen_at", label: "last seen (UTC)", kind: "timestamp" },
+    { key: "times_seen", label: "seen", kind: "int" },
+    { key: "payload", label: "payload", kind: "text" },
+  ],
+  legend: ["reason and payload are cut at 60 characters here; --format json or csv shows them whole"],
+  // --since/--until select records by when they were last seen (a rejected record may have no date).
+  dateFiltered: true,
+  empty: "No quarantined records",
+  query: (f) => sql`
+    select q.flow_id::text as flow_id, coalesce(fl.name, q.flow_id::text) as flow_name, q.run_id, q.reason,
+      ${iso("q.first_seen_at")} as first_seen_at, ${iso("q.last_seen_at")} as last_seen_at, q.times_seen, q.payload
+    from bird.sync_rejects q left join bird.approval_flows fl on fl.id = q.flow_id
+    where (${f.flowId ?? null}::uuid is null or q.flow_id = ${f.flowId ?? null}::uuid)
+      and (${f.since ?? null}::timestamptz is null or q.last_seen_at >= ${f.since ?? null}::timestamptz)
+      and (${f.until ?? null}::timestamptz is null or q.last_seen_at < ${f.until ?? null}::timestamptz)
+    order by q.last_seen_at desc, q.id desc`,
+};
+
+export const REPORTS: readonly ReportDefinition[] = [summary, daily, latency, backlog, reviewers, tags, health, rejects];
 
 export const REPORT_NAMES: readonly string[] = REPORTS.map((r) => r.name);
 

@@ -3,14 +3,18 @@
 // NAME, a bad flag value) throws a CommandError (exit 2).
 import { sql } from "drizzle-orm";
 import type { Database } from "../db/database.js";
+import { resolveFlowRefs } from "../db/flow-refs.js";
 import { CommandError } from "../errors.js";
 import { REPORTS, REPORT_NAMES, type ReportDefinition, type ReportFilters, findReport } from "./catalog.js";
-import { isUuid } from "../uuid.js";
+import { closestName } from "../unknown-variables.js";
+import { MIN_ID_PREFIX, isUuid, isUuidPrefix } from "../uuid.js";
 import { REPORT_FORMATS, type ReportFormat, type ReportRow, renderCsv, renderReport } from "./format.js";
 
 export interface ReportArgs {
   name?: string;
   format: ReportFormat;
+  /** --csv-raw: csv cells exactly as stored, without the formula guard. */
+  csvRaw?: boolean;
   flowId?: string;
   since?: string;
   until?: string;
@@ -64,15 +68,22 @@ function parseReportArgs(args: ReportArgs): ReportRequest {
   if (!(REPORT_FORMATS as readonly string[]).includes(format)) {
     throw new ReportUsageError(`--format must be one of ${REPORT_FORMATS.join(", ")} (got ${JSON.stringify(format)})`);
   }
+  if (args.csvRaw && format !== "csv") throw new ReportUsageError(`--csv-raw applies to --format csv only (got --format ${format})`);
   if (args.name === undefined || args.name === "") return { kind: "list", format: args.format };
   const def = findReport(args.name);
   if (!def) {
-    throw new ReportUsageError(`unknown report ${JSON.stringify(args.name)}; valid names: ${REPORT_NAMES.join(", ")}`);
+    const near = closestName(args.name, REPORT_NAMES);
+    const hint = near ? `did you mean ${near}? ` : "";
+    throw new ReportUsageError(`unknown report ${JSON.stringify(args.name)}; ${hint}valid names: ${REPORT_NAMES.join(", ")}`);
   }
   const filters: ReportFilters = {};
   const described: string[] = [];
   if (args.flowId !== undefined) {
-    if (!isUuid(args.flowId)) throw new ReportUsageError(`--flow must be a flow id (a uuid) (got ${JSON.stringify(args.flowId)})`);
+    if (!isUuidPrefix(args.flowId)) {
+      throw new ReportUsageError(
+        `--flow must be a flow id (a uuid), or its start as \`status\` shows it (${MIN_ID_PREFIX}+ characters) (got ${JSON.stringify(args.flowId)})`,
+      );
+    }
     filters.flowId = args.flowId.toLowerCase();
     described.push(`--flow ${filters.flowId}`);
   }
@@ -140,6 +151,9 @@ export async function runReportCommand(db: Pick<Database, "rows">, args: ReportA
   if (answerReportWithoutDatabase(args, out)) return;
   const request = parseReportArgs(args) as Extract<ReportRequest, { kind: "report" }>;
   const { def, format, filters, described } = request;
+  if (filters.flowId !== undefined && !isUuid(filters.flowId)) {
+    [filters.flowId] = await resolveFlowRefs(db, "report", [filters.flowId], { mustExist: false });
+  }
   if (!def.dateFiltered && (filters.since || filters.until)) {
     process.stderr.write(`approvals-sync report: --since/--until do not apply to ${def.name}; showing every flow's current state\n`);
   }
@@ -153,6 +167,6 @@ export async function runReportCommand(db: Pick<Database, "rows">, args: ReportA
   if (rows.length === 0 && format === "table") {
     out.write(await emptyLine(db, def, described));
   } else {
-    out.write(renderReport(def, rows, format));
+    out.write(renderReport(def, rows, format, { raw: args.csvRaw === true }));
   }
 }

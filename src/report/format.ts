@@ -13,6 +13,8 @@ export interface ReportLayout {
   columns: readonly ReportColumn[];
   /** Key of the volume column drawn as a bar in tables. */
   bar?: string;
+  /** Lines under a table that explain what its cells cannot say themselves. */
+  legend?: readonly string[];
 }
 
 const BAR_WIDTH = 20;
@@ -83,20 +85,33 @@ export function renderReportTable(layout: ReportLayout, rows: readonly ReportRow
   return renderTable(headers, cells, { rightAlign });
 }
 
+export interface CsvOptions {
+  /** Cells exactly as stored, without the formula guard (`report --csv-raw`). */
+  raw?: boolean;
+}
+
+// OWASP "CSV Injection": a spreadsheet runs a cell that starts with = + - @ (or tab/CR, which some
+// strip first) as a formula. Bird values (tag values, names, comments) are user text: such a cell gets
+// a leading ' and quotes, which spreadsheets show as text. Plain numbers (-3, +1.5e3) are left alone.
+const FORMULA_START = /^[=+\-@\t\r]/;
+const PLAIN_NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
 /** RFC 4180: fields with a comma, quote, CR or LF are quoted, quotes doubled; CRLF after every record. */
-export function renderCsv(headers: readonly string[], rows: readonly (readonly unknown[])[]): string {
+export function renderCsv(headers: readonly string[], rows: readonly (readonly unknown[])[], opts: CsvOptions = {}): string {
   const field = (v: unknown): string => {
     if (v === null || v === undefined) return "";
     const text = typeof v === "string" ? v : typeof v === "number" || typeof v === "boolean" ? String(v) : JSON.stringify(v);
+    if (!opts.raw && FORMULA_START.test(text) && !PLAIN_NUMBER.test(text)) return `"'${text.replace(/"/g, '""')}"`;
     return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
   };
   return [headers, ...rows].map((r) => `${r.map(field).join(",")}\r\n`).join("");
 }
 
-export function renderReportCsv(layout: ReportLayout, rows: readonly ReportRow[]): string {
+export function renderReportCsv(layout: ReportLayout, rows: readonly ReportRow[], opts: CsvOptions = {}): string {
   return renderCsv(
     layout.columns.map((c) => c.key),
     rows.map((r) => layout.columns.map((c) => r[c.key])),
+    opts,
   );
 }
 
@@ -106,8 +121,23 @@ export function renderReportJson(layout: ReportLayout, rows: readonly ReportRow[
   return `${JSON.stringify(objects, null, 2)}\n`;
 }
 
-export function renderReport(layout: ReportLayout, rows: readonly ReportRow[], format: ReportFormat): string {
-  if (format === "csv") return renderReportCsv(layout, rows);
+/**
+ * The legend under a table, after a blank line (issue 24: the bar column had no title and no key):
+ * what the bar measures and what a full bar is worth, and the report's own notes.
+ */
+export function renderTableLegend(layout: ReportLayout, rows: readonly ReportRow[]): string {
+  const lines: string[] = [];
+  const barColumn = layout.columns.find((c) => c.key === layout.bar);
+  if (barColumn && rows.length > 0) {
+    const max = Math.max(0, ...rows.map((r) => Number(r[barColumn.key] ?? 0)));
+    lines.push(`bar: ${barColumn.label}, to scale (${renderBar(max, max) || "empty"} = ${max.toLocaleString("en-US")})`);
+  }
+  lines.push(...(layout.legend ?? []));
+  return lines.length > 0 ? `\n${lines.join("\n")}\n` : "";
+}
+
+export function renderReport(layout: ReportLayout, rows: readonly ReportRow[], format: ReportFormat, opts: CsvOptions = {}): string {
+  if (format === "csv") return renderReportCsv(layout, rows, opts);
   if (format === "json") return renderReportJson(layout, rows);
-  return renderReportTable(layout, rows);
+  return renderReportTable(layout, rows) + renderTableLegend(layout, rows);
 }

@@ -39,4 +39,9 @@ export interface SyncContext {
    * tests of two-ended paging itself, against an API that answers at once, turn it off here.
    */
   readonly secondStreamOnlyWhenWaiting?: boolean;
+  /**
+   * Flows this process already warned were held by another process: with replicas that is every
+   * cycle's normal, so it is a warning once per flow and debug after that (issue 24).
+   */
+  readonly heldFlowsWarned?: Set<string>;
 }

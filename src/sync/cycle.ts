@@ -1,6 +1,6 @@
 // One sync cycle: every selected flow, SYNC_CONCURRENCY at a time. outcome.ts turns the result into an exit code.
 import pLimit from "p-limit";
-import { AuthError } from "../errors.js";
+import { type SyncError, stopsEveryFlow } from "../errors.js";
 import { flowsWithoutFullPass, recordFlowsStopped } from "../db/state.js";
 import type { SyncContext } from "./context.js";
 import { uniqueIds } from "../config.js";
@@ -17,9 +17,9 @@ export interface CycleOptions {
 }
 
 /** Writes why the flows stopped; failing to only loses that explanation, never the exit 2. */
-async function recordStop(ctx: SyncContext, flowIds: readonly string[], err: AuthError): Promise<void> {
+async function recordStop(ctx: SyncContext, flowIds: readonly string[], err: SyncError): Promise<void> {
   await recordFlowsStopped(ctx.db, flowIds, ctx.owner, err.message).catch((dbErr: Error) =>
-    ctx.logger.warn({ err: dbErr.message }, "could not record the rejected key in sync_state.last_error"),
+    ctx.logger.warn({ err: dbErr.message }, "could not record why the flows stopped in sync_state.last_error"),
   );
 }
 
@@ -29,17 +29,17 @@ export async function runSyncCycle(ctx: SyncContext, opts: CycleOptions): Promis
   const refreshMetadata = opts.full || (configured !== undefined && (await flowsWithoutFullPass(ctx.db, configured)) > 0);
   const flowIds = await resolveFlows(ctx, { flowIds: opts.flowIds, refreshMetadata }, opts.signal).catch(async (err: unknown) => {
     // Configured flows were stopped before their passes began; discovered ones are not known yet.
-    if (err instanceof AuthError && configured?.length) await recordStop(ctx, uniqueIds(configured), err);
+    if (stopsEveryFlow(err) && configured?.length) await recordStop(ctx, uniqueIds(configured), err);
     throw err;
   });
   ctx.observer.cycleStarted?.(flowIds);
-  // A rejected key stops every flow at once (DESIGN §5), not just the one that saw it.
+  // A rejected key (or an API never reached) stops every flow at once (DESIGN §5), not just the one that saw it.
   const stopAll = new AbortController();
   const signal = AbortSignal.any([opts.signal, stopAll.signal]);
-  let authError: AuthError | undefined;
+  let stopError: SyncError | undefined;
   const limit = pLimit(ctx.settings.concurrency);
   const workFlow = async (flowId: string): Promise<FlowResult> => {
-    if (authError || signal.aborted) return { flowId, outcome: "interrupted", totals: zero(), durationMs: 0 };
+    if (stopError || signal.aborted) return { flowId, outcome: "interrupted", totals: zero(), durationMs: 0 };
     const result = await syncFlow(ctx, flowId, { full: opts.full, respectBackoff: opts.respectBackoff, signal });
     // A latency-bound backfill works more flows at once, up to what BIRD_MAX_RPS can serve.
     if (ctx.parallelFlows) limit.concurrency = ctx.parallelFlows(ctx.settings.concurrency);
@@ -54,8 +54,8 @@ export async function runSyncCycle(ctx: SyncContext, opts: CycleOptions): Promis
         try {
           return await workFlow(flowId);
         } catch (err) {
-          if (err instanceof AuthError) {
-            authError ??= err;
+          if (stopsEveryFlow(err)) {
+            stopError ??= err;
             stopAll.abort(err);
             return { flowId, outcome: "interrupted", totals: zero(), durationMs: 0, error: err.message };
           }
@@ -65,12 +65,12 @@ export async function runSyncCycle(ctx: SyncContext, opts: CycleOptions): Promis
     ),
   );
   ctx.observer.cycleFinished?.();
-  if (authError) {
+  if (stopError) {
     // `status` and the page say why these flows stopped (issue 20): the one that met the rejection,
     // the ones it aborted and the ones it kept from starting.
     const stopped = settled.flatMap((r) => (r.status === "fulfilled" && r.value.outcome === "interrupted" ? [r.value.flowId] : []));
-    await recordStop(ctx, stopped, authError);
-    throw authError;
+    await recordStop(ctx, stopped, stopError);
+    throw stopError;
   }
   const failure = settled.find((r) => r.status === "rejected");
   if (failure) throw failure.reason;

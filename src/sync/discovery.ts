@@ -1,6 +1,6 @@
 // Which flows a cycle works: --flow, else BIRD_APPROVAL_IDS, else every active flow Bird lists.
 import { approvalFlowSchema, type ApprovalFlow, recordUuid } from "../bird/schema.js";
-import { AuthError, errorMessage } from "../errors.js";
+import { errorMessage, stopsEveryFlow } from "../errors.js";
 import { markFlowsDeletedInBird, markUnlistedFlowsMissing, upsertFlows } from "../db/flows.js";
 import { ensureFlowRows } from "../db/state.js";
 import { uniqueIds } from "../config.js";
@@ -68,7 +68,7 @@ async function explainDeletedFlows(ctx: SyncContext, signal: AbortSignal): Promi
     const deleted = await markFlowsDeletedInBird(ctx.db, await listValidFlows(ctx, signal, "deleted"));
     if (deleted.length > 0) ctx.logger.warn({ flows: deleted }, "Bird lists these flows as deleted; marked missing");
   } catch (err) {
-    if (err instanceof AuthError) throw err;
+    if (stopsEveryFlow(err)) throw err;
     ctx.logger.warn({ err: errorMessage(err) }, "could not list deleted flows; the unlisted flows stay marked missing");
   }
 }
@@ -101,7 +101,7 @@ export async function resolveFlows(ctx: SyncContext, sel: FlowSelection, signal:
           (await listValidFlows(ctx, signal)).filter((f) => wanted.has(f.id.toLowerCase())),
         );
       } catch (err) {
-        if (err instanceof AuthError) throw err;
+        if (stopsEveryFlow(err)) throw err;
         ctx.logger.warn({ err: errorMessage(err) }, "could not read flow names; syncing the configured flows anyway");
       }
     }

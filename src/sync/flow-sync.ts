@@ -1,13 +1,13 @@
 // Works one flow: takes its lease, picks the pass (resume, full or incremental), runs it, and turns
 // what went wrong into the flow's outcome. One flow's failure never stops the others; a rejected key does.
 import {
-  AuthError,
   FlowNotFoundError,
   LeaseLostError,
   PageTokenRejectedError,
   RateLimitedError,
   errorMessage,
   isAbortError,
+  stopsEveryFlow,
 } from "../errors.js";
 import { clearFlowMissing } from "../db/flows.js";
 import {
@@ -57,7 +57,9 @@ export async function syncFlow(ctx: SyncContext, flowId: string, opts: FlowSyncO
   if (!state) {
     const holder = (await readLeaseOwner(ctx.db, flowId)) ?? "another process";
     const error = `flow ${flowId} is being synced by ${holder}; not synced by this run`;
-    ctx.logger.warn({ flowId, holder }, "flow is being synced by another process; skipped");
+    const warned = ctx.heldFlowsWarned?.has(flowId) === true;
+    ctx.heldFlowsWarned?.add(flowId);
+    ctx.logger[warned ? "debug" : "warn"]({ flowId, holder }, "flow is being synced by another process; skipped");
     return result("skipped-leased", { error });
   }
   try {
@@ -139,15 +141,16 @@ interface FailedPass {
 /** An error no restart answers: the flow's outcome (interrupted, missing, failed), or a rethrow that stops every flow. */
 async function endPassOnError(ctx: SyncContext, err: unknown, p: FailedPass): Promise<FlowResult> {
   const { flowId, kind, totals, durationMs } = p;
-  if (err instanceof AuthError) {
+  if (stopsEveryFlow(err)) {
     // The cycle writes the message to last_error of every flow it stopped, this one included.
     await closePass(ctx, flowId, p.passId, kind, "interrupted", err.message);
     throw err;
   }
   if (isAbortError(err) || p.signal.aborted) {
     // Another flow's rejected key aborts this one: its pass history says so, not "stopped by signal".
-    const why =
-      p.signal.reason instanceof AuthError ? p.signal.reason.message : "stopped by signal; the next run resumes from the committed cursor";
+    const why = stopsEveryFlow(p.signal.reason)
+      ? p.signal.reason.message
+      : "stopped by signal; the next run resumes from the committed cursor";
     await closePass(ctx, flowId, p.passId, kind, "interrupted", why);
     ctx.observer.passFinished?.(flowId, kind, "interrupted", durationMs);
     return { flowId, outcome: "interrupted", kind, totals, durationMs };
@@ -161,7 +164,10 @@ async function endPassOnError(ctx: SyncContext, err: unknown, p: FailedPass): Pr
     await markFlowMissing(ctx.db, flowId, message).catch((markErr) =>
       ctx.logger.warn({ flowId, err: errorMessage(markErr) }, "could not record the flow as missing"),
     );
-    ctx.logger.error({ flowId, err: message }, "flow not found; marked missing");
+    ctx.logger.error(
+      { flowId, err: message },
+      `flow not found; marked missing (if it is gone for good, \`approvals-sync forget --flow ${flowId}\` removes it)`,
+    );
     return { flowId, outcome: "missing", kind, totals, durationMs, error: message };
   }
   ctx.logger.error({ flowId, kind, err: message }, `${kind} pass failed; the cursor is kept and the next run resumes`);

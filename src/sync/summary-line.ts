@@ -31,7 +31,7 @@ export function syncSummaryLine(result: CycleResult): string {
   const quarantined = flows.filter((f) => f.totals.rejected > 0);
   if (quarantined.length > 0) {
     parts.push(
-      `quarantined: ${sum("rejected")} invalid records in bird.sync_rejects, from ${named(quarantined, (f) => `${f.totals.rejected}`)} (approvals-sync report health)`,
+      `quarantined: ${sum("rejected")} invalid records in bird.sync_rejects, from ${named(quarantined, (f) => `${f.totals.rejected}`)} (approvals-sync report rejects)`,
     );
   }
   const unstable = flows.filter((f) => f.totals.skippedLive > 0);

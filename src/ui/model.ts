@@ -13,7 +13,7 @@ import {
   readRecentPassTimes,
   readRejects,
 } from "../db/console.js";
-import type { SqlRunner } from "../db/database.js";
+import { type SqlRunner, dbErrorMessage } from "../db/database.js";
 import { migrationState } from "../db/preflight.js";
 import { type FlowStatus, readFlowStatuses } from "../db/status.js";
 import { type Cycle, type FlowState, groupIntoCycles, judgeFlowState } from "./state.js";
@@ -54,10 +54,12 @@ export interface StatusModel {
   generatedAt: string;
   schedule: string;
   intervalSeconds: number;
-  /** False when the database has no bird schema yet, or an older one than this version reads. */
+  /** True when the flows below were read: the bird schema exists and this version could read it. */
   migrated: boolean;
   /** Migrations applied / known, when the schema is behind (`ui` never migrates). */
   migrationsBehind?: { applied: number; known: number };
+  /** Why a schema that is behind could not be read by this version (the database's own message). */
+  unreadable?: string;
   totals: Record<FlowState, number>;
   flows: FlowRow[];
   rejects: RejectRow[];
@@ -119,10 +121,21 @@ export async function readStatusModel(db: SqlRunner, opts: ModelOptions): Promis
   if (!(await hasSyncSchema(db))) return model;
   // A role that may not read drizzle's table still gets the page; the queries below tell if it is behind.
   const migrations = await migrationState(db).catch(() => undefined);
-  if (migrations && !migrations.current) {
+  if (migrations?.applied !== undefined && !migrations.current) {
     model.migrationsBehind = { applied: migrations.applied, known: migrations.known };
-    return model;
   }
+  try {
+    await readFlows(db, model, opts, now);
+  } catch (err) {
+    // Issue 24: a schema one migration behind is usually still readable, and then shown under the
+    // banner; when it is not, the page says so instead of showing "0 flows".
+    if (!model.migrationsBehind) throw err;
+    model.unreadable = dbErrorMessage(err);
+  }
+  return model;
+}
+
+async function readFlows(db: SqlRunner, model: StatusModel, opts: ModelOptions, now: number): Promise<void> {
   const [statuses, pending, history, rejects, dailyVolume, latency, passTimes] = await Promise.all([
     readFlowStatuses(db),
     readPendingCounts(db),
@@ -139,5 +152,4 @@ export async function readStatusModel(db: SqlRunner, opts: ModelOptions): Promis
   for (const f of model.flows) model.totals[f.state]++;
   model.rejects = rejects;
   model.charts = { dailyVolume, latency, cycles: groupIntoCycles(passTimes).slice(-CYCLES_SHOWN) };
-  return model;
 }

@@ -89,13 +89,24 @@ function totals(m: StatusModel): string {
   return `<ul class="totals" aria-label="Flows by state">${items}</ul>`;
 }
 
+/** A schema behind this version: what to run, and whether what follows could be read at all. */
+function behindBanner(m: StatusModel): string {
+  if (!m.migrationsBehind) return "";
+  const { applied, known } = m.migrationsBehind;
+  const readable = m.unreadable
+    ? ` This version cannot read it (${esc(m.unreadable)}), so no flows are shown.`
+    : " What this version can read of it is shown below.";
+  return `<p class="banner" role="status">This database's schema is behind this version (${applied} of ${known} migrations applied): run <code>approvals-sync migrate</code> (or start <code>sync</code>/<code>daemon</code>, which migrate first); the status page never migrates.${readable}</p>\n`;
+}
+
 export function renderStatusPage(m: StatusModel): string {
   const now = Date.parse(m.generatedAt);
-  const body = m.migrated
+  const sections = m.migrated
     ? [flowsSection(m, now), historySection(m, now), quarantineSection(m), chartsSection(m)].join("\n")
     : m.migrationsBehind
-      ? `<p class="banner" role="status">This database's schema is behind this version (${m.migrationsBehind.applied} of ${m.migrationsBehind.known} migrations applied). Run <code>approvals-sync migrate</code> (or start <code>sync</code>/<code>daemon</code>, which migrate first); the status page never migrates.</p>`
+      ? ""
       : `<p class="banner" role="status">This database has no <code>bird</code> schema yet. Run <code>approvals-sync migrate</code> (or start <code>sync</code>/<code>daemon</code>, which migrate first).</p>`;
+  const body = behindBanner(m) + sections;
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -108,8 +119,8 @@ export function renderStatusPage(m: StatusModel): string {
 <body>
 <header><div class="inner">
 <h1>approvals-sync status</h1>
-<p class="muted">${m.flows.length} flows · schedule <code>${esc(m.schedule)}</code> (every ${esc(formatDuration(m.intervalSeconds * 1000))}) · generated <time datetime="${esc(m.generatedAt)}">${esc(m.generatedAt.replace("T", " ").slice(0, 19))} UTC</time> · refreshes every ${REFRESH_SECONDS} s · <a href="api/status">JSON</a></p>
-${totals(m)}
+<p class="muted">${m.migrated ? `${m.flows.length} flows` : m.migrationsBehind ? "flows not readable" : "no flows yet"} · schedule <code>${esc(m.schedule)}</code> (every ${esc(formatDuration(m.intervalSeconds * 1000))}) · generated <time datetime="${esc(m.generatedAt)}">${esc(m.generatedAt.replace("T", " ").slice(0, 19))} UTC</time> · refreshes every ${REFRESH_SECONDS} s · <a href="api/status">JSON</a></p>
+${m.migrated ? totals(m) : ""}
 </div></header>
 <main>
 ${body}

@@ -2,7 +2,7 @@
 // opaque tokens, and the quirks a real upstream may have (order, ignored `reverse`, page-size caps,
 // expiring tokens, id casing, faults). It serves the engine in-process through the Upstream seam.
 import type { CallContext, RunAnswer, RunsPage, Upstream } from "../../src/bird/client.js";
-import { runsPageFromText } from "../../src/bird/client.js";
+import { runsPageFromText } from "../../src/bird/list-page.js";
 import { PageTokenRejectedError, RetryableHttpError } from "../../src/errors.js";
 import { type Rng, activeStep, dateTimeText, hostileObject, uuid } from "./values.js";
 
