@@ -47,6 +47,8 @@ export interface Config {
   readonly recheckFactor: number;
   /** Optional cap on requests per rolling hour; re-checks beyond it carry over as recheck debt. */
   readonly maxRequestsPerHour: number | undefined;
+  /** Record the API traffic into a file (`--record`, or the daemon's next `cycles` cycles); issue 25. */
+  readonly record: { readonly file: string; readonly cycles: number; readonly redact: "default" | "none" } | undefined;
   /** Variables with our prefixes that no setting has (typos); the caller warns once it has a logger. */
   readonly unknownVariables: readonly UnknownVariable[];
 }
@@ -155,6 +157,9 @@ const envSchema = z.object({
     })
     .optional(),
   SYNC_LEASE_TTL: duration("how long a flow stays leased after its holder's last page").default(60_000),
+  SYNC_RECORD_FILE: z.string().trim().min(1, "must be a file path").optional(),
+  SYNC_RECORD_CYCLES: int(1, 1_000_000, "an integer >= 1 (daemon cycles recorded into SYNC_RECORD_FILE)").default(1),
+  SYNC_RECORD_REDACT: z.enum(["default", "none"], { message: "must be default or none" }).default("default"),
   LOG_LEVEL: z
     .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
       message: "must be one of fatal, error, warn, info, debug, trace, silent",
@@ -217,6 +222,11 @@ function mergeSources(opts: LoadConfigOptions, env: NodeJS.ProcessEnv, dotEnv: R
   return merged;
 }
 
+function recordSettings(e: z.output<typeof envSchema>, cwd: string): Config["record"] {
+  if (!e.SYNC_RECORD_FILE) return undefined;
+  return Object.freeze({ file: resolve(cwd, e.SYNC_RECORD_FILE), cycles: e.SYNC_RECORD_CYCLES, redact: e.SYNC_RECORD_REDACT });
+}
+
 export function loadConfig(opts: LoadConfigOptions = {}): Config {
   const env = opts.env ?? process.env;
   const dotEnv = readDotEnv(opts.cwd ?? process.cwd());
@@ -268,6 +278,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
     historyDays: e.SYNC_HISTORY_DAYS,
     recheckFactor: e.SYNC_RECHECK_FACTOR,
     maxRequestsPerHour: e.SYNC_MAX_REQUESTS_PER_HOUR,
+    record: recordSettings(e, opts.cwd ?? process.cwd()),
     unknownVariables: Object.freeze(unknownVariables),
   });
 }

@@ -4,6 +4,7 @@ import pRetry, { AbortError, type Options as PRetryOptions } from "p-retry";
 import type { Logger } from "pino";
 import { AuthError, ConfigError, FlowNotFoundError, HttpError, PageTokenRejectedError, RetryableHttpError } from "../errors.js";
 import { type Answer, getJsonOnce } from "./http.js";
+import type { Recorder } from "./recorder.js";
 import type { RequestGate } from "./request-gate.js";
 import { valueText } from "./json-text.js";
 import { RecordTexts } from "./record-texts.js";
@@ -27,6 +28,8 @@ export interface ClientOptions {
   gate: RequestGate;
   logger: Logger;
   events?: ClientEvents;
+  /** `--record`: sees every attempt and what came back (issue 25). */
+  recorder?: Recorder | undefined;
 }
 
 /** Per-call context: cancellation, and a counter the caller owns (requests per pass). */
@@ -198,7 +201,13 @@ export class BirdClient implements Upstream {
     try {
       try {
         const sent = performance.now();
-        answer = await getJsonOnce(url, { headers: this.headers, timeoutMs: this.opts.timeoutMs, signal: ctx.signal });
+        const observe = this.opts.recorder?.attempt(url);
+        answer = await getJsonOnce(url, {
+          headers: this.headers,
+          timeoutMs: this.opts.timeoutMs,
+          signal: ctx.signal,
+          ...(observe ? { observe } : {}),
+        });
         gate.recordLatency(performance.now() - sent);
         gate.onAnswered(answer.status);
         events?.onAttempt?.(kind, answer.status);
@@ -208,6 +217,7 @@ export class BirdClient implements Upstream {
     } finally {
       gate.release();
     }
+    await this.opts.recorder?.ready();
     try {
       return parse(answer);
     } catch (err) {

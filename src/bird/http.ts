@@ -29,7 +29,11 @@ export interface AttemptOptions {
   headers: Record<string, string>;
   timeoutMs: number;
   signal?: AbortSignal;
+  /** Sees what came back before it is judged: the answer as read, or why none came (`--record`, issue 25). */
+  observe?: (outcome: RawOutcome) => void;
 }
+
+export type RawOutcome = { status: number; headers: Headers; text: string } | { error: string };
 
 /**
  * GETs url once. Resolves 2xx with parsed JSON and 404 as an answer (callers decide what a 404 means);
@@ -48,8 +52,10 @@ export async function getJsonOnce(url: string, opts: AttemptOptions): Promise<An
     const reason = timeout.aborted
       ? `no complete answer within ${opts.timeoutMs} ms`
       : `network error: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`;
+    opts.observe?.({ error: reason });
     throw new RetryableHttpError(reason, undefined, undefined, { cause: err });
   }
+  opts.observe?.({ status: res.status, headers: res.headers, text });
   const status = res.status;
   if (status === 401 || status === 403) {
     throw new AuthError(

@@ -1,5 +1,5 @@
 // What the command registrations share: help text, flag parsers, and the shape of a command's body.
-import { InvalidArgumentError } from "commander";
+import { type Command, InvalidArgumentError, Option } from "commander";
 import type { EnvName } from "../config.js";
 import { CommandError, ConfigError, errorMessage } from "../errors.js";
 import { scrubSecrets } from "../log.js";
@@ -70,4 +70,32 @@ export function failureLine(err: unknown, secrets: readonly string[]): string {
       ? `approvals-sync ${err.command}`
       : `approvals-sync: ${err instanceof ConfigError ? "configuration error" : "error"}`;
   return `${prefix}: ${scrubSecrets(errorMessage(err), secrets)}\n`;
+}
+
+export interface RecordFlags {
+  record?: string;
+  recordRedact?: "default" | "none";
+}
+
+/** `--record FILE` and `--record-redact none` (issue 25) on sync, backfill and check. */
+export function addRecordOptions(command: Command): Command {
+  return command
+    .option("--record <file>", "append every request to Bird and its answer to FILE (gzip JSON lines; free text redacted)")
+    .addOption(
+      new Option("--record-redact <mode>", "none: keep free text in the recording as Bird sent it (logged as a warning)").choices([
+        "default",
+        "none",
+      ]),
+    );
+}
+
+/** The recording flags as the settings they set for this command. */
+export function recordOverrides(flags: RecordFlags): Partial<Record<EnvName, string>> {
+  if (flags.recordRedact !== undefined && flags.record === undefined) {
+    throw new CommandError("--record-redact", "needs --record FILE");
+  }
+  return {
+    ...(flags.record !== undefined ? { SYNC_RECORD_FILE: flags.record } : {}),
+    ...(flags.recordRedact !== undefined ? { SYNC_RECORD_REDACT: flags.recordRedact } : {}),
+  };
 }
