@@ -1,186 +1,142 @@
-// Same-shape placeholders for the free text a recording redacts (issue 25), written into the JSON text
-// itself: a string keeps its length in UTF-8 bytes and in UTF-16 units, its escapes and punctuation;
-// a number keeps its sign, digit count, fraction and exponent. So a body keeps its byte length, and
-// the bugs that live in shapes (escapes PostgreSQL can't store, precision, size) still reproduce.
-import { isUuid } from "../uuid.js";
+// Same-shape placeholders for the free text a recording redacts (issue 25), written over the answer's
+// UTF-8 bytes in place: every placeholder has the byte length of what it replaces, so a body keeps its
+// size, and the walk costs one pass with no new strings (recording may slow a sync by 10% at most).
+//
+// A string keeps its escapes, punctuation and spaces; ASCII letters become x/X, digits 0, other letters,
+// marks and symbols a character of the same UTF-8 length (é, 文, 𝑥). `\u0000` and lone surrogate
+// escapes stay as written: they carry no content and are what PostgreSQL cannot store, so a replay must
+// meet them again. A number keeps its sign, digit count, zeros, first significant digit, fraction and
+// exponent; its other digits become 5 (1.10 stays x.x0, 2^53-sized integers stay beyond 2^53).
 import { isRfc3339DateTime } from "./date-time.js";
 
-const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
-// Letters, digits, marks and symbols carry content; punctuation, spaces and format characters are shape.
-const CONTENT = /[\p{L}\p{N}\p{M}\p{S}\p{Co}]/u;
-const CONTENT_ALL = /[\p{L}\p{N}\p{M}\p{S}\p{Co}]/gu;
-const LOWER = /[a-z]/g;
-const UPPER = /[A-Z]/g;
-const DIGIT = /[0-9]/g;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+export const PLACEHOLDER_2 = [0xc3, 0xa9]; // é
+export const PLACEHOLDER_3 = [0xe6, 0x96, 0x87]; // 文
+export const PLACEHOLDER_4 = [0xf0, 0x9d, 0x91, 0xa5]; // 𝑥
 
-/** A placeholder with the same UTF-8 length (2, 3 or 4 bytes) as the code point it replaces. */
-function wideChar(cp: number): string {
-  return cp < 0x800 ? "é" : cp < 0x10000 ? "文" : "𝑥";
+/** Index of the closing quote of the string whose opening quote is at i. */
+export function stringEnd(buf: Buffer, i: number): number {
+  const n = buf.length;
+  for (let k = i + 1; k < n; k++) {
+    const c = buf[k];
+    if (c === QUOTE) return k;
+    if (c === BACKSLASH) k++;
+  }
+  throw new SyntaxError("unterminated string in JSON text");
 }
 
-function asciiChar(c: number): string {
-  if (c >= 0x61 && c <= 0x7a) return "x";
-  if (c >= 0x41 && c <= 0x5a) return "X";
-  if (c >= 0x30 && c <= 0x39) return "0";
-  return String.fromCharCode(c);
+/** Spaces, dashes, quotes, direction marks and separators of U+2000..U+206F, and the other spaces: shape. */
+function isShapeCodePoint(cp: number): boolean {
+  return (cp >= 0x2000 && cp <= 0x206f) || cp === 0xa0 || cp === 0x3000 || cp === 0xfeff || (cp >= 0x80 && cp <= 0x9f);
 }
 
-/**
- * `\uXXXX` keeps its six characters. NUL and lone surrogates stay exactly as written: they are what
- * PostgreSQL cannot store, carry no content, and a replay must meet them again.
- */
-function escapePlaceholder(unit: number, written: string): string {
-  if (unit === 0 || (unit >= 0xd800 && unit <= 0xdfff)) return written;
+/** Overwrites the UTF-8 sequence at k (length n, code point cp) when it is content; returns n. */
+function redactWide(buf: Buffer, k: number, n: number, cp: number): number {
+  if (isShapeCodePoint(cp)) return n;
+  const bytes = n === 2 ? PLACEHOLDER_2 : n === 3 ? PLACEHOLDER_3 : PLACEHOLDER_4;
+  for (let b = 0; b < n; b++) buf[k + b] = bytes[b] as number;
+  return n;
+}
+
+function asciiPlaceholder(c: number): number {
+  if (c >= 0x61 && c <= 0x7a) return 0x78;
+  if (c >= 0x41 && c <= 0x5a) return 0x58;
+  if (c >= 0x30 && c <= 0x39) return 0x30;
+  return c;
+}
+
+function hex4(buf: Buffer, k: number): number {
+  let v = 0;
+  for (let b = k; b < k + 4; b++) {
+    const c = buf[b] as number;
+    const d = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 87 : c >= 0x41 && c <= 0x46 ? c - 55 : -1;
+    if (d < 0) return -1;
+    v = v * 16 + d;
+  }
+  return v;
+}
+
+function writeAscii(buf: Buffer, k: number, text: string): void {
+  buf.write(text, k, "latin1");
+}
+
+/** A `\uXXXX` escape at k (and its pair when it has one); returns the bytes it spans. */
+function redactEscape(buf: Buffer, k: number, end: number): number {
+  const unit = k + 6 <= end ? hex4(buf, k + 2) : -1;
+  if (unit < 0) return 2;
+  if (unit >= 0xd800 && unit <= 0xdbff && k + 12 <= end && buf[k + 6] === BACKSLASH && buf[k + 7] === 0x75) {
+    const low = hex4(buf, k + 8);
+    if (low >= 0xdc00 && low <= 0xdfff) {
+      writeAscii(buf, k, "\\ud835\\udc65"); // one 4-byte character, as escapes: 𝑥
+      return 12;
+    }
+  }
+  if (unit === 0 || (unit >= 0xd800 && unit <= 0xdfff)) return 6;
   if (unit < 0x80) {
-    const c = asciiChar(unit);
-    return c === String.fromCharCode(unit) ? written : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
-  }
-  return CONTENT.test(String.fromCharCode(unit)) ? (unit < 0x800 ? "\\u00e9" : "\\u6587") : written;
+    const p = asciiPlaceholder(unit);
+    if (p !== unit) writeAscii(buf, k + 2, p.toString(16).padStart(4, "0"));
+  } else if (!isShapeCodePoint(unit)) writeAscii(buf, k + 2, unit < 0x800 ? "00e9" : "6587");
+  return 6;
 }
 
-function hexAt(raw: string, i: number): number {
-  return /^[0-9a-fA-F]{4}$/.test(raw.slice(i, i + 4)) ? Number.parseInt(raw.slice(i, i + 4), 16) : -1;
-}
-
-function redactEscaped(raw: string): string {
-  let out = "";
-  for (let i = 0; i < raw.length; ) {
-    const c = raw.charCodeAt(i);
-    if (c === 0x5c) {
-      const unit = raw.charCodeAt(i + 1) === 0x75 ? hexAt(raw, i + 2) : -1;
-      if (unit < 0) {
-        out += raw.slice(i, i + 2);
-        i += 2;
-        continue;
-      }
-      const low = unit >= 0xd800 && unit <= 0xdbff && raw.startsWith("\\u", i + 6) ? hexAt(raw, i + 8) : -1;
-      if (low >= 0xdc00 && low <= 0xdfff) {
-        out += "\\ud835\\udc65"; // a pair written as escapes: one 4-byte character, "𝑥"
-        i += 12;
-        continue;
-      }
-      out += escapePlaceholder(unit, raw.slice(i, i + 6));
-      i += 6;
-      continue;
-    }
+/** Redacts the text bytes [start, end) in place; `escapes`: it is a JSON string's content. */
+function redactRange(buf: Buffer, start: number, end: number, escapes: boolean): void {
+  for (let k = start; k < end; ) {
+    const c = buf[k] as number;
     if (c < 0x80) {
-      out += asciiChar(c);
-      i++;
+      if (c === BACKSLASH && escapes) k += buf[k + 1] === 0x75 ? redactEscape(buf, k, end) : 2;
+      else {
+        buf[k] = asciiPlaceholder(c);
+        k++;
+      }
       continue;
     }
-    const cp = raw.codePointAt(i) as number;
-    const ch = String.fromCodePoint(cp);
-    out += CONTENT.test(ch) ? wideChar(cp) : ch;
-    i += ch.length;
+    if (c >= 0xf0) k += redactWide(buf, k, 4, ((c & 0x07) << 18) | (((buf[k + 1] as number) & 0x3f) << 12));
+    else if (c >= 0xe0)
+      k += redactWide(buf, k, 3, ((c & 0x0f) << 12) | (((buf[k + 1] as number) & 0x3f) << 6) | ((buf[k + 2] as number) & 0x3f));
+    else if (c >= 0xc0) k += redactWide(buf, k, 2, ((c & 0x1f) << 6) | ((buf[k + 1] as number) & 0x3f));
+    else k++; // a stray continuation byte: not UTF-8 text
   }
-  return out;
 }
 
-/** Ids and date-times are not free text: they link records and are what date bugs need. */
-function keptAsIs(raw: string): boolean {
-  if (raw.includes("\\")) return false;
-  if (raw.length === 36) return isUuid(raw);
-  return raw.length >= 19 && raw.length <= 40 && raw.charCodeAt(4) === 0x2d && isRfc3339DateTime(raw);
+/** The 8-4-4-4-12 hex form of src/uuid.ts, checked on bytes. */
+function isUuidBytes(buf: Buffer, start: number): boolean {
+  for (let i = 0; i < 36; i++) {
+    const c = buf[start + i] as number;
+    if (i === 8 || i === 13 || i === 18 || i === 23) {
+      if (c !== 0x2d) return false;
+    } else if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46))) return false;
+  }
+  return true;
 }
 
-/** The placeholder for a JSON string's raw text (between its quotes, escapes as written). */
-export function redactStringText(raw: string): string {
-  if (keptAsIs(raw)) return raw;
-  if (PRINTABLE_ASCII.test(raw) && !raw.includes("\\")) return raw.replace(LOWER, "x").replace(UPPER, "X").replace(DIGIT, "0");
-  return redactEscaped(raw);
+/** Ids and date-times are not free text: they link records, and date bugs need them as they were. */
+function keptAsIs(buf: Buffer, start: number, end: number): boolean {
+  const n = end - start;
+  if (n === 36) return isUuidBytes(buf, start);
+  return n >= 19 && n <= 40 && buf[start + 4] === 0x2d && isRfc3339DateTime(buf.toString("latin1", start, end));
 }
 
-/**
- * A number's text with its digits replaced: zeros stay zeros (1.10 keeps its trailing zero), the first
- * significant digit stays (the magnitude, so 2^53 and range edges fall the same way), the other digits
- * become 5. The sign and exponent are kept.
- */
-export function redactNumberText(raw: string): string {
-  let out = "";
+/** A JSON string's content [start, end) (between its quotes) redacted in place. */
+export function redactStringBytes(buf: Buffer, start: number, end: number): void {
+  if (!keptAsIs(buf, start, end)) redactRange(buf, start, end, true);
+}
+
+/** A JSON number's text [start, end) redacted in place. */
+export function redactNumberBytes(buf: Buffer, start: number, end: number): void {
   let significant = false;
-  for (let i = 0; i < raw.length; i++) {
-    const c = raw.charCodeAt(i);
-    if (c === 0x65 || c === 0x45) return out + raw.slice(i);
+  for (let k = start; k < end; k++) {
+    const c = buf[k] as number;
+    if (c === 0x65 || c === 0x45) return;
     if (c >= 0x31 && c <= 0x39) {
-      out += significant ? "5" : raw[i];
+      if (significant) buf[k] = 0x35;
       significant = true;
-    } else out += raw[i];
-  }
-  return out;
-}
-
-/** Text that is not JSON at all (an HTML error page, a cut-off body): every content character replaced. */
-export function redactAnyText(text: string): string {
-  return text
-    .replace(LOWER, "x")
-    .replace(UPPER, "X")
-    .replace(DIGIT, "0")
-    .replace(CONTENT_ALL, (ch) => (ch.length === 1 && ch.charCodeAt(0) < 0x80 ? ch : wideChar(ch.codePointAt(0) as number)));
-}
-
-// What a placeholder character may vary through, to keep two different keys of one object different.
-const VARIANTS: Record<string, (k: number) => string> = {
-  x: (k) => String.fromCharCode(0x61 + (k % 26)),
-  X: (k) => String.fromCharCode(0x41 + (k % 26)),
-  "0": (k) => String.fromCharCode(0x30 + (k % 10)),
-  é: (k) => String.fromCharCode(0xe0 + (k % 32)),
-  文: (k) => String.fromCharCode(0x4e00 + (k % 4096)),
-  𝑥: (k) => String.fromCodePoint(0x1d400 + (k % 52)),
-};
-const SIZES: Record<string, number> = { x: 26, X: 26, "0": 10, é: 32, 文: 4096, 𝑥: 52 };
-
-/** The n-th variant of a placeholder (mixed radix over its placeholder characters, last first). */
-function variant(chars: string[], slots: number[], n: number): string | undefined {
-  const out = [...chars];
-  let rest = n;
-  for (let s = slots.length - 1; s >= 0 && rest > 0; s--) {
-    const slot = slots[s] as number;
-    const kind = chars[slot] as string;
-    const size = SIZES[kind] as number;
-    out[slot] = (VARIANTS[kind] as (k: number) => string)(rest % size);
-    rest = Math.floor(rest / size);
-  }
-  return rest > 0 ? undefined : out.join("");
-}
-
-/**
- * One object's keys: equal keys get equal placeholders (a duplicate stays a duplicate), different keys
- * different ones, so the object keeps as many members as it had.
- */
-export class KeyScope {
-  private readonly byKey = new Map<string, string>();
-  private readonly used = new Set<string>();
-
-  placeholder(raw: string): string {
-    const known = this.byKey.get(raw);
-    if (known !== undefined) return known;
-    let out = redactStringText(raw);
-    if (this.used.has(out)) out = this.unused(out);
-    this.used.add(out);
-    this.byKey.set(raw, out);
-    return out;
-  }
-
-  private unused(base: string): string {
-    const chars: string[] = [];
-    const slots: number[] = [];
-    for (let i = 0; i < base.length; ) {
-      if (base[i] === "\\") {
-        const width = base[i + 1] === "u" ? 6 : 2;
-        chars.push(base.slice(i, i + width));
-        i += width;
-        continue;
-      }
-      const ch = String.fromCodePoint(base.codePointAt(i) as number);
-      if (Object.hasOwn(SIZES, ch)) slots.push(chars.length);
-      chars.push(ch);
-      i += ch.length;
     }
-    for (let n = 1; n < 1_000_000; n++) {
-      const next = variant(chars, slots, n);
-      if (next === undefined) break;
-      if (!this.used.has(next)) return next;
-    }
-    return base; // more same-shaped keys than placeholders: the duplicate is the lesser evil
   }
+}
+
+/** Bytes that are not JSON at all (an HTML error page, a cut-off body): every content character replaced. */
+export function redactAllBytes(buf: Buffer): void {
+  redactRange(buf, 0, buf.length, false);
 }

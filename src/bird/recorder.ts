@@ -1,16 +1,17 @@
-// `--record FILE` (issue 25): every HTTP attempt to Bird, as recording.ts describes, gzip-compressed as
-// it goes. Compression runs on libuv's thread pool; the sync only waits when the compressor is behind.
-// The access key never reaches the file: request headers are not recorded, the path is relative to
-// BIRD_API_URL, and the key is scrubbed from whatever text is kept, in every redaction mode.
-import { once } from "node:events";
-import { type WriteStream, createWriteStream } from "node:fs";
-import { type Gzip, constants, createGzip } from "node:zlib";
+// `--record FILE` (issue 25): every HTTP attempt to Bird, as recording.ts describes. The client hands
+// each answer over; a worker thread redacts, compresses and writes it (recording-writer.ts), so the
+// sync's thread spends almost nothing on it. The access key never reaches the file: request headers
+// are not recorded, paths are relative to BIRD_API_URL, and the writer scrubs the key from any text.
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
 import type { Logger } from "pino";
 import type { RawOutcome } from "./http.js";
-import { type AttemptLine, type EndLine, RECORDING_FORMAT, RECORDING_VERSION, type SessionLine } from "./recording.js";
-import { redactAnswer } from "./redact.js";
+import { type EndLine, RECORDING_FORMAT, RECORDING_VERSION, type SessionLine } from "./recording.js";
+import type { FromWriter, ToWriter } from "./recording-worker.js";
+import { type AttemptRecord, type RedactMode, RecordingWriter, type WriterOptions } from "./recording-writer.js";
 
-export type RedactMode = "default" | "none";
+export type { RedactMode } from "./recording-writer.js";
 
 /** What the HTTP client tells a recording; a client without one records nothing. */
 export interface Recorder {
@@ -28,43 +29,125 @@ export interface FileRecorderOptions {
   logger: Logger;
 }
 
+/** Where lines go: a writer on a worker thread, or (running from the TypeScript sources) on this one. */
+interface Sink {
+  attempt(a: AttemptRecord, size: number): void;
+  line(line: object): void;
+  ready(): Promise<void> | undefined;
+  close(): Promise<void>;
+}
+
 // Headers worth keeping: rate limits, and what the body is. Never a cookie or anything credential-like.
 const KEPT_HEADER = /^(retry-after|x-rate-?limit-.+|ratelimit(-.+)?|content-type|content-length)$/i;
-// A killed process leaves a readable file up to the last flush.
-const FLUSH_EVERY_MS = 1000;
+// Text handed to the writer and not yet written, beyond which the sync waits for it.
+const MAX_PENDING_CHARS = 16 * 1024 * 1024;
+
+class LocalSink implements Sink {
+  constructor(private readonly writer: RecordingWriter) {}
+  attempt(a: AttemptRecord): void {
+    this.writer.attempt(a);
+  }
+  line(line: object): void {
+    this.writer.line(line);
+  }
+  ready(): Promise<void> | undefined {
+    return this.writer.needsDrain ? this.writer.drained() : undefined;
+  }
+  close(): Promise<void> {
+    return this.writer.close();
+  }
+}
+
+class WorkerSink implements Sink {
+  private pending = 0;
+  private waiters: Array<() => void> = [];
+  private closed: Promise<void> | undefined;
+
+  private constructor(private readonly worker: Worker) {}
+
+  static start(script: URL, opts: WriterOptions, onFailed: (message: string) => void): Promise<WorkerSink> {
+    const worker = new Worker(script, { workerData: opts });
+    const sink = new WorkerSink(worker);
+    worker.on("exit", () => {
+      // A writer that is gone (crashed, or closed) can hold nobody up.
+      sink.closed ??= Promise.resolve();
+      sink.release();
+    });
+    return new Promise((resolve, reject) => {
+      worker.on("error", (err) => {
+        onFailed(err.message);
+        reject(err);
+      });
+      worker.on("message", (m: FromWriter) => {
+        if (m.t === "open") resolve(sink);
+        else if (m.t === "error") reject(new Error(m.message));
+        else if (m.t === "failed") onFailed(m.message);
+        else if (m.t === "written") sink.written(m.size);
+      });
+    });
+  }
+
+  attempt(a: AttemptRecord, size: number): void {
+    this.pending += size;
+    this.worker.postMessage({ t: "attempt", a, size } satisfies ToWriter);
+  }
+  line(line: object): void {
+    this.worker.postMessage({ t: "line", line } satisfies ToWriter);
+  }
+  ready(): Promise<void> | undefined {
+    if (this.pending <= MAX_PENDING_CHARS || this.closed) return undefined;
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+  close(): Promise<void> {
+    this.closed ??= new Promise<void>((resolve) => {
+      this.worker.on("message", (m: FromWriter) => m.t === "closed" && resolve());
+      this.worker.on("exit", () => resolve());
+      this.worker.postMessage({ t: "close" } satisfies ToWriter);
+    }).then(() => this.release());
+    return this.closed;
+  }
+  private written(size: number): void {
+    this.pending -= size;
+    if (this.pending <= MAX_PENDING_CHARS) this.release();
+  }
+  private release(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+}
 
 export class FileRecorder implements Recorder {
   private attempts = 0;
-  private lastFlush = Date.now();
-  private failed = false;
   private closed = false;
-  private readonly basePath: string;
 
   private constructor(
     private readonly opts: FileRecorderOptions,
-    private readonly gzip: Gzip,
-    private readonly out: WriteStream,
-  ) {
-    this.basePath = new URL(opts.apiUrl).pathname.replace(/\/+$/, "");
-    const fail = (err: Error) => {
-      if (this.failed) return;
-      this.failed = true;
-      opts.logger.error({ file: opts.file, err: err.message }, "recording stopped: the file cannot be written; the sync goes on");
-    };
-    gzip.on("error", fail);
-    out.on("error", fail);
-  }
+    private readonly sink: Sink,
+  ) {}
 
   /** Opens FILE for appending (a new gzip member after what it holds); throws when it cannot be written. */
   static async open(opts: FileRecorderOptions): Promise<FileRecorder> {
-    const out = createWriteStream(opts.file, { flags: "a" });
-    await Promise.race([once(out, "open"), once(out, "error").then(([err]) => Promise.reject(err as Error))]);
-    const gzip = createGzip({ level: 1 });
-    gzip.pipe(out);
+    const writerOpts: WriterOptions = {
+      file: opts.file,
+      basePath: new URL(opts.apiUrl).pathname.replace(/\/+$/, ""),
+      accessKey: opts.accessKey,
+      redact: opts.redact,
+    };
+    const script = new URL("./recording-worker.js", import.meta.url);
+    let failed = false;
+    const onFailed = (message: string) => {
+      if (failed) return;
+      failed = true;
+      opts.logger.error({ file: opts.file, err: message }, "recording stopped: the file cannot be written; the sync goes on");
+    };
+    const sink = existsSync(fileURLToPath(script))
+      ? await WorkerSink.start(script, writerOpts, onFailed)
+      : new LocalSink(await RecordingWriter.open(writerOpts));
     if (opts.redact === "none") {
       opts.logger.warn({ file: opts.file }, "recording WITHOUT redaction: the file holds every run's free text as Bird sent it");
     }
-    return new FileRecorder(opts, gzip, out);
+    return new FileRecorder(opts, sink);
   }
 
   get file(): string {
@@ -82,7 +165,7 @@ export class FileRecorder implements Recorder {
       redact: this.opts.redact,
       settings,
     };
-    this.write(line);
+    if (!this.closed) this.sink.line(line);
   }
 
   endSession(exitCode?: number): void {
@@ -92,7 +175,7 @@ export class FileRecorder implements Recorder {
       ...(exitCode === undefined ? {} : { exitCode }),
       attempts: this.attempts,
     };
-    this.write(line);
+    if (!this.closed) this.sink.line(line);
   }
 
   attempt(url: string): (outcome: RawOutcome) => void {
@@ -101,50 +184,27 @@ export class FileRecorder implements Recorder {
     return (outcome) => {
       if (this.closed) return;
       this.attempts++;
-      this.write(this.lineOf(url, at, performance.now() - sent, outcome));
+      const ms = performance.now() - sent;
+      if ("error" in outcome) {
+        this.sink.attempt({ url, at, ms, status: null, error: outcome.error }, 0);
+        return;
+      }
+      const headers: Record<string, string> = {};
+      outcome.headers.forEach((value, name) => {
+        if (KEPT_HEADER.test(name)) headers[name.toLowerCase()] = value;
+      });
+      this.sink.attempt({ url, at, ms, status: outcome.status, headers, text: outcome.text }, outcome.text.length);
     };
   }
 
   ready(): Promise<void> | undefined {
-    if (this.failed || this.closed || !this.gzip.writableNeedDrain) return undefined;
-    return once(this.gzip, "drain").then(() => undefined);
+    return this.closed ? undefined : this.sink.ready();
   }
 
-  /** Ends the gzip member and the file; later attempts are not recorded. */
+  /** Writes what is pending and closes the file; later attempts are not recorded. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const finished = once(this.out, "close").catch(() => undefined);
-    this.gzip.end();
-    await finished;
-  }
-
-  private lineOf(url: string, at: number, ms: number, outcome: RawOutcome): AttemptLine {
-    const u = new URL(url);
-    const path = `${u.pathname.startsWith(this.basePath) ? u.pathname.slice(this.basePath.length) : u.pathname}${u.search}`;
-    const base = { method: "GET", path, at: new Date(at).toISOString(), ms: Math.round(ms * 10) / 10 };
-    if ("error" in outcome) return { ...base, status: null, error: this.scrub(outcome.error) };
-    const headers: Record<string, string> = {};
-    outcome.headers.forEach((value, name) => {
-      if (KEPT_HEADER.test(name)) headers[name.toLowerCase()] = value;
-    });
-    const body = this.opts.redact === "none" ? outcome.text : redactAnswer(u.pathname, outcome.status, outcome.text);
-    return { ...base, status: outcome.status, headers, body: this.scrub(body) };
-  }
-
-  /** The key, should Bird ever echo it, becomes asterisks of its length (the body keeps its size). */
-  private scrub(text: string): string {
-    const key = this.opts.accessKey;
-    return key.length >= 4 && text.includes(key) ? text.split(key).join("*".repeat(key.length)) : text;
-  }
-
-  private write(line: object): void {
-    if (this.failed || this.closed) return;
-    this.gzip.write(`${JSON.stringify(line)}\n`);
-    const now = Date.now();
-    if (now - this.lastFlush >= FLUSH_EVERY_MS) {
-      this.lastFlush = now;
-      this.gzip.flush(constants.Z_SYNC_FLUSH);
-    }
+    await this.sink.close();
   }
 }
