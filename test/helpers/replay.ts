@@ -37,7 +37,13 @@ export async function replayInto(file: string, databaseUrl: string, opts: { timi
     const commands: ReplayedCommand[] = [];
     for (const { session, exitCode } of await sessionsOf(file)) {
       const quiet = session.args[0] === "sync" || session.args[0] === "backfill" ? ["--no-progress"] : [];
-      const env = cliEnv({ ...session.settings, BIRD_API_URL: api.url, BIRD_ACCESS_KEY: "any-key-works", DATABASE_URL: databaseUrl, BIRD_MAX_RPS: "0" });
+      const env = cliEnv({
+        ...session.settings,
+        BIRD_API_URL: api.url,
+        BIRD_ACCESS_KEY: "any-key-works",
+        DATABASE_URL: databaseUrl,
+        BIRD_MAX_RPS: "0",
+      });
       commands.push({ args: session.args, recordedExit: exitCode, result: await runCli([...session.args, ...quiet], env) });
     }
     return { commands, counters: structuredClone(api.counters) };

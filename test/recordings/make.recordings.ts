@@ -2,7 +2,9 @@
 // built-in fake in a hostile mode with `--record FILE --record-redact none`, command after command, and
 // the tables it leaves become `<name>.expect.json`. A recording is kept only if its replay gives the same
 // tables. recordings.test.ts replays every one of them on every test run.
+import { execFileSync } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { afterEach, expect, it } from "vitest";
 import type { FakeBirdApi, StartFakeOptions } from "../../src/fake/index.js";
 import { runCli } from "../helpers/cli.js";
@@ -46,7 +48,8 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: "429-storm",
-    description: "a third of the requests answered 429 with Retry-After, in seconds for the backfill and as an HTTP date for the sync after it",
+    description:
+      "a third of the requests answered 429 with Retry-After, in seconds for the backfill and as an HTTP date for the sync after it",
     fake: { flows: 2, runsPerFlow: 100, seed: 26, faults: { rate429: 0.3, retryAfter: "seconds", retryAfterSeconds: 1 } },
     env: DETERMINISTIC,
     steps: [
@@ -70,7 +73,7 @@ const SCENARIOS: Scenario[] = [
       {
         before: (api) => {
           api.store.editRun(flow(api, 0), run(api, 0, 10), { object: { note: "nul\u0000here", amount: 1.1 } });
-          api.store.editRun(flow(api, 0), run(api, 0, 20), { object: { lone: "\ud800", n: 12345678901234567890 } });
+          api.store.editRun(flow(api, 0), run(api, 0, 20), { object: { lone: "\ud800", n: 0.1 + 0.2 } });
           api.store.editRun(flow(api, 1), run(api, 1, 30), { tags: [{ key: "k", value: "v\u0000" }] });
         },
         args: ["backfill"],
@@ -113,6 +116,8 @@ for (const s of SCENARIOS) {
     expect(await tableDigests(replay)).toEqual(tables);
     const made = s.steps.map((step) => `approvals-sync ${step.args.join(" ")}`).join("; ");
     const expectation = { description: s.description, made: `${made} (fake-api ${JSON.stringify(s.fake)})`, exitCodes, tables };
-    writeFileSync(file.replace(/\.jsonl\.gz$/, ".expect.json"), `${JSON.stringify(expectation, null, 2)}\n`);
+    const expectFile = file.replace(/\.jsonl\.gz$/, ".expect.json");
+    writeFileSync(expectFile, `${JSON.stringify(expectation, null, 2)}\n`);
+    execFileSync(fileURLToPath(new URL("../../node_modules/.bin/biome", import.meta.url)), ["format", "--write", expectFile]);
   });
 }
