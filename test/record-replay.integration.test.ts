@@ -9,10 +9,12 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { FakeBirdApi } from "../src/fake/index.js";
 import { startReplayApi } from "../src/fake/replay.js";
 import { cliEnv, logLines, runCli } from "./helpers/cli.js";
+import { daemonHarness } from "./helpers/daemon.js";
 import { freshDatabaseUrl, query } from "./helpers/db.js";
 import { startFake, syncEnv } from "./helpers/fake.js";
 import { replayInto, sessionsOf, verbatimViolations } from "./helpers/replay.js";
 import { tableDigests } from "./helpers/tables.js";
+import { waitFor } from "./helpers/wait.js";
 
 // Two-ended listing starts on timing, which a fast replay would not repeat (README "Replaying").
 const SETTINGS = { SYNC_PAGE_SIZE: "20", SYNC_TWO_ENDED_PAGES: "0" };
@@ -27,7 +29,9 @@ const HOSTILE = {
 };
 
 let api: FakeBirdApi | undefined;
+const daemons = daemonHarness();
 afterEach(async () => {
+  await daemons.cleanup();
   await api?.close();
   api = undefined;
 });
@@ -140,5 +144,41 @@ describe("check --record", () => {
     expect(unwritable.code).toBe(2);
     expect(unwritable.stderr).toMatch(/--record \(SYNC_RECORD_FILE\) \/nonexistent-dir\/x\.jsonl\.gz cannot be written/);
     expect(api.counters.requests).toBe(0);
+  });
+});
+
+describe("SYNC_RECORD_FILE in the daemon", () => {
+  it("records the next SYNC_RECORD_CYCLES cycles, one session each, and they replay into the same runs", async () => {
+    api = await startFake({ flows: 2, runsPerFlow: 60, seed: 46, faults: { invalidRecordsPerFlow: 1 } });
+    const file = recordingFile();
+    const db = await freshDatabaseUrl();
+    const d = daemons.startDaemon(
+      syncEnv(api, db, {
+        ...SETTINGS,
+        SYNC_SCHEDULE: "* * * * * *",
+        METRICS_PORT: "0",
+        SYNC_RECORD_FILE: file,
+        SYNC_RECORD_CYCLES: "2",
+        SYNC_RECORD_REDACT: "none",
+      }),
+    );
+    await waitFor("the recording of two cycles", () => logLines(d.stderr()).some((l) => /^recording written/.test(String(l.msg))), 60_000);
+    const written = logLines(d.stderr()).find((l) => /^recording written/.test(String(l.msg)));
+    expect(written).toMatchObject({ cycles: 2, file });
+    d.child.kill("SIGTERM");
+    expect((await d.done).code).toBe(0);
+
+    const sessions = await sessionsOf(file);
+    expect(sessions.map((s) => [s.session.args, s.exitCode])).toEqual([
+      [["sync"], 0],
+      [["sync"], 0],
+    ]);
+    const replay = await freshDatabaseUrl();
+    const replayed = await replayInto(file, replay);
+    expect(replayed.commands.map((c) => c.result.code)).toEqual([0, 0]);
+    expect(replayed.counters.missed).toBe(0);
+    const [live, again] = [await tableDigests(db), await tableDigests(replay)];
+    for (const table of ["approval_runs", "approval_flows", "sync_rejects"]) expect(again[table], table).toEqual(live[table]);
+    expect(live.approval_runs!.rows).toBe(120);
   });
 });
