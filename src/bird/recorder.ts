@@ -39,8 +39,10 @@ interface Sink {
 
 // Headers worth keeping: rate limits, and what the body is. Never a cookie or anything credential-like.
 const KEPT_HEADER = /^(retry-after|x-rate-?limit-.+|ratelimit(-.+)?|content-type|content-length)$/i;
-// Text handed to the writer and not yet written, beyond which the sync waits for it.
-const MAX_PENDING_CHARS = 16 * 1024 * 1024;
+// Bytes handed to the writer and not yet written, beyond which the sync waits for it.
+const MAX_PENDING_BYTES = 16 * 1024 * 1024;
+// Each encode gives a buffer of its own (Buffer.from may share a pool slab, which cannot be transferred).
+const UTF8 = new TextEncoder();
 
 class LocalSink implements Sink {
   constructor(private readonly writer: RecordingWriter) {}
@@ -89,13 +91,14 @@ class WorkerSink implements Sink {
 
   attempt(a: AttemptRecord, size: number): void {
     this.pending += size;
-    this.worker.postMessage({ t: "attempt", a, size } satisfies ToWriter);
+    // The body's buffer is the encoder's own: handed over, not copied.
+    this.worker.postMessage({ t: "attempt", a, size } satisfies ToWriter, a.body ? [a.body.buffer as ArrayBuffer] : []);
   }
   line(line: object): void {
     this.worker.postMessage({ t: "line", line } satisfies ToWriter);
   }
   ready(): Promise<void> | undefined {
-    if (this.pending <= MAX_PENDING_CHARS || this.closed) return undefined;
+    if (this.pending <= MAX_PENDING_BYTES || this.closed) return undefined;
     return new Promise((resolve) => this.waiters.push(resolve));
   }
   close(): Promise<void> {
@@ -108,7 +111,7 @@ class WorkerSink implements Sink {
   }
   private written(size: number): void {
     this.pending -= size;
-    if (this.pending <= MAX_PENDING_CHARS) this.release();
+    if (this.pending <= MAX_PENDING_BYTES) this.release();
   }
   private release(): void {
     const waiters = this.waiters;
@@ -193,7 +196,8 @@ export class FileRecorder implements Recorder {
       outcome.headers.forEach((value, name) => {
         if (KEPT_HEADER.test(name)) headers[name.toLowerCase()] = value;
       });
-      this.sink.attempt({ url, at, ms, status: outcome.status, headers, text: outcome.text }, outcome.text.length);
+      const body = UTF8.encode(outcome.text);
+      this.sink.attempt({ url, at, ms, status: outcome.status, headers, body }, body.byteLength);
     };
   }
 

@@ -1,5 +1,5 @@
 // Writes a recording file (recording.ts): builds each attempt's line, redacts its body, compresses.
-// It runs on a worker thread when it can (recorder.ts), so the sync's own thread only hands texts over.
+// It runs on a worker thread when it can (recorder.ts), so the sync's own thread only hands bodies over.
 import { once } from "node:events";
 import { type WriteStream, createWriteStream } from "node:fs";
 import { type Gzip, constants, createGzip } from "node:zlib";
@@ -24,7 +24,8 @@ export interface AttemptRecord {
   ms: number;
   status: number | null;
   headers?: Record<string, string>;
-  text?: string;
+  /** The answer's body as UTF-8 bytes (handed to a worker thread without a copy). */
+  body?: Uint8Array;
   error?: string;
 }
 
@@ -83,8 +84,8 @@ export class RecordingWriter {
       this.line({ ...base, status: null, error: this.scrubText(a.error ?? "") } satisfies AttemptLine);
       return;
     }
-    const text = a.text ?? "";
-    const body = this.opts.redact === "none" ? Buffer.from(text, "utf8") : redactAnswerBytes(u.pathname, a.status, text);
+    const received = Buffer.from(a.body?.buffer ?? new ArrayBuffer(0), a.body?.byteOffset ?? 0, a.body?.byteLength ?? 0);
+    const body = this.opts.redact === "none" ? received : redactAnswerBytes(u.pathname, a.status, received);
     this.scrubBytes(body);
     const head = asciiJson({ ...base, status: a.status, headers: a.headers ?? {} } satisfies Omit<AttemptLine, "body">);
     // The body's UTF-8 bytes go into the line as they are: read as latin1 they are one byte per character,

@@ -196,11 +196,10 @@ class Redaction {
 }
 
 /**
- * The answer to a GET of `path` (no query) with `status` as UTF-8 bytes, its free text replaced by
+ * The answer to a GET of `path` (no query) with `status`, as UTF-8 bytes, its free text replaced by
  * placeholders of the same byte length. A body that is not JSON is redacted character by character.
  */
-export function redactAnswerBytes(path: string, status: number, text: string): Buffer {
-  const original = Buffer.from(text, "utf8");
+export function redactAnswerBytes(path: string, status: number, original: Buffer): Buffer {
   const buf = Buffer.allocUnsafe(original.length);
   original.copy(buf);
   try {
@@ -214,7 +213,7 @@ export function redactAnswerBytes(path: string, status: number, text: string): B
   return buf;
 }
 
-/** redactAnswerBytes as text. */
+/** redactAnswerBytes of a text, as text. */
 export function redactAnswer(path: string, status: number, text: string): string {
-  return redactAnswerBytes(path, status, text).toString("utf8");
+  return redactAnswerBytes(path, status, Buffer.from(text, "utf8")).toString("utf8");
 }
