@@ -4,7 +4,7 @@
 // in an error body. None of it may reach the recording, in its bytes or decoded; and the database a
 // replay of it writes still passes the exactness invariants: the same runs and ids, the same statuses
 // and timestamps, every object with the same structure, and every number with its text form.
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { type Server, createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -103,7 +103,11 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
 });
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+let dir: string | undefined;
+afterAll(async () => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
 
 /** An object's structure: key and string lengths in bytes, number forms, literals; keys in any order. */
 function skeleton(node: JsonNode | undefined): string {
@@ -127,7 +131,8 @@ const rowsOf = (db: string) =>
 
 describe("a recording with the default redaction", () => {
   it("holds none of the secrets, the key or a credential header, and replays into a database of the same shape", async () => {
-    const file = join(mkdtempSync(join(tmpdir(), "bas-redact-")), "secret.jsonl.gz");
+    dir = mkdtempSync(join(tmpdir(), "bas-redact-"));
+    const file = join(dir, "secret.jsonl.gz");
     const original = await freshDatabaseUrl();
     const env = cliEnv({ BIRD_API_URL: url, BIRD_ACCESS_KEY: KEY, BIRD_ORGANIZATION_ID: ORG, DATABASE_URL: original, BIRD_MAX_RPS: "0" });
     const settings = { SYNC_PAGE_SIZE: "10", SYNC_TWO_ENDED_PAGES: "0", SYNC_RECHECK_FACTOR: "0" };

@@ -1,7 +1,7 @@
 // Issue 25 through the built CLI: a sync recorded with `--record-redact none` against the built-in fake
 // in a hostile mode, replayed into an empty database, gives the same tables; `--replay-timing` serves
 // the recorded failures too; `check --record` replays; a request the recording lacks fails loudly.
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
@@ -31,12 +31,17 @@ const HOSTILE = {
 let api: FakeBirdApi | undefined;
 const daemons = daemonHarness();
 afterEach(async () => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
   await daemons.cleanup();
   await api?.close();
   api = undefined;
 });
 
-const recordingFile = () => join(mkdtempSync(join(tmpdir(), "bas-rec-")), "bird.jsonl.gz");
+const dirs: string[] = [];
+const recordingFile = () => {
+  dirs.push(mkdtempSync(join(tmpdir(), "bas-rec-")));
+  return join(dirs.at(-1)!, "bird.jsonl.gz");
+};
 
 describe("a recording made with --record-redact none", () => {
   it("replays a hostile sync into an empty database with the same tables, and the invariants bite", async () => {

@@ -1,17 +1,24 @@
 // Issue 25: the recording file itself. Lines round-trip byte for byte (a body's UTF-8 is never decoded
 // and encoded again on its way in), paths are relative to BIRD_API_URL, only harmless headers are kept,
 // the key is scrubbed in every mode, commands append sessions, a cut-off file still reads.
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { FileRecorder } from "../src/bird/recorder.js";
 import { type AttemptLine, readRecording, requestKey } from "../src/bird/recording.js";
 
 const KEY = "key-Qx81-very-secret";
 const BASE = "http://127.0.0.1:9/bird/v1";
-const fileIn = () => join(mkdtempSync(join(tmpdir(), "bas-recorder-")), "r.jsonl.gz");
+const dirs: string[] = [];
+const fileIn = () => {
+  dirs.push(mkdtempSync(join(tmpdir(), "bas-recorder-")));
+  return join(dirs.at(-1)!, "r.jsonl.gz");
+};
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 async function record(file: string, redact: "default" | "none", body: string, exitCode: number): Promise<void> {
   const r = await FileRecorder.open({ file, apiUrl: BASE, accessKey: KEY, redact, logger: pino({ level: "silent" }) });
