@@ -31,7 +31,8 @@ describe("recordings under test/recordings/", () => {
       const expectFile = file.replace(/\.jsonl\.gz$/, ".expect.json");
       if (existsSync(expectFile)) {
         const expected = JSON.parse(readFileSync(expectFile, "utf8")) as { tables: Record<string, TableDigest> };
-        expect(await tableDigests(url)).toEqual(expected.tables);
+        const actual = await tableDigests(url);
+        expect(Object.fromEntries(Object.keys(expected.tables).map((t) => [t, actual[t]]))).toEqual(expected.tables);
       }
     });
   }

@@ -22,6 +22,7 @@ interface Scenario {
   steps: Array<{ before?: (api: FakeBirdApi) => void; args: string[] }>;
 }
 
+const DATA_TABLES = ["approval_runs", "approval_flows", "sync_rejects"];
 const DETERMINISTIC = { SYNC_PAGE_SIZE: "20", SYNC_TWO_ENDED_PAGES: "0", SYNC_RECHECK_FACTOR: "0" };
 const flow = (api: FakeBirdApi, i: number) => api.store.flowIds()[i] as string;
 const run = (api: FakeBirdApi, f: number, r: number) => api.store.runs(flow(api, f))[r]?.id as string;
@@ -115,7 +116,10 @@ for (const s of SCENARIOS) {
     expect(replayed.commands.map((c) => c.result.code)).toEqual(exitCodes);
     expect(await tableDigests(replay)).toEqual(tables);
     const made = s.steps.map((step) => `approvals-sync ${step.args.join(" ")}`).join("; ");
-    const expectation = { description: s.description, made: `${made} (fake-api ${JSON.stringify(s.fake)})`, exitCodes, tables };
+    // The data, not the bookkeeping: how passes, cursors and page tokens are kept may change with the
+    // engine; what Bird's answers become in the tables may not.
+    const data = Object.fromEntries(DATA_TABLES.map((t) => [t, tables[t]]));
+    const expectation = { description: s.description, made: `${made} (fake-api ${JSON.stringify(s.fake)})`, exitCodes, tables: data };
     const expectFile = file.replace(/\.jsonl\.gz$/, ".expect.json");
     writeFileSync(expectFile, `${JSON.stringify(expectation, null, 2)}\n`);
     execFileSync(fileURLToPath(new URL("../../node_modules/.bin/biome", import.meta.url)), ["format", "--write", expectFile]);
