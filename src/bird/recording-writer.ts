@@ -40,6 +40,8 @@ const FLUSH_EVERY_MS = 1000;
 export class RecordingWriter {
   private lastFlush = Date.now();
   private readonly key: Buffer;
+  /** Where bodies are redacted, reused from one answer to the next (its text is copied out at once). */
+  private scratch = Buffer.alloc(0);
   private closed = false;
   /** Set when the file cannot be written: the recording stops, the sync goes on. */
   failure: Error | undefined;
@@ -85,13 +87,15 @@ export class RecordingWriter {
       return;
     }
     const received = Buffer.from(a.body?.buffer ?? new ArrayBuffer(0), a.body?.byteOffset ?? 0, a.body?.byteLength ?? 0);
-    const body = this.opts.redact === "none" ? received : redactAnswerBytes(u.pathname, a.status, received);
+    if (this.opts.redact !== "none" && this.scratch.length < received.length) this.scratch = Buffer.allocUnsafe(received.length * 2);
+    const body = this.opts.redact === "none" ? received : redactAnswerBytes(u.pathname, a.status, received, this.scratch);
     this.scrubBytes(body);
     const head = asciiJson({ ...base, status: a.status, headers: a.headers ?? {} } satisfies Omit<AttemptLine, "body">);
     // The body's UTF-8 bytes go into the line as they are: read as latin1 they are one byte per character,
     // which JSON.stringify escapes natively (only quotes, backslashes and controls), and written as latin1
     // they are the same bytes again. The line stays UTF-8; the body is never decoded and encoded again.
-    this.write(`${head.slice(0, -1)},"body":${JSON.stringify(body.toString("latin1"))}}\n`);
+    this.gzip.write(`${head.slice(0, -1)},"body":`, "latin1");
+    this.write(`${JSON.stringify(body.toString("latin1"))}}\n`);
   }
 
   line(line: object): void {

@@ -197,10 +197,11 @@ class Redaction {
 
 /**
  * The answer to a GET of `path` (no query) with `status`, as UTF-8 bytes, its free text replaced by
- * placeholders of the same byte length. A body that is not JSON is redacted character by character.
+ * placeholders of the same byte length, written into `into` when it is large enough (else a new buffer).
+ * A body that is not JSON is redacted character by character.
  */
-export function redactAnswerBytes(path: string, status: number, original: Buffer): Buffer {
-  const buf = Buffer.allocUnsafe(original.length);
+export function redactAnswerBytes(path: string, status: number, original: Buffer, into?: Buffer): Buffer {
+  const buf = into && into.length >= original.length ? into.subarray(0, original.length) : Buffer.allocUnsafe(original.length);
   original.copy(buf);
   try {
     let end = new Redaction(original, buf).value(0, shapeOf(path, status));
