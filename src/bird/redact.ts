@@ -179,11 +179,11 @@ class Redaction {
         continue;
       }
       if (c === 0x2c || c === 0x3a) {
-        expectKey = c === 0x2c && open.at(-1) != null;
+        expectKey = c === 0x2c && open[open.length - 1] != null;
         j++;
         continue;
       }
-      const scope = open.at(-1);
+      const scope = open[open.length - 1];
       if (c === 0x22 && expectKey && scope) {
         const close = stringEnd(buf, j);
         scope.redact(buf, j + 1, close);
