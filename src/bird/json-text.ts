@@ -6,13 +6,13 @@ const WS = new Set([0x20, 0x09, 0x0a, 0x0d]);
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
-export function skipWs(text: string, i: number): number {
+function skipWs(text: string, i: number): number {
   while (i < text.length && WS.has(text.charCodeAt(i))) i++;
   return i;
 }
 
 /** Index just past the string whose opening quote is at i. */
-export function skipString(text: string, i: number): number {
+function skipString(text: string, i: number): number {
   let j = i + 1;
   for (;;) {
     const q = text.indexOf('"', j);
@@ -26,7 +26,7 @@ export function skipString(text: string, i: number): number {
 }
 
 /** Index just past the JSON value that starts at i (no leading whitespace). */
-export function skipValue(text: string, i: number): number {
+function skipValue(text: string, i: number): number {
   const c = text.charCodeAt(i);
   if (c === QUOTE) return skipString(text, i);
   if (c === 0x7b || c === 0x5b) {
