@@ -28,6 +28,8 @@ export interface SyncRunOptions {
   label: string;
   /** Extra node flags for the sync process (what-if runs). */
   nodeArgs?: string[];
+  /** Extra arguments of `sync` (e.g. `--record FILE`). */
+  syncArgs?: string[];
   /** Write a V8 CPU profile of the sync process into this directory. */
   cpuProfDir?: string;
   timeoutMs?: number;
@@ -77,6 +79,7 @@ export async function runProductSync(opts: SyncRunOptions): Promise<SyncRunResul
     opts.cliPath,
     "sync",
     "--no-progress",
+    ...(opts.syncArgs ?? []),
   ];
   const [cmd, args] = useTime
     ? [GNU_TIME, ["-f", "%M %e %U %S", "-o", timeFile, process.execPath, ...nodeArgs]]

@@ -3,9 +3,11 @@ import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import type { Logger } from "pino";
 import { BirdClient, type ClientEvents } from "./bird/client.js";
+import { FileRecorder, type Recorder } from "./bird/recorder.js";
 import { RequestGate } from "./bird/request-gate.js";
 import type { Config } from "./config.js";
 import type { Database } from "./db/database.js";
+import { ConfigError, errorMessage } from "./errors.js";
 import { openDatabase } from "./db/connect.js";
 import { assertSchemaCurrent } from "./db/schema-version.js";
 import { type SyncContext, syncSettingsOf } from "./sync/context.js";
@@ -38,6 +40,7 @@ export function createSyncContext(
   db: Database,
   observer: SyncObserver = {},
   events?: ClientEvents,
+  recorder?: Recorder,
 ): SyncContext {
   const gate = new RequestGate(config.maxRps, config.maxRetryAfterMs);
   const client = new BirdClient({
@@ -50,6 +53,7 @@ export function createSyncContext(
     gate,
     logger,
     ...(events ? { events } : {}),
+    recorder,
   });
   return {
     db,
@@ -61,4 +65,41 @@ export function createSyncContext(
     parallelFlows: (n) => gate.parallelFlows(n),
     heldFlowsWarned: new Set(),
   };
+}
+
+/**
+ * The settings that decide which requests a command makes, as the variables that set them, so a replay
+ * can run it the same way. Never a secret, the API's address, or the database.
+ */
+export function requestSettings(config: Config): Record<string, string> {
+  return {
+    BIRD_ORGANIZATION_ID: config.organizationId,
+    ...(config.approvalIds ? { BIRD_APPROVAL_IDS: config.approvalIds.join(",") } : {}),
+    SYNC_PAGE_SIZE: String(config.pageSize),
+    SYNC_CONCURRENCY: String(config.concurrency),
+    SYNC_TWO_ENDED_PAGES: String(config.twoEndedPages),
+    SYNC_RECHECK_FACTOR: String(config.recheckFactor),
+    ...(config.maxRequestsPerHour ? { SYNC_MAX_REQUESTS_PER_HOUR: String(config.maxRequestsPerHour) } : {}),
+    SYNC_FULL_EVERY: `${config.fullEveryMs}ms`,
+    SYNC_MAX_RETRIES: String(config.maxRetries),
+    HTTP_TIMEOUT_MS: String(config.httpTimeoutMs),
+  };
+}
+
+/** Opens the configured recording file, or says which setting names a file that cannot be written. */
+export async function openRecorder(config: Config, logger: Logger): Promise<FileRecorder | undefined> {
+  if (!config.record) return undefined;
+  try {
+    const recorder = await FileRecorder.open({
+      file: config.record.file,
+      apiUrl: config.apiUrl,
+      accessKey: config.accessKey,
+      redact: config.record.redact,
+      logger,
+    });
+    logger.info({ file: config.record.file, redact: config.record.redact }, "recording every request to Bird and its answer");
+    return recorder;
+  } catch (err) {
+    throw new ConfigError(`--record (SYNC_RECORD_FILE) ${config.record.file} cannot be written: ${errorMessage(err)}`);
+  }
 }

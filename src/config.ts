@@ -13,7 +13,7 @@ import {
   findUnknownVariables,
   misdirectingVariables,
 } from "./unknown-variables.js";
-import { isUuid } from "./uuid.js";
+import { isUuid, uniqueIds } from "./uuid.js";
 
 export type LogFormat = "pretty" | "json";
 
@@ -52,6 +52,8 @@ export interface Config {
   readonly recheckFactor: number;
   /** Optional cap on requests per rolling hour; re-checks beyond it carry over as recheck debt. */
   readonly maxRequestsPerHour: number | undefined;
+  /** Record the API traffic into a file (`--record`, or the daemon's next `cycles` cycles); issue 25. */
+  readonly record: { readonly file: string; readonly cycles: number; readonly redact: "default" | "none" } | undefined;
   /** Variables with our prefixes that no setting has (typos); the caller warns once it has a logger. */
   readonly unknownVariables: readonly UnknownVariable[];
 }
@@ -165,6 +167,9 @@ const envSchema = z.object({
     })
     .optional(),
   SYNC_LEASE_TTL: duration("how long a flow stays leased after its holder's last page").default(60_000),
+  SYNC_RECORD_FILE: z.string().trim().min(1, "must be a file path").optional(),
+  SYNC_RECORD_CYCLES: int(1, 1_000_000, "an integer >= 1 (daemon cycles recorded into SYNC_RECORD_FILE)").default(1),
+  SYNC_RECORD_REDACT: z.enum(["default", "none"], { message: "must be default or none" }).default("default"),
   LOG_LEVEL: z
     .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
       message: "must be one of fatal, error, warn, info, debug, trace, silent",
@@ -199,13 +204,6 @@ function readDotEnv(cwd: string): Record<string, string> {
   }
 }
 
-/** One entry per uuid, whatever its letter case; the first spelling is kept. */
-export function uniqueIds(ids: readonly string[]): string[] {
-  const byUuid = new Map<string, string>();
-  for (const id of ids) if (!byUuid.has(id.toLowerCase())) byUuid.set(id.toLowerCase(), id);
-  return [...byUuid.values()];
-}
-
 /** sync, backfill and daemon cannot run without a key and an organization. */
 function missingBirdSettings(raw: Record<string, string | undefined>, hintFor: (name: string) => string): string[] {
   return (["BIRD_ACCESS_KEY", "BIRD_ORGANIZATION_ID"] as const)
@@ -219,6 +217,11 @@ function mergeSources(opts: LoadConfigOptions, env: NodeJS.ProcessEnv, dotEnv: R
   for (const [k, v] of Object.entries(env)) if (v !== undefined) merged[k] = v;
   for (const [k, v] of Object.entries(opts.overrides ?? {})) if (v !== undefined) merged[k] = v;
   return merged;
+}
+
+function recordSettings(e: z.output<typeof envSchema>, cwd: string): Config["record"] {
+  if (!e.SYNC_RECORD_FILE) return undefined;
+  return Object.freeze({ file: resolve(cwd, e.SYNC_RECORD_FILE), cycles: e.SYNC_RECORD_CYCLES, redact: e.SYNC_RECORD_REDACT });
 }
 
 export function loadConfig(opts: LoadConfigOptions = {}): Config {
@@ -277,6 +280,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
     historyDays: e.SYNC_HISTORY_DAYS,
     recheckFactor: e.SYNC_RECHECK_FACTOR,
     maxRequestsPerHour: e.SYNC_MAX_REQUESTS_PER_HOUR,
+    record: recordSettings(e, opts.cwd ?? process.cwd()),
     unknownVariables: Object.freeze(unknownVariables),
   });
 }

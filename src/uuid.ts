@@ -13,3 +13,10 @@ export const isUuidPrefix = (text: string): boolean =>
   text.length >= MIN_ID_PREFIX &&
   text.length <= TEMPLATE.length &&
   [...text].every((ch, i) => (TEMPLATE[i] === "-" ? ch === "-" : /[0-9a-f]/i.test(ch)));
+
+/** One entry per uuid, whatever its letter case; the first spelling is kept. */
+export function uniqueIds(ids: readonly string[]): string[] {
+  const byUuid = new Map<string, string>();
+  for (const id of ids) if (!byUuid.has(id.toLowerCase())) byUuid.set(id.toLowerCase(), id);
+  return [...byUuid.values()];
+}

@@ -15,6 +15,7 @@ import {
 import { type Answer, getJsonOnce } from "./http.js";
 import { type RunsPage, parseListPage } from "./list-page.js";
 import { describeUnreachable, unreachableCode } from "./reachability.js";
+import type { Recorder } from "./recorder.js";
 import type { RequestGate } from "./request-gate.js";
 import { valueText } from "./json-text.js";
 import { RetryWarnings } from "./retry-warnings.js";
@@ -39,6 +40,8 @@ export interface ClientOptions {
   gate: RequestGate;
   logger: Logger;
   events?: ClientEvents;
+  /** `--record`: sees every attempt and what came back (issue 25). */
+  recorder?: Recorder | undefined;
 }
 
 /** Per-call context: cancellation, and a counter the caller owns (requests per pass). */
@@ -219,11 +222,13 @@ export class BirdClient implements Upstream {
     try {
       try {
         const sent = performance.now();
+        const observe = this.opts.recorder?.attempt(url);
         answer = await getJsonOnce(url, {
           headers: this.headers,
           timeoutMs: this.opts.timeoutMs,
           maxBytes: this.opts.maxResponseBytes,
           signal: ctx.signal,
+          ...(observe ? { observe } : {}),
         });
         this.reached = true;
         gate.recordLatency(performance.now() - sent);
@@ -236,6 +241,7 @@ export class BirdClient implements Upstream {
     } finally {
       gate.release();
     }
+    await this.opts.recorder?.ready();
     try {
       return parse(answer);
     } catch (err) {

@@ -34,7 +34,11 @@ export interface AttemptOptions {
   /** HTTP_MAX_RESPONSE_BYTES: a larger body is not read (the request fails, not retried). */
   maxBytes: number;
   signal?: AbortSignal;
+  /** Sees what came back before it is judged: the answer as read, or why none came (`--record`, issue 25). */
+  observe?: (outcome: RawOutcome) => void;
 }
+
+export type RawOutcome = { status: number; headers: Headers; text: string } | { error: string };
 
 const REDIRECT_STATUS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 5;
@@ -117,12 +121,18 @@ export async function getJsonOnce(url: string, opts: AttemptOptions): Promise<An
     res = await fetchOnOrigin(url, opts, signal);
     text = await readBoundedText(res, opts.maxBytes);
   } catch (err) {
-    if (opts.signal?.aborted || err instanceof HttpError) throw err;
+    if (opts.signal?.aborted) throw err;
+    if (err instanceof HttpError) {
+      opts.observe?.({ error: err.message });
+      throw err;
+    }
     const reason = timeout.aborted
       ? `no complete answer within ${opts.timeoutMs} ms`
       : `network error: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`;
+    opts.observe?.({ error: reason });
     throw new RetryableHttpError(reason, undefined, undefined, { cause: err });
   }
+  opts.observe?.({ status: res.status, headers: res.headers, text });
   const status = res.status;
   if (status === 401 || status === 403) {
     throw new AuthError(

@@ -3,6 +3,7 @@
 // listed copy — plus latency and rate-limit headers. Never prints the key.
 import type { Answer } from "../bird/http.js";
 import { describeUnreachable, unreachableCode } from "../bird/reachability.js";
+import type { Recorder } from "../bird/recorder.js";
 import type { Config } from "../config.js";
 import { AuthError, HttpError, RetryableHttpError, errorMessage } from "../errors.js";
 import { detectListOrder } from "../sync/list-order.js";
@@ -161,13 +162,14 @@ function checkTraffic(probe: ApiProbe, list: Checklist): void {
   if (probe.rateLimited > 0) list.add("rate-limited", "info", `HTTP 429 answered ${probe.rateLimited} time(s) during the check`);
 }
 
-export async function runApiChecks(config: Config, list: Checklist): Promise<void> {
+export async function runApiChecks(config: Config, list: Checklist, recorder?: Recorder): Promise<void> {
   const probe = new ApiProbe({
     apiUrl: config.apiUrl,
     organizationId: config.organizationId,
     accessKey: config.accessKey,
     timeoutMs: config.httpTimeoutMs,
     maxResponseBytes: config.maxResponseBytes,
+    recorder,
   });
   try {
     const flows = await listFlows(probe, list, config.approvalIds);

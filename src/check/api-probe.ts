@@ -3,6 +3,7 @@
 // are the caller's to report.
 import { setTimeout as sleep } from "node:timers/promises";
 import { type Answer, getJsonOnce } from "../bird/http.js";
+import type { Recorder } from "../bird/recorder.js";
 import { RetryableHttpError } from "../errors.js";
 
 const RATE_LIMIT_HEADER = /^(retry-after|x-rate-?limit-.+|ratelimit(-.+)?)$/i;
@@ -14,6 +15,8 @@ export interface ProbeOptions {
   accessKey: string;
   timeoutMs: number;
   maxResponseBytes: number;
+  /** `check --record`: the smallest useful bug report (issue 25). */
+  recorder?: Recorder | undefined;
 }
 
 export class ApiProbe {
@@ -42,10 +45,12 @@ export class ApiProbe {
     for (let attempt = 1; ; attempt++) {
       const started = performance.now();
       try {
+        const observe = this.opts.recorder?.attempt(url);
         const answer = await getJsonOnce(url, {
           headers: this.headers,
           timeoutMs: this.opts.timeoutMs,
           maxBytes: this.opts.maxResponseBytes,
+          ...(observe ? { observe } : {}),
         });
         this.latenciesMs.push(performance.now() - started);
         answer.headers?.forEach((value, name) => {

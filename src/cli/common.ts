@@ -1,5 +1,6 @@
 // What the command registrations share: help text, flag parsers, and the shape of a command's body.
-import { InvalidArgumentError } from "commander";
+import { type Command, InvalidArgumentError, Option } from "commander";
+import type { EnvName } from "../config.js";
 import { CommandError, ConfigError, errorMessage } from "../errors.js";
 import { scrubSecrets } from "../log.js";
 import { MIN_ID_PREFIX, isUuidPrefix } from "../uuid.js";
@@ -17,6 +18,7 @@ Environment (also read from ./.env; flags win):
   HTTP_MAX_RESPONSE_BYTES 16MB · SYNC_MAX_RETRY_AFTER one SYNC_SCHEDULE interval (longer Retry-After: the pass fails)
   METRICS_PORT 9464 · METRICS_HOST 0.0.0.0 · SYNC_LEASE_TTL 60s · SYNC_HISTORY_DAYS 30 · LOG_LEVEL info · LOG_FORMAT pretty|json
   STATUS_AUTH           user:password: HTTP basic auth on the status page (never printed)
+  SYNC_RECORD_FILE      record requests and answers (the daemon's next SYNC_RECORD_CYCLES cycles; --record FILE per command)
 
 Exit codes: 0 everything synced · 1 some flow failed (others synced) · 2 configuration, auth or database error`;
 
@@ -68,4 +70,32 @@ export function failureLine(err: unknown, secrets: readonly string[]): string {
       ? `approvals-sync ${err.command}`
       : `approvals-sync: ${err instanceof ConfigError ? "configuration error" : "error"}`;
   return `${prefix}: ${scrubSecrets(errorMessage(err), secrets)}\n`;
+}
+
+export interface RecordFlags {
+  record?: string;
+  recordRedact?: "default" | "none";
+}
+
+/** `--record FILE` and `--record-redact none` (issue 25) on sync, backfill and check. */
+export function addRecordOptions(command: Command): Command {
+  return command
+    .option("--record <file>", "append every request to Bird and its answer to FILE (gzip JSON lines; free text redacted)")
+    .addOption(
+      new Option("--record-redact <mode>", "none: keep free text in the recording as Bird sent it (logged as a warning)").choices([
+        "default",
+        "none",
+      ]),
+    );
+}
+
+/** The recording flags as the settings they set for this command. */
+export function recordOverrides(flags: RecordFlags): Partial<Record<EnvName, string>> {
+  if (flags.recordRedact !== undefined && flags.record === undefined) {
+    throw new CommandError("--record-redact", "needs --record FILE");
+  }
+  return {
+    ...(flags.record !== undefined ? { SYNC_RECORD_FILE: flags.record } : {}),
+    ...(flags.recordRedact !== undefined ? { SYNC_RECORD_REDACT: flags.recordRedact } : {}),
+  };
 }

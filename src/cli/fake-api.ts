@@ -1,5 +1,6 @@
 // `approvals-sync fake-api`
 import { type Command, Option } from "commander";
+import { CommandError } from "../errors.js";
 import { type Run, intArg } from "./common.js";
 
 interface FakeApiFlags {
@@ -11,6 +12,8 @@ interface FakeApiFlags {
   order: "asc" | "desc";
   ignoreReverse?: boolean;
   faults?: string;
+  replay?: string;
+  replayTiming?: boolean;
 }
 
 export function registerFakeApi(program: Command, run: Run): void {
@@ -25,11 +28,21 @@ export function registerFakeApi(program: Command, run: Run): void {
     .addOption(new Option("--order <order>", "default list order").choices(["asc", "desc"]).default("asc"))
     .option("--ignore-reverse", "serve reverse=true like reverse=false (an API that ignores it; try `check` on it)")
     .option("--faults <json>", 'fault injection, e.g. \'{"rate429":0.05,"rate5xx":0.1}\'')
-    .addHelpText("after", "\nExample:\n  approvals-sync fake-api --port 4010 --flows 3 --runs 1000")
+    .option("--replay <file>", "serve a recording made with --record instead of generated data")
+    .option("--replay-timing", "with --replay: keep the recorded latencies, 429s, 5xx and resets")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  approvals-sync fake-api --port 4010 --flows 3 --runs 1000\n  approvals-sync fake-api --port 4010 --replay bird.jsonl.gz",
+    )
     .action(
       run(async (opts: FakeApiFlags) => {
+        if (opts.replay !== undefined) {
+          const { runReplayCommand } = await import("../fake/replay-command.js");
+          return runReplayCommand({ file: opts.replay, timing: opts.replayTiming === true, port: opts.port, host: opts.host });
+        }
+        if (opts.replayTiming) throw new CommandError("fake-api", "--replay-timing needs --replay FILE");
         const { runFakeApiCommand } = await import("../fake/command.js");
-        const { faults, ...rest } = opts;
+        const { faults, replay: _replay, replayTiming: _timing, ...rest } = opts;
         await runFakeApiCommand({ ...rest, ...(faults ? { faults } : {}) });
       }),
     );

@@ -7,14 +7,29 @@ import { Checklist, formatCheckReport } from "../check/report.js";
 import { describeDatabase } from "../config.js";
 import { EXIT_OK, PreflightError } from "../errors.js";
 import { scrubSecrets, secretsOf } from "../log.js";
+import { withRecording } from "./recording.js";
 import type { Runtime } from "./runtime.js";
 
 export async function runCheckCommand(rt: Runtime, opts: { json: boolean }, out: NodeJS.WritableStream = process.stdout): Promise<void> {
   const { config, logger } = rt;
   const list = new Checklist();
   const database = describeDatabase(config);
-  await runApiChecks(config, list);
-  await runDatabaseChecks(config, logger, list, database);
+  await withRecording(rt, opts.json ? ["check", "--json"] : ["check"], async (recorder) => {
+    await runApiChecks(config, list, recorder);
+    await runDatabaseChecks(config, logger, list, database);
+    throwIfNotOk(list, config, database, opts, out);
+    return undefined;
+  });
+}
+
+/** Prints the checklist; a result other than ok becomes the PreflightError that carries its exit code. */
+function throwIfNotOk(
+  list: Checklist,
+  config: Runtime["config"],
+  database: string,
+  opts: { json: boolean },
+  out: NodeJS.WritableStream,
+): void {
   const report = list.report({ apiUrl: config.apiUrl, organizationId: config.organizationId, database });
   const text = opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatCheckReport(report);
   out.write(scrubSecrets(text, secretsOf(config)));

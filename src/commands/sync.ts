@@ -9,6 +9,8 @@ import type { SyncObserver } from "../sync/observer.js";
 import { type CycleResult, type FlowResult, flowFailed, summarizeCycle } from "../sync/outcome.js";
 import { trapStopSignals } from "../stop-signals.js";
 import { syncSummaryLine } from "../sync/summary-line.js";
+import type { Recorder } from "../bird/recorder.js";
+import { withRecording } from "./recording.js";
 import { type Runtime, withDatabase } from "./runtime.js";
 
 export interface SyncCommandOptions {
@@ -22,37 +24,43 @@ export interface SyncCommandOptions {
 
 /** Runs one cycle; SIGINT/SIGTERM stop it after the page being written, leaving the cursor to resume from. */
 export async function runSyncCommand(rt: Runtime, opts: SyncCommandOptions): Promise<CycleResult> {
-  const { config, logger } = rt;
+  const { logger } = rt;
   const stop = trapStopSignals((signal) =>
     logger.warn({ signal }, "stopping after the page being written; the next run resumes from the cursor"),
   );
+  const args = opts.full ? (opts.command === "backfill" ? ["backfill"] : ["sync", "--full"]) : ["sync"];
   try {
-    return await withDatabase(rt, config.autoMigrate, async (db) => {
-      const flowIds =
-        opts.flowIds && (await resolveFlowRefs(db, opts.command ?? "sync", opts.flowIds, { mustExist: false, location: db.location }));
-      const knownBefore = flowIds && (await knownFlowIds(db, flowIds));
-      const ctx = createSyncContext(config, logger, db, opts.observer);
-      const result = await runSyncCycle(ctx, { flowIds, full: opts.full, respectBackoff: false, signal: stop.signal });
-      if (knownBefore) await forgetGhosts(rt, db, result.flows, knownBefore);
-      // Installs that run `sync` from cron instead of the daemon keep bounded history too.
-      await pruneSyncPasses(db, config.historyDays).catch((err: Error) => logger.warn({ err: err.message }, "could not prune sync_passes"));
-      const failed = result.flows.filter((f) => f.error && flowFailed(f));
-      for (const f of failed) logger.error({ flowId: f.flowId, outcome: f.outcome, err: f.error }, "flow not synced");
-      for (const f of result.flows.filter((f) => f.totals.rejected > 0)) {
-        // Exit stays 0 for these (README "Exit codes"): the flow synced; what Bird sent can't be stored.
-        logger.warn(
-          { flowId: f.flowId, rejected: f.totals.rejected },
-          "invalid records quarantined in bird.sync_rejects; the flow's other runs are synced",
-        );
-      }
-      const summary = summarizeCycle(result.flows);
-      const clean = summary.completed === summary.flows && summary.rejected === 0;
-      logger[clean ? "info" : "warn"]({ ...summary, durationMs: result.durationMs }, syncSummaryLine(result));
-      return result;
-    });
+    return await withRecording(rt, args, (recorder) => syncOnce(rt, opts, stop.signal, recorder));
   } finally {
     stop.dispose();
   }
+}
+
+async function syncOnce(rt: Runtime, opts: SyncCommandOptions, signal: AbortSignal, recorder: Recorder | undefined): Promise<CycleResult> {
+  const { config, logger } = rt;
+  return withDatabase(rt, config.autoMigrate, async (db) => {
+    const flowIds =
+      opts.flowIds && (await resolveFlowRefs(db, opts.command ?? "sync", opts.flowIds, { mustExist: false, location: db.location }));
+    const knownBefore = flowIds && (await knownFlowIds(db, flowIds));
+    const ctx = createSyncContext(config, logger, db, opts.observer, undefined, recorder);
+    const result = await runSyncCycle(ctx, { flowIds, full: opts.full, respectBackoff: false, signal });
+    if (knownBefore) await forgetGhosts(rt, db, result.flows, knownBefore);
+    // Installs that run `sync` from cron instead of the daemon keep bounded history too.
+    await pruneSyncPasses(db, config.historyDays).catch((err: Error) => logger.warn({ err: err.message }, "could not prune sync_passes"));
+    const failed = result.flows.filter((f) => f.error && flowFailed(f));
+    for (const f of failed) logger.error({ flowId: f.flowId, outcome: f.outcome, err: f.error }, "flow not synced");
+    for (const f of result.flows.filter((f) => f.totals.rejected > 0)) {
+      // Exit stays 0 for these (README "Exit codes"): the flow synced; what Bird sent can't be stored.
+      logger.warn(
+        { flowId: f.flowId, rejected: f.totals.rejected },
+        "invalid records quarantined in bird.sync_rejects; the flow's other runs are synced",
+      );
+    }
+    const summary = summarizeCycle(result.flows);
+    const clean = summary.completed === summary.flows && summary.rejected === 0;
+    logger[clean ? "info" : "warn"]({ ...summary, durationMs: result.durationMs }, syncSummaryLine(result));
+    return result;
+  });
 }
 
 /**

@@ -2,12 +2,13 @@
 // and the schedule. Resolves once the signal aborted and the in-flight cycle has finished (its page
 // transaction committed or rolled back, its leases released); the caller closes the database.
 import type { Logger } from "pino";
-import { createSyncContext } from "../app.js";
+import { createSyncContext, openRecorder, requestSettings } from "../app.js";
 import type { Config } from "../config.js";
 import type { Database } from "../db/database.js";
 import { pruneSyncPasses } from "../db/retention.js";
 import { CycleRunner } from "./cycle-runner.js";
 import { DaemonHealth } from "./health.js";
+import { CycleRecording } from "./recording.js";
 import { type HealthServer, startHealthServer } from "./http-server.js";
 import { SyncMetrics } from "./metrics.js";
 import { consoleRoutes } from "../ui/handler.js";
@@ -70,10 +71,13 @@ export async function runDaemon({ config, logger, db, signal }: DaemonOptions): 
     lastCycle: () => runner.lastCycle,
     stopping: signal,
   });
+  const recorder = await openRecorder(config, logger);
+  const recording =
+    recorder && config.record ? new CycleRecording(recorder, config.record.cycles, requestSettings(config), logger) : undefined;
   const runner: CycleRunner = new CycleRunner({
     logger,
     metrics,
-    newContext: () => createSyncContext(config, logger, db, metrics.observer, metrics.clientEvents),
+    newContext: () => createSyncContext(config, logger, db, metrics.observer, metrics.clientEvents, recorder),
     afterCycle: async () => {
       if (config.historyDays > 0 && Date.now() - lastPruneAt >= PRUNE_EVERY_MS) {
         lastPruneAt = Date.now();
@@ -102,12 +106,13 @@ export async function runDaemon({ config, logger, db, signal }: DaemonOptions): 
       schedule: config.schedule,
       signal,
       logger,
-      runCycle: runner.run,
+      runCycle: recording ? recording.wrap(runner.run, () => runner.lastCycle?.outcome) : runner.run,
       onSkippedTick: () => metrics.recordSkippedTick(),
     });
     logger.info(stats, "daemon stopped scheduling; the last cycle ended and its leases are released");
     return stats;
   } finally {
     await server?.close();
+    await recording?.close();
   }
 }

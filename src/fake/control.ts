@@ -2,7 +2,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { FaultsError, parseFaults } from "./faults.js";
 import { readJsonBody, sendJson } from "./http.js";
-import type { FakeBirdApi } from "./server.js";
+import type { FakeBirdApi } from "./api.js";
 import { FakeStoreError } from "./store.js";
 import type { ApprovalRun, RunStatus } from "./types.js";
 

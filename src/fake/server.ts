@@ -8,24 +8,10 @@ import { sendBody, sendJson, sendTruncated, sleep } from "./http.js";
 import { type ApiContext, type ApiSettings, errorAnswer, handleApi, routeOf } from "./routes.js";
 import { FakeStore } from "./store.js";
 import { TokenSigner } from "./tokens.js";
-import type { FakeCounters, FakeOptions, Faults } from "./types.js";
+import type { FakeBirdApi } from "./api.js";
+import type { FakeOptions, Faults } from "./types.js";
 
-export interface FakeBirdApi {
-  /** e.g. http://127.0.0.1:43123 (BIRD_API_URL) */
-  url: string;
-  port: number;
-  organizationId: string;
-  accessKey: string;
-  store: FakeStore;
-  counters: FakeCounters;
-  /** Replaces the listed keys, keeps the others. */
-  setFaults(f: Partial<Faults>): void;
-  currentFaults(): Faults;
-  setOptions(o: Partial<Pick<FakeOptions, "order" | "lastPageToken" | "ignoreReverse">>): void;
-  resetCounters(): void;
-  /** Closes the server and every open (keep-alive) socket. */
-  close(): Promise<void>;
-}
+export type { FakeBirdApi };
 
 export type StartFakeOptions = FakeOptions & { port?: number; host?: string };
 

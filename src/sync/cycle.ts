@@ -3,7 +3,7 @@ import pLimit from "p-limit";
 import { type SyncError, stopsEveryFlow } from "../errors.js";
 import { flowsWithoutFullPass, recordFlowsStopped } from "../db/state.js";
 import type { SyncContext } from "./context.js";
-import { uniqueIds } from "../config.js";
+import { uniqueIds } from "../uuid.js";
 import { resolveFlows } from "./discovery.js";
 import { syncFlow } from "./flow-sync.js";
 import { emptyProgress as zero } from "../model.js";

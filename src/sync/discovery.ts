@@ -3,7 +3,7 @@ import { approvalFlowSchema, type ApprovalFlow, recordUuid } from "../bird/schem
 import { errorMessage, stopsEveryFlow } from "../errors.js";
 import { markFlowsDeletedInBird, markUnlistedFlowsMissing, upsertFlows } from "../db/flows.js";
 import { ensureFlowRows } from "../db/state.js";
-import { uniqueIds } from "../config.js";
+import { uniqueIds } from "../uuid.js";
 import type { SyncContext } from "./context.js";
 
 async function listValidFlows(ctx: SyncContext, signal: AbortSignal, status: "active" | "deleted" = "active"): Promise<ApprovalFlow[]> {

@@ -69,12 +69,14 @@ export async function runIncrementalPass(
 /**
  * Tokens may be offsets (exactness rule 7): a run deleted above the cursor between two page requests
  * slides the run after it onto the page already read, and the listing never shows it. Only a listing of
- * more than one page has such a seam, so only then is it listed once more (unchanged runs write
- * nothing), until a listing brings no run the pass had not seen, at most MAX_LISTINGS times.
+ * more than one page has such a seam, and only one that stops at the watermark would not come back to
+ * it, so only then is it listed once more (unchanged runs write nothing), until a listing brings no run
+ * the pass had not seen, at most MAX_LISTINGS times.
  */
 async function listUntilSteady(ctx: SyncContext, flowId: string, listOnce: () => Promise<Listing>, listedIds: ReadonlySet<string>) {
   let listing = await listOnce();
-  for (let round = 1; listing.pages > 1 && round < MAX_LISTINGS; round++) {
+  // A listing that cannot go newest-first lists the whole flow on every pass: the next one shows what this one slid past.
+  for (let round = 1; listing.pages > 1 && listing.newestFirst && round < MAX_LISTINGS; round++) {
     const known = listedIds.size;
     const again = await listOnce();
     listing = { ...again, coveredFrom: Math.min(listing.coveredFrom, again.coveredFrom) };
@@ -89,6 +91,8 @@ async function listUntilSteady(ctx: SyncContext, flowId: string, listOnce: () =>
 
 interface Listing {
   pages: number;
+  /** The listing showed newest-first order, so it may stop at the watermark (else it lists everything). */
+  newestFirst: boolean;
   /** The oldest createdAt the listing showed, in ms (Infinity: none). */
   coveredFrom: number;
   /** Where the listing stopped (undefined: at its end). */
@@ -128,7 +132,7 @@ async function listNewest(
   }
   // The listing reached its end unless it stopped early on proof of order and watermark.
   const reachedEnd = nextToken === undefined || order.order !== "desc" || !Number.isFinite(coveredFrom);
-  return { pages: pageCount, coveredFrom, nextToken, reachedEnd };
+  return { pages: pageCount, newestFirst: order.order === "desc", coveredFrom, nextToken, reachedEnd };
 }
 
 interface Recheck {

@@ -1,0 +1,62 @@
+// Issue 25's recording cost: the same backfill with and without `--record FILE` (default redaction),
+// interleaved so the machine's load falls on both alike; fake API in its own process, BIRD_MAX_RPS=0.
+// Prints median wall seconds, the ratio (target ≤ 1.10), the sync process's CPU seconds and the size of
+// a recording per 1,000 runs. Printed, not asserted.
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { productEnv } from "./child-env.js";
+import { installSignalHandlers, runCleanup } from "./cleanup.js";
+import { FakeProcess } from "./fake-process.js";
+import { PgAdmin } from "./pg-admin.js";
+import { measureBackfill } from "./product-sync.js";
+import { fixed, int, median } from "./report.js";
+import { printTargetTable, runScenario } from "./scenario.js";
+
+const CLI = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
+const FLOWS = Number(process.env.BENCH_RECORD_FLOWS ?? 4);
+const RUNS = Number(process.env.BENCH_RECORD_RUNS ?? 5000);
+const PAIRS = Number(process.env.BENCH_RECORD_PAIRS ?? 3);
+
+async function main(): Promise<number> {
+  installSignalHandlers();
+  const cwd = mkdtempSync(join(tmpdir(), "bench-record-"));
+  const admin = new PgAdmin(process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres");
+  const fake = await FakeProcess.start({ cliPath: CLI, flows: FLOWS, runsPerFlow: RUNS, seed: 1, cwd, env: productEnv({}) });
+  const common = { cliPath: CLI, cwd, admin, fake, concurrency: 4, pageSize: 100, incremental: false };
+  const plain: number[] = [];
+  const recorded: number[] = [];
+  const cpu = { plain: [] as number[], recorded: [] as number[] };
+  const bytes: number[] = [];
+  try {
+    for (let i = 1; i <= PAIRS; i++) {
+      process.stderr.write(`bench:record pair ${i}/${PAIRS}…\n`);
+      const a = (await measureBackfill({ ...common, label: `plain ${i}` })).backfill;
+      const file = join(cwd, `r${i}.jsonl.gz`);
+      const b = (await measureBackfill({ ...common, label: `record ${i}`, syncArgs: ["--record", file] })).backfill;
+      plain.push(a.seconds);
+      recorded.push(b.seconds);
+      cpu.plain.push(a.cpu.sync);
+      cpu.recorded.push(b.cpu.sync);
+      bytes.push(statSync(file).size);
+      rmSync(file);
+    }
+    const ratio = median(recorded) / median(plain);
+    printTargetTable(`Recording cost (issue 25): backfill of ${int(fake.runs)} runs, ${PAIRS} interleaved pairs, medians`, [
+      ["backfill seconds, without --record", fixed(median(plain)), ""],
+      ["backfill seconds, with --record (default redaction)", fixed(median(recorded)), ""],
+      ["ratio", fixed(ratio), "≤ 1.10"],
+      ["sync process CPU seconds, without / with", `${fixed(median(cpu.plain))} / ${fixed(median(cpu.recorded))}`, ""],
+      ["recording size per 1,000 runs", `${int(median(bytes) / (fake.runs / 1000) / 1000)} kB`, ""],
+    ]);
+    console.log(ratio <= 1.1 ? "PASS" : "FAIL");
+    return 0;
+  } finally {
+    await fake.stop();
+    await runCleanup();
+    rmSync(cwd, { recursive: true, force: true });
+  }
+}
+
+runScenario(main);

@@ -1,0 +1,139 @@
+// The keys of one redacted object (issue 25). Equal keys get equal placeholders (a duplicate stays a
+// duplicate, as jsonb reads it), different keys different ones, so the object keeps every member it
+// had: "kind" and "note" would both become "xxxx", so the second becomes "xxxb". Keys are told apart by
+// 32-bit hashes first and by their bytes only when the hashes agree, without allocating: an object is
+// redacted for every run of every page.
+import { PLACEHOLDER_2, PLACEHOLDER_3, PLACEHOLDER_4, redactStringBytes } from "./placeholder.js";
+
+// Up to this many keys, earlier keys are found by a scan; beyond, through a map (a scan would be quadratic).
+const MANY_KEYS = 32;
+
+function hashOf(b: Buffer, start: number, end: number): number {
+  let h = 0x811c9dc5 ^ (end - start);
+  for (let k = start; k < end; k++) h = Math.imul(h ^ (b[k] as number), 0x01000193);
+  return h >>> 0;
+}
+
+function sameBytes(b: Buffer, x: number, y: number, n: number): boolean {
+  for (let i = 0; i < n; i++) if (b[x + i] !== b[y + i]) return false;
+  return true;
+}
+
+/** Each alphabet a placeholder character varies through, as UTF-8 sequences of its own length. */
+function alphabet(width: number, first: number, size: number): Uint8Array[] {
+  return Array.from({ length: size }, (_, k) =>
+    width === 1 ? Uint8Array.of(first + k) : new Uint8Array(Buffer.from(String.fromCodePoint(first + k), "utf8")),
+  );
+}
+const LOWER = alphabet(1, 0x61, 26);
+const UPPER = alphabet(1, 0x41, 26);
+const DIGITS = alphabet(1, 0x30, 10);
+const WIDE_2 = alphabet(2, 0xe0, 32);
+const WIDE_3 = alphabet(3, 0x4e00, 4096);
+const WIDE_4 = alphabet(4, 0x1d400, 52);
+
+const startsWith = (buf: Buffer, k: number, bytes: readonly number[]) => bytes.every((b, i) => buf[k + i] === b);
+
+/** The placeholder characters of a redacted key (not inside escapes): offset and alphabet of each. */
+function variantSlots(buf: Buffer, start: number, end: number): Array<[number, Uint8Array[]]> {
+  const slots: Array<[number, Uint8Array[]]> = [];
+  for (let k = start; k < end; ) {
+    const c = buf[k] as number;
+    if (c === 0x5c) k += buf[k + 1] === 0x75 ? 6 : 2;
+    else if (c === 0x78 || c === 0x58 || c === 0x30) slots.push([k++, c === 0x78 ? LOWER : c === 0x58 ? UPPER : DIGITS]);
+    else if (c >= 0xc0) {
+      const n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+      if (startsWith(buf, k, n === 2 ? PLACEHOLDER_2 : n === 3 ? PLACEHOLDER_3 : PLACEHOLDER_4)) {
+        slots.push([k, n === 2 ? WIDE_2 : n === 3 ? WIDE_3 : WIDE_4]);
+      }
+      k += n;
+    } else k++;
+  }
+  return slots;
+}
+
+export class KeyScope {
+  private readonly starts: number[] = [];
+  private readonly lengths: number[] = [];
+  private readonly originalHashes: number[] = [];
+  private readonly redactedHashes: number[] = [];
+  private maps: { original: Map<number, number[]>; redacted: Map<number, number[]> } | undefined;
+
+  constructor(
+    /** The answer as received; the buffer being redacted holds the placeholders at the same offsets. */
+    private readonly original: Buffer,
+  ) {}
+
+  /** Redacts the key content [start, end) of `buf` in place. */
+  redact(buf: Buffer, start: number, end: number): void {
+    const n = end - start;
+    const originalHash = hashOf(this.original, start, end);
+    const same = this.find(this.original, this.originalHashes, "original", originalHash, start, n);
+    let redactedHash: number;
+    if (same >= 0) {
+      buf.copy(buf, start, this.starts[same] as number, (this.starts[same] as number) + n);
+      redactedHash = this.redactedHashes[same] as number;
+    } else {
+      redactStringBytes(buf, start, end);
+      redactedHash = hashOf(buf, start, end);
+      if (this.find(buf, this.redactedHashes, "redacted", redactedHash, start, n) >= 0) redactedHash = this.vary(buf, start, end);
+    }
+    this.add(start, n, originalHash, redactedHash);
+  }
+
+  private add(start: number, n: number, originalHash: number, redactedHash: number): void {
+    const i = this.starts.length;
+    this.starts.push(start);
+    this.lengths.push(n);
+    this.originalHashes.push(originalHash);
+    this.redactedHashes.push(redactedHash);
+    if (this.maps) {
+      this.mapKey(i);
+    } else if (i + 1 > MANY_KEYS) {
+      this.maps = { original: new Map(), redacted: new Map() };
+      for (let j = 0; j <= i; j++) this.mapKey(j);
+    }
+  }
+
+  private mapKey(i: number): void {
+    const put = (map: Map<number, number[]>, h: number) => {
+      const list = map.get(h);
+      if (list) list.push(i);
+      else map.set(h, [i]);
+    };
+    put((this.maps as NonNullable<typeof this.maps>).original, this.originalHashes[i] as number);
+    put((this.maps as NonNullable<typeof this.maps>).redacted, this.redactedHashes[i] as number);
+  }
+
+  /** An earlier key whose bytes in `b` equal [start, start + n) of `b`, or -1. */
+  private find(b: Buffer, hashes: number[], which: "original" | "redacted", h: number, start: number, n: number): number {
+    const candidates = this.maps ? (this.maps[which].get(h) ?? []) : undefined;
+    const count = candidates ? candidates.length : hashes.length;
+    for (let c = 0; c < count; c++) {
+      const i = candidates ? (candidates[c] as number) : c;
+      if (hashes[i] === h && this.lengths[i] === n && sameBytes(b, this.starts[i] as number, start, n)) return i;
+    }
+    return -1;
+  }
+
+  /** Rewrites a placeholder that collides with an earlier key's into the first free variant; its hash. */
+  private vary(buf: Buffer, start: number, end: number): number {
+    const n = end - start;
+    const slots = variantSlots(buf, start, end);
+    for (let v = 1; v < 1_000_000; v++) {
+      let rest = v;
+      for (let s = slots.length - 1; s >= 0 && rest > 0; s--) {
+        const [at, letters] = slots[s] as [number, Uint8Array[]];
+        buf.set(letters[rest % letters.length] as Uint8Array, at);
+        rest = Math.floor(rest / letters.length);
+      }
+      if (rest > 0) break;
+      const h = hashOf(buf, start, end);
+      if (this.find(buf, this.redactedHashes, "redacted", h, start, n) < 0) return h;
+    }
+    // More same-shaped keys than variants: the duplicate is the lesser evil.
+    this.original.copy(buf, start, start, end);
+    redactStringBytes(buf, start, end);
+    return hashOf(buf, start, end);
+  }
+}

@@ -1,0 +1,136 @@
+// Writes a recording file (recording.ts): builds each attempt's line, redacts its body, compresses.
+// It runs on a worker thread when it can (recorder.ts), so the sync's own thread only hands bodies over.
+import { once } from "node:events";
+import { type WriteStream, createWriteStream } from "node:fs";
+import { type Gzip, constants, createGzip } from "node:zlib";
+import type { AttemptLine } from "./recording.js";
+import { redactAnswerBytes } from "./redact.js";
+
+export type RedactMode = "default" | "none";
+
+export interface WriterOptions {
+  file: string;
+  /** BIRD_API_URL's path: recorded paths are relative to it. */
+  basePath: string;
+  /** Scrubbed from every text kept, in every mode (Bird should never echo it; if it did, not into the file). */
+  accessKey: string;
+  redact: RedactMode;
+}
+
+/** One attempt as the client saw it: sent at `at` (epoch ms), answered or failed `ms` later. */
+export interface AttemptRecord {
+  url: string;
+  at: number;
+  ms: number;
+  status: number | null;
+  headers?: Record<string, string>;
+  /** The answer's body as UTF-8 bytes (handed to a worker thread without a copy). */
+  body?: Uint8Array;
+  error?: string;
+}
+
+/** JSON with every non-ASCII character escaped, so the line can be written as latin1 bytes. */
+function asciiJson(value: object): string {
+  return JSON.stringify(value).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+// A killed process leaves a readable file up to the last flush.
+const FLUSH_EVERY_MS = 1000;
+
+export class RecordingWriter {
+  private lastFlush = Date.now();
+  private readonly key: Buffer;
+  /** Where bodies are redacted, reused from one answer to the next (its text is copied out at once). */
+  private scratch = Buffer.alloc(0);
+  private closed = false;
+  /** Set when the file cannot be written: the recording stops, the sync goes on. */
+  failure: Error | undefined;
+
+  private constructor(
+    private readonly opts: WriterOptions,
+    private readonly gzip: Gzip,
+    private readonly out: WriteStream,
+  ) {
+    this.key = Buffer.from(opts.accessKey, "utf8");
+    const fail = (err: Error) => {
+      this.failure ??= err;
+    };
+    gzip.on("error", fail);
+    out.on("error", fail);
+  }
+
+  /** Opens FILE for appending (a new gzip member after what it holds); rejects when it cannot be written. */
+  static async open(opts: WriterOptions): Promise<RecordingWriter> {
+    const out = createWriteStream(opts.file, { flags: "a" });
+    await Promise.race([once(out, "open"), once(out, "error").then(([err]) => Promise.reject(err as Error))]);
+    // Level 1: most of gzip's size gain for a fraction of its time (JSON lines compress well anyway).
+    const gzip = createGzip({ level: 1 });
+    gzip.pipe(out);
+    return new RecordingWriter(opts, gzip, out);
+  }
+
+  get needsDrain(): boolean {
+    return !this.closed && this.failure === undefined && this.gzip.writableNeedDrain;
+  }
+
+  drained(): Promise<void> {
+    return this.needsDrain ? once(this.gzip, "drain").then(() => undefined) : Promise.resolve();
+  }
+
+  attempt(a: AttemptRecord): void {
+    if (this.closed || this.failure) return;
+    const u = new URL(a.url);
+    const path = `${u.pathname.startsWith(this.opts.basePath) ? u.pathname.slice(this.opts.basePath.length) : u.pathname}${u.search}`;
+    const base = { method: "GET", path, at: new Date(a.at).toISOString(), ms: Math.round(a.ms * 10) / 10 };
+    if (a.status === null) {
+      this.line({ ...base, status: null, error: this.scrubText(a.error ?? "") } satisfies AttemptLine);
+      return;
+    }
+    const received = Buffer.from(a.body?.buffer ?? new ArrayBuffer(0), a.body?.byteOffset ?? 0, a.body?.byteLength ?? 0);
+    if (this.opts.redact !== "none" && this.scratch.length < received.length) this.scratch = Buffer.allocUnsafe(received.length * 2);
+    const body = this.opts.redact === "none" ? received : redactAnswerBytes(u.pathname, a.status, received, this.scratch);
+    this.scrubBytes(body);
+    const head = asciiJson({ ...base, status: a.status, headers: a.headers ?? {} } satisfies Omit<AttemptLine, "body">);
+    // The body's UTF-8 bytes go into the line as they are: read as latin1 they are one byte per character,
+    // which JSON.stringify escapes natively (only quotes, backslashes and controls), and written as latin1
+    // they are the same bytes again. The line stays UTF-8; the body is never decoded and encoded again.
+    this.gzip.write(`${head.slice(0, -1)},"body":`, "latin1");
+    this.write(`${JSON.stringify(body.toString("latin1"))}}\n`);
+  }
+
+  line(line: object): void {
+    if (this.closed || this.failure) return;
+    this.write(`${asciiJson(line)}\n`);
+  }
+
+  private write(latin1: string): void {
+    this.gzip.write(latin1, "latin1");
+    const now = Date.now();
+    if (now - this.lastFlush >= FLUSH_EVERY_MS) {
+      this.lastFlush = now;
+      this.gzip.flush(constants.Z_SYNC_FLUSH);
+    }
+  }
+
+  /** Ends the gzip member and closes the file. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const closed = once(this.out, "close").catch(() => undefined);
+    this.gzip.end();
+    await closed;
+  }
+
+  /** The key, should it ever appear, becomes asterisks of its length (the body keeps its size). */
+  private scrubText(text: string): string {
+    const key = this.opts.accessKey;
+    return key.length >= 4 && text.includes(key) ? text.split(key).join("*".repeat(key.length)) : text;
+  }
+
+  private scrubBytes(body: Buffer): void {
+    if (this.key.length < 4) return;
+    for (let at = body.indexOf(this.key); at >= 0; at = body.indexOf(this.key, at + this.key.length)) {
+      body.fill(0x2a, at, at + this.key.length);
+    }
+  }
+}

@@ -1,0 +1,220 @@
+// Redaction of a recorded answer (issue 25, README "Recording and replay"). The answer's own JSON text
+// is walked as UTF-8 bytes and redacted in place, never parsed and re-serialised: what is kept stays
+// byte for byte, and what is redacted gets a placeholder of the same shape (placeholder.ts). What is
+// kept is a short list per answer kind (ids, timestamps, status, activeStep, results[].result, reviewer
+// and invoker, flow types, the page token, error codes and messages); all other text is free text, and
+// so is any field the list does not know, so a field Bird adds tomorrow is redacted, not leaked.
+import { KeyScope } from "./key-scope.js";
+import { redactAllBytes, redactNumberBytes, redactStringBytes, stringEnd } from "./placeholder.js";
+
+/** "keep": verbatim. "free": every string, key and number redacted. Objects keep their own keys. */
+type Shape = "keep" | "free" | { readonly fields: FieldTable; readonly other: Shape } | { readonly items: Shape };
+
+/** An object's known fields, found by the bytes of a key (no string made per key: there are many). */
+class FieldTable {
+  private readonly names: Uint8Array[];
+  private readonly shapes: Shape[];
+
+  constructor(fields: Record<string, Shape>) {
+    this.names = Object.keys(fields).map((name) => new Uint8Array(Buffer.from(name, "utf8")));
+    this.shapes = Object.values(fields);
+  }
+
+  get(buf: Uint8Array, start: number, end: number): Shape | undefined {
+    const n = end - start;
+    for (let f = 0; f < this.names.length; f++) {
+      const name = this.names[f] as Uint8Array;
+      if (name.length !== n) continue;
+      let k = 0;
+      while (k < n && name[k] === buf[start + k]) k++;
+      if (k === n) return this.shapes[f];
+    }
+    return undefined;
+  }
+}
+
+const object = (fields: Record<string, Shape>, other: Shape = "free"): Shape => ({ fields: new FieldTable(fields), other });
+const keep = (...names: string[]): Record<string, Shape> => Object.fromEntries(names.map((n) => [n, "keep" as const]));
+
+const PARTY = object(keep("type", "id"));
+// A tag keeps the names "key" and "value"; both values are free text.
+const TAG = object({});
+const RUN = object({
+  ...keep("id", "approvalFlowId", "organizationId", "workspaceId", "status", "activeStep", "createdAt", "updatedAt"),
+  invoker: PARTY,
+  tags: { items: TAG },
+  results: { items: object({ ...keep("result", "userId"), reviewer: PARTY }) },
+});
+const FLOW = object({
+  ...keep("id", "organizationId", "workspaceId", "ownerId", "objectType", "objectAction", "createdAt", "updatedAt"),
+  steps: { items: object({ ...keep("type"), reviewers: { items: PARTY } }) },
+  tags: { items: TAG },
+});
+const listOf = (item: Shape): Shape => object({ results: { items: item }, ...keep("nextPageToken") });
+// Bird's own words about a request ({code, message}): what a bug report needs, not customer data.
+const ERROR = object(keep("code", "message"));
+
+/** Which shape an answer has, from its path (without the query) and status. */
+function shapeOf(path: string, status: number): Shape {
+  if (status < 200 || status >= 300) return ERROR;
+  if (/\/approvals\/[^/]+\/runs\/[^/]+\/?$/.test(path)) return RUN;
+  if (/\/approvals\/[^/]+\/runs\/?$/.test(path)) return listOf(RUN);
+  if (/\/approvals\/?$/.test(path)) return listOf(FLOW);
+  if (/\/approvals\/[^/]+\/?$/.test(path)) return FLOW;
+  return "free";
+}
+
+const LITERALS = [Buffer.from("true"), Buffer.from("false"), Buffer.from("null")];
+
+const isWs = (c: number | undefined) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+
+class Redaction {
+  constructor(
+    /** The answer as received (read only): keys are told apart by their original bytes. */
+    private readonly original: Buffer,
+    /** The copy being redacted in place. */
+    private readonly buf: Buffer,
+  ) {}
+
+  private ws(i: number): number {
+    while (isWs(this.buf[i])) i++;
+    return i;
+  }
+
+  /** Index past the value at i (after whitespace), redacted as `shape` says. */
+  value(i: number, shape: Shape): number {
+    const at = this.ws(i);
+    const c = this.buf[at];
+    if (shape === "keep") return c === 0x7b || c === 0x5b ? this.free(at) : this.scalar(at, false);
+    if (shape === "free") return this.free(at);
+    if ("fields" in shape) return c === 0x7b ? this.object(at, shape) : this.free(at);
+    return c === 0x5b ? this.array(at, shape.items) : this.free(at);
+  }
+
+  private object(i: number, shape: { fields: FieldTable; other: Shape }): number {
+    const { buf } = this;
+    let j = this.ws(i + 1);
+    if (buf[j] === 0x7d) return j + 1;
+    for (;;) {
+      if (buf[j] !== 0x22) throw new SyntaxError(`expected a key at ${j}`);
+      const close = stringEnd(buf, j);
+      const field = this.field(shape.fields, j + 1, close);
+      j = this.ws(close + 1);
+      if (buf[j] !== 0x3a) throw new SyntaxError(`expected a colon at ${j}`);
+      j = this.ws(this.value(j + 1, field ?? shape.other));
+      if (buf[j] === 0x7d) return j + 1;
+      if (buf[j] !== 0x2c) throw new SyntaxError(`expected , or } at ${j}`);
+      j = this.ws(j + 1);
+    }
+  }
+
+  /** The shape of the field named by the key content [start, end) (written with escapes or not). */
+  private field(fields: FieldTable, start: number, end: number): Shape | undefined {
+    let escaped = false;
+    for (let k = start; k < end && !escaped; k++) escaped = this.buf[k] === 0x5c;
+    if (!escaped) return fields.get(this.buf, start, end);
+    const name = Buffer.from(JSON.parse(this.buf.toString("utf8", start - 1, end + 1)) as string, "utf8");
+    return fields.get(name, 0, name.length);
+  }
+
+  private array(i: number, items: Shape): number {
+    const { buf } = this;
+    let j = this.ws(i + 1);
+    if (buf[j] === 0x5d) return j + 1;
+    for (;;) {
+      j = this.ws(this.value(j, items));
+      if (buf[j] === 0x5d) return j + 1;
+      if (buf[j] !== 0x2c) throw new SyntaxError(`expected , or ] at ${j}`);
+      j++;
+    }
+  }
+
+  /** A string, number or literal at i; redacted when `free`. */
+  private scalar(i: number, free: boolean): number {
+    const { buf } = this;
+    const c = buf[i] as number;
+    if (c === 0x22) {
+      const close = stringEnd(buf, i);
+      if (free) redactStringBytes(buf, i + 1, close);
+      return close + 1;
+    }
+    if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+      let end = i + 1;
+      for (let d = buf[end] as number; (d >= 0x30 && d <= 0x39) || d === 0x2e || d === 0x65 || d === 0x45 || d === 0x2b || d === 0x2d; ) {
+        d = buf[++end] as number;
+      }
+      if (free) redactNumberBytes(buf, i, end);
+      return end;
+    }
+    for (const literal of LITERALS) {
+      if (c === literal[0] && literal.every((b, k) => buf[i + k] === b)) return i + literal.length;
+    }
+    throw new SyntaxError(`unexpected byte ${c} at ${i}`);
+  }
+
+  /**
+   * A free-text subtree, walked with an explicit stack (it may be nested deeper than a call stack
+   * allows: depth is one of the things PostgreSQL refuses, and the replay must meet it again).
+   */
+  private free(i: number): number {
+    const { buf } = this;
+    // One entry per open container: the object's key placeholders, or null for an array.
+    const open: Array<KeyScope | null> = [];
+    let expectKey = false;
+    let j = i;
+    for (;;) {
+      j = this.ws(j);
+      if (j >= buf.length) throw new SyntaxError("unexpected end of JSON text");
+      const c = buf[j] as number;
+      if (c === 0x7b || c === 0x5b) {
+        open.push(c === 0x7b ? new KeyScope(this.original) : null);
+        expectKey = c === 0x7b;
+        j++;
+        continue;
+      }
+      if (c === 0x7d || c === 0x5d) {
+        if (open.pop() === undefined) throw new SyntaxError(`unexpected ${String.fromCharCode(c)} at ${j}`);
+        j++;
+        if (open.length === 0) return j;
+        continue;
+      }
+      if (c === 0x2c || c === 0x3a) {
+        expectKey = c === 0x2c && open[open.length - 1] != null;
+        j++;
+        continue;
+      }
+      const scope = open[open.length - 1];
+      if (c === 0x22 && expectKey && scope) {
+        const close = stringEnd(buf, j);
+        scope.redact(buf, j + 1, close);
+        j = close + 1;
+      } else j = this.scalar(j, true);
+      expectKey = false;
+      if (open.length === 0) return j;
+    }
+  }
+}
+
+/**
+ * The answer to a GET of `path` (no query) with `status`, as UTF-8 bytes, its free text replaced by
+ * placeholders of the same byte length, written into `into` when it is large enough (else a new buffer).
+ * A body that is not JSON is redacted character by character.
+ */
+export function redactAnswerBytes(path: string, status: number, original: Buffer, into?: Buffer): Buffer {
+  const buf = into && into.length >= original.length ? into.subarray(0, original.length) : Buffer.allocUnsafe(original.length);
+  original.copy(buf);
+  try {
+    let end = new Redaction(original, buf).value(0, shapeOf(path, status));
+    while (isWs(buf[end])) end++;
+    if (end !== buf.length) throw new SyntaxError(`text after the JSON value at ${end}`);
+  } catch {
+    original.copy(buf); // start again from the answer as received
+    redactAllBytes(buf);
+  }
+  return buf;
+}
+
+/** redactAnswerBytes of a text, as text. */
+export function redactAnswer(path: string, status: number, text: string): string {
+  return redactAnswerBytes(path, status, Buffer.from(text, "utf8")).toString("utf8");
+}
