@@ -7,6 +7,8 @@ import { RequestGate } from "./bird/request-gate.js";
 import type { Config } from "./config.js";
 import type { Database } from "./db/database.js";
 import { openDatabase } from "./db/connect.js";
+import { PgBudgetStore } from "./db/request-budget.js";
+import { organizationKey } from "./uuid.js";
 import type { SyncContext } from "./sync/context.js";
 import type { SyncObserver } from "./sync/observer.js";
 
@@ -35,7 +37,17 @@ export function createSyncContext(
   observer: SyncObserver = {},
   events?: ClientEvents,
 ): SyncContext {
-  const gate = new RequestGate(config.maxRps, config.maxRetryAfterMs);
+  const owner = processOwnerId();
+  // BIRD_MAX_RPS=0: no cap, so no budget to share and no statement per claim.
+  const budget =
+    config.maxRps > 0
+      ? new PgBudgetStore(
+          db,
+          { organizationId: organizationKey(config.organizationId), apiOrigin: new URL(config.apiUrl).origin, owner },
+          logger,
+        )
+      : undefined;
+  const gate = new RequestGate(config.maxRps, config.maxRetryAfterMs, budget);
   const client = new BirdClient({
     apiUrl: config.apiUrl,
     organizationId: config.organizationId,
@@ -47,5 +59,5 @@ export function createSyncContext(
     logger,
     ...(events ? { events } : {}),
   });
-  return { db, client, config, logger, owner: processOwnerId(), observer, parallelFlows: (n) => gate.parallelFlows(n) };
+  return { db, client, config, logger, owner, observer, parallelFlows: (n) => gate.parallelFlows(n) };
 }
