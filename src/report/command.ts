@@ -5,13 +5,15 @@ import { sql } from "drizzle-orm";
 import type { Database } from "../db/database.js";
 import { CommandError } from "../errors.js";
 import { REPORTS, REPORT_NAMES, type ReportDefinition, type ReportFilters, findReport } from "./catalog.js";
-import { isUuid } from "../uuid.js";
+import { isUuid, organizationKey } from "../uuid.js";
 import { REPORT_FORMATS, type ReportFormat, type ReportRow, renderCsv, renderReport } from "./format.js";
 
 export interface ReportArgs {
   name?: string;
   format: ReportFormat;
   flowId?: string;
+  /** --org: one organization's flows. */
+  organizationId?: string;
   since?: string;
   until?: string;
 }
@@ -75,6 +77,11 @@ function parseReportArgs(args: ReportArgs): ReportRequest {
     if (!isUuid(args.flowId)) throw new ReportUsageError(`--flow must be a flow id (a uuid) (got ${JSON.stringify(args.flowId)})`);
     filters.flowId = args.flowId.toLowerCase();
     described.push(`--flow ${filters.flowId}`);
+  }
+  if (args.organizationId !== undefined) {
+    if (args.organizationId.trim() === "") throw new ReportUsageError("--org must be an organization id (BIRD_ORGANIZATION_ID)");
+    filters.organizationId = organizationKey(args.organizationId);
+    described.push(`--org ${filters.organizationId}`);
   }
   if (args.since !== undefined) {
     filters.since = parseDateFlag("--since", args.since);

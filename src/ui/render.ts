@@ -89,6 +89,26 @@ function totals(m: StatusModel): string {
   return `<ul class="totals" aria-label="Flows by state">${items}</ul>`;
 }
 
+/** With several organizations in the database: links to each one's flows (`?org=ID`) and to all. */
+function organizationsNav(m: StatusModel): string {
+  if (m.organizations.length < 2 && m.organization === null) return "";
+  const link = (href: string, text: string, current: boolean) =>
+    current ? `<strong aria-current="page">${esc(text)}</strong>` : `<a href="${esc(href)}">${esc(text)}</a>`;
+  const items = [
+    link("./", "all organizations", m.organization === null),
+    ...m.organizations
+      .filter((o) => o.organizationId !== null)
+      .map((o) =>
+        link(
+          `?org=${encodeURIComponent(o.organizationId as string)}`,
+          `${o.organizationId} (${o.flows} flows)`,
+          o.organizationId === m.organization,
+        ),
+      ),
+  ];
+  return `<p class="muted">Organizations: ${items.join(" · ")}</p>`;
+}
+
 export function renderStatusPage(m: StatusModel): string {
   const now = Date.parse(m.generatedAt);
   const body = m.migrated
@@ -108,7 +128,8 @@ export function renderStatusPage(m: StatusModel): string {
 <body>
 <header><div class="inner">
 <h1>approvals-sync status</h1>
-<p class="muted">${m.flows.length} flows · schedule <code>${esc(m.schedule)}</code> (every ${esc(formatDuration(m.intervalSeconds * 1000))}) · generated <time datetime="${esc(m.generatedAt)}">${esc(m.generatedAt.replace("T", " ").slice(0, 19))} UTC</time> · refreshes every ${REFRESH_SECONDS} s · <a href="api/status">JSON</a></p>
+<p class="muted">${m.flows.length} flows${m.organization === null ? "" : ` of organization <code>${esc(m.organization)}</code>`} · schedule <code>${esc(m.schedule)}</code> (every ${esc(formatDuration(m.intervalSeconds * 1000))}) · generated <time datetime="${esc(m.generatedAt)}">${esc(m.generatedAt.replace("T", " ").slice(0, 19))} UTC</time> · refreshes every ${REFRESH_SECONDS} s · <a href="${m.organization === null ? "api/status" : `api/status?org=${esc(encodeURIComponent(m.organization))}`}">JSON</a></p>
+${organizationsNav(m)}
 ${totals(m)}
 </div></header>
 <main>
