@@ -77,9 +77,9 @@ describe("RequestGate", () => {
     })();
     await vi.advanceTimersByTimeAsync(1_000);
     await five;
-    // One slot every 51.25 ms at 20 requests/s (1025 ms / 20: twenty slots span a little more than a
+    // One slot every 52.5 ms at 20 requests/s (1050 ms / 20: twenty slots span a little more than a
     // second), each rounded up to the next whole millisecond.
-    expect(times).toEqual([52, 103, 154, 205, 257]);
+    expect(times).toEqual([53, 105, 158, 210, 263]);
   });
 
   it("lets one request probe the key; a rejection fails the waiting ones without sending them", async () => {

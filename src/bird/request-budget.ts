@@ -46,8 +46,8 @@ export class LocalBudgetStore implements BudgetStore {
 
 // How much later than its slot a request may still go (ms). The cap holds while lateness, the ms a
 // slot is rounded up by and the spread of the time from here to the API's counter together stay
-// under the gap the spacing leaves (WINDOW_MARGIN_MS in request-gate.ts): 10 + 1 + 14 = 25.
-export const SLOT_LATE_MS = 10;
+// under the gap the spacing leaves (WINDOW_MARGIN_MS in request-gate.ts): 5 + 1 + 44 = 50.
+export const SLOT_LATE_MS = 5;
 
 /** How many slots a claim asks for: `want` (the requests this process has going), within [min, max]. */
 export interface ClaimSize {
