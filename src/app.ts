@@ -10,6 +10,8 @@ import type { Database } from "./db/database.js";
 import { ConfigError, errorMessage } from "./errors.js";
 import { openDatabase } from "./db/connect.js";
 import { assertSchemaCurrent } from "./db/schema-version.js";
+import { PgBudgetStore } from "./db/request-budget.js";
+import { organizationKey } from "./uuid.js";
 import { type SyncContext, syncSettingsOf } from "./sync/context.js";
 import type { SyncObserver } from "./sync/observer.js";
 
@@ -42,7 +44,17 @@ export function createSyncContext(
   events?: ClientEvents,
   recorder?: Recorder,
 ): SyncContext {
-  const gate = new RequestGate(config.maxRps, config.maxRetryAfterMs);
+  const owner = processOwnerId();
+  // BIRD_MAX_RPS=0: no cap, so no budget to share and no statement per claim.
+  const budget =
+    config.maxRps > 0
+      ? new PgBudgetStore(
+          db,
+          { organizationId: organizationKey(config.organizationId), apiOrigin: new URL(config.apiUrl).origin, owner },
+          logger,
+        )
+      : undefined;
+  const gate = new RequestGate(config.maxRps, config.maxRetryAfterMs, budget);
   const client = new BirdClient({
     apiUrl: config.apiUrl,
     organizationId: config.organizationId,
@@ -60,7 +72,7 @@ export function createSyncContext(
     client,
     settings: syncSettingsOf(config),
     logger,
-    owner: processOwnerId(),
+    owner,
     observer,
     parallelFlows: (n) => gate.parallelFlows(n),
     heldFlowsWarned: new Set(),

@@ -30,6 +30,8 @@ function listing(f: FlowStatus): string {
 
 export function formatStatusTable(flows: readonly FlowStatus[]): string {
   if (flows.length === 0) return "No flows synced yet. Run `approvals-sync sync` first.\n";
+  // Several organizations in one database: say whose each flow is (`status --org ID` shows one).
+  const byOrganization = new Set(flows.map((f) => f.organizationId)).size > 1;
   // The table, then a legend after a blank line.
   const rows = flows.map((f) => {
     const p = f.lastPass;
@@ -41,6 +43,7 @@ export function formatStatusTable(flows: readonly FlowStatus[]): string {
         ? `deleted in Bird, missing since ${f.missingSince}`
         : `missing since ${f.missingSince}`;
     return [
+      ...(byOrganization ? [f.organizationId ?? "unknown"] : []),
       f.name ? `${f.name} (${f.flowId.slice(0, 8)})` : f.flowId,
       f.mode,
       String(f.runs),
@@ -57,9 +60,11 @@ export function formatStatusTable(flows: readonly FlowStatus[]): string {
       problem.length > 60 ? `${problem.slice(0, 57)}...` : problem,
     ];
   });
+  const shift = byOrganization ? 1 : 0;
   return (
     renderTable(
       [
+        ...(byOrganization ? ["organization"] : []),
         "flow",
         "mode",
         "runs",
@@ -76,7 +81,7 @@ export function formatStatusTable(flows: readonly FlowStatus[]): string {
         "last error",
       ],
       rows,
-      { rightAlign: [2, 3, 6, 7, 12] },
+      { rightAlign: [2, 3, 6, 7, 12].map((i) => i + shift) },
     ) + STATUS_LEGEND
   );
 }

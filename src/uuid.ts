@@ -20,3 +20,10 @@ export function uniqueIds(ids: readonly string[]): string[] {
   for (const id of ids) if (!byUuid.has(id.toLowerCase())) byUuid.set(id.toLowerCase(), id);
   return [...byUuid.values()];
 }
+
+/**
+ * How an organization id is stored and compared in the database (sync_state, request_budget): a uuid
+ * in lower case, so `ABC…` in one process's BIRD_ORGANIZATION_ID and `abc…` in another's are one
+ * organization; anything else as written.
+ */
+export const organizationKey = (id: string): string => (isUuid(id.trim()) ? id.trim().toLowerCase() : id.trim());

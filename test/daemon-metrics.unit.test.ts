@@ -29,6 +29,7 @@ function samples(text: string, name: string): Record<string, number> {
 function status(flowId: string, over: Partial<FlowStatus> = {}): FlowStatus {
   return {
     flowId,
+    organizationId: "org-1",
     name: null,
     missingSince: null,
     mode: "incremental",
@@ -130,7 +131,11 @@ describe("SyncMetrics", () => {
     expect(samples(text, "approvals_sync_consecutive_failures")[`{flow_id="${FLOW_B}"}`]).toBe(3);
     expect(samples(text, "approvals_sync_backoff_until_timestamp_seconds")[`{flow_id="${FLOW_B}"}`]).toBeCloseTo((now + 120_000) / 1000, 0);
     expect(samples(text, "approvals_sync_flow_missing")).toEqual({ [`{flow_id="${FLOW_A}"}`]: 0, [`{flow_id="${FLOW_B}"}`]: 1 });
-    expect(samples(text, "approvals_sync_flow_info")).toEqual({ [`{flow_id="${FLOW_A}",name="Purchases 🐦"}`]: 1 });
+    // The organization is a label of flow_info only: one series per flow, joined on flow_id.
+    expect(samples(text, "approvals_sync_flow_info")).toEqual({
+      [`{flow_id="${FLOW_A}",name="Purchases 🐦",organization="org-1"}`]: 1,
+      [`{flow_id="${FLOW_B}",name="",organization="org-1"}`]: 1,
+    });
     expect(samples(text, "approvals_sync_flow_reverse_supported")).toEqual({ [`{flow_id="${FLOW_A}"}`]: 1, [`{flow_id="${FLOW_B}"}`]: 0 });
     expect(samples(text, "approvals_sync_flow_list_order")).toEqual({
       [`{flow_id="${FLOW_A}",order="desc"}`]: 1,

@@ -452,6 +452,16 @@ describe("faults", () => {
     expect(api.counters.byStatus["429"]).toBe(3);
   });
 
+  it("maxPerSecond answers 429 with Retry-After to what arrives beyond the limit within a second", async () => {
+    const api = await start({ flows: 1, runsPerFlow: 5, faults: { maxPerSecond: 3 } });
+    const path = runsPath(api, api.store.flowIds()[0]!);
+    const answers = await Promise.all([1, 2, 3, 4, 5].map(() => call(api, path)));
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 200, 429, 429]);
+    expect(answers.filter((a) => a.status === 429).map((a) => a.res.headers.get("retry-after"))).toEqual(["1", "1"]);
+    expect(api.counters.faults.rateLimit).toBe(2);
+    expect(api.counters.maxPerSecond).toBe(5);
+  });
+
   it("5xx, not-JSON and wrong-shape 200s are observable", async () => {
     const api = await start({ flows: 1, runsPerFlow: 5, faults: { rate5xx: 1 } });
     const path = runsPath(api, api.store.flowIds()[0]!);

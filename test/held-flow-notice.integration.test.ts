@@ -20,7 +20,7 @@ describe("a flow held by another process", () => {
   beforeAll(async () => {
     url = await freshDatabaseUrl();
     db = await openDatabase({ databaseUrl: url, pgliteDir: "" }, pino({ level: "silent" }), { poolSize: 2 });
-    await ensureFlowRows(db, [FLOW, OTHER]);
+    await ensureFlowRows(db, [FLOW, OTHER], "org");
     await query(url, "update bird.sync_state set lease_owner = 'replica-b:42:abc', lease_expires_at = now() + interval '1 hour'");
   });
   afterAll(async () => db?.close());

@@ -76,9 +76,15 @@ describe("on embedded PGlite", () => {
     } finally {
       api.setFaults({ latencyMs: 0 });
     }
-    const final = await runCli(["sync"], pgliteEnv(api, dir, { SYNC_PAGE_SIZE: "50" }));
+    // The last run under a cap: the shared request budget (issue 23) works on PGlite through the same code.
+    const final = await runCli(["sync"], pgliteEnv(api, dir, { SYNC_PAGE_SIZE: "50", BIRD_MAX_RPS: "200" }));
     expect(final.code).toBe(0);
     await expectEqualsFake(api, dir);
+    const budgets = await withPglite(
+      dir,
+      async (db) => (await db.query("select organization_id, api_origin from bird.request_budget")).rows,
+    );
+    expect(budgets).toEqual([{ organization_id: api.organizationId, api_origin: new URL(api.url).origin }]);
     const refetched = refetchedFullPassPages(api);
     for (const flowId of api.store.flowIds()) expect(refetched[flowId] ?? 0).toBeLessThanOrEqual(2 * 2);
   });

@@ -77,8 +77,9 @@ describe("RequestGate", () => {
     })();
     await vi.advanceTimersByTimeAsync(1_000);
     await five;
-    // One slot every 50 ms at 20 requests/s.
-    expect(times).toEqual([50, 100, 150, 200, 250]);
+    // One slot every 52.5 ms at 20 requests/s (1050 ms / 20: twenty slots span a little more than a
+    // second), each rounded up to the next whole millisecond.
+    expect(times).toEqual([53, 105, 158, 210, 263]);
   });
 
   it("lets one request probe the key; a rejection fails the waiting ones without sending them", async () => {

@@ -7,6 +7,7 @@ import { formatStatusTable } from "../src/status.js";
 const flow: FlowStatus = {
   flowId: "0b6c2f9e-5a1d-4c3b-9e8f-1a2b3c4d5e6f",
   name: "Invoices",
+  organizationId: null,
   missingSince: null,
   mode: "incremental",
   runs: 120,

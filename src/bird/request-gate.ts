@@ -1,7 +1,7 @@
-// Every request to one Bird API passes this gate: a shared client-side rate cap (BIRD_MAX_RPS),
-// a shared pause when any response carries Retry-After (Bird: a 429'd request was not processed),
-// an adaptive slowdown after 429s, and one-at-a-time requests until the access key is proven good,
-// so a wrong key costs one request, not one per flow.
+// Every request to one Bird API passes this gate: the rate cap (BIRD_MAX_RPS) drawn from a budget the
+// whole fleet shares (request-budget.ts), a shared pause when any response carries Retry-After (Bird:
+// a 429'd request was not processed), an adaptive slowdown after 429s, and one-at-a-time requests
+// until the access key is proven good, so a wrong key costs one request, not one per flow.
 //
 // A pause longer than SYNC_MAX_RETRY_AFTER is not waited out (issue 20): while it lasts, every request
 // fails at once with the error that started it, so no flow burns a request into the same 429 and a
@@ -12,11 +12,15 @@
 // are none, so no request reaches the API before a Retry-After has run out.
 import { setTimeout as sleep } from "node:timers/promises";
 import { type AuthError, RateLimitedError } from "../errors.js";
+import { type BudgetStore, type ClaimSize, LocalBudgetStore, RequestSlots, SLOT_LATE_MS } from "./request-budget.js";
 
 // How long after the last 429 requests go one at a time.
 const CAUTIOUS_MS = 10_000;
-// How much sooner after the one before it a request may reach the API than it left here (ms).
-const WINDOW_MARGIN_MS = 25;
+// Slots are this much further apart than 1 s / BIRD_MAX_RPS (ms per second): cap-many slots span a
+// little more than a second, for requests that reach the API later after their slot than others (a new
+// connection, a process descheduled for a moment: measured up to ~30 ms on a loaded 2-core machine).
+// It costs 5 % of the cap (47.6 requests/s at 50).
+const WINDOW_MARGIN_MS = 50;
 
 /** 300000 -> "5m": a duration the way SYNC_* settings are written. */
 function durationSetting(ms: number): string {
@@ -33,18 +37,18 @@ function durationSetting(ms: number): string {
 
 export class RequestGate {
   private pauseUntil = 0;
-  private nextSlot = 0;
   private rateFactor = 1;
   private keyState: "unknown" | "probing" | "good" = "unknown";
   private authFailure: AuthError | undefined;
   private probeWaiters: Array<() => void> = [];
   private inFlight = 0;
+  /** Requests between acquire() and release(): what the next claim of slots is sized for. */
+  private going = 0;
   private cautiousUntil = 0;
   private idleWaiters: Array<() => void> = [];
   /** Moving average of answered requests' latency (ms); undefined until one is answered. */
   private latency: number | undefined;
-  /** When the latest requests were sent (ms), for the cap's sliding window. */
-  private readonly sent: number[] = [];
+  private readonly slots: RequestSlots;
 
   /** What every request throws while a pause beyond maxPauseMs lasts. */
   private longPause: RateLimitedError | undefined;
@@ -53,7 +57,11 @@ export class RequestGate {
     private readonly maxRps: number,
     /** The longest pause requests wait out (SYNC_MAX_RETRY_AFTER); a longer one fails them. */
     private readonly maxPauseMs = Number.POSITIVE_INFINITY,
-  ) {}
+    /** Where the cap's slots come from: the fleet's budget in PostgreSQL, or this process alone. */
+    private readonly budget: BudgetStore = new LocalBudgetStore(),
+  ) {
+    this.slots = new RequestSlots(budget, (until) => this.pauseLocally(until - Date.now()));
+  }
 
   /** An answer took this long (from send to answer): feeds the latency the cap is sized against. */
   recordLatency(ms: number): void {
@@ -65,44 +73,51 @@ export class RequestGate {
   }
 
   /**
-   * How many flows to work at once so the requests in flight can keep BIRD_MAX_RPS busy (Little's law:
-   * rate × latency, with a fifth more for the time a page spends being written), never fewer than
+   * How many flows to work at once so the requests in flight can keep this process's share of
+   * BIRD_MAX_RPS busy (Little's law: rate × latency, with a fifth more for the time a page spends being
+   * written; the share is the cap over the processes drawing on the budget lately), never fewer than
    * `configured` and at most twice it. With no cap, or before any answer, `configured`.
    */
   parallelFlows(configured: number): number {
     if (this.maxRps <= 0 || this.latency === undefined) return configured;
-    const wanted = Math.ceil((this.maxRps * this.rateFactor * this.latency * 1.2) / 1000);
+    const share = (this.maxRps * this.rateFactor) / this.slots.claimants;
+    const wanted = Math.ceil((share * this.latency * 1.2) / 1000);
     return Math.max(configured, Math.min(2 * configured, wanted));
   }
 
   /** Resolves when this request may be sent; every successful acquire must be followed by release(). */
   async acquire(signal?: AbortSignal): Promise<void> {
     await this.waitForKeyProof(signal);
-    let slotted = false;
+    this.going++;
+    try {
+      await this.waitForTurn(signal);
+    } catch (err) {
+      this.going--;
+      throw err;
+    }
+  }
+
+  private async waitForTurn(signal?: AbortSignal): Promise<void> {
+    let slot: number | undefined;
     for (;;) {
       if (this.authFailure) throw this.authFailure;
       const now = Date.now();
       if (this.pauseUntil > now) {
         if (this.longPause && this.pauseUntil - now > this.maxPauseMs) throw this.longPause;
         await sleep(this.pauseUntil - now, undefined, { signal });
-        slotted = false;
         continue;
       }
       const rps = this.maxRps * this.rateFactor;
-      if (rps > 0 && !slotted) {
-        // Reserve the slot before sleeping so concurrent callers queue behind it.
-        const slot = Math.max(now, this.nextSlot);
-        this.nextSlot = slot + 1000 / rps;
-        slotted = true;
+      if (rps > 0) {
+        // A slot that went by (a pause, a busy event loop, the cautious wait) is lost, never spent late.
+        if (slot === undefined || now > slot + SLOT_LATE_MS) {
+          slot = await this.slots.next((1000 + WINDOW_MARGIN_MS) / rps, this.claimSize(rps));
+          continue; // the claim may have brought a pause
+        }
         if (slot > now) {
           await sleep(slot - now, undefined, { signal });
           continue; // a Retry-After that arrived while we slept wins over the slot
         }
-      }
-      const windowWait = rps > 0 ? this.windowWait(rps) : 0;
-      if (windowWait > 0) {
-        await sleep(windowWait, undefined, { signal });
-        continue;
       }
       if (Date.now() < this.cautiousUntil && this.inFlight > 0) {
         await this.waitUntilIdle(signal);
@@ -110,29 +125,22 @@ export class RequestGate {
       }
       // No await between the checks above and this line: the decision and the count are one step.
       this.inFlight++;
-      if (rps > 0) this.noteSent(Date.now());
       return;
     }
   }
 
   /**
-   * The hard bound under the even spacing: never more than the cap within any second as the API counts
-   * arrivals, even when timers fire late (a busy event loop) and reserved slots bunch up. The window is
-   * a little longer than a second, for requests that reach the API sooner after the one before them.
+   * Slots per claim: one per request going, at least 40 ms of the cap, at most a quarter second of this
+   * process's share (what a process that dies strands).
    */
-  private windowWait(rps: number): number {
-    const n = Math.max(1, Math.floor(rps));
-    if (this.sent.length < n) return 0;
-    return this.sent[this.sent.length - n]! + 1000 + WINDOW_MARGIN_MS - Date.now();
-  }
-
-  private noteSent(at: number): void {
-    this.sent.push(at);
-    if (this.sent.length > 2 * Math.max(1, Math.ceil(this.maxRps))) this.sent.splice(0, this.sent.length - Math.ceil(this.maxRps));
+  private claimSize(rps: number): ClaimSize {
+    const min = Math.max(1, Math.ceil(rps * 0.04));
+    return { min, max: Math.max(min, Math.ceil((rps * 0.25) / this.slots.claimants)), want: this.going };
   }
 
   /** The request acquired earlier has its answer (or failed). */
   release(): void {
+    this.going = Math.max(0, this.going - 1);
     this.inFlight = Math.max(0, this.inFlight - 1);
     if (this.inFlight === 0) {
       const waiters = this.idleWaiters;
@@ -142,16 +150,23 @@ export class RequestGate {
   }
 
   /**
-   * Retry-After: no request to this API before the wait is over. Returns the error to end the request
-   * with when the wait is longer than may be waited out; requests meet the same error until it is.
+   * Retry-After: no request to this API before the wait is over, from any process of the fleet.
+   * Returns the error to end the request with when the wait is longer than may be waited out; requests
+   * meet the same error until it is.
    */
   pauseFor(ms: number): RateLimitedError | undefined {
+    // The budget store reports its own failures: a pause it could not share still holds here.
+    this.budget.block(ms).catch(() => undefined);
+    return this.pauseLocally(ms);
+  }
+
+  private pauseLocally(ms: number): RateLimitedError | undefined {
     const now = Date.now();
     this.pauseUntil = Math.max(this.pauseUntil, now + ms);
     if (this.pauseUntil - now <= this.maxPauseMs) return undefined;
     // An HTTP date has whole seconds; so does the time we tell the operator.
     const until = Math.ceil(this.pauseUntil / 1000) * 1000;
-    const asked = `Retry-After ${Math.ceil(ms / 1000)} s exceeds SYNC_MAX_RETRY_AFTER=${durationSetting(this.maxPauseMs)}`;
+    const asked = `Retry-After ${Math.ceil((this.pauseUntil - now) / 1000)} s exceeds SYNC_MAX_RETRY_AFTER=${durationSetting(this.maxPauseMs)}`;
     this.longPause = new RateLimitedError(
       `rate limited by Bird until ${new Date(until).toISOString().replace(".000Z", "Z")} (${asked})`,
       until,

@@ -1,4 +1,4 @@
-// `approvals-sync report [NAME] [--format table|csv|json] [--flow ID] [--since DATE] [--until DATE]`
+// `approvals-sync report [NAME] [--format table|csv|json] [--flow ID] [--org ID] [--since DATE] [--until DATE]`
 import { type Command, Option } from "commander";
 import { startRuntime, withReadOnlyDatabase } from "../commands/runtime.js";
 import type { Run } from "./common.js";
@@ -7,6 +7,7 @@ interface ReportFlags {
   format: "table" | "csv" | "json";
   csvRaw?: boolean;
   flow?: string;
+  org?: string;
   since?: string;
   until?: string;
 }
@@ -19,6 +20,7 @@ export function registerReport(program: Command, run: Run): void {
     .addOption(new Option("--format <format>", "output format").choices(["table", "csv", "json"]).default("table"))
     .option("--csv-raw", "csv cells exactly as stored: no ' before cells starting with = + - @ (spreadsheet formulas)")
     .option("--flow <id>", "only this flow: its id, or the start of it as status shows it")
+    .option("--org <id>", "only the flows of this organization (a database may hold several)")
     .option("--since <date>", "runs created on or after DATE (YYYY-MM-DD in UTC, or an ISO date-time)")
     .option("--until <date>", "runs created up to DATE (a YYYY-MM-DD includes that whole day)")
     .addHelpText(
@@ -28,7 +30,15 @@ export function registerReport(program: Command, run: Run): void {
     .action(
       run(async (name: string | undefined, opts: ReportFlags) => {
         const { answerReportWithoutDatabase, runReportCommand } = await import("../report/command.js");
-        const args = { name, format: opts.format, csvRaw: opts.csvRaw === true, flowId: opts.flow, since: opts.since, until: opts.until };
+        const args = {
+          name,
+          format: opts.format,
+          csvRaw: opts.csvRaw === true,
+          flowId: opts.flow,
+          organizationId: opts.org,
+          since: opts.since,
+          until: opts.until,
+        };
         // Listings and usage errors need no database: do not open (and perhaps create) one for them.
         if (answerReportWithoutDatabase(args, process.stdout)) return;
         const rt = startRuntime({}, false);

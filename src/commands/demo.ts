@@ -2,6 +2,10 @@
 // database (or DATABASE_URL), one sync, then status and reports, and what to try next.
 import { createSyncContext } from "../app.js";
 import { type Config, loadConfig } from "../config.js";
+import type { SqlRunner } from "../db/database.js";
+import { otherOrganizations } from "../db/flows.js";
+import { CommandError } from "../errors.js";
+import { organizationKey } from "../uuid.js";
 import { readFlowStatuses } from "../db/status.js";
 import { startFakeBirdApi } from "../fake/index.js";
 import { createLogger } from "../log.js";
@@ -16,6 +20,23 @@ export interface DemoOptions {
   flows: number;
   runs: number;
   progress: boolean;
+  /** Write the demo's fake organization into a database that holds another organization's flows. */
+  force?: boolean;
+}
+
+/**
+ * The demo's fake flows and runs do not belong in a database someone syncs a real organization into
+ * (issue 23): its flows would sit in their reports and status. Exit 2 naming --force instead.
+ */
+async function refuseOtherOrganizations(db: SqlRunner, demoOrganization: string, location: string): Promise<void> {
+  const others = await otherOrganizations(db, organizationKey(demoOrganization));
+  if (others.length === 0) return;
+  const whose = others.map((o) => `${o.organizationId ?? "an unknown organization"} (${o.flows} flows)`).join(", ");
+  throw new CommandError(
+    "demo",
+    `${location} holds another organization's data: ${whose}. The demo writes its fake organization's flows and runs next to them; ` +
+      "run it with --force to do so anyway, or point DATABASE_URL (or PGLITE_DIR) at an empty database",
+  );
 }
 
 // Same seed every time: a second demo run finds the same flows and runs, so its pass is incremental.
@@ -43,6 +64,7 @@ export async function runDemoCommand(opts: DemoOptions, out: NodeJS.WritableStre
     const say = (line = "") => out.write(`${line}\n`);
     say(`Demo: a fake Bird API with ${opts.flows} approval flows × ${opts.runs} runs at ${api.url}`);
     return await withDatabase({ config, logger }, true, async (db) => {
+      if (!opts.force) await refuseOtherOrganizations(db, api.organizationId, db.location);
       say(`Database: ${db.location}`);
       say();
       const observer = opts.progress ? await progressObserver(logger) : {};
@@ -56,7 +78,8 @@ export async function runDemoCommand(opts: DemoOptions, out: NodeJS.WritableStre
           `${inserted} runs inserted, ${requests} API requests.`,
       );
       say();
-      const statuses = await readFlowStatuses(db);
+      // With --force the database holds other organizations too: show the demo's own.
+      const statuses = await readFlowStatuses(db, organizationKey(api.organizationId));
       say(`Runs stored: ${statuses.reduce((n, s) => n + s.runs, 0)}`);
       say();
       say("approvals-sync status");
@@ -64,7 +87,7 @@ export async function runDemoCommand(opts: DemoOptions, out: NodeJS.WritableStre
       for (const name of ["summary", "latency"]) {
         say();
         say(`approvals-sync report ${name}`);
-        await runReportCommand(db, { name, format: "table" }, out);
+        await runReportCommand(db, { name, format: "table", organizationId: api.organizationId }, out);
       }
       sayTryNext(say, config, db.location);
       return result;

@@ -13,6 +13,7 @@ import { type HealthServer, startHealthServer } from "./http-server.js";
 import { SyncMetrics } from "./metrics.js";
 import { consoleRoutes } from "../ui/handler.js";
 import { scheduleIntervalMs } from "../ui/state.js";
+import { organizationKey } from "../uuid.js";
 import { type ScheduleStats, runOnSchedule } from "./scheduler.js";
 
 export interface DaemonOptions {
@@ -68,6 +69,8 @@ export async function runDaemon({ config, logger, db, signal }: DaemonOptions): 
     metrics,
     logger,
     owner: () => runner.owner,
+    // Another organization's flows have their own daemons (and alerts) in the same database.
+    organization: organizationKey(config.organizationId),
     lastCycle: () => runner.lastCycle,
     stopping: signal,
   });

@@ -31,6 +31,8 @@ export interface DaemonHealthOptions {
   logger: Logger;
   /** This process's lease identity, for approvals_sync_lease_held. */
   owner(): string;
+  /** The per-flow gauges show this organization's flows (the daemon's BIRD_ORGANIZATION_ID). */
+  organization?: string;
   lastCycle(): LastCycle | undefined;
   /** Aborted when the daemon is stopping: not ready any more, so traffic and alerts move on. */
   stopping?: AbortSignal;
@@ -44,7 +46,7 @@ export class DaemonHealth {
 
   /** Re-reads sync_state into the per-flow gauges; concurrent callers share one query. */
   refreshFlowGauges(): Promise<void> {
-    this.refreshing ??= withTimeout(readFlowStatuses(this.opts.db), DB_CHECK_TIMEOUT_MS, "reading flow status")
+    this.refreshing ??= withTimeout(readFlowStatuses(this.opts.db, this.opts.organization), DB_CHECK_TIMEOUT_MS, "reading flow status")
       .then((statuses) => {
         this.opts.metrics.setFlowStatuses(statuses, this.opts.owner());
         this.refreshedAt = Date.now();

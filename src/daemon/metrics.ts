@@ -105,8 +105,8 @@ export class SyncMetrics {
   });
   private readonly flowInfo = new Gauge({
     name: `${P}flow_info`,
-    help: "Flow names, for joining on flow_id (always 1)",
-    labelNames: ["flow_id", "name"] as const,
+    help: "Flow names and organizations (BIRD_ORGANIZATION_ID), for joining on flow_id (always 1)",
+    labelNames: ["flow_id", "name", "organization"] as const,
     registers: [this.registry],
   });
 
@@ -209,7 +209,7 @@ export class SyncMetrics {
         this.lastPassRequests.set(l, Number(s.lastPass.requests));
         this.lastPassRechecked.set(l, Number(s.lastPass.rechecked));
       }
-      if (s.name) this.flowInfo.set({ flow_id: s.flowId, name: s.name }, 1);
+      if (s.name || s.organizationId) this.flowInfo.set({ flow_id: s.flowId, name: s.name ?? "", organization: s.organizationId ?? "" }, 1);
       const { state } = judgeFlowState(
         {
           missingSince: s.missingSince,

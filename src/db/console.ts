@@ -6,6 +6,19 @@ import type { SqlRunner } from "./database.js";
 
 const iso = (col: string) => sql.raw(`to_char(${col} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
 
+/** `flowColumn` is a flow of `organization` (no organization: any flow). */
+const ofOrganization = (flowColumn: string, organization: string | undefined) =>
+  organization === undefined
+    ? sql`true`
+    : sql`${sql.raw(flowColumn)} in (select s.flow_id from bird.sync_state s where s.organization_id = ${organization})`;
+
+/** The organizations whose flows the database holds, with how many (null: flows nothing attributes). */
+export async function readOrganizations(db: SqlRunner): Promise<Array<{ organizationId: string | null; flows: number }>> {
+  return db.rows(sql`
+    select organization_id as "organizationId", count(*)::int as flows from bird.sync_state
+    group by organization_id order by organization_id nulls last`);
+}
+
 export interface PassRow {
   id: number;
   flowId: string;
@@ -78,11 +91,12 @@ export async function readPassHistory(db: SqlRunner, perFlow: number): Promise<P
 export async function readRecentPassTimes(
   db: SqlRunner,
   limit: number,
+  organization?: string,
 ): Promise<Array<Pick<PassRow, "startedAt" | "finishedAt" | "requests" | "outcome">>> {
   return db.rows(sql`
     select * from (
       select ${iso("started_at")} as "startedAt", ${iso("finished_at")} as "finishedAt", requests, outcome, id
-      from bird.sync_passes order by id desc limit ${limit}) t
+      from bird.sync_passes where ${ofOrganization("flow_id", organization)} order by id desc limit ${limit}) t
     order by id`);
 }
 
@@ -100,22 +114,22 @@ export async function readRejects(db: SqlRunner, opts: { limit: number; withPayl
  * flow, or the fake API's data in the past, still gets a chart). The newest run is found through
  * approval_runs_updated_idx (updated_at >= created_at), so the page never scans the table.
  */
-export async function readDailyVolume(db: SqlRunner, days: number): Promise<DailyVolumeRow[]> {
+export async function readDailyVolume(db: SqlRunner, days: number, organization?: string): Promise<DailyVolumeRow[]> {
   return db.rows<DailyVolumeRow>(sql`
     with anchor as (select max(updated_at) as at from bird.approval_runs)
     select to_char(v.day, 'YYYY-MM-DD') as day, v.status, sum(v.runs)::int as runs
     from anchor, bird.daily_volume_for(null,
       (date_trunc('day', anchor.at at time zone 'UTC') - make_interval(days => ${days - 1}::int)) at time zone 'UTC', null) v
-    where anchor.at is not null
+    where anchor.at is not null and ${ofOrganization("v.flow_id", organization)}
     group by v.day, v.status order by v.day, v.status`);
 }
 
 /** Decision latency per flow (bird.decision_latency). */
-export async function readDecisionLatency(db: SqlRunner): Promise<LatencyRow[]> {
+export async function readDecisionLatency(db: SqlRunner, organization?: string): Promise<LatencyRow[]> {
   return db.rows<LatencyRow>(sql`
     select flow_id::text as "flowId", flow_name as "flowName", decided_runs as "decidedRuns",
       p50_seconds as "p50Seconds", p90_seconds as "p90Seconds"
-    from bird.decision_latency order by flow_name, flow_id`);
+    from bird.decision_latency where ${ofOrganization("flow_id", organization)} order by flow_name, flow_id`);
 }
 
 /** Whether the schema the page reads exists (a database `ui` opens may never have been migrated). */

@@ -74,14 +74,16 @@ function upsertFlowsStatement(flows: readonly ApprovalFlow[]): SQL {
 }
 
 /**
- * Flows we knew that discovery no longer lists are missing (kept, with their runs, for history).
+ * Flows of `organization` that its discovery no longer lists are missing (kept, with their runs, for
+ * history). Another organization's flows are not in its listing and never its to mark (issue 23).
  * The list's column is named `value` on purpose: a bare `id` inside the subquery would resolve to the
  * outer table's column, `id not in (select id …)` would never hold, and nothing was ever marked (issue 15).
  */
-export async function markUnlistedFlowsMissing(db: SqlRunner, listedIds: readonly string[]): Promise<string[]> {
+export async function markUnlistedFlowsMissing(db: SqlRunner, listedIds: readonly string[], organization: string): Promise<string[]> {
   const rows = await db.rows<{ id: string }>(sql`
     update bird.approval_flows set missing_since = now()
     where missing_since is null
+      and id in (select s.flow_id from bird.sync_state s where s.organization_id = ${organization})
       and id not in (select l.value::uuid from jsonb_array_elements_text(${JSON.stringify(listedIds)}::jsonb) as l(value))
     returning id::text as id`);
   return rows.map((r) => r.id);
@@ -90,10 +92,10 @@ export async function markUnlistedFlowsMissing(db: SqlRunner, listedIds: readonl
 export const DELETED_IN_BIRD = "Bird lists this flow as deleted (status=deleted); it is no longer synced";
 
 /**
- * Known flows that Bird lists with status=deleted: missing, with the reason where `status` shows it.
- * Flows we never synced are not added: there is nothing of theirs to explain.
+ * Known flows of `organization` that Bird lists with status=deleted: missing, with the reason where
+ * `status` shows it. Flows we never synced are not added: there is nothing of theirs to explain.
  */
-export async function markFlowsDeletedInBird(db: SqlRunner, flows: readonly ApprovalFlow[]): Promise<string[]> {
+export async function markFlowsDeletedInBird(db: SqlRunner, flows: readonly ApprovalFlow[], organization: string): Promise<string[]> {
   if (flows.length === 0) return [];
   const ids = JSON.stringify(flows.map((f) => f.id));
   // `limit 1`: Bird may list one flow twice (in two spellings); the first name wins.
@@ -103,6 +105,7 @@ export async function markFlowsDeletedInBird(db: SqlRunner, flows: readonly Appr
                                with ordinality as f(value, n)
                              where (f.value ->> 'id')::uuid = approval_flows.id order by f.n limit 1))
     where id in (select l.value::uuid from jsonb_array_elements_text(${ids}::jsonb) as l(value))
+      and id in (select s.flow_id from bird.sync_state s where s.organization_id = ${organization})
     returning id::text as id`);
   if (rows.length > 0) {
     await db.rows(sql`
@@ -116,4 +119,28 @@ export async function clearFlowMissing(db: SqlRunner, flowId: string): Promise<v
   await db.rows(
     sql`update bird.approval_flows set missing_since = null, last_seen_at = now() where id = ${flowId}::uuid and missing_since is not null`,
   );
+}
+
+/** Of these flows, the ones the database records as another organization's, with that organization. */
+export async function flowsOfOtherOrganizations(
+  db: SqlRunner,
+  flowIds: readonly string[],
+  organization: string,
+): Promise<Array<{ flowId: string; organizationId: string }>> {
+  if (flowIds.length === 0) return [];
+  return db.rows(sql`
+    select flow_id::text as "flowId", organization_id as "organizationId" from bird.sync_state
+    where flow_id in (select l.value::uuid from jsonb_array_elements_text(${JSON.stringify(flowIds)}::jsonb) as l(value))
+      and organization_id <> ${organization}`);
+}
+
+/** Organizations other than `organization` that have flows here (NULL: flows nothing attributes). */
+export async function otherOrganizations(
+  db: SqlRunner,
+  organization: string,
+): Promise<Array<{ organizationId: string | null; flows: number }>> {
+  return db.rows(sql`
+    select organization_id as "organizationId", count(*)::int as flows from bird.sync_state
+    where organization_id is distinct from ${organization}
+    group by organization_id order by organization_id nulls last`);
 }

@@ -85,11 +85,16 @@ export async function dueOpenRuns(db: SqlRunner, flowId: string, factor: number)
     order by since - ${factor}::float8 * age desc, id`);
 }
 
-/** Requests every process made in the last hour, from the pass history: what the budget has left. */
-export async function requestsInLastHour(db: SqlRunner): Promise<{ used: number; flows: number }> {
+/**
+ * Requests every process of `organization` made in the last hour, from the pass history: what its
+ * SYNC_MAX_REQUESTS_PER_HOUR has left, shared among its flows. Another organization's have their own.
+ */
+export async function requestsInLastHour(db: SqlRunner, organization: string): Promise<{ used: number; flows: number }> {
   const [row] = await db.rows<{ used: number; flows: number }>(sql`
-    select (select coalesce(sum(requests), 0)::float8 from bird.sync_passes where started_at > now() - interval '1 hour') as used,
-      (select count(*)::int from bird.sync_state) as flows`);
+    select (select coalesce(sum(p.requests), 0)::float8 from bird.sync_passes p
+            join bird.sync_state s on s.flow_id = p.flow_id
+            where p.started_at > now() - interval '1 hour' and s.organization_id = ${organization}) as used,
+      (select greatest(count(*), 1)::int from bird.sync_state where organization_id = ${organization}) as flows`);
   return row ?? { used: 0, flows: 1 };
 }
 

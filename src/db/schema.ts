@@ -78,6 +78,10 @@ export const approvalFlows = bird.table("approval_flows", {
 /** One row per flow: where its current pass stands, who works it, how it has been failing. */
 export const syncState = bird.table("sync_state", {
   flowId: uuid("flow_id").primaryKey(),
+  // The organization (BIRD_ORGANIZATION_ID, lower case when a uuid) whose processes sync this flow:
+  // discovery, missing-flow marking and the request budget of one organization see only its flows.
+  // NULL: not known (a flow from before organizations were recorded that nothing attributes).
+  organizationId: text("organization_id"),
   // The open pass: its kind, the sync_passes row of the current segment, when it began at page one.
   passId: bigint("pass_id", { mode: "number" }),
   passKind: text("pass_kind"),
@@ -184,6 +188,24 @@ export const syncRejects = bird.table(
     timesSeen: integer("times_seen").notNull().default(1),
   },
   (t) => [uniqueIndex("sync_rejects_flow_fingerprint_key").on(t.flowId, t.fingerprint)],
+);
+
+/**
+ * One API budget per organization and API origin, shared by every process on the database (issue 23):
+ * the next request slot not yet handed out, and the Retry-After pause any of them was told about.
+ */
+export const requestBudget = bird.table(
+  "request_budget",
+  {
+    organizationId: text("organization_id").notNull(),
+    apiOrigin: text("api_origin").notNull(),
+    nextSlotAt: ts("next_slot_at").notNull(),
+    blockedUntil: ts("blocked_until"),
+    // Processes that claimed slots in the last few seconds: owner -> when (ms since the epoch).
+    claimants: jsonb("claimants").notNull().default(sql`'{}'::jsonb`),
+    updatedAt: ts("updated_at").notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.organizationId, t.apiOrigin] })],
 );
 
 /** Ids seen by the open full pass of a flow: what it did not see is marked deleted when it completes. */

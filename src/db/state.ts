@@ -14,12 +14,17 @@ const STATE_COLUMNS = sql`flow_id::text as "flowId", pass_id::float8 as "passId"
   ${iso("last_full_pass_at")} as "lastFullPassAt", consecutive_failures as "consecutiveFailures",
   ${iso("next_attempt_at")} as "nextAttemptAt"`;
 
-export async function ensureFlowRows(db: SqlRunner, flowIds: readonly string[]): Promise<void> {
+/**
+ * The flows' rows, recorded as `organization`'s. A flow not known to belong to an organization yet
+ * (NULL: from before organizations were recorded) becomes this one's; one that is another's keeps it.
+ */
+export async function ensureFlowRows(db: SqlRunner, flowIds: readonly string[], organization: string): Promise<void> {
   if (flowIds.length === 0) return;
   const ids = JSON.stringify(flowIds);
   await db.rows(sql`
-    insert into bird.sync_state (flow_id)
-    select id::uuid from jsonb_array_elements_text(${ids}::jsonb) as id on conflict do nothing`);
+    insert into bird.sync_state as s (flow_id, organization_id)
+    select id::uuid, ${organization}::text from jsonb_array_elements_text(${ids}::jsonb) as id
+    on conflict (flow_id) do update set organization_id = excluded.organization_id where s.organization_id is null`);
   await db.rows(sql`
     insert into bird.approval_flows (id)
     select id::uuid from jsonb_array_elements_text(${ids}::jsonb) as id on conflict do nothing`);
@@ -154,12 +159,17 @@ export async function finishPass(tx: SqlRunner, f: FinishPass): Promise<boolean>
   return true;
 }
 
-/** Forgets the open pass so the next sync starts a full pass from page one; the data stays. */
-export async function resetFlowState(db: SqlRunner, flowIds: readonly string[] | "all"): Promise<number> {
+/**
+ * Forgets the open pass so the next sync starts a full pass from page one; the data stays. "all" with
+ * an organization: its flows (and those of no known organization), never another's.
+ */
+export async function resetFlowState(db: SqlRunner, flowIds: readonly string[] | "all", organization?: string): Promise<number> {
   const filter =
-    flowIds === "all"
-      ? sql`true`
-      : sql`flow_id in (select id::uuid from jsonb_array_elements_text(${JSON.stringify(flowIds)}::jsonb) as id)`;
+    flowIds !== "all"
+      ? sql`flow_id in (select id::uuid from jsonb_array_elements_text(${JSON.stringify(flowIds)}::jsonb) as id)`
+      : organization === undefined
+        ? sql`true`
+        : sql`flow_id in (select flow_id from bird.sync_state where organization_id is null or organization_id = ${organization})`;
   const rows = await db.rows(sql`
     update bird.sync_state set pass_id = null, pass_kind = null, pass_started_at = null, cursor = null,
       reverse_cursor = null, reverse_works = null, last_full_pass_at = null, consecutive_failures = 0, next_attempt_at = null, last_error = null, updated_at = now()

@@ -5,6 +5,8 @@ import { isoUtc } from "./sql-time.js";
 
 export interface FlowStatus {
   flowId: string;
+  /** The organization whose processes sync the flow (null: not known, a flow from before that was recorded). */
+  organizationId: string | null;
   name: string | null;
   missingSince: string | null;
   mode: "backfill" | "resuming-backfill" | "incremental";
@@ -52,9 +54,10 @@ export interface FlowStatus {
 
 const iso = (col: string) => isoUtc(col, "ms");
 
-export async function readFlowStatuses(db: SqlRunner): Promise<FlowStatus[]> {
+/** Every flow's status, or (`organization`) one organization's. */
+export async function readFlowStatuses(db: SqlRunner, organization?: string): Promise<FlowStatus[]> {
   return db.rows<FlowStatus>(sql`
-    select s.flow_id::text as "flowId", f.name, ${iso("f.missing_since")} as "missingSince",
+    select s.flow_id::text as "flowId", s.organization_id as "organizationId", f.name, ${iso("f.missing_since")} as "missingSince",
       case when s.last_full_pass_at is not null then 'incremental'
            when s.pass_kind = 'full' and s.cursor is not null then 'resuming-backfill'
            else 'backfill' end as mode,
@@ -81,7 +84,8 @@ export async function readFlowStatuses(db: SqlRunner): Promise<FlowStatus[]> {
                       count(*) filter (where deleted_at is not null)::int as deleted
                from bird.approval_runs group by approval_flow_id) r on r.approval_flow_id = s.flow_id
     left join (select flow_id, count(*)::int as n from bird.sync_rejects group by flow_id) q on q.flow_id = s.flow_id
-    order by coalesce(f.name, ''), s.flow_id`);
+    where ${organization ?? null}::text is null or s.organization_id = ${organization ?? null}::text
+    order by s.organization_id nulls last, coalesce(f.name, ''), s.flow_id`);
 }
 
 /** Answers when the database does (readiness checks). */

@@ -87,6 +87,11 @@ export class CounterBook {
     };
   }
 
+  /** Requests that arrived within the last second, this one included (as a rate limit counts them). */
+  arrivedInLastSecond(): number {
+    return this.lastSecond.length;
+  }
+
   /** Outcome by HTTP status, or "reset" / "truncated" when no complete response was sent. */
   outcome(key: string): void {
     bump(this.counters.byStatus, key);

@@ -5,6 +5,7 @@ import type { Faults } from "./types.js";
 
 export const DEFAULT_FAULTS: Readonly<Faults> = Object.freeze({
   rate429: 0,
+  maxPerSecond: 0,
   retryAfter: "seconds",
   retryAfterSeconds: 1,
   rate5xx: 0,
@@ -51,7 +52,7 @@ function checkFault(key: string, value: unknown): unknown {
     if (typeof value !== "number" || !(value >= 0 && value <= 1)) throw fail("a probability between 0 and 1");
   } else if ((DURATIONS as readonly string[]).includes(key)) {
     if (typeof value !== "number" || !Number.isFinite(value) || value < 0) throw fail("a number >= 0");
-  } else if (key === "invalidRecordsPerFlow") {
+  } else if (key === "invalidRecordsPerFlow" || key === "maxPerSecond") {
     if (!Number.isInteger(value) || (value as number) < 0) throw fail("an integer >= 0");
   } else if ((FLAGS as readonly string[]).includes(key)) {
     if (typeof value !== "boolean") throw fail("true or false");

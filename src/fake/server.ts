@@ -52,6 +52,8 @@ async function serveApi(rt: Runtime, req: IncomingMessage, res: ServerResponse):
   const origin = { socket: req.socket, key: `${req.method} ${req.url}` };
   res.once("close", book.arrive(arrivedAt, route.kind, flowId, origin));
   const draw = rt.ctx.faults.draw();
+  const limit = rt.ctx.faults.faults.maxPerSecond;
+  const overLimit = limit > 0 && book.arrivedInLastSecond() > limit;
   if (draw.latencyMs > 0) await sleep(draw.latencyMs);
   if (res.destroyed) return;
   if (draw.kind === "reset") {
@@ -60,6 +62,7 @@ async function serveApi(rt: Runtime, req: IncomingMessage, res: ServerResponse):
     req.socket.destroy();
     return;
   }
+  if (overLimit) return send429(rt, res, origin, "rateLimit");
   if (draw.kind === "429") return send429(rt, res, origin);
   if (draw.kind === "5xx") {
     const status = [500, 502, 503][Math.floor(draw.variant * 3)] ?? 500;
@@ -96,7 +99,7 @@ function answer(rt: Runtime, res: ServerResponse, a: { status: number; body: str
   sendBody(res, a.status, a.body, "application/json", headers);
 }
 
-function send429(rt: Runtime, res: ServerResponse, origin: RequestOrigin): void {
+function send429(rt: Runtime, res: ServerResponse, origin: RequestOrigin, fault: "429" | "rateLimit" = "429"): void {
   const f = rt.ctx.faults.faults;
   const now = Date.now();
   const headers: Record<string, string> = {};
@@ -109,7 +112,7 @@ function send429(rt: Runtime, res: ServerResponse, origin: RequestOrigin): void 
     headers["retry-after"] = new Date(until).toUTCString();
     rt.book.retryAfterSent(now, until - now, origin);
   }
-  rt.book.fault("429");
+  rt.book.fault(fault);
   answer(rt, res, errorAnswer(429, "TooManyRequests", "rate limit exceeded"), headers);
 }
 

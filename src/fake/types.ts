@@ -73,6 +73,11 @@ export type ApprovalFlow = {
 export interface Faults {
   /** Probability per request (0..1) of a 429. */
   rate429: number;
+  /**
+   * A rate limit, as an API counts arrivals: a request arriving when this many already arrived within
+   * the last second (sliding; 429'd ones count too) is answered 429 with Retry-After. 0 = no limit.
+   */
+  maxPerSecond: number;
   retryAfter: "seconds" | "http-date" | "none";
   retryAfterSeconds: number;
   /** 500/502/503 at random. */
@@ -135,6 +140,6 @@ export interface FakeCounters {
   authFailures: number;
   listRequestsPerFlow: Record<string, number>;
   getRequestsPerFlow: Record<string, number>;
-  /** Injected faults by kind ("429", "5xx", "truncated", "reset", "notJson", "wrongShape", "failFlow", "emptyPage", "repeatToken"). */
+  /** Injected faults by kind ("429", "rateLimit" (over maxPerSecond), "5xx", "truncated", "reset", "notJson", "wrongShape", "failFlow", "emptyPage", "repeatToken"). */
   faults: Record<string, number>;
 }

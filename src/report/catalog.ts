@@ -24,6 +24,8 @@ export interface ReportColumn {
 
 export interface ReportFilters {
   flowId?: string;
+  /** Only this organization's flows (sync_state.organization_id; lower case when a uuid). */
+  organizationId?: string;
   /** ISO instant, inclusive. */
   since?: string;
   /** ISO instant, exclusive. */
@@ -55,6 +57,12 @@ function filterArgs(f: ReportFilters): SQL {
   return sql`${f.flowId ?? null}::uuid, ${f.since ?? null}::timestamptz, ${f.until ?? null}::timestamptz`;
 }
 
+/** The row's flow is one of the organization's (no --org: every flow). */
+function ofOrganization(f: ReportFilters): SQL {
+  if (f.organizationId === undefined) return sql`true`;
+  return sql`flow_id in (select s.flow_id from bird.sync_state s where s.organization_id = ${f.organizationId})`;
+}
+
 const FLOW: readonly ReportColumn[] = [
   { key: "flow_id", label: "flow id", kind: "id" },
   { key: "flow_name", label: "flow", kind: "flow" },
@@ -81,6 +89,7 @@ const summary: ReportDefinition = {
     select flow_id::text as flow_id, flow_name, total_runs, pending, approved, denied, approval_rate,
       ${iso("first_run_at")} as first_run_at, ${iso("last_run_at")} as last_run_at
     from bird.flow_summary_for(${filterArgs(f)})
+    where ${ofOrganization(f)}
     order by flow_name, flow_id`,
 };
 
@@ -106,6 +115,7 @@ const daily: ReportDefinition = {
       coalesce(sum(runs) filter (where status = 'approved'), 0)::int as approved,
       coalesce(sum(runs) filter (where status = 'denied'), 0)::int as denied
     from bird.daily_volume_for(${filterArgs(f)})
+    where ${ofOrganization(f)}
     group by day, flow_id, flow_name
     order by day, flow_name, flow_id`,
 };
@@ -126,6 +136,7 @@ const latency: ReportDefinition = {
   query: (f) => sql`
     select flow_id::text as flow_id, flow_name, decided_runs, p50_seconds, p90_seconds, max_seconds
     from bird.decision_latency_for(${filterArgs(f)})
+    where ${ofOrganization(f)}
     order by flow_name, flow_id`,
 };
 
@@ -145,6 +156,7 @@ const backlog: ReportDefinition = {
   query: (f) => sql`
     select flow_id::text as flow_id, flow_name, age_bucket, runs, ${iso("oldest_created_at")} as oldest_created_at
     from bird.pending_backlog_for(${filterArgs(f)})
+    where ${ofOrganization(f)}
     order by flow_name, flow_id, bucket_order`,
 };
 
@@ -166,7 +178,7 @@ const reviewers: ReportDefinition = {
   empty: "No decisions",
   query: (f) => sql`
     select reviewer_type, reviewer_id, decisions, approved, rejected, approval_rate, flows
-    from bird.reviewer_workload_for(${filterArgs(f)})
+    from bird.reviewer_workload_for(${filterArgs(f)}, ${f.organizationId ?? null}::text)
     order by decisions desc, reviewer_id nulls last, reviewer_type`,
 };
 
@@ -189,6 +201,7 @@ const tags: ReportDefinition = {
   query: (f) => sql`
     select flow_id::text as flow_id, flow_name, key, value, runs, pending, approved, denied
     from bird.tag_counts_for(${filterArgs(f)})
+    where ${ofOrganization(f)}
     order by flow_name, flow_id, key, runs desc, value`,
 };
 
@@ -212,7 +225,7 @@ const health: ReportDefinition = {
     select flow_id::text as flow_id, flow_name, state, ${iso("last_success_at")} as last_success_at, lag_seconds,
       consecutive_failures, rejects, ${iso("missing_since")} as missing_since, last_error
     from bird.sync_health
-    where ${f.flowId ?? null}::uuid is null or flow_id = ${f.flowId ?? null}::uuid
+    where (${f.flowId ?? null}::uuid is null or flow_id = ${f.flowId ?? null}::uuid) and ${ofOrganization(f)}
     order by flow_name, flow_id`,
 };
 

@@ -7,7 +7,7 @@ import { resolveFlowRefs } from "../db/flow-refs.js";
 import { CommandError } from "../errors.js";
 import { REPORTS, REPORT_NAMES, type ReportDefinition, type ReportFilters, findReport } from "./catalog.js";
 import { closestName } from "../unknown-variables.js";
-import { MIN_ID_PREFIX, isUuid, isUuidPrefix } from "../uuid.js";
+import { MIN_ID_PREFIX, isUuid, isUuidPrefix, organizationKey } from "../uuid.js";
 import { REPORT_FORMATS, type ReportFormat, type ReportRow, renderCsv, renderReport } from "./format.js";
 
 export interface ReportArgs {
@@ -16,6 +16,8 @@ export interface ReportArgs {
   /** --csv-raw: csv cells exactly as stored, without the formula guard. */
   csvRaw?: boolean;
   flowId?: string;
+  /** --org: one organization's flows. */
+  organizationId?: string;
   since?: string;
   until?: string;
 }
@@ -86,6 +88,11 @@ function parseReportArgs(args: ReportArgs): ReportRequest {
     }
     filters.flowId = args.flowId.toLowerCase();
     described.push(`--flow ${filters.flowId}`);
+  }
+  if (args.organizationId !== undefined) {
+    if (args.organizationId.trim() === "") throw new ReportUsageError("--org must be an organization id (BIRD_ORGANIZATION_ID)");
+    filters.organizationId = organizationKey(args.organizationId);
+    described.push(`--org ${filters.organizationId}`);
   }
   if (args.since !== undefined) {
     filters.since = parseDateFlag("--since", args.since);

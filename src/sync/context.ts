@@ -6,6 +6,8 @@ import type { SyncObserver } from "./observer.js";
 
 /** The settings the engine reads: no secret, no HTTP or database address (those stay with their parts). */
 export interface SyncSettings {
+  /** BIRD_ORGANIZATION_ID: the organization whose flows this engine lists and may touch. */
+  readonly organizationId: string;
   readonly approvalIds: readonly string[] | undefined;
   readonly pageSize: number;
   readonly concurrency: number;
@@ -18,8 +20,19 @@ export interface SyncSettings {
 }
 
 export function syncSettingsOf(config: Config): SyncSettings {
-  const { approvalIds, pageSize, concurrency, twoEndedPages, fullEveryMs, leaseTtlMs, recheckFactor, maxRequestsPerHour } = config;
-  return Object.freeze({ approvalIds, pageSize, concurrency, twoEndedPages, fullEveryMs, leaseTtlMs, recheckFactor, maxRequestsPerHour });
+  const { organizationId, approvalIds, pageSize, concurrency, twoEndedPages, fullEveryMs, leaseTtlMs, recheckFactor, maxRequestsPerHour } =
+    config;
+  return Object.freeze({
+    organizationId,
+    approvalIds,
+    pageSize,
+    concurrency,
+    twoEndedPages,
+    fullEveryMs,
+    leaseTtlMs,
+    recheckFactor,
+    maxRequestsPerHour,
+  });
 }
 
 /** What a pass needs, passed in (no module globals). */

@@ -27,11 +27,13 @@ export async function runSyncCycle(ctx: SyncContext, opts: CycleOptions): Promis
   const started = Date.now();
   const configured = opts.flowIds?.length ? opts.flowIds : ctx.settings.approvalIds;
   const refreshMetadata = opts.full || (configured !== undefined && (await flowsWithoutFullPass(ctx.db, configured)) > 0);
-  const flowIds = await resolveFlows(ctx, { flowIds: opts.flowIds, refreshMetadata }, opts.signal).catch(async (err: unknown) => {
-    // Configured flows were stopped before their passes began; discovered ones are not known yet.
-    if (stopsEveryFlow(err) && configured?.length) await recordStop(ctx, uniqueIds(configured), err);
-    throw err;
-  });
+  const { flowIds, foreign } = await resolveFlows(ctx, { flowIds: opts.flowIds, refreshMetadata }, opts.signal).catch(
+    async (err: unknown) => {
+      // Configured flows were stopped before their passes began; discovered ones are not known yet.
+      if (stopsEveryFlow(err) && configured?.length) await recordStop(ctx, uniqueIds(configured), err);
+      throw err;
+    },
+  );
   ctx.observer.cycleStarted?.(flowIds);
   // A rejected key (or an API never reached) stops every flow at once (DESIGN §5), not just the one that saw it.
   const stopAll = new AbortController();
@@ -75,5 +77,9 @@ export async function runSyncCycle(ctx: SyncContext, opts: CycleOptions): Promis
   const failure = settled.find((r) => r.status === "rejected");
   if (failure) throw failure.reason;
   const flows = settled.map((r) => (r as PromiseFulfilledResult<FlowResult>).value);
+  for (const f of foreign) {
+    const error = `flow ${f.flowId} belongs to organization ${f.organizationId} in this database`;
+    flows.push({ flowId: f.flowId, outcome: "failed", totals: zero(), durationMs: 0, error });
+  }
   return { flows, durationMs: Date.now() - started };
 }

@@ -1,9 +1,9 @@
 // Which flows a cycle works: --flow, else BIRD_APPROVAL_IDS, else every active flow Bird lists.
 import { approvalFlowSchema, type ApprovalFlow, recordUuid } from "../bird/schema.js";
 import { errorMessage, stopsEveryFlow } from "../errors.js";
-import { markFlowsDeletedInBird, markUnlistedFlowsMissing, upsertFlows } from "../db/flows.js";
+import { flowsOfOtherOrganizations, markFlowsDeletedInBird, markUnlistedFlowsMissing, upsertFlows } from "../db/flows.js";
 import { ensureFlowRows } from "../db/state.js";
-import { uniqueIds } from "../uuid.js";
+import { organizationKey, uniqueIds } from "../uuid.js";
 import type { SyncContext } from "./context.js";
 
 async function listValidFlows(ctx: SyncContext, signal: AbortSignal, status: "active" | "deleted" = "active"): Promise<ApprovalFlow[]> {
@@ -65,7 +65,8 @@ function readFlow(ctx: SyncContext, raw: unknown): ApprovalFlow | undefined {
  */
 async function explainDeletedFlows(ctx: SyncContext, signal: AbortSignal): Promise<void> {
   try {
-    const deleted = await markFlowsDeletedInBird(ctx.db, await listValidFlows(ctx, signal, "deleted"));
+    const listed = await listValidFlows(ctx, signal, "deleted");
+    const deleted = await markFlowsDeletedInBird(ctx.db, listed, organizationKey(ctx.settings.organizationId));
     if (deleted.length > 0) ctx.logger.warn({ flows: deleted }, "Bird lists these flows as deleted; marked missing");
   } catch (err) {
     if (stopsEveryFlow(err)) throw err;
@@ -87,11 +88,18 @@ export interface FlowSelection {
   refreshMetadata: boolean;
 }
 
-export async function resolveFlows(ctx: SyncContext, sel: FlowSelection, signal: AbortSignal): Promise<string[]> {
+/** The flows a cycle works, and those it may not: the database records them as another organization's. */
+export interface ResolvedFlows {
+  flowIds: string[];
+  foreign: Array<{ flowId: string; organizationId: string }>;
+}
+
+export async function resolveFlows(ctx: SyncContext, sel: FlowSelection, signal: AbortSignal): Promise<ResolvedFlows> {
+  const organization = organizationKey(ctx.settings.organizationId);
   const configured = sel.flowIds?.length ? sel.flowIds : ctx.settings.approvalIds;
   if (configured?.length) {
     const ids = uniqueIds(configured);
-    await ensureFlowRows(ctx.db, ids);
+    await ensureFlowRows(ctx.db, ids, organization);
     if (sel.refreshMetadata) {
       // Discovery is skipped, but names make reports readable; a failure here costs nothing else.
       try {
@@ -105,17 +113,31 @@ export async function resolveFlows(ctx: SyncContext, sel: FlowSelection, signal:
         ctx.logger.warn({ err: errorMessage(err) }, "could not read flow names; syncing the configured flows anyway");
       }
     }
-    return ids;
+    return ownFlows(ctx, ids, organization);
   }
   const flows = await listValidFlows(ctx, signal);
   const ids = uniqueIds(flows.map((f) => f.id));
   await storeFlows(ctx, flows);
-  await ensureFlowRows(ctx.db, ids);
-  const gone = await markUnlistedFlowsMissing(ctx.db, ids);
+  await ensureFlowRows(ctx.db, ids, organization);
+  const gone = await markUnlistedFlowsMissing(ctx.db, ids, organization);
   if (gone.length > 0) {
     ctx.logger.warn({ flows: gone }, "flows no longer listed by Bird; marked missing");
     await explainDeletedFlows(ctx, signal);
   }
   ctx.logger.info({ flows: ids.length }, "discovered approval flows");
-  return ids;
+  return ownFlows(ctx, ids, organization);
+}
+
+/** Organizations in one database never touch each other's flows (DESIGN §5 rule 10). */
+async function ownFlows(ctx: SyncContext, ids: string[], organization: string): Promise<ResolvedFlows> {
+  const foreign = await flowsOfOtherOrganizations(ctx.db, ids, organization);
+  if (foreign.length === 0) return { flowIds: ids, foreign };
+  const theirs = new Set(foreign.map((f) => f.flowId));
+  for (const f of foreign) {
+    ctx.logger.error(
+      { flowId: f.flowId, organizationId: f.organizationId },
+      `flow belongs to organization ${f.organizationId} in this database; BIRD_ORGANIZATION_ID=${ctx.settings.organizationId} does not sync it`,
+    );
+  }
+  return { flowIds: ids.filter((id) => !theirs.has(id.toLowerCase())), foreign };
 }

@@ -7,6 +7,7 @@
 import { AbortedError, LeaseLostError, PageTokenRejectedError } from "../errors.js";
 import { type StoredPage, recordTokenReuse, storedPages, tokenRecord } from "../db/page-tokens.js";
 import { countRunsBetween, dueOpenRuns, requestsInLastHour, watermark } from "../db/runs.js";
+import { organizationKey } from "../uuid.js";
 import { beginPass, finishPass, recordRecheck } from "../db/state.js";
 import { type FlowState, type PageProgress, addProgress, emptyProgress } from "../model.js";
 import type { SyncContext } from "./context.js";
@@ -188,7 +189,7 @@ async function recheckDue(ctx: SyncContext, c: Recheck): Promise<void> {
 async function recheckAllowance(ctx: SyncContext): Promise<number> {
   const budget = ctx.settings.maxRequestsPerHour;
   if (budget === undefined) return Infinity;
-  const { used, flows } = await requestsInLastHour(ctx.db);
+  const { used, flows } = await requestsInLastHour(ctx.db, organizationKey(ctx.settings.organizationId));
   return Math.max(0, budget - used) / Math.max(1, flows);
 }
 

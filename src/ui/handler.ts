@@ -8,6 +8,7 @@ import { AUTH_CHALLENGE, isAuthorized } from "./auth.js";
 import { readStatusModel } from "./model.js";
 import { CONTENT_SECURITY_POLICY, renderStatusPage } from "./render.js";
 import { scheduleIntervalMs } from "./state.js";
+import { organizationKey } from "../uuid.js";
 
 export type ConsoleConfig = Pick<Config, "schedule" | "statusAuth" | "accessKey" | "databaseUrl">;
 
@@ -36,7 +37,14 @@ export function consoleRoutes(db: SqlRunner, config: ConsoleConfig): ConsoleRout
       reply(res, 401, { "www-authenticate": AUTH_CHALLENGE, "content-type": "text/plain; charset=utf-8" }, "authentication required\n");
       return true;
     }
-    const model = await readStatusModel(db, { schedule: config.schedule, intervalMs, showPayloads: config.statusAuth !== undefined });
+    // `?org=ID`: one organization's flows, when the database holds several.
+    const org = new URL(req.url ?? "/", "http://status.invalid").searchParams.get("org");
+    const model = await readStatusModel(db, {
+      schedule: config.schedule,
+      intervalMs,
+      showPayloads: config.statusAuth !== undefined,
+      ...(org ? { organization: organizationKey(org) } : {}),
+    });
     if (path === "/api/status") {
       reply(res, 200, { "content-type": "application/json; charset=utf-8" }, scrubSecrets(`${JSON.stringify(model, null, 2)}\n`, secrets));
     } else {

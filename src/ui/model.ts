@@ -8,6 +8,7 @@ import {
   hasSyncSchema,
   readDailyVolume,
   readDecisionLatency,
+  readOrganizations,
   readPassHistory,
   readPendingCounts,
   readRecentPassTimes,
@@ -28,11 +29,14 @@ export interface ModelOptions {
   intervalMs: number;
   /** STATUS_AUTH is configured: raw reject payloads may be shown. */
   showPayloads: boolean;
+  /** Only this organization's flows (`?org=ID`; lower case when a uuid). */
+  organization?: string;
   now?: number;
 }
 
 export interface FlowRow {
   flowId: string;
+  organizationId: string | null;
   name: string | null;
   state: FlowState;
   stateWhy: string;
@@ -61,6 +65,10 @@ export interface StatusModel {
   /** Why a schema that is behind could not be read by this version (the database's own message). */
   unreadable?: string;
   totals: Record<FlowState, number>;
+  /** The organization shown (`?org=ID`), or null for all of them. */
+  organization: string | null;
+  /** Every organization whose flows the database holds (organizationId null: not known). */
+  organizations: Array<{ organizationId: string | null; flows: number }>;
   flows: FlowRow[];
   rejects: RejectRow[];
   payloadsShown: boolean;
@@ -84,6 +92,7 @@ function flowRow(s: FlowStatus, history: PassRow[], pending: number, opts: Model
   );
   return {
     flowId: s.flowId,
+    organizationId: s.organizationId,
     name: s.name,
     state: verdict.state,
     stateWhy: verdict.why,
@@ -108,6 +117,8 @@ function emptyModel(opts: ModelOptions, now: number): StatusModel {
     intervalSeconds: opts.intervalMs / 1000,
     migrated: false,
     totals: { "on time": 0, delayed: 0, failing: 0, missing: 0 },
+    organization: opts.organization ?? null,
+    organizations: [],
     flows: [],
     rejects: [],
     payloadsShown: opts.showPayloads,
@@ -136,20 +147,24 @@ export async function readStatusModel(db: SqlRunner, opts: ModelOptions): Promis
 }
 
 async function readFlows(db: SqlRunner, model: StatusModel, opts: ModelOptions, now: number): Promise<void> {
-  const [statuses, pending, history, rejects, dailyVolume, latency, passTimes] = await Promise.all([
-    readFlowStatuses(db),
+  const org = opts.organization;
+  const [statuses, pending, history, rejects, dailyVolume, latency, passTimes, organizations] = await Promise.all([
+    readFlowStatuses(db, org),
     readPendingCounts(db),
     readPassHistory(db, HISTORY_PER_FLOW),
     readRejects(db, { limit: REJECTS_SHOWN, withPayload: opts.showPayloads }),
-    readDailyVolume(db, VOLUME_DAYS),
-    readDecisionLatency(db),
-    readRecentPassTimes(db, 2000),
+    readDailyVolume(db, VOLUME_DAYS, org),
+    readDecisionLatency(db, org),
+    readRecentPassTimes(db, 2000, org),
+    readOrganizations(db),
   ]);
   const byFlow = new Map<string, PassRow[]>();
   for (const p of history) byFlow.set(p.flowId, [...(byFlow.get(p.flowId) ?? []), p]);
   model.migrated = true;
   model.flows = statuses.map((s) => flowRow(s, byFlow.get(s.flowId) ?? [], pending.get(s.flowId) ?? 0, opts, now));
   for (const f of model.flows) model.totals[f.state]++;
-  model.rejects = rejects;
+  const shown = new Set(statuses.map((s) => s.flowId));
+  model.rejects = org === undefined ? rejects : rejects.filter((r) => shown.has(r.flowId));
+  model.organizations = organizations;
   model.charts = { dailyVolume, latency, cycles: groupIntoCycles(passTimes).slice(-CYCLES_SHOWN) };
 }

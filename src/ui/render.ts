@@ -99,6 +99,26 @@ function behindBanner(m: StatusModel): string {
   return `<p class="banner" role="status">This database's schema is behind this version (${applied} of ${known} migrations applied): run <code>approvals-sync migrate</code> (or start <code>sync</code>/<code>daemon</code>, which migrate first); the status page never migrates.${readable}</p>\n`;
 }
 
+/** With several organizations in the database: links to each one's flows (`?org=ID`) and to all. */
+function organizationsNav(m: StatusModel): string {
+  if (m.organizations.length < 2 && m.organization === null) return "";
+  const link = (href: string, text: string, current: boolean) =>
+    current ? `<strong aria-current="page">${esc(text)}</strong>` : `<a href="${esc(href)}">${esc(text)}</a>`;
+  const items = [
+    link("./", "all organizations", m.organization === null),
+    ...m.organizations
+      .filter((o) => o.organizationId !== null)
+      .map((o) =>
+        link(
+          `?org=${encodeURIComponent(o.organizationId as string)}`,
+          `${o.organizationId} (${o.flows} flows)`,
+          o.organizationId === m.organization,
+        ),
+      ),
+  ];
+  return `<p class="muted">Organizations: ${items.join(" · ")}</p>`;
+}
+
 export function renderStatusPage(m: StatusModel): string {
   const now = Date.parse(m.generatedAt);
   const sections = m.migrated
@@ -119,7 +139,8 @@ export function renderStatusPage(m: StatusModel): string {
 <body>
 <header><div class="inner">
 <h1>approvals-sync status</h1>
-<p class="muted">${m.migrated ? `${m.flows.length} flows` : m.migrationsBehind ? "flows not readable" : "no flows yet"} · schedule <code>${esc(m.schedule)}</code> (every ${esc(formatDuration(m.intervalSeconds * 1000))}) · generated <time datetime="${esc(m.generatedAt)}">${esc(m.generatedAt.replace("T", " ").slice(0, 19))} UTC</time> · refreshes every ${REFRESH_SECONDS} s · <a href="api/status">JSON</a></p>
+<p class="muted">${m.migrated ? `${m.flows.length} flows${m.organization === null ? "" : ` of organization <code>${esc(m.organization)}</code>`}` : m.migrationsBehind ? "flows not readable" : "no flows yet"} · schedule <code>${esc(m.schedule)}</code> (every ${esc(formatDuration(m.intervalSeconds * 1000))}) · generated <time datetime="${esc(m.generatedAt)}">${esc(m.generatedAt.replace("T", " ").slice(0, 19))} UTC</time> · refreshes every ${REFRESH_SECONDS} s · <a href="${m.organization === null ? "api/status" : `api/status?org=${esc(encodeURIComponent(m.organization))}`}">JSON</a></p>
+${organizationsNav(m)}
 ${m.migrated ? totals(m) : ""}
 </div></header>
 <main>

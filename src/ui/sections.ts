@@ -10,8 +10,11 @@ import { FAILING_AFTER_FAILURES, formatDuration } from "./state.js";
 const flowLabel = (f: { name: string | null; flowId: string }) => `<bdi>${esc(f.name ?? f.flowId)}</bdi>`;
 
 export function flowsSection(m: StatusModel, now: number): string {
+  // All organizations of a database that holds several: say whose each flow is.
+  const byOrganization = m.organization === null && m.organizations.length > 1;
   const columns = [
     { label: "Flow" },
+    ...(byOrganization ? [{ label: "Organization" }] : []),
     { label: "State" },
     { label: "Last pass" },
     { label: "When" },
@@ -29,6 +32,7 @@ export function flowsSection(m: StatusModel, now: number): string {
     const p = f.lastPass;
     return [
       `<a href="#${historyId(f.flowId)}" data-flow-id="${esc(f.flowId)}">${flowLabel(f)}</a><br><code class="id" title="${esc(f.flowId)}">${esc(f.flowId.slice(0, 8))}…</code>`,
+      ...(byOrganization ? [f.organizationId ? `<code>${esc(f.organizationId)}</code>` : `<span class="muted">not known</span>`] : []),
       `<span class="${stateClass(f.state)}" data-state="${esc(f.state)}">${esc(f.state)}</span><br><span class="why">${esc(f.stateWhy)}</span>`,
       p
         ? `${esc(p.kind)} · <span class="outcome-${esc(p.outcome ?? "running")}">${esc(p.outcome ?? "running")}</span>`

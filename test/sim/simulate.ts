@@ -12,6 +12,7 @@ import type { CycleResult } from "../../src/sync/outcome.js";
 import { type Violation, incrementalInvariants, tableEqualsModel } from "./checks.js";
 import { ModelUpstream } from "./model-upstream.js";
 import { Clock, MUTATIONS, mutate } from "./operations.js";
+import { budgetedUpstream } from "./shared-budget.js";
 import { type Rng, rng, uuid } from "./values.js";
 
 type SyncKind = "incremental" | "full" | "abort" | "crash" | "pair";
@@ -163,10 +164,11 @@ export async function simulate(opts: SimulationOptions): Promise<{ log: string[]
     if (kind === "abort" || kind === "crash") {
       results = [await interrupted(kind, full, step)];
     } else if (kind === "pair") {
-      const [a, b] = await Promise.all([
-        cycle(ctxFor(opts.db, `sim:${step}:a`), r.chance(0.5)),
-        cycle(ctxFor(opts.db, `sim:${step}:b`), r.chance(0.5)),
-      ]);
+      // Issue 23: on even seeds the two workers share one request budget in the database (the seed decides,
+      // not the random stream, so every seed's other choices stay as they were).
+      const worker = (owner: string): SyncContext =>
+        opts.seed % 2 === 0 ? { ...ctxFor(opts.db, owner), client: budgetedUpstream(m, opts.db, owner, 400) } : ctxFor(opts.db, owner);
+      const [a, b] = await Promise.all([cycle(worker(`sim:${step}:a`), r.chance(0.5)), cycle(worker(`sim:${step}:b`), r.chance(0.5))]);
       results = [a, b];
     } else {
       results = [await cycle(ctxFor(opts.db, `sim:${step}`), full)];
