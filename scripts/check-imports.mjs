@@ -26,6 +26,7 @@ const RANK = {
   "process-alive": 8,
   "text-table": 8,
   memory: 8,
+  duration: 9,
   model: 9,
   errors: 9,
   uuid: 9,

@@ -1,25 +1,16 @@
 // `status`: what each flow's sync looks like, for a terminal or (--json) for a pipe.
 import { DELETED_IN_BIRD } from "./db/flows.js";
+import { formatDuration } from "./duration.js";
 import type { FlowStatus } from "./db/status.js";
 import { renderTable } from "./text-table.js";
 
 function ago(iso: string | null, now = Date.now()): string {
-  if (!iso) return "never";
-  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
-  if (s < 90) return `${s}s ago`;
-  if (s < 5400) return `${Math.round(s / 60)}m ago`;
-  if (s < 172_800) return `${Math.round(s / 3600)}h ago`;
-  return `${Math.round(s / 86_400)}d ago`;
+  return iso ? `${formatDuration(Math.max(0, now - Date.parse(iso)))} ago` : "never";
 }
 
 /** Time since the flow's last successful pass (what the lag alert watches); `status --help` promises it. */
 function lag(seconds: number | null): string {
-  if (seconds === null) return "never synced";
-  const s = Math.max(0, Math.round(seconds));
-  if (s < 90) return `${s}s`;
-  if (s < 5400) return `${Math.round(s / 60)}m`;
-  if (s < 172_800) return `${Math.round(s / 3600)}h`;
-  return `${Math.round(s / 86_400)}d`;
+  return seconds === null ? "never synced" : formatDuration(Math.max(0, seconds) * 1000);
 }
 
 /** The list order detected and whether `reverse` works: "desc, reverse ok", "asc, reverse ignored", "?". */

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import type { ReportColumn } from "../src/report/catalog.js";
 import { displayWidth } from "../src/text-table.js";
-import { formatDuration, renderBar, renderCsv, renderReport, renderReportTable } from "../src/report/format.js";
+import { renderBar, renderCsv, renderReport, renderReportTable } from "../src/report/format.js";
 
 const layout: { columns: ReportColumn[]; bar: string } = {
   columns: [
@@ -53,19 +53,6 @@ describe("renderBar", () => {
     expect(renderBar(0, 10)).toBe("");
     expect(renderBar(0, 0)).toBe("");
   });
-});
-
-describe("formatDuration", () => {
-  it.each([
-    [0, "0s"],
-    [59.4, "59s"],
-    [59.6, "1m 00s"],
-    [4500, "1h 15m"],
-    [62_640, "17h 24m"],
-    [86_400, "1d 00h"],
-    [3 * 86_400 + 5 * 3600 + 59, "3d 05h"],
-    [-30, "-30s"],
-  ])("%d s -> %s", (seconds, text) => expect(formatDuration(seconds)).toBe(text));
 });
 
 describe("renderCsv", () => {

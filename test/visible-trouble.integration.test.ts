@@ -78,7 +78,7 @@ describe("the line every sync ends with", () => {
       const last = lines.filter((l) => String(l.msg).startsWith("sync finished:")).at(-1)!;
       expect(last.level).toBe(WARN);
       expect(String(last.msg)).toMatch(
-        /^sync finished: 3 of 3 flows synced, \d+ runs seen \(\d+ new, 0 changed, 0 marked deleted\), \d+ requests in \d+\.\d s; quarantined: 6 invalid records in bird\.sync_rejects, from /,
+        /^sync finished: 3 of 3 flows synced, \d+ runs seen \(\d+ new, 0 changed, 0 marked deleted\), \d+ requests in \d+(ms|s|m \d\ds); quarantined: 6 invalid records in bird\.sync_rejects, from /,
       );
       for (const id of [a, b, c]) expect(String(last.msg)).toContain(`${id} (2)`);
       expect(

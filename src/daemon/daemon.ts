@@ -12,7 +12,7 @@ import { CycleRecording } from "./recording.js";
 import { type HealthServer, startHealthServer } from "./http-server.js";
 import { SyncMetrics } from "./metrics.js";
 import { consoleRoutes } from "../ui/handler.js";
-import { scheduleIntervalMs } from "../ui/state.js";
+import { scheduleIntervalMs } from "../health.js";
 import { organizationKey } from "../uuid.js";
 import { type ScheduleStats, runOnSchedule } from "./scheduler.js";
 

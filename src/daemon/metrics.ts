@@ -5,7 +5,7 @@ import type { ClientEvents } from "../bird/client.js";
 import type { FlowStatus } from "../db/status.js";
 import type { SyncObserver } from "../sync/observer.js";
 import type { CycleOutcome, FlowResult } from "../sync/outcome.js";
-import { FLOW_STATES, judgeFlowState } from "../ui/state.js";
+import { FLOW_HEALTHS, judgeFlowHealth } from "../health.js";
 
 const P = "approvals_sync_";
 
@@ -210,7 +210,7 @@ export class SyncMetrics {
         this.lastPassRechecked.set(l, Number(s.lastPass.rechecked));
       }
       if (s.name || s.organizationId) this.flowInfo.set({ flow_id: s.flowId, name: s.name ?? "", organization: s.organizationId ?? "" }, 1);
-      const { state } = judgeFlowState(
+      const { state } = judgeFlowHealth(
         {
           missingSince: s.missingSince,
           lastSuccessAt: s.lastSuccessAt,
@@ -220,7 +220,7 @@ export class SyncMetrics {
         this.intervalMs,
         now,
       );
-      for (const st of FLOW_STATES) this.flowState.set({ flow_id: s.flowId, state: st.replace(" ", "_") }, st === state ? 1 : 0);
+      for (const st of FLOW_HEALTHS) this.flowState.set({ flow_id: s.flowId, state: st.replace(" ", "_") }, st === state ? 1 : 0);
       if (s.reverseWorks !== null) this.reverseWorks.set(l, s.reverseWorks ? 1 : 0);
     }
   }

@@ -1,6 +1,7 @@
 // Report output: an aligned table for terminals, RFC 4180 csv and a json array for pipes.
 // csv and json carry the raw values (rates 0..1, durations in seconds, ISO timestamps); only the
 // table turns them into words and bars.
+import { formatDuration } from "../duration.js";
 import { renderTable } from "../text-table.js";
 import type { ColumnKind, ReportColumn } from "./catalog.js";
 
@@ -31,17 +32,6 @@ export function renderBar(value: number, max: number, width = BAR_WIDTH): string
   return "█".repeat(Math.floor(eighths / 8)) + (rest ? BLOCKS[rest - 1] : "");
 }
 
-/** 42s, 4m 05s, 3h 20m, 2d 04h: the two largest units are enough to compare flows. */
-export function formatDuration(seconds: number): string {
-  const s = Math.round(Math.abs(seconds));
-  const sign = seconds < 0 && s > 0 ? "-" : "";
-  const two = (n: number) => String(n).padStart(2, "0");
-  if (s < 60) return `${sign}${s}s`;
-  if (s < 3600) return `${sign}${Math.floor(s / 60)}m ${two(s % 60)}s`;
-  if (s < 86_400) return `${sign}${Math.floor(s / 3600)}h ${two(Math.floor((s % 3600) / 60))}m`;
-  return `${sign}${Math.floor(s / 86_400)}d ${two(Math.floor((s % 86_400) / 3600))}h`;
-}
-
 /** One line, no control characters, at most `max` columns: flow names and errors are user text. */
 function oneLine(text: string, max = TEXT_CELL_MAX): string {
   const flat = text.replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
@@ -57,7 +47,7 @@ function tableCell(col: ReportColumn, row: ReportRow): string {
     case "rate":
       return `${(Number(v) * 100).toFixed(1)}%`;
     case "seconds":
-      return formatDuration(Number(v));
+      return formatDuration(Number(v) * 1000);
     case "timestamp":
       // 2025-03-01T10:00:00.000Z -> 2025-03-01 10:00 (headers say UTC)
       return String(v).slice(0, 16).replace("T", " ");

@@ -1,5 +1,6 @@
 // Issue 15 (4): every `sync` ends with one line a person can read: what was synced, and — by flow —
 // which records were quarantined and which flows were skipped or failed, so nothing passes in silence.
+import { formatDuration } from "../duration.js";
 import type { CycleResult, FlowOutcome, FlowResult } from "./outcome.js";
 
 const MAX_NAMED = 3;
@@ -26,7 +27,7 @@ export function syncSummaryLine(result: CycleResult): string {
   const synced = flows.filter((f) => f.outcome === "completed");
   const sum = (k: keyof FlowResult["totals"]) => flows.reduce((n, f) => n + f.totals[k], 0);
   const parts = [
-    `sync finished: ${synced.length} of ${flows.length} flows synced, ${sum("seen")} runs seen (${sum("inserted")} new, ${sum("updated")} changed, ${sum("deleted")} marked deleted), ${sum("requests")} requests in ${(result.durationMs / 1000).toFixed(1)} s`,
+    `sync finished: ${synced.length} of ${flows.length} flows synced, ${sum("seen")} runs seen (${sum("inserted")} new, ${sum("updated")} changed, ${sum("deleted")} marked deleted), ${sum("requests")} requests in ${formatDuration(result.durationMs)}`,
   ];
   const quarantined = flows.filter((f) => f.totals.rejected > 0);
   if (quarantined.length > 0) {

@@ -2,7 +2,8 @@
 // viewBox, carry a <title>/<desc> for screen readers, and a <title> per bar for the exact value.
 import type { DailyVolumeRow, LatencyRow } from "../db/console.js";
 import { esc } from "./html.js";
-import { type Cycle, formatDuration } from "./state.js";
+import type { Cycle } from "./cycles.js";
+import { formatDuration } from "../duration.js";
 
 // Narrow enough that 11 px labels stay legible when a 390 px phone scales the chart down.
 const W = 360;

@@ -7,7 +7,7 @@ import { scrubSecrets, secretsOf } from "../log.js";
 import { AUTH_CHALLENGE, isAuthorized } from "./auth.js";
 import { readStatusModel } from "./model.js";
 import { CONTENT_SECURITY_POLICY, renderStatusPage } from "./render.js";
-import { scheduleIntervalMs } from "./state.js";
+import { scheduleIntervalMs } from "../health.js";
 import { organizationKey } from "../uuid.js";
 
 export type ConsoleConfig = Pick<Config, "schedule" | "statusAuth" | "accessKey" | "databaseUrl">;

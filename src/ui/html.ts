@@ -1,6 +1,6 @@
 // Small, safe HTML building blocks: every value goes through esc() (the page shows run ids, reasons
 // and payloads that came from the API and may hold anything).
-import { formatDuration } from "./state.js";
+import { formatDuration } from "../duration.js";
 
 /** Escapes text for element content and quoted attributes; control characters become visible escapes. */
 export function esc(value: unknown): string {

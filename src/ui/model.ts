@@ -17,7 +17,8 @@ import {
 import { type SqlRunner, dbErrorMessage } from "../db/database.js";
 import { migrationState } from "../db/preflight.js";
 import { type FlowStatus, readFlowStatuses } from "../db/status.js";
-import { type Cycle, type FlowState, groupIntoCycles, judgeFlowState } from "./state.js";
+import { type FlowHealth, judgeFlowHealth } from "../health.js";
+import { type Cycle, groupIntoCycles } from "./cycles.js";
 
 export const HISTORY_PER_FLOW = 20;
 export const REJECTS_SHOWN = 200;
@@ -38,7 +39,7 @@ export interface FlowRow {
   flowId: string;
   organizationId: string | null;
   name: string | null;
-  state: FlowState;
+  state: FlowHealth;
   stateWhy: string;
   mode: FlowStatus["mode"];
   lastPass: (NonNullable<FlowStatus["lastPass"]> & { durationMs: number | null }) | null;
@@ -64,7 +65,7 @@ export interface StatusModel {
   migrationsBehind?: { applied: number; known: number };
   /** Why a schema that is behind could not be read by this version (the database's own message). */
   unreadable?: string;
-  totals: Record<FlowState, number>;
+  totals: Record<FlowHealth, number>;
   /** The organization shown (`?org=ID`), or null for all of them. */
   organization: string | null;
   /** Every organization whose flows the database holds (organizationId null: not known). */
@@ -80,7 +81,7 @@ const durationOf = (p: { startedAt: string; finishedAt: string | null }) =>
 
 function flowRow(s: FlowStatus, history: PassRow[], pending: number, opts: ModelOptions, now: number): FlowRow {
   const oldest = history[history.length - 1];
-  const verdict = judgeFlowState(
+  const verdict = judgeFlowHealth(
     {
       missingSince: s.missingSince,
       lastSuccessAt: s.lastSuccessAt,

@@ -4,7 +4,8 @@ import { createHash } from "node:crypto";
 import { esc, stateClass } from "./html.js";
 import type { StatusModel } from "./model.js";
 import { chartsSection, flowsSection, historySection, quarantineSection } from "./sections.js";
-import { FLOW_STATES, formatDuration } from "./state.js";
+import { FLOW_HEALTHS } from "../health.js";
+import { formatDuration } from "../duration.js";
 
 export const REFRESH_SECONDS = 30;
 
@@ -85,7 +86,7 @@ svg.chart .grid{stroke:#e0e3e7;stroke-width:1}
 `;
 
 function totals(m: StatusModel): string {
-  const items = FLOW_STATES.map((s) => `<li><span class="${stateClass(s)}">${m.totals[s]} ${esc(s)}</span></li>`).join("");
+  const items = FLOW_HEALTHS.map((s) => `<li><span class="${stateClass(s)}">${m.totals[s]} ${esc(s)}</span></li>`).join("");
   return `<ul class="totals" aria-label="Flows by state">${items}</ul>`;
 }
 

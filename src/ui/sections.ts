@@ -4,7 +4,8 @@ import type { PassRow, RejectRow } from "../db/console.js";
 import { dailyVolumeChart, latencyChart, passTimeline, requestsChart } from "./charts.js";
 import { ago, clipped, duration, esc, historyId, num, stateClass, table } from "./html.js";
 import { type FlowRow, REJECTS_SHOWN, type StatusModel } from "./model.js";
-import { FAILING_AFTER_FAILURES, formatDuration } from "./state.js";
+import { FAILING_AFTER_FAILURES } from "../health.js";
+import { formatDuration } from "../duration.js";
 
 // <bdi>: a right-to-left flow name must not reorder the text around it.
 const flowLabel = (f: { name: string | null; flowId: string }) => `<bdi>${esc(f.name ?? f.flowId)}</bdi>`;

@@ -1,7 +1,8 @@
 // Issue 14: a flow's state against SYNC_SCHEDULE (Airbyte's rule), and cycles from pass segments.
 import { describe, expect, it } from "vitest";
 import { esc } from "../src/ui/html.js";
-import { graceMs, groupIntoCycles, judgeFlowState, scheduleIntervalMs } from "../src/ui/state.js";
+import { graceMs, judgeFlowHealth, scheduleIntervalMs } from "../src/health.js";
+import { groupIntoCycles } from "../src/ui/cycles.js";
 
 const NOW = Date.parse("2026-11-23T12:00:00.000Z");
 const ago = (ms: number) => new Date(NOW - ms).toISOString();
@@ -17,26 +18,26 @@ describe("flow state", () => {
 
   it("is on time within one interval plus grace, delayed after it, failing after two", () => {
     const grace = graceMs(FIVE_MIN);
-    expect(judgeFlowState(base, FIVE_MIN, NOW).state).toBe("on time");
-    expect(judgeFlowState({ ...base, lastSuccessAt: ago(FIVE_MIN + grace - 1) }, FIVE_MIN, NOW).state).toBe("on time");
-    expect(judgeFlowState({ ...base, lastSuccessAt: ago(FIVE_MIN + grace + 1) }, FIVE_MIN, NOW).state).toBe("delayed");
-    expect(judgeFlowState({ ...base, lastSuccessAt: ago(2 * FIVE_MIN + grace + 1) }, FIVE_MIN, NOW).state).toBe("failing");
+    expect(judgeFlowHealth(base, FIVE_MIN, NOW).state).toBe("on time");
+    expect(judgeFlowHealth({ ...base, lastSuccessAt: ago(FIVE_MIN + grace - 1) }, FIVE_MIN, NOW).state).toBe("on time");
+    expect(judgeFlowHealth({ ...base, lastSuccessAt: ago(FIVE_MIN + grace + 1) }, FIVE_MIN, NOW).state).toBe("delayed");
+    expect(judgeFlowHealth({ ...base, lastSuccessAt: ago(2 * FIVE_MIN + grace + 1) }, FIVE_MIN, NOW).state).toBe("failing");
   });
 
   it("is delayed after one failed pass and failing after two in a row, whatever the age", () => {
-    expect(judgeFlowState({ ...base, consecutiveFailures: 1 }, FIVE_MIN, NOW).state).toBe("delayed");
-    const v = judgeFlowState({ ...base, consecutiveFailures: 2 }, FIVE_MIN, NOW);
+    expect(judgeFlowHealth({ ...base, consecutiveFailures: 1 }, FIVE_MIN, NOW).state).toBe("delayed");
+    const v = judgeFlowHealth({ ...base, consecutiveFailures: 2 }, FIVE_MIN, NOW);
     expect(v).toEqual({ state: "failing", why: "2 failed passes in a row" });
   });
 
   it("is missing when Bird no longer has the flow, before anything else", () => {
-    expect(judgeFlowState({ ...base, consecutiveFailures: 5, missingSince: ago(1000) }, FIVE_MIN, NOW).state).toBe("missing");
+    expect(judgeFlowHealth({ ...base, consecutiveFailures: 5, missingSince: ago(1000) }, FIVE_MIN, NOW).state).toBe("missing");
   });
 
   it("judges a flow that never completed by its first pass", () => {
-    expect(judgeFlowState({ ...base, lastSuccessAt: null, firstSeenAt: ago(10_000) }, FIVE_MIN, NOW).state).toBe("on time");
-    expect(judgeFlowState({ ...base, lastSuccessAt: null, firstSeenAt: ago(3 * FIVE_MIN) }, FIVE_MIN, NOW).state).toBe("failing");
-    expect(judgeFlowState({ ...base, lastSuccessAt: null, firstSeenAt: null }, FIVE_MIN, NOW).state).toBe("delayed");
+    expect(judgeFlowHealth({ ...base, lastSuccessAt: null, firstSeenAt: ago(10_000) }, FIVE_MIN, NOW).state).toBe("on time");
+    expect(judgeFlowHealth({ ...base, lastSuccessAt: null, firstSeenAt: ago(3 * FIVE_MIN) }, FIVE_MIN, NOW).state).toBe("failing");
+    expect(judgeFlowHealth({ ...base, lastSuccessAt: null, firstSeenAt: null }, FIVE_MIN, NOW).state).toBe("delayed");
   });
 });
 
