@@ -40,7 +40,7 @@ function bump(map: Record<string, number>, key: string): number {
   return next;
 }
 
-export type RequestKind = "list" | "get" | "flows" | "other";
+export type FakeRequestKind = "list" | "get" | "flows" | "other";
 
 export class CounterBook {
   /** Mutated in place: a reference taken once stays current (and survives reset()). */
@@ -59,7 +59,7 @@ export class CounterBook {
   }
 
   /** An API request arrived (before latency or faults). Returns a function to call once when it ends. */
-  arrive(now: number, kind: RequestKind, flowId: string | undefined, origin: RequestOrigin): () => void {
+  arrive(now: number, kind: FakeRequestKind, flowId: string | undefined, origin: RequestOrigin): () => void {
     const c = this.counters;
     c.requests++;
     if (kind === "list") c.listRequests++;

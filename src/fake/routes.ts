@@ -1,5 +1,5 @@
 // The Bird endpoints (DESIGN §1): list flows, list runs, get run. Pure request -> answer; transport lives in server.ts.
-import type { RequestKind } from "./counters.js";
+import type { FakeRequestKind } from "./counters.js";
 import type { Entry, Keyed } from "./entries.js";
 import type { FaultPlanner } from "./faults.js";
 import { type PagePlan, parseListQuery, planPage } from "./listing.js";
@@ -31,7 +31,7 @@ export interface ApiAnswer {
 }
 
 export interface Route {
-  kind: RequestKind;
+  kind: FakeRequestKind;
   org?: string;
   flowId?: string;
   runId?: string;

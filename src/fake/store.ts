@@ -1,7 +1,7 @@
 // The fake's data and the mutation helpers tests use to change "upstream" between syncs.
 // Mutations draw from their own seeded stream and a logical clock, so a scripted scenario is reproducible.
 import { type Entry, recordOf } from "./entries.js";
-import { entryRun, FlowState, runEntry } from "./flow-state.js";
+import { entryRun, FakeFlow, runEntry } from "./fake-flow.js";
 import {
   type OrgContext,
   type PendingShape,
@@ -40,8 +40,8 @@ export class FakeStore {
   private readonly seed: number;
   private readonly shape: PendingShape;
   private readonly ctx: OrgContext;
-  private readonly states: FlowState[] = [];
-  private readonly byId = new Map<string, FlowState>();
+  private readonly states: FakeFlow[] = [];
+  private readonly byId = new Map<string, FakeFlow>();
   private readonly rng: Rng;
   /** Logical "now": later than every timestamp in the data, advanced by each mutation. */
   private nowMs = 0;
@@ -69,11 +69,11 @@ export class FakeStore {
   }
 
   /** Every flow ever made, removed ones included (the server answers 404 for those). */
-  flowStates(): readonly FlowState[] {
+  flowStates(): readonly FakeFlow[] {
     return this.states;
   }
 
-  flowState(flowId: string): FlowState | undefined {
+  flowState(flowId: string): FakeFlow | undefined {
     return this.byId.get(flowId);
   }
 
@@ -175,7 +175,7 @@ export class FakeStore {
   addFlow(runs: number): string {
     const index = this.states.length;
     const flow = buildFlow(this.seed, index, this.ctx);
-    const state = new FlowState(index, flow, generateFlowRuns(this.seed, index, flow, this.ctx, runs, this.shape));
+    const state = new FakeFlow(index, flow, generateFlowRuns(this.seed, index, flow, this.ctx, runs, this.shape));
     this.nowMs = Math.max(this.nowMs, state.maxUpdatedMs);
     state.setInvalidCount(this.invalidPerFlow, this.seed, this.ctx);
     this.states.push(state);
@@ -202,19 +202,19 @@ export class FakeStore {
     for (const state of this.states) state.setInvalidCount(count, this.seed, this.ctx);
   }
 
-  private live(flowId: string): FlowState {
+  private live(flowId: string): FakeFlow {
     const state = this.byId.get(flowId);
     if (!state || state.removed) throw new FakeStoreError("NotFound", `unknown flow ${flowId}`);
     return state;
   }
 
-  private validEntry(state: FlowState, runId: string): Entry {
+  private validEntry(state: FakeFlow, runId: string): Entry {
     const entry = state.list.get(runId);
     if (!entry || !entry.valid) throw new FakeStoreError("NotFound", `no run ${runId} in flow ${state.flow.id}`);
     return entry;
   }
 
-  private decide(state: FlowState, entry: Entry, status: "approved" | "denied"): ApprovalRun {
+  private decide(state: FakeFlow, entry: Entry, status: "approved" | "denied"): ApprovalRun {
     const run = entryRun(entry);
     const decision = buildDecision(this.rng, this.ctx, status === "approved" ? "approved" : "rejected");
     const next: ApprovalRun = { ...run, status, results: [...run.results, decision], updatedAt: this.stamp(run.updatedAt) };

@@ -1,4 +1,5 @@
 // Wire shapes served by the fake Bird API (seed OpenAPI for runs, Bird's published ApprovalFlow) and its options.
+import type { ListOrder } from "../model.js";
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
@@ -101,7 +102,7 @@ export interface Faults {
   failFlowIds: string[];
 }
 
-export type ListOrder = "asc" | "desc";
+export type { ListOrder };
 export type LastPageToken = "empty" | "absent" | "null";
 
 export interface FakeOptions {

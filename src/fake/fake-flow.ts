@@ -13,7 +13,7 @@ export function entryRun(entry: Entry): ApprovalRun {
   return recordOf<ApprovalRun>(entry);
 }
 
-export class FlowState {
+export class FakeFlow {
   readonly list = new EntryList();
   readonly deleted = new Map<string, Entry>();
   /** Invalid records currently in the listing, oldest made first. */
