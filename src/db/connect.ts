@@ -10,7 +10,8 @@ import pg from "pg";
 import type { Logger } from "pino";
 import { type Config, describeDatabase } from "../config.js";
 import { DatabaseConnectionError } from "../errors.js";
-import { type Database, type SqlRunner, type StatementOptions, isRetryableDbError } from "./database.js";
+import type { Database, SqlRunner, StatementOptions } from "./database.js";
+import { isRetryableDbError } from "./pg-errors.js";
 import { lockPgliteDir } from "./pglite-lock.js";
 import { MIGRATIONS_DIR, migrateWhenBehind } from "./schema-version.js";
 

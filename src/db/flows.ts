@@ -1,7 +1,8 @@
 // bird.approval_flows: flow metadata for reports, and which flows are gone.
 import { type SQL, sql } from "drizzle-orm";
 import type { ApprovalFlow } from "../bird/schema.js";
-import { type Database, type SqlRunner, dbErrorMessage, inSavepoint, isRecordDataError } from "./database.js";
+import { type Database, type SqlRunner, inSavepoint } from "./database.js";
+import { dbErrorMessage, isRecordDataError } from "./pg-errors.js";
 
 /** A listed flow whose metadata PostgreSQL refused (a NUL in its name, say): kept by its id alone. */
 export interface RefusedFlow {

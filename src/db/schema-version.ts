@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { sql } from "drizzle-orm";
 import { MigrationRightsError, SchemaBehindError } from "../errors.js";
-import { type SqlRunner, dbErrorMessage } from "./database.js";
+import type { SqlRunner } from "./database.js";
+import { dbErrorMessage, sqlStateOf } from "./pg-errors.js";
 
 // migrations/ sits at the package root: two levels up from both src/db/ and dist/db/.
 export const MIGRATIONS_DIR = fileURLToPath(new URL("../../migrations", import.meta.url));
@@ -21,15 +22,6 @@ interface Journal {
 /** The migrations this build ships, oldest first (drizzle records each by its `when`). */
 export function shippedMigrations(): Journal["entries"] {
   return (JSON.parse(readFileSync(join(MIGRATIONS_DIR, "meta", "_journal.json"), "utf8")) as Journal).entries;
-}
-
-function sqlState(err: unknown): unknown {
-  for (let e: unknown = err, depth = 0; e && typeof e === "object" && depth < 4; depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === "string") return code;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return undefined;
 }
 
 export interface MigrationStatus {
@@ -50,7 +42,7 @@ export async function readMigrationStatus(db: SqlRunner): Promise<MigrationStatu
     applied = rows.map((r) => Number(r.created_at));
   } catch (err) {
     // 3F000 no drizzle schema, 42P01 no table: never migrated. 42501: not ours to read.
-    const code = sqlState(err);
+    const code = sqlStateOf(err);
     if (code === "42501") return { known: shipped.length, applied: undefined, pending: shipped.map((m) => m.tag) };
     if (code !== "3F000" && code !== "42P01") throw err;
     applied = [];
@@ -102,7 +94,7 @@ export async function migrateWhenBehind(t: MigrationTarget): Promise<void> {
       if ((await readMigrationStatus(runner)).pending.length > 0) await apply();
     });
   } catch (err) {
-    if (sqlState(err) !== "42501") throw err;
+    if (sqlStateOf(err) !== "42501") throw err;
     throw new MigrationRightsError(describeMissingRights(t.location, before, dbErrorMessage(err)), { cause: err });
   }
 }

@@ -3,7 +3,8 @@
 // nothing, so a crash at any instant loses and duplicates nothing. What is the same for every page
 // (flow, owner, lease TTL, pass) is given once; a page brings only what changes.
 import { rejectOf } from "../bird/schema.js";
-import { type Database, type SqlRunner, dbErrorMessage, inSavepoint, isRecordDataError } from "../db/database.js";
+import { type Database, type SqlRunner, inSavepoint } from "../db/database.js";
+import { dbErrorMessage, isRecordDataError } from "../db/pg-errors.js";
 import {
   type PageCursor,
   type PassTarget,

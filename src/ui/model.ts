@@ -14,7 +14,8 @@ import {
   readRecentPassTimes,
   readRejects,
 } from "../db/console.js";
-import { type SqlRunner, dbErrorMessage } from "../db/database.js";
+import type { SqlRunner } from "../db/database.js";
+import { dbErrorMessage } from "../db/pg-errors.js";
 import { migrationState } from "../db/preflight.js";
 import { type FlowStatus, readFlowStatuses } from "../db/status.js";
 import { type FlowHealth, judgeFlowHealth } from "../health.js";
