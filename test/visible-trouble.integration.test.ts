@@ -31,7 +31,7 @@ describe("retries under 429s and 5xx", () => {
     expect(warns.length).toBeGreaterThan(0);
     for (const w of warns) {
       expect(w).toMatchObject({ kind: expect.any(String), attempt: expect.any(Number), maxAttempts: 11, waitMs: expect.any(Number) });
-      expect(String(w.msg)).toMatch(/^Bird \w+ request failed \(HTTP \d{3}\); attempt \d+ of 11, retrying in \d+\.\d s/);
+      expect(String(w.msg)).toMatch(/^Bird \w+ request failed \(HTTP \d{3}\); attempt \d+ of 11, retrying in \d+\.\d(–\d+\.\d)? s/);
     }
     // No flood: per kind, consecutive warnings are at least 10 s apart (pino's own timestamps).
     const byKind = new Map<string, number[]>();

@@ -1,5 +1,4 @@
 // Bird Accounts API client: list runs, get run, list flows — with the retry policy of DESIGN §5.
-import { setTimeout as sleep } from "node:timers/promises";
 import pRetry, { AbortError, type Options as PRetryOptions } from "p-retry";
 import type { Logger } from "pino";
 import {
@@ -77,9 +76,13 @@ const UNREACHABLE_ATTEMPTS = 3;
 
 const isWaitable = (error: unknown) => error instanceof RetryableHttpError && error.retryAfterMs !== undefined;
 
-/** p-retry's schedule (250 ms doubling, at most 15 s) with its jitter (×1..2). */
-function backoffMs(retriesConsumed: number): number {
-  return Math.min(15_000, Math.round((Math.random() + 1) * 250 * 2 ** retriesConsumed));
+// The backoff schedule p-retry owns: 250 ms doubling, at most 15 s, each wait ×1..2 at random.
+const BACKOFF = { minTimeout: 250, factor: 2, maxTimeout: 15_000, randomize: true } as const;
+
+/** The shortest and longest wait p-retry's schedule may pick after this many consumed retries. */
+function backoffRange(retriesConsumed: number): [number, number] {
+  const base = Math.min(BACKOFF.maxTimeout, BACKOFF.minTimeout * BACKOFF.factor ** retriesConsumed);
+  return [base, Math.min(BACKOFF.maxTimeout, 2 * base)];
 }
 
 export class BirdClient implements Upstream {
@@ -255,9 +258,7 @@ export class BirdClient implements Upstream {
     let rateLimitedWaits = 0;
     return {
       retries: this.opts.maxRetries,
-      // The backoff is waited out in onFailedAttempt, where the warning can say how long it is.
-      minTimeout: 0,
-      maxTimeout: 0,
+      ...BACKOFF,
       maxRetryTime: MAX_RETRY_TIME_MS,
       ...(ctx.signal ? { signal: ctx.signal } : {}),
       shouldConsumeRetry: ({ error }) => !(isWaitable(error) && ++rateLimitedWaits <= MAX_RATE_LIMITED_WAITS),
@@ -270,20 +271,20 @@ export class BirdClient implements Upstream {
         }
         this.opts.events?.onRetry?.(kind, error);
         // A Retry-After that does not use up the budget is waited out by the gate (every request
-        // pauses); anything else backs off exponentially with jitter, as p-retry would.
+        // pauses, and p-retry does not back off on top); anything else waits p-retry's backoff.
         const gateWaits = isWaitable(error) && rateLimitedWaits < MAX_RATE_LIMITED_WAITS;
         // p-retry gives up when no retries are left, whether or not this one would have counted.
         if (retriesLeft <= 0) return;
-        const waitMs = gateWaits ? (error as RetryableHttpError).retryAfterMs! : backoffMs(retriesConsumed);
+        const [waitMs, waitUpToMs] = gateWaits ? [(error as RetryableHttpError).retryAfterMs!, undefined] : backoffRange(retriesConsumed);
         this.retryWarnings.notice({
           kind,
           attempt: attemptNumber,
           maxAttempts: this.opts.maxRetries + 1,
           waitMs,
+          waitUpToMs,
           status: error instanceof RetryableHttpError ? error.status : undefined,
           error,
         });
-        if (!gateWaits) await sleep(waitMs, undefined, ctx.signal ? { signal: ctx.signal } : {});
       },
     };
   }

@@ -13,6 +13,8 @@ export interface RetryNotice {
   maxAttempts: number;
   /** How long until the next try. */
   waitMs: number;
+  /** When the wait is p-retry's randomised backoff: the longest it may be. */
+  waitUpToMs?: number | undefined;
   status: number | undefined;
   error: unknown;
 }
@@ -49,7 +51,9 @@ export class RetryWarnings {
         err: errorMessage(n.error),
         suppressed,
       },
-      `Bird ${n.kind} request failed (${what}); attempt ${n.attempt} of ${n.maxAttempts}, retrying in ${(n.waitMs / 1000).toFixed(1)} s${more}`,
+      `Bird ${n.kind} request failed (${what}); attempt ${n.attempt} of ${n.maxAttempts}, retrying in ${seconds(n.waitMs)}${n.waitUpToMs === undefined ? "" : `–${seconds(n.waitUpToMs)}`} s${more}`,
     );
   }
 }
+
+const seconds = (ms: number) => (ms / 1000).toFixed(1);
