@@ -52,6 +52,11 @@ export class Meeting {
     return overlapped && crossed(orders.f, orders.r);
   }
 
+  /** How many of these runs neither stream has listed in this pass yet (a pass counts each run once). */
+  countNew(ids: readonly string[]): number {
+    return ids.filter((id) => !this.seen.has(id)).length;
+  }
+
   /** Whether the stream on `side` has listed this run in this pass (restored sides included). */
   listed(side: Side, id: string): boolean {
     const was = this.seen.get(id);

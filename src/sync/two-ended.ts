@@ -136,6 +136,8 @@ class TwoStreams {
       }
       await setReverseWorks(this.ctx.db, this.state.flowId, true);
     }
+    // Runs near the meeting are listed by both streams: "runs seen" counts each once (issue 24).
+    const again = checked.listedIds.length - meeting.countNew(checked.listedIds);
     const met = meeting.add(side, checked.listedIds, checked.ordered);
     const complete = met || page.nextPageToken === undefined;
     if (side === "f") this.order.observe(checked.ordered);
@@ -143,8 +145,9 @@ class TwoStreams {
     const meta = pageMeta(page, cursor, side === "r", this.carried);
     this.carried = 0;
     const { ctx, pass } = this;
-    if (complete) await completeListing(ctx, pass.writer, page, meta, this.signal, pass.totals);
-    else addProgress(pass.totals, await pass.writer.write(checked, meta));
+    const counted = again === 0 ? page : { ...page, checked: { ...checked, seen: checked.seen - again } };
+    if (complete) await completeListing(ctx, pass.writer, counted, meta, this.signal, pass.totals);
+    else addProgress(pass.totals, await pass.writer.write(counted.checked, meta));
     this.pagesBySide[side]++;
     if (complete) {
       this.done = true;
