@@ -5,6 +5,7 @@ import { runCli, startCli } from "./helpers/cli.js";
 import { expectTableEqualsFake, expectedRows, storedRuns } from "./helpers/compare.js";
 import { freshDatabaseUrl, query } from "./helpers/db.js";
 import { startFake, syncEnv } from "./helpers/fake.js";
+import { waitFor } from "./helpers/wait.js";
 
 const FLOWS = 4;
 const RUNS = 2500;
@@ -108,16 +109,19 @@ describe.each([
     const victim = api.store.deleteRuns(flowId, 3);
     api.setFaults({ latencyMs: 30 });
     const p = startCli(["sync", "--full", "--flow", flowId], env);
-    const until = Date.now() + 60_000;
-    for (;;) {
-      const [row] = await query<{ pages: number }>(
-        url,
-        "select coalesce(max(pages), 0)::int as pages from bird.sync_passes where flow_id = $1 and outcome is null",
-        [flowId],
-      );
-      if (row!.pages >= 10 || Date.now() > until) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await waitFor(
+      "10 pages of the full pass committed",
+      async () =>
+        (
+          await query<{ pages: number }>(
+            url,
+            "select coalesce(max(pages), 0)::int as pages from bird.sync_passes where flow_id = $1 and outcome is null",
+            [flowId],
+          )
+        )[0]!.pages >= 10,
+      60_000,
+      20,
+    );
     p.child.kill("SIGKILL");
     await p.done;
     api.setFaults({ latencyMs: 0 });
@@ -153,13 +157,16 @@ describe("page tokens that expire mid-pass", () => {
     const env = syncEnv(api, url, { SYNC_PAGE_SIZE: "50" });
     // A killed run leaves a stored token; after it expires the next run must restart that pass.
     const p = startCli(["sync"], env);
-    for (let i = 0; i < 400; i++) {
-      const [row] = await query<{ pages: number }>(url, "select coalesce(sum(pages), 0)::int as pages from bird.sync_passes");
-      if (row!.pages >= 3) break;
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await waitFor(
+      "3 pages committed",
+      async () =>
+        (await query<{ pages: number }>(url, "select coalesce(sum(pages), 0)::int as pages from bird.sync_passes"))[0]!.pages >= 3,
+      60_000,
+      10,
+    );
     p.child.kill("SIGKILL");
     await p.done;
+    // The fake's tokens live 400 ms (tokenTtlMs, the fake's own clock): wait them out.
     await new Promise((r) => setTimeout(r, 600));
     const r = await runCli(["sync"], env);
     expect(r.code).toBe(0);

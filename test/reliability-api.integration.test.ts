@@ -5,6 +5,7 @@ import { runCli } from "./helpers/cli.js";
 import { expectTableEqualsFake, expectedRows, storedRuns } from "./helpers/compare.js";
 import { freshDatabaseUrl, query } from "./helpers/db.js";
 import { startFake, syncEnv } from "./helpers/fake.js";
+import { waitFor } from "./helpers/wait.js";
 
 const SECRET = "sk_live_9f8e7d6c5b4a3210fedcba";
 const outputs: string[] = [];
@@ -98,13 +99,19 @@ describe("a hostile API", () => {
       const [flaky] = api.store.flowIds();
       // Let a few pages commit, then fail every request of that flow.
       const first = runCli(["sync"], syncEnv(api, url, { SYNC_PAGE_SIZE: "50", SYNC_MAX_RETRIES: "2", BIRD_ACCESS_KEY: SECRET }));
-      for (let i = 0; i < 500; i++) {
-        const [row] = await query<{ cursor: string | null }>(url, "select cursor from bird.sync_state where flow_id = $1", [flaky]).catch(
-          () => [{ cursor: null }],
-        );
-        if (row?.cursor) break;
-        await new Promise((r) => setTimeout(r, 5));
-      }
+      await waitFor(
+        "a committed cursor of the flow",
+        async () =>
+          Boolean(
+            (
+              await query<{ cursor: string | null }>(url, "select cursor from bird.sync_state where flow_id = $1", [flaky]).catch(() => [
+                { cursor: null },
+              ])
+            )[0]?.cursor,
+          ),
+        60_000,
+        5,
+      );
       api.setFaults({ failFlowIds: [flaky!] });
       const r = await first;
       outputs.push(r.stdout, r.stderr);

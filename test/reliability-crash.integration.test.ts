@@ -5,6 +5,7 @@ import { runCli, startCli } from "./helpers/cli.js";
 import { expectTableEqualsFake, expectedRows, storedRuns } from "./helpers/compare.js";
 import { freshDatabaseUrl, query } from "./helpers/db.js";
 import { refetchedFullPassPages, startFake, syncEnv } from "./helpers/fake.js";
+import { waitFor } from "./helpers/wait.js";
 
 async function expectExactWithoutDuplicates(api: FakeBirdApi, url: string): Promise<void> {
   await expectTableEqualsFake(url, api);
@@ -67,13 +68,20 @@ describe("database trouble", () => {
     const env = syncEnv(api, url, { SYNC_PAGE_SIZE: "50" });
     const dbName = new URL(url).pathname.slice(1);
     const p = startCli(["sync"], env);
+    let ended = false;
+    void p.done.then(() => (ended = true));
     let terminated = 0;
-    for (let i = 0; i < 3; i++) {
-      for (let w = 0; w < 400; w++) {
-        const [row] = await query<{ pages: number }>(url, "select coalesce(sum(pages), 0)::int as pages from bird.sync_passes");
-        if (row!.pages >= 10 * (i + 1)) break;
-        await new Promise((r) => setTimeout(r, 10));
-      }
+    for (let i = 0; i < 3 && !ended; i++) {
+      // The sync may exit 1 after a terminated connection (then the next run completes): stop waiting then.
+      await waitFor(
+        `${10 * (i + 1)} pages committed, or the sync ended`,
+        async () =>
+          ended ||
+          (await query<{ pages: number }>(url, "select coalesce(sum(pages), 0)::int as pages from bird.sync_passes"))[0]!.pages >=
+            10 * (i + 1),
+        60_000,
+        10,
+      );
       const killed = await query(
         url,
         "select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and application_name = 'bird-approvals-sync'",
