@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cliEnv, logLines, runCli } from "./helpers/cli.js";
 import { freshDatabaseUrl } from "./helpers/db.js";
-import { freePort } from "./helpers/ports.js";
+import { closedPort } from "./helpers/ports.js";
 
 describe("misspelled settings", () => {
   let url: string;
@@ -109,7 +109,7 @@ describe("an embedded database folder that cannot be created", () => {
 describe("a BIRD_API_URL nothing answers at", () => {
   it("check and sync name the variable and the cause, exit 2, and never call it an auth error", async () => {
     const url = await freshDatabaseUrl();
-    const port = await freePort();
+    const port = await closedPort();
     const env = cliEnv({
       DATABASE_URL: url,
       BIRD_API_URL: `http://127.0.0.1:${port}`,

@@ -9,7 +9,7 @@ import { BirdClient, type RequestKind } from "../src/bird/client.js";
 import { describeUnreachable, unreachableCode } from "../src/bird/reachability.js";
 import { RequestGate } from "../src/bird/request-gate.js";
 import { ApiUnreachableError, RetryableHttpError } from "../src/errors.js";
-import { freePort } from "./helpers/ports.js";
+import { closedPort } from "./helpers/ports.js";
 
 const servers: Server[] = [];
 afterEach(async () => {
@@ -74,7 +74,7 @@ describe("an API that cannot be reached", () => {
   });
 
   it("a first request to a closed port gives up after 3 tries with ApiUnreachableError naming BIRD_API_URL (exit 2)", async () => {
-    const port = await freePort();
+    const port = await closedPort();
     const { client: c, attempts } = client(`http://127.0.0.1:${port}`);
     const err = await c.listFlows().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiUnreachableError);
