@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // Entry point: parses the command line, runs one command, and maps how it ended to the exit code —
-// the only place that does (DESIGN §2). Each command registers itself from src/cli/<command>.ts.
+// the only place that does (DESIGN §2). Each command, its flags and its body, is src/commands/<command>.ts.
 import { CommanderError } from "commander";
 import { buildProgram } from "./cli/program.js";
-import { type Run, failureLine } from "./cli/common.js";
+import { type Run, failureLine } from "./commands/common.js";
 import { rememberedSecrets } from "./commands/runtime.js";
 import { EXIT_FATAL, EXIT_OK, SyncError } from "./errors.js";
 import { type CommandEnding, exitCodeOf } from "./sync/outcome.js";

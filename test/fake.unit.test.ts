@@ -7,7 +7,7 @@ import { checkRun as checkRunText } from "../src/bird/schema.js";
 /** The product checks a record together with its own text. */
 const checkRun = (raw: unknown) => checkRunText(raw, () => JSON.stringify(raw));
 import { ConfigError } from "../src/errors.js";
-import { type ApprovalRun, type FakeBirdApi, runFakeApiCommand, type StartFakeOptions, startFakeBirdApi } from "../src/fake/index.js";
+import { type ApprovalRun, type FakeBirdApi, serveFakeApi, type StartFakeOptions, startFakeBirdApi } from "../src/fake/index.js";
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -776,7 +776,7 @@ describe("fake-api command", () => {
     const stderr = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => (err.push(String(chunk)), true));
     const stop = new AbortController();
     try {
-      const running = runFakeApiCommand({ port: 0, flows: 2, runs: 12, seed: 4, faults: '{"rate429":0}', signal: stop.signal });
+      const running = serveFakeApi({ port: 0, flows: 2, runs: 12, seed: 4, faults: '{"rate429":0}', signal: stop.signal });
       await vi.waitFor(() => expect(out).toHaveLength(1));
       const info = JSON.parse(out[0]!) as { url: string; organizationId: string; accessKey: string; flowIds: string[] };
       expect(info.flowIds).toHaveLength(2);
@@ -795,8 +795,8 @@ describe("fake-api command", () => {
       stop.abort();
       await running;
       await expect(fetch(`${info.url}/_fake/state`)).rejects.toThrow();
-      await expect(runFakeApiCommand({ port: 0, flows: 1, runs: 1, seed: 1, faults: "{nope" })).rejects.toBeInstanceOf(ConfigError);
-      await expect(runFakeApiCommand({ port: 0, flows: 1, runs: 1, seed: 1, faults: '{"rate5xx":7}' })).rejects.toThrow(/rate5xx/);
+      await expect(serveFakeApi({ port: 0, flows: 1, runs: 1, seed: 1, faults: "{nope" })).rejects.toBeInstanceOf(ConfigError);
+      await expect(serveFakeApi({ port: 0, flows: 1, runs: 1, seed: 1, faults: '{"rate5xx":7}' })).rejects.toThrow(/rate5xx/);
     } finally {
       stdout.mockRestore();
       stderr.mockRestore();

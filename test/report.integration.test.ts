@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { openDatabase } from "../src/db/connect.js";
 import type { Database, SqlRunner } from "../src/db/database.js";
 import { createLogger } from "../src/log.js";
-import { failureLine } from "../src/cli/common.js";
+import { failureLine } from "../src/commands/common.js";
 import { CommandError } from "../src/errors.js";
 import { type ReportArgs, answerReportWithoutDatabase, runReportCommand } from "../src/report/command.js";
 import { exitCodeOf } from "../src/sync/outcome.js";

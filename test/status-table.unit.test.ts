@@ -2,7 +2,7 @@
 // legend under the table, after a blank line, so the table itself stays parseable by its rule line.
 import { describe, expect, it } from "vitest";
 import type { FlowStatus } from "../src/db/status.js";
-import { formatStatusTable } from "../src/status.js";
+import { formatStatusTable } from "../src/commands/status.js";
 
 const flow: FlowStatus = {
   flowId: "0b6c2f9e-5a1d-4c3b-9e8f-1a2b3c4d5e6f",

@@ -1,18 +1,18 @@
-// The command tree: every command registers itself from src/cli/<command>.ts. cli.ts runs it; the
+// The command tree: every command registers itself (flags and body) from src/commands/<command>.ts. cli.ts runs it; the
 // README contract test reads it (every flag of every command is in the README's Commands table).
 import { Command } from "commander";
-import { registerCheck } from "./check.js";
-import { ENV_HELP, type Run } from "./common.js";
-import { registerDaemon } from "./daemon.js";
-import { registerDemo } from "./demo.js";
-import { registerFakeApi } from "./fake-api.js";
-import { registerForget } from "./forget.js";
-import { registerMigrate } from "./migrate.js";
+import { registerCheck } from "../commands/check.js";
+import { ENV_HELP, type Run } from "../commands/common.js";
+import { registerDaemon } from "../commands/daemon.js";
+import { registerDemo } from "../commands/demo.js";
+import { registerFakeApi } from "../commands/fake-api.js";
+import { registerForget } from "../commands/forget.js";
+import { registerMigrate } from "../commands/migrate.js";
 import { registerReport } from "./report.js";
-import { registerReset } from "./reset.js";
-import { registerStatus } from "./status.js";
-import { registerSync } from "./sync.js";
-import { registerUi } from "./ui.js";
+import { registerReset } from "../commands/reset.js";
+import { registerStatus } from "../commands/status.js";
+import { registerSync } from "../commands/sync.js";
+import { registerUi } from "../commands/ui.js";
 
 /** `run` wraps each command's body (cli.ts maps how it ended to the exit code). */
 export function buildProgram(run: Run): Command {

@@ -1,7 +1,7 @@
 // `approvals-sync report [NAME] [--format table|csv|json] [--flow ID] [--org ID] [--since DATE] [--until DATE]`
 import { type Command, Option } from "commander";
 import { startRuntime, withReadOnlyDatabase } from "../commands/runtime.js";
-import type { Run } from "./common.js";
+import type { Run } from "../commands/common.js";
 
 interface ReportFlags {
   format: "table" | "csv" | "json";

@@ -7,6 +7,9 @@ import { runDaemon } from "../daemon/daemon.js";
 import { assertValidSchedule } from "../daemon/scheduler.js";
 import { type StopSignals, trapStopSignals } from "../stop-signals.js";
 import type { Runtime } from "./runtime.js";
+import type { Command } from "commander";
+import { rememberSecrets, startRuntime } from "./runtime.js";
+import { ENV_HELP, type Run } from "./common.js";
 
 export const SHUTDOWN_DEADLINE_MS = 9000;
 
@@ -66,4 +69,22 @@ export async function runDaemonCommand(rt: Runtime): Promise<void> {
   } finally {
     stop.dispose();
   }
+}
+
+export function registerDaemon(program: Command, run: Run): void {
+  program
+    .command("daemon")
+    .description("long-running: a cycle at start, then on SYNC_SCHEDULE; /metrics, /healthz, /readyz on METRICS_PORT")
+    .addHelpText(
+      "after",
+      `${ENV_HELP}\n\nSIGTERM/SIGINT: no new cycles, the page being written commits or rolls back, leases are released, exit 0 within 10 s.\n\nExample:\n  SYNC_SCHEDULE="*/2 * * * *" METRICS_PORT=9464 approvals-sync daemon`,
+    )
+    .action(
+      run(async () => {
+        const rt = startRuntime({}, true);
+        rememberSecrets(rt.config);
+        const { runDaemonCommand } = await import("../commands/daemon.js");
+        await runDaemonCommand(rt);
+      }),
+    );
 }

@@ -12,6 +12,9 @@ import { syncSummaryLine } from "../sync/summary-line.js";
 import type { Recorder } from "../bird/recorder.js";
 import { withRecording } from "./recording.js";
 import { type Runtime, withDatabase } from "./runtime.js";
+import type { Command } from "commander";
+import { rememberSecrets, startRuntime } from "./runtime.js";
+import { ENV_HELP, type RecordFlags, type Run, addRecordOptions, flowIds, recordOverrides } from "./common.js";
 
 export interface SyncCommandOptions {
   /** `--flow` values: whole ids, or unique starts of known ones. */
@@ -79,4 +82,49 @@ async function forgetGhosts(rt: Runtime, db: Database, flows: readonly FlowResul
       rt.logger.error({ flowId: f.flowId }, `Bird has no flow ${f.flowId} (HTTP 404): check the id; nothing was kept for it`);
     }
   }
+}
+
+interface SyncFlags extends RecordFlags {
+  flow?: string[];
+  full?: boolean;
+  progress?: boolean;
+}
+
+const syncAction = (run: Run, full: boolean) =>
+  run(async (opts: SyncFlags) => {
+    const rt = startRuntime(recordOverrides(opts), true);
+    rememberSecrets(rt.config);
+    const observer =
+      opts.progress === false
+        ? undefined
+        : await (await import("../progress/observer.js")).progressObserver(rt.logger, process.stderr, rt.terminal);
+    return runSyncCommand(rt, {
+      flowIds: opts.flow,
+      full: full || opts.full === true,
+      command: full ? "backfill" : "sync",
+      ...(observer ? { observer } : {}),
+    });
+  });
+
+export function registerSync(program: Command, run: Run): void {
+  addRecordOptions(
+    program
+      .command("sync")
+      .description("one pass over the flows, then exit (backfill first time, incremental after)")
+      .option("--flow <id>", "only this flow: its id, or the start of it as status shows it (repeatable, or comma-separated)", flowIds)
+      .option("--full", "force a full reconcile: re-read every page and mark deleted runs")
+      .option("--no-progress", "no progress bars or progress log lines"),
+  )
+    .addHelpText("after", `${ENV_HELP}\n\nExample:\n  approvals-sync sync --flow 0b6c…e1 --full`)
+    .action(syncAction(run, false));
+
+  addRecordOptions(
+    program
+      .command("backfill")
+      .description("full reconcile of every flow (same as sync --full)")
+      .option("--flow <id>", "only this flow: its id, or the start of it as status shows it (repeatable, or comma-separated)", flowIds)
+      .option("--no-progress", "no progress bars or progress log lines"),
+  )
+    .addHelpText("after", `${ENV_HELP}\n\nExample:\n  approvals-sync backfill`)
+    .action(syncAction(run, true));
 }

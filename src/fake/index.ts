@@ -1,5 +1,5 @@
 // Public surface of the built-in fake Bird API (DESIGN §7, docs/fake-api-spec.md).
-export { runFakeApiCommand, type FakeApiCommandOptions } from "./command.js";
+export { serveFakeApi, type ServeFakeOptions } from "./serve.js";
 export { type ReplayApi, type ReplayOptions, startReplayApi } from "./replay.js";
 export { DEFAULT_FAULTS, FaultsError, parseFaults } from "./faults.js";
 export { type FakeBirdApi, type StartFakeOptions, startFakeBirdApi } from "./server.js";

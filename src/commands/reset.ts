@@ -1,6 +1,6 @@
 // `approvals-sync reset [--flow ID]… [--all]`
 import type { Command } from "commander";
-import { startRuntime, withDatabase } from "../commands/runtime.js";
+import { startRuntime, withDatabase } from "./runtime.js";
 import { resolveFlowRefs } from "../db/flow-refs.js";
 import { resetFlowState } from "../db/state.js";
 import { CommandError } from "../errors.js";

@@ -1,11 +1,11 @@
-// `approvals-sync fake-api`: runs the fake Bird API until SIGINT/SIGTERM (wired in src/cli.ts).
+// The `fake-api` command's running part: serves the fake Bird API until SIGINT/SIGTERM (flags: commands/fake-api.ts).
 import { ConfigError } from "../errors.js";
 import { parseFaults } from "./faults.js";
 import { trapStopSignals } from "../stop-signals.js";
 import { startFakeBirdApi } from "./server.js";
 import type { Faults, ListOrder } from "./types.js";
 
-export interface FakeApiCommandOptions {
+export interface ServeFakeOptions {
   port: number;
   flows: number;
   runs: number;
@@ -33,7 +33,7 @@ function checkCount(flag: string, value: number, min: number): void {
   if (!Number.isInteger(value) || value < min) throw new ConfigError(`${flag} must be an integer >= ${min}, got ${value}`);
 }
 
-export async function runFakeApiCommand(opts: FakeApiCommandOptions): Promise<void> {
+export async function serveFakeApi(opts: ServeFakeOptions): Promise<void> {
   checkCount("--port", opts.port, 0);
   checkCount("--flows", opts.flows, 0);
   checkCount("--runs", opts.runs, 0);

@@ -1,8 +1,30 @@
-// `status`: what each flow's sync looks like, for a terminal or (--json) for a pipe.
-import { DELETED_IN_BIRD } from "./db/flows.js";
-import { formatDuration } from "./duration.js";
-import type { FlowStatus } from "./db/status.js";
-import { renderTable } from "./text-table.js";
+// `approvals-sync status [--json] [--org ID]`: its flags, its body, and the table it prints (also for `demo`).
+import type { Command } from "commander";
+import { startRuntime, withReadOnlyDatabase } from "./runtime.js";
+import { readFlowStatuses } from "../db/status.js";
+import { organizationKey } from "../uuid.js";
+import type { Run } from "./common.js";
+import { DELETED_IN_BIRD } from "../db/flows.js";
+import { formatDuration } from "../duration.js";
+import type { FlowStatus } from "../db/status.js";
+import { renderTable } from "../text-table.js";
+
+export function registerStatus(program: Command, run: Run): void {
+  program
+    .command("status")
+    .description("per flow: mode, last pass, rows, cursor, list order and reverse support, lease, last error, lag")
+    .option("--json", "print JSON (data only on stdout)")
+    .option("--org <id>", "only the flows of this organization (a database may hold several)")
+    .addHelpText("after", "\nExample:\n  approvals-sync status --json | jq '.[] | {flowId, lagSeconds}'")
+    .action(
+      run(async (opts: { json?: boolean; org?: string }) => {
+        const rt = startRuntime({}, false);
+        const organization = opts.org === undefined ? undefined : organizationKey(opts.org);
+        const flows = await withReadOnlyDatabase(rt, "status", (db) => readFlowStatuses(db, organization));
+        process.stdout.write(opts.json ? `${JSON.stringify(flows, null, 2)}\n` : formatStatusTable(flows));
+      }),
+    );
+}
 
 function ago(iso: string | null, now = Date.now()): string {
   return iso ? `${formatDuration(Math.max(0, now - Date.parse(iso)))} ago` : "never";

@@ -4,7 +4,7 @@ import { ConfigError } from "../errors.js";
 import { trapStopSignals } from "../stop-signals.js";
 import { startReplayApi } from "./replay.js";
 
-export interface ReplayCommandOptions {
+export interface ServeReplayOptions {
   file: string;
   timing: boolean;
   port: number;
@@ -13,7 +13,7 @@ export interface ReplayCommandOptions {
   signal?: AbortSignal;
 }
 
-export async function runReplayCommand(opts: ReplayCommandOptions): Promise<void> {
+export async function serveReplay(opts: ServeReplayOptions): Promise<void> {
   const api = await startReplayApi({
     file: opts.file,
     timing: opts.timing,

@@ -1,6 +1,6 @@
 // `approvals-sync forget --flow ID… [--delete-runs]`
 import type { Command } from "commander";
-import { startRuntime, withDatabase } from "../commands/runtime.js";
+import { startRuntime, withDatabase } from "./runtime.js";
 import { resolveFlowRefs } from "../db/flow-refs.js";
 import { forgetFlow } from "../db/forget.js";
 import { CommandError } from "../errors.js";

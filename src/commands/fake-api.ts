@@ -37,13 +37,13 @@ export function registerFakeApi(program: Command, run: Run): void {
     .action(
       run(async (opts: FakeApiFlags) => {
         if (opts.replay !== undefined) {
-          const { runReplayCommand } = await import("../fake/replay-command.js");
-          return runReplayCommand({ file: opts.replay, timing: opts.replayTiming === true, port: opts.port, host: opts.host });
+          const { serveReplay } = await import("../fake/serve-replay.js");
+          return serveReplay({ file: opts.replay, timing: opts.replayTiming === true, port: opts.port, host: opts.host });
         }
         if (opts.replayTiming) throw new CommandError("fake-api", "--replay-timing needs --replay FILE");
-        const { runFakeApiCommand } = await import("../fake/command.js");
+        const { serveFakeApi } = await import("../fake/serve.js");
         const { faults, replay: _replay, replayTiming: _timing, ...rest } = opts;
-        await runFakeApiCommand({ ...rest, ...(faults ? { faults } : {}) });
+        await serveFakeApi({ ...rest, ...(faults ? { faults } : {}) });
       }),
     );
 }

@@ -1,6 +1,6 @@
 // `approvals-sync migrate`
 import type { Command } from "commander";
-import { startRuntime, withDatabase } from "../commands/runtime.js";
+import { startRuntime, withDatabase } from "./runtime.js";
 import type { Run } from "./common.js";
 
 export function registerMigrate(program: Command, run: Run): void {
