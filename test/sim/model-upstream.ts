@@ -90,6 +90,11 @@ export class ModelUpstream implements Upstream {
     readonly orgId: string,
   ) {}
 
+  /** List requests this flow has been asked (what bounds a listing's cost). */
+  listsOf(flowId: string): number {
+    return this.listsByFlow.get(flowId) ?? 0;
+  }
+
   spell(id: string): string {
     return this.quirks.upperIds ? id.toUpperCase() : id;
   }
