@@ -83,12 +83,13 @@ svg.chart .grid{stroke:#e0e3e7;stroke-width:1}
 .note{margin:0 0 8px;color:#3c4043;font-size:14px}
 .banner{background:#fff4d6;border:1px solid #e0c36c;padding:8px 12px;border-radius:6px}
 .nw,time,.state{white-space:nowrap}
-code.lease{overflow-wrap:normal}
+code.lease{overflow-wrap:break-word}
 svg.chart text{unicode-bidi:plaintext}
 .progress{margin-top:4px;font-size:13px;color:#3c4043}
 .progress progress{width:7rem;height:.8rem;vertical-align:middle}
 @media (max-width:600px){header,main{padding:10px}th,td{padding:5px 8px}tbody th{min-width:9rem}
 table.cards,table.cards tbody,table.cards tr,table.cards th,table.cards td{display:block}
+table.cards caption{display:block}
 table.cards thead{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
 table.cards tr{border-top:3px solid #d7dbe0}
 table.cards tr:first-child{border-top:0}

@@ -11,11 +11,12 @@ import { progressCell } from "./pass-progress.js";
 // <bdi>: a right-to-left flow name must not reorder the text around it.
 const flowLabel = (f: { name: string | null; flowId: string }) => `<bdi>${esc(f.name ?? f.flowId)}</bdi>`;
 
-// Issue 24: "host:pid:tag" may break only after a colon, never inside a part.
+// Issue 24: "host:pid:tag" breaks after a colon (or a hostname's hyphen), never inside a word:
+// code.lease wraps with overflow-wrap:break-word, which keeps a whole word's width as the column's minimum.
 const leaseHolder = (owner: string) =>
   `<code class="lease" title="${esc(owner)}">${owner
     .split(/(?<=:)/)
-    .map((part) => `<span class="nw">${esc(part)}</span>`)
+    .map(esc)
     .join("<wbr>")}</code>`;
 
 export function flowsSection(m: StatusModel, now: number): string {
@@ -46,7 +47,7 @@ export function flowsSection(m: StatusModel, now: number): string {
         : []),
       `<span class="${stateClass(f.state)}" data-state="${esc(f.state)}">${esc(f.state)}</span><br><span class="why">${esc(f.stateWhy)}</span>`,
       (p
-        ? `<span class="nw">${esc(p.kind)} · <span class="outcome-${esc(p.outcome ?? "running")}">${esc(p.outcome ?? "running")}</span></span>`
+        ? `${esc(p.kind)} · <span class="outcome-${esc(p.outcome ?? "running")}">${esc(p.outcome ?? "running")}</span>`
         : `<span class="muted">none</span>`) + (f.progress ? progressCell(f.progress) : ""),
       p ? ago(p.finishedAt ?? p.startedAt, now) : `<span class="muted">-</span>`,
       duration(p?.durationMs),
