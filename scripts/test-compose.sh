@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # npm run test:compose — proves `docker compose up` (DESIGN §6): the real docker-compose.yml plus an
-# overlay that adds the built-in fake Bird API. Checks, in order: the worker becomes healthy; the
-# compose database equals the fake (by approvals-sync commands run inside the worker); two workers
+# overlay that adds the built-in fake Bird API, and deploy/docker-compose.monitoring.yml. Checks, in
+# order: the worker becomes healthy and its status page answers on the host (127.0.0.1 only); the
+# compose database equals the fake (by approvals-sync commands run inside the worker); Prometheus loads
+# deploy/alerts.yml, scrapes the worker and knows Alertmanager; two workers
 # (--scale worker=2) converge on a new flow with no page fetched twice; `stop` ends both with exit 0;
 # `down -v` leaves nothing behind. Needs a Docker engine (on this machine: ../shared/tools/docker-engine.sh).
 set -euo pipefail
@@ -13,7 +15,7 @@ else echo "test:compose: neither 'docker compose' nor 'docker-compose' is instal
 
 project="bas-compose-test-$$"
 work="$(mktemp -d)"
-compose() { "${dc[@]}" -p "$project" -f docker-compose.yml -f test/compose/fake-api.yml "$@"; }
+compose() { "${dc[@]}" -p "$project" -f docker-compose.yml -f test/compose/fake-api.yml -f deploy/docker-compose.monitoring.yml "$@"; }
 passed=0
 ok() { passed=$((passed + 1)); echo "ok $passed - $*"; }
 die() { echo "not ok - $*" >&2; compose logs --no-color --tail=40 >&2 || true; exit 1; }
@@ -47,11 +49,19 @@ fake /_fake/info >"$work/info.json"
 BIRD_ORGANIZATION_ID="$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).organizationId)' "$work/info.json")"
 export BIRD_ORGANIZATION_ID
 
-compose up -d >/dev/null 2>&1 || die "docker compose up"
+# The worker and what it needs; the monitoring services start later, on their own.
+compose up -d worker >/dev/null 2>&1 || die "docker compose up"
 worker_health() { [ "$(docker inspect -f '{{.State.Health.Status}}' "$1")" = healthy ]; }
 w1="$(compose ps -q worker)"
 wait_for "the worker to become healthy" 240 worker_health "$w1"
 ok "worker healthy"
+
+# The status page from the host: published on 127.0.0.1, on the port `docker compose port` names.
+published="$(compose port worker 9464)" || die "docker compose port worker 9464"
+case "$published" in 127.0.0.1:*) ;; *) die "the status page is published on $published, not 127.0.0.1";; esac
+page() { node -e "fetch('http://$published/').then(async r=>{const t=await r.text();process.exit(r.ok&&t.includes('approvals-sync status')?0:1)}).catch(()=>process.exit(1))"; }
+wait_for "the status page on http://$published/" 30 page
+ok "status page reachable from the host at http://$published/"
 
 inside() { compose exec -T worker approvals-sync "$@"; }
 all_synced() { inside status --json >"$work/status.json" 2>/dev/null && node scripts/compose-check.mjs synced "$work/status.json" "$work/info.json"; }
@@ -69,7 +79,20 @@ wait_for "every flow's first full pass" 240 all_synced
 compare >"$work/equal.txt" || { compare || true; die "the compose database differs from the fake"; }
 ok "database equals the fake: $(cat "$work/equal.txt")"
 
-compose up -d --no-recreate --scale worker=2 >/dev/null 2>&1 || die "docker compose up --scale worker=2"
+# The monitoring stack: Prometheus loads deploy/alerts.yml, scrapes the worker, knows Alertmanager.
+compose up -d --no-recreate prometheus alertmanager >/dev/null 2>&1 || die "starting Prometheus and Alertmanager"
+prom() { compose exec -T prometheus wget -qO- "http://127.0.0.1:9090$1"; }
+rules_loaded() { prom /api/v1/rules | grep -q '"name":"ApprovalsSyncDown"'; }
+wait_for "Prometheus to load deploy/alerts.yml" 90 rules_loaded
+rules="$(prom /api/v1/rules | grep -o '"type":"alerting"' | wc -l)"
+[ "$rules" -eq "$(grep -c '^      - alert:' deploy/alerts.yml)" ] || die "Prometheus loaded $rules alert rules, deploy/alerts.yml has $(grep -c '^      - alert:' deploy/alerts.yml)"
+scraped() { prom '/api/v1/query?query=up%7Bjob%3D%22approvals-sync%22%7D%3D%3D1' | grep -q '"value"'; }
+wait_for "Prometheus to scrape the worker" 90 scraped
+alertmanager_known() { prom /api/v1/alertmanagers | grep -q 'alertmanager:9093'; }
+wait_for "Prometheus to find Alertmanager" 60 alertmanager_known
+ok "Prometheus loaded $rules alert rules, scrapes the worker, sends to Alertmanager"
+
+compose up -d --no-recreate --scale worker=2 worker >/dev/null 2>&1 || die "docker compose up --scale worker=2"
 mapfile -t workers < <(compose ps -q worker)
 [ "${#workers[@]}" -eq 2 ] || die "expected 2 workers, got ${#workers[@]}"
 for w in "${workers[@]}"; do wait_for "worker $w to become healthy" 240 worker_health "$w"; done

@@ -143,6 +143,7 @@ describe("status page in Chromium", () => {
     // Table semantics: captions, column headers with scope, one row header per flow.
     const flowsTable = page.getByRole("table", { name: "One row per flow" });
     expect(await flowsTable.getByRole("columnheader").count()).toBe(13);
+    const columnLabels = await page.$$eval("table#flows thead th", (ths) => ths.map((th) => th.textContent!.trim()));
     expect(await flowsTable.getByRole("rowheader").count()).toBe(4);
     expect(await page.$$eval("th:not([scope])", (ths) => ths.length)).toBe(0);
     expect(await page.$$eval("table:not(:has(caption))", (ts) => ts.length)).toBe(0);
@@ -153,9 +154,9 @@ describe("status page in Chromium", () => {
 
     mkdirSync(ARTIFACTS, { recursive: true });
     expect(await cutOff(page)).toEqual([]);
-    // On a desktop the flows table fits: no column hides behind its scroll container.
-    expect(await page.$eval("table#flows", (t) => t.parentElement!.scrollWidth <= t.parentElement!.clientWidth)).toBe(true);
     await page.screenshot({ path: resolve(ARTIFACTS, "status-page-1280.png"), fullPage: true });
+    // On a desktop the flows table fits: no column hides behind its scroll container.
+    expect(await page.$eval("table#flows", (t) => t.parentElement!.scrollWidth - t.parentElement!.clientWidth)).toBeLessThanOrEqual(0);
 
     // Keyboard: Tab from the top reaches a flow link, then the first history <summary>; Enter opens it.
     let reached = "";
@@ -172,6 +173,25 @@ describe("status page in Chromium", () => {
       for (const d of document.querySelectorAll("details.history")) d.setAttribute("open", "");
     });
     expect(await cutOff(page)).toEqual([]);
+    // Issue 24: on a phone each flow is a card; every field of it is on screen, nothing scrolls sideways.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await page.$eval("table#flows", (t) => t.parentElement!.scrollWidth <= t.parentElement!.clientWidth)).toBe(true);
+    const fields = await page.$$eval("table#flows tbody tr", (trs) =>
+      trs.map((tr) =>
+        [...tr.children].map((c) => {
+          const r = c.getBoundingClientRect();
+          const label = c.getAttribute("data-label") ?? "Flow";
+          // Inside the card too: a value wider than its cell would be clipped or stick out.
+          const fits = c.scrollWidth <= c.clientWidth;
+          return { label, shown: r.width > 0 && r.height > 0 && r.left >= 0 && r.right <= 390 && fits, text: c.textContent!.trim() };
+        }),
+      ),
+    );
+    expect(fields).toHaveLength(4);
+    for (const row of fields) {
+      expect(row.map((f) => f.label)).toEqual(["Flow", ...columnLabels.slice(1)]);
+      expect(row.filter((f) => !f.shown)).toEqual([]);
+    }
     await page.screenshot({ path: resolve(ARTIFACTS, "status-page-390.png"), fullPage: true });
     // Section by section too: a whole 390 px page is too tall to inspect as one image.
     const sections = page.locator("header, main > section");

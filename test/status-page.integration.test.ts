@@ -1,6 +1,7 @@
 // Issue 14: the status page is safe by default — GET/HEAD only, STATUS_AUTH guards the page and
 // /api/status but not /metrics or health, no secret is rendered — and `ui` serves it read-only.
 import { readFileSync } from "node:fs";
+import { type AddressInfo, type Socket, connect, createServer } from "node:net";
 import pg from "pg";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { cliEnv, runCli, startCli } from "./helpers/cli.js";
@@ -199,5 +200,121 @@ describe("status page: safe by default", () => {
     expect(unreadable).not.toMatch(/\b0 flows\b|0 on time/);
     const json = (await (await fetch(`${base}/api/status`)).json()) as { migrated: boolean; unreadable?: string };
     expect(json).toMatchObject({ migrated: false, unreadable: expect.stringMatching(/recheck_debt does not exist/) });
+  });
+});
+
+/** A TCP relay to PostgreSQL that the test can cut: closed, the database is unreachable at its port. */
+async function databaseRelay(url: string): Promise<{ url: string; cut(): Promise<void> }> {
+  const target = new URL(url);
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const upstream = connect(Number(target.port || 5432), target.hostname);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on("error", () => undefined);
+      s.on("close", () => sockets.delete(s));
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  const relayed = new URL(url);
+  relayed.host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url: relayed.toString(),
+    cut: async () => {
+      const closed = new Promise((r) => server.close(r));
+      for (const s of sockets) s.destroy();
+      await closed;
+    },
+  };
+}
+
+async function expectDatabaseUnreachable(base: string): Promise<void> {
+  const page = await fetch(`${base}/`);
+  expect(page.status).toBe(503);
+  expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
+  const html = await page.text();
+  expect(html).toMatch(/<strong>The database is unreachable<\/strong>: <span dir="auto">[^<]*ECONNREFUSED[^<]*<\/span>/);
+  expect(html).not.toContain("internal error");
+  const api = await fetch(`${base}/api/status`);
+  expect(api.status).toBe(503);
+  expect(await api.json()).toMatchObject({ error: "database unreachable", reason: expect.stringMatching(/ECONNREFUSED/) });
+}
+
+describe("status page: a database that is down, right-to-left names, a running full pass (issue 24)", () => {
+  it("`ui` and the daemon answer 503 with the database's reason while PostgreSQL is unreachable", async () => {
+    const api = await harness.fake({ flows: 1, runsPerFlow: 30, seed: 31 });
+    const url = await freshDatabaseUrl();
+    const relay = await databaseRelay(url);
+    const port = await freePort();
+    const d = harness.startDaemon(syncEnv(api, relay.url, { METRICS_PORT: String(port), METRICS_HOST: "127.0.0.1" }));
+    const daemonBase = `http://127.0.0.1:${port}`;
+    await waitFor(
+      "the daemon's first cycle",
+      async () =>
+        (await query<{ n: number }>(url, "select count(*)::int as n from bird.sync_state where last_success_at is not null"))[0]!.n === 1,
+    );
+    const uiBase = await startUi(syncEnv(api, relay.url));
+    for (const base of [daemonBase, uiBase]) expect((await fetch(`${base}/`)).status).toBe(200);
+
+    await relay.cut();
+    for (const base of [daemonBase, uiBase]) await expectDatabaseUnreachable(base);
+    expect((await fetch(`${daemonBase}/readyz`)).status).toBe(503);
+    expect(d.child.exitCode).toBeNull();
+  });
+
+  it("isolates right-to-left names with <bdi> and shows a running full pass with runs, pages, percentage and ETA", async () => {
+    const api = await harness.fake({ flows: 2, runsPerFlow: 300, seed: 32 });
+    const url = await freshDatabaseUrl();
+    expect((await runCli(["sync", "--no-progress"], syncEnv(api, url))).code).toBe(0);
+    const [reconciled, firstBackfill] = api.store.flowIds() as [string, string];
+    await query(url, "update bird.approval_flows set name = $2 where id = $1", [reconciled, "طلب شراء #3"]);
+    // A reconcile half way (150 of the 300 stored runs, 30 s in, leased) and a first backfill resumed
+    // after a crash (two segments, no completed full pass: no total to compare with).
+    await query(
+      url,
+      `with p as (insert into bird.sync_passes (flow_id, kind, owner, from_first_page, started_at, runs_seen, pages)
+         values ($1, 'full', 'host-a:4242:abcdef', true, now() - interval '30 seconds', 150, 3) returning id, started_at)
+       update bird.sync_state s set pass_id = p.id, pass_kind = 'full', pass_started_at = p.started_at,
+         lease_owner = 'host-a:4242:abcdef', lease_expires_at = now() + interval '5 minutes' from p where s.flow_id = $1`,
+      [reconciled],
+    );
+    await query(url, "delete from bird.sync_passes where flow_id = $1", [firstBackfill]);
+    await query(
+      url,
+      `with first as (insert into bird.sync_passes (flow_id, kind, owner, from_first_page, started_at, finished_at, outcome, runs_seen, pages)
+         values ($1, 'full', 'gone:1:aaaaaa', true, now() - interval '10 minutes', now() - interval '9 minutes', 'interrupted', 100, 2) returning id, started_at),
+       open as (insert into bird.sync_passes (flow_id, kind, owner, from_first_page, resumed_from, started_at, runs_seen, pages)
+         select $1, 'full', 'gone:2:bbbbbb', false, first.id, now() - interval '1 minute', 50, 1 from first returning id)
+       update bird.sync_state s set pass_id = open.id, pass_kind = 'full', pass_started_at = first.started_at,
+         last_full_pass_at = null, lease_owner = null, lease_expires_at = null from first, open where s.flow_id = $1`,
+      [firstBackfill],
+    );
+
+    const base = await startUi(syncEnv(api, url));
+    const html = await (await fetch(`${base}/`)).text();
+    // The flows table and the history summary: the name isolated, so "#3" stays at its end.
+    expect(html).toMatch(/data-flow-id="[^"]+"><bdi>طلب شراء #3<\/bdi><\/a>/u);
+    expect(html).toContain('<span class="summary-name"><bdi>طلب شراء #3</bdi></span>');
+    const status = (await (await fetch(`${base}/api/status`)).json()) as {
+      flows: Array<{ flowId: string; progress: Record<string, number | boolean | null> | null }>;
+    };
+    const progress = new Map(status.flows.map((f) => [f.flowId, f.progress]));
+    const half = progress.get(reconciled)!;
+    expect(half).toMatchObject({ runsSeen: 150, pages: 3, expectedRuns: 300, percent: 50, moving: true });
+    expect(half.runsPerSecond).toBeGreaterThan(0);
+    expect(half.etaSeconds).toBe(Math.round(150 / (half.runsPerSecond as number)));
+    expect(progress.get(firstBackfill)).toMatchObject({
+      runsSeen: 150,
+      pages: 3,
+      expectedRuns: null,
+      percent: null,
+      etaSeconds: null,
+      moving: false,
+    });
+    expect(html).toContain('<progress max="100" value="50"');
+    expect(html).toMatch(/150 of ~300 runs.*3 pages.*runs\/s.*ETA \d/s);
+    expect(html).toContain("paused, resumes next cycle");
+    expect(html).toContain('<code class="lease" title="host-a:4242:abcdef">host-a:<wbr>4242:<wbr>abcdef</code>');
   });
 });

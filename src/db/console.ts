@@ -137,3 +137,42 @@ export async function hasSyncSchema(db: SqlRunner): Promise<boolean> {
   const rows = await db.rows<{ ok: boolean }>(sql`select to_regclass('bird.sync_state') is not null as ok`);
   return rows[0]?.ok === true;
 }
+
+export interface OpenFullPass {
+  flowId: string;
+  /** When the pass began at page one (a resumed pass keeps its first segment's start). */
+  passStartedAt: string;
+  /** The open segment: rate and ETA come from it (an earlier segment's process may have idled between). */
+  segmentStartedAt: string;
+  segmentRunsSeen: number;
+  /** Over every segment of the pass so far. */
+  runsSeen: number;
+  pages: number;
+  /** runs_seen of the flow's last completed full pass (null: none yet). */
+  previousRunsSeen: number | null;
+  /** A live lease holds the flow: the pass is moving, not waiting for a resume. */
+  leased: boolean;
+}
+
+/** Every flow's open full pass (sync_state.pass_kind = 'full'), summed over its segments (the resumed_from chain). */
+export async function readOpenFullPasses(db: SqlRunner): Promise<OpenFullPass[]> {
+  return db.rows<OpenFullPass>(sql`
+    with recursive open as (
+      select s.flow_id, s.pass_started_at, p.id, p.started_at, p.runs_seen, s.lease_expires_at
+      from bird.sync_state s join bird.sync_passes p on p.id = s.pass_id and p.outcome is null
+      where s.pass_kind = 'full'),
+    segments as (
+      select o.id as open_id, p.id, p.resumed_from, p.runs_seen, p.pages
+      from open o join bird.sync_passes p on p.id = o.id
+      union all
+      select g.open_id, p.id, p.resumed_from, p.runs_seen, p.pages
+      from segments g join bird.sync_passes p on p.id = g.resumed_from)
+    select o.flow_id::text as "flowId", ${iso("coalesce(o.pass_started_at, o.started_at)")} as "passStartedAt",
+      ${iso("o.started_at")} as "segmentStartedAt", o.runs_seen as "segmentRunsSeen",
+      (select sum(g.runs_seen)::float8 from segments g where g.open_id = o.id) as "runsSeen",
+      (select sum(g.pages)::float8 from segments g where g.open_id = o.id) as pages,
+      (select c.runs_seen from bird.sync_passes c where c.flow_id = o.flow_id and c.kind = 'full' and c.outcome = 'completed'
+        order by c.id desc limit 1) as "previousRunsSeen",
+      coalesce(o.lease_expires_at > now(), false) as leased
+    from open o`);
+}

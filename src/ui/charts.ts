@@ -14,22 +14,54 @@ const PLOT_W = W - PAD.left - PAD.right;
 const PLOT_H = H - PAD.top - PAD.bottom;
 const STATUS_COLORS: Record<string, string> = { approved: "#2e7d32", denied: "#c62828", pending: "#f9a825" };
 
-function niceMax(v: number): number {
-  if (v <= 0) return 1;
-  const mag = 10 ** Math.floor(Math.log10(v));
-  const step = [1, 2, 2.5, 5, 10].find((s) => s * mag >= v) ?? 10;
-  return step * mag;
+/** 0, then round steps (1-2-5 × 10ⁿ) up to the first at or above `v`: at most 5 ticks. */
+export function countTicks(v: number): number[] {
+  const target = Math.max(v, 1) / 4;
+  const mag = 10 ** Math.floor(Math.log10(target));
+  const step = Math.max(1, ([1, 2, 5, 10].find((s) => s * mag >= target) ?? 10) * mag);
+  return stepsUpTo(v, step);
 }
 
-function frame(id: string, title: string, desc: string, body: string, max: number, unit: (v: number) => string): string {
-  const ticks = [0, 0.5, 1]
-    .map((f) => {
-      const y = PAD.top + PLOT_H - f * PLOT_H;
-      return `<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${y}" y2="${y}" class="grid"/><text x="${PAD.left - 4}" y="${y + 4}" text-anchor="end">${esc(unit(max * f))}</text>`;
+// Round durations in seconds, so axes read "6h, 12h, 18h", never "1d 03h".
+const DURATION_STEPS = [
+  1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10_800, 21_600, 43_200, 86_400, 172_800, 604_800, 1_209_600, 2_592_000,
+];
+
+/** 0, then round-duration steps up to the first at or above `seconds`: at most 5 ticks (more only beyond 4 months). */
+export function durationTicks(seconds: number): number[] {
+  const v = Math.max(seconds, 1);
+  const step = DURATION_STEPS.find((s) => v / s <= 4) ?? 2_592_000 * Math.ceil(v / 2_592_000 / 4);
+  return stepsUpTo(v, step);
+}
+
+function stepsUpTo(v: number, step: number): number[] {
+  const n = Math.max(1, Math.ceil(v / step));
+  return Array.from({ length: n + 1 }, (_, i) => i * step);
+}
+
+/** A tick in the largest unit that divides the axis step: 12h steps read 0, 12h, 24h, 36h. */
+export function durationTickLabel(seconds: number, step: number): string {
+  if (seconds === 0) return "0";
+  for (const [unit, size] of [
+    ["d", 86_400],
+    ["h", 3600],
+    ["m", 60],
+  ] as const) {
+    if (step % size === 0) return `${seconds / size}${unit}`;
+  }
+  return `${seconds}s`;
+}
+
+function frame(id: string, title: string, desc: string, body: string, ticks: readonly number[], unit: (v: number) => string): string {
+  const max = ticks[ticks.length - 1] as number;
+  const lines = ticks
+    .map((t) => {
+      const y = PAD.top + PLOT_H - (t / max) * PLOT_H;
+      return `<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${y.toFixed(1)}" y2="${y.toFixed(1)}" class="grid"/><text x="${PAD.left - 4}" y="${(y + 4).toFixed(1)}" text-anchor="end">${esc(unit(t))}</text>`;
     })
     .join("");
   return `<svg viewBox="0 0 ${W} ${H}" role="img" aria-labelledby="${id}-t ${id}-d" class="chart" preserveAspectRatio="xMidYMid meet">
-<title id="${id}-t">${esc(title)}</title><desc id="${id}-d">${esc(desc)}</desc>${ticks}${body}</svg>`;
+<title id="${id}-t">${esc(title)}</title><desc id="${id}-d">${esc(desc)}</desc>${lines}${body}</svg>`;
 }
 
 function legend(items: Array<[string, string]>): string {
@@ -45,7 +77,8 @@ export function dailyVolumeChart(rows: readonly DailyVolumeRow[]): string {
   const byDay = new Map(days.map((d) => [d, new Map<string, number>()]));
   for (const r of rows) byDay.get(r.day)?.set(r.status, Number(r.runs));
   const totals = days.map((d) => [...(byDay.get(d)?.values() ?? [])].reduce((a, b) => a + b, 0));
-  const max = niceMax(Math.max(...totals));
+  const ticks = countTicks(Math.max(...totals));
+  const max = ticks[ticks.length - 1] as number;
   const slot = PLOT_W / days.length;
   const bw = Math.min(28, Math.max(1, slot * 0.8));
   const bars = days
@@ -71,7 +104,7 @@ export function dailyVolumeChart(rows: readonly DailyVolumeRow[]): string {
       : `<text x="${PAD.left}" y="${H - 14}">${esc(first)}</text><text x="${W - PAD.right}" y="${H - 14}" text-anchor="end">${esc(last)}</text>`;
   const desc = `${days.length} days from ${first} to ${last}; ${totals.reduce((a, b) => a + b, 0)} runs.`;
   return (
-    frame("chart-volume", "Runs per day by status", desc, bars + labels, max, (v) => String(Math.round(v))) +
+    frame("chart-volume", "Runs per day by status", desc, bars + labels, ticks, (v) => v.toLocaleString("en-US")) +
     legend(Object.entries(STATUS_COLORS))
   );
 }
@@ -80,7 +113,8 @@ export function dailyVolumeChart(rows: readonly DailyVolumeRow[]): string {
 export function latencyChart(rows: readonly LatencyRow[]): string {
   const decided = rows.filter((r) => r.p90Seconds !== null);
   if (decided.length === 0) return empty("No decided runs yet.");
-  const max = niceMax(Math.max(...decided.map((r) => Number(r.p90Seconds))));
+  const ticks = durationTicks(Math.max(...decided.map((r) => Number(r.p90Seconds))));
+  const max = ticks[ticks.length - 1] as number;
   const slot = PLOT_W / decided.length;
   const bw = Math.min(24, Math.max(1, (slot * 0.8) / 2));
   const bars = decided
@@ -101,7 +135,7 @@ export function latencyChart(rows: readonly LatencyRow[]): string {
     .map((r) => `${r.flowName}: p50 ${formatDuration(Number(r.p50Seconds) * 1000)}, p90 ${formatDuration(Number(r.p90Seconds) * 1000)}`)
     .join("; ");
   return (
-    frame("chart-latency", "Decision latency per flow (p50 and p90)", desc, bars, max, (v) => formatDuration(v * 1000)) +
+    frame("chart-latency", "Decision latency per flow (p50 and p90)", desc, bars, ticks, (v) => durationTickLabel(v, ticks[1] as number)) +
     legend([
       ["p50", "#1565c0"],
       ["p90", "#90caf9"],
@@ -112,7 +146,8 @@ export function latencyChart(rows: readonly LatencyRow[]): string {
 /** Bars: API requests of each recent cycle (passes grouped by start time). */
 export function requestsChart(cycles: readonly Cycle[]): string {
   if (cycles.length === 0) return empty("No passes recorded yet.");
-  const max = niceMax(Math.max(...cycles.map((c) => c.requests)));
+  const ticks = countTicks(Math.max(...cycles.map((c) => c.requests)));
+  const max = ticks[ticks.length - 1] as number;
   const slot = PLOT_W / cycles.length;
   const bw = Math.min(24, Math.max(1, slot * 0.7));
   const bars = cycles
@@ -124,13 +159,27 @@ export function requestsChart(cycles: readonly Cycle[]): string {
     .join("");
   const first = cycles[0] as Cycle;
   const last = cycles[cycles.length - 1] as Cycle;
-  const when = (c: Cycle) => esc(c.startedAt.slice(0, 16).replace("T", " "));
+  const [from, to] = distinctTimes(first.startedAt, last.startedAt);
   const labels =
-    cycles.length === 1
-      ? `<text x="${PAD.left + PLOT_W / 2}" y="${H - 14}" text-anchor="middle">${when(first)}</text>`
-      : `<text x="${PAD.left}" y="${H - 14}">${when(first)}</text><text x="${W - PAD.right}" y="${H - 14}" text-anchor="end">${when(last)}</text>`;
+    to === undefined
+      ? `<text x="${PAD.left + PLOT_W / 2}" y="${H - 14}" text-anchor="middle">${esc(from)}</text>`
+      : `<text x="${PAD.left}" y="${H - 14}">${esc(from)}</text><text x="${W - PAD.right}" y="${H - 14}" text-anchor="end">${esc(to)}</text>`;
   const desc = `${cycles.length} cycles; the last made ${last.requests} requests, the first ${first.requests}.`;
-  return frame("chart-requests", "API requests per cycle", desc, bars + labels, max, (v) => String(Math.round(v)));
+  return frame("chart-requests", "API requests per cycle", desc, bars + labels, ticks, (v) => v.toLocaleString("en-US"));
+}
+
+/**
+ * The first and last cycle's start as two different labels: to the minute, or to the second when
+ * cycles run seconds apart (issue 24: one label shown twice); one label when they are the same instant.
+ */
+export function distinctTimes(first: string, last: string): [string, string | undefined] {
+  for (const chars of [16, 19]) {
+    const a = first.slice(0, chars).replace("T", " ");
+    const b = last.slice(0, chars).replace("T", " ");
+    // The date once: the second label drops it when both are on one day.
+    if (a !== b) return [a, a.slice(0, 10) === b.slice(0, 10) ? b.slice(11) : b];
+  }
+  return [first.slice(0, 19).replace("T", " "), undefined];
 }
 
 /** One square per pass, oldest left: green completed, amber interrupted, red failed, grey running. */

@@ -38,7 +38,8 @@ export function duration(ms: number | null | undefined): string {
 export function clipped(text: string | null | undefined, max = 120): string {
   if (!text) return `<span class="muted">-</span>`;
   const short = text.length > max ? `${text.slice(0, max - 1)}…` : text;
-  return `<span title="${esc(text)}">${esc(short)}</span>`;
+  // dir=auto: an error or reason quoting right-to-left Bird text keeps its own order (issue 24).
+  return `<span dir="auto" title="${esc(text)}">${esc(short)}</span>`;
 }
 
 export function stateClass(state: string): string {
@@ -53,7 +54,9 @@ export interface Column {
 
 /**
  * A table in a horizontally scrolling, focusable region: wide tables scroll inside it instead of
- * widening the page on a phone. The first cell of each row is its row header.
+ * widening the page on a phone. The first cell of each row is its row header. `cards`: on a narrow
+ * screen each row becomes a card of labelled fields (data-label, render.ts's CSS), so every field of
+ * a row is on screen without sideways scrolling (issue 24).
  */
 export function table(
   id: string,
@@ -62,6 +65,7 @@ export function table(
   rows: readonly string[][],
   empty: string,
   note?: string,
+  opts: { cards?: boolean } = {},
 ): string {
   const head = columns.map((c) => `<th scope="col"${c.numeric ? ' class="num"' : ""}>${esc(c.label)}</th>`).join("");
   const body =
@@ -70,14 +74,21 @@ export function table(
       : rows
           .map((cells) => {
             const [first, ...rest] = cells;
-            const tds = rest.map((c, i) => `<td${columns[i + 1]?.numeric ? ' class="num"' : ""}>${c}</td>`).join("");
+            const tds = rest
+              .map((c, i) => {
+                const col = columns[i + 1];
+                // In a card the label is the cell's first grid column, the value (one box) its second.
+                const value = opts.cards ? `<div class="v">${c}</div>` : c;
+                return `<td${col?.numeric ? ' class="num"' : ""} data-label="${esc(col?.label)}">${value}</td>`;
+              })
+              .join("");
             return `<tr><th scope="row">${first ?? ""}</th>${tds}</tr>`;
           })
           .join("\n");
   // The caption scrolls with a wide table, so it stays short; the longer note sits above, unclipped.
   const described = note ? ` aria-describedby="${id}-note"` : "";
   return `${note ? `<p class="note" id="${id}-note">${note}</p>` : ""}<div class="scroll" role="region" aria-labelledby="${id}-caption" tabindex="0">
-<table id="${id}"${described}><caption id="${id}-caption">${caption}</caption>
+<table id="${id}"${opts.cards ? ' class="cards"' : ""}${described}><caption id="${id}-caption">${caption}</caption>
 <thead><tr>${head}</tr></thead>
 <tbody>
 ${body}

@@ -3,11 +3,13 @@
 import {
   type DailyVolumeRow,
   type LatencyRow,
+  type OpenFullPass,
   type PassRow,
   type RejectRow,
   hasSyncSchema,
   readDailyVolume,
   readDecisionLatency,
+  readOpenFullPasses,
   readOrganizations,
   readPassHistory,
   readPendingCounts,
@@ -20,6 +22,7 @@ import { migrationState } from "../db/preflight.js";
 import { type FlowStatus, readFlowStatuses } from "../db/status.js";
 import { type FlowHealth, judgeFlowHealth } from "../health.js";
 import { type Cycle, groupIntoCycles } from "./cycles.js";
+import { type PassProgress, passProgress } from "./pass-progress.js";
 
 export const HISTORY_PER_FLOW = 20;
 export const REJECTS_SHOWN = 200;
@@ -54,6 +57,8 @@ export interface FlowRow {
   consecutiveFailures: number;
   lastError: string | null;
   history: PassRow[];
+  /** The open full pass (backfill or reconcile) and how far it got; null when none runs. */
+  progress: PassProgress | null;
 }
 
 export interface StatusModel {
@@ -80,7 +85,14 @@ export interface StatusModel {
 const durationOf = (p: { startedAt: string; finishedAt: string | null }) =>
   p.finishedAt ? Date.parse(p.finishedAt) - Date.parse(p.startedAt) : null;
 
-function flowRow(s: FlowStatus, history: PassRow[], pending: number, opts: ModelOptions, now: number): FlowRow {
+function flowRow(
+  s: FlowStatus,
+  history: PassRow[],
+  pending: number,
+  open: OpenFullPass | undefined,
+  opts: ModelOptions,
+  now: number,
+): FlowRow {
   const oldest = history[history.length - 1];
   const verdict = judgeFlowHealth(
     {
@@ -109,6 +121,7 @@ function flowRow(s: FlowStatus, history: PassRow[], pending: number, opts: Model
     consecutiveFailures: Number(s.consecutiveFailures),
     lastError: s.lastError,
     history,
+    progress: open ? passProgress(open, { runs: Number(s.runs), backfilled: s.lastFullPassAt !== null }, now) : null,
   };
 }
 
@@ -150,7 +163,7 @@ export async function readStatusModel(db: SqlRunner, opts: ModelOptions): Promis
 
 async function readFlows(db: SqlRunner, model: StatusModel, opts: ModelOptions, now: number): Promise<void> {
   const org = opts.organization;
-  const [statuses, pending, history, rejects, dailyVolume, latency, passTimes, organizations] = await Promise.all([
+  const [statuses, pending, history, rejects, dailyVolume, latency, passTimes, organizations, open] = await Promise.all([
     readFlowStatuses(db, org),
     readPendingCounts(db),
     readPassHistory(db, HISTORY_PER_FLOW),
@@ -159,11 +172,15 @@ async function readFlows(db: SqlRunner, model: StatusModel, opts: ModelOptions, 
     readDecisionLatency(db, org),
     readRecentPassTimes(db, 2000, org),
     readOrganizations(db),
+    readOpenFullPasses(db),
   ]);
+  const openByFlow = new Map(open.map((o) => [o.flowId, o]));
   const byFlow = new Map<string, PassRow[]>();
   for (const p of history) byFlow.set(p.flowId, [...(byFlow.get(p.flowId) ?? []), p]);
   model.migrated = true;
-  model.flows = statuses.map((s) => flowRow(s, byFlow.get(s.flowId) ?? [], pending.get(s.flowId) ?? 0, opts, now));
+  model.flows = statuses.map((s) =>
+    flowRow(s, byFlow.get(s.flowId) ?? [], pending.get(s.flowId) ?? 0, openByFlow.get(s.flowId), opts, now),
+  );
   for (const f of model.flows) model.totals[f.state]++;
   const shown = new Set(statuses.map((s) => s.flowId));
   model.rejects = org === undefined ? rejects : rejects.filter((r) => shown.has(r.flowId));

@@ -82,7 +82,25 @@ svg.chart .grid{stroke:#e0e3e7;stroke-width:1}
 .why{display:inline-block;font-size:12px;line-height:1.3;color:#5f6368;max-width:9rem;margin-top:2px}
 .note{margin:0 0 8px;color:#3c4043;font-size:14px}
 .banner{background:#fff4d6;border:1px solid #e0c36c;padding:8px 12px;border-radius:6px}
-@media (max-width:600px){header,main{padding:10px}th,td{padding:5px 8px}tbody th{min-width:9rem}}
+.nw,time,.state{white-space:nowrap}
+code.lease{overflow-wrap:break-word}
+svg.chart text{unicode-bidi:plaintext}
+.progress{margin-top:4px;font-size:13px;color:#3c4043}
+.progress progress{width:7rem;height:.8rem;vertical-align:middle}
+@media (max-width:600px){header,main{padding:10px}th,td{padding:5px 8px}tbody th{min-width:9rem}
+table.cards,table.cards tbody,table.cards tr,table.cards th,table.cards td{display:block}
+table.cards caption{display:block}
+table.cards thead{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
+table.cards tr{border-top:3px solid #d7dbe0}
+table.cards tr:first-child{border-top:0}
+table.cards tbody th{min-width:0;border-top:0;padding:8px 10px 4px}
+table.cards td{display:grid;grid-template-columns:7.5rem minmax(0,1fr);gap:10px;padding:4px 10px;border-top:1px solid #f1f3f5;text-align:left;min-width:0}
+table.cards td::before{content:attr(data-label);color:#5f6368;font-weight:600;font-size:13px}
+table.cards td.num{text-align:left}
+table.cards td[colspan]{display:block}
+table.cards td[colspan]::before{content:none}
+table.cards .why{max-width:none}
+table.cards pre{max-width:100%}}
 `;
 
 function totals(m: StatusModel): string {
@@ -120,14 +138,16 @@ function organizationsNav(m: StatusModel): string {
   return `<p class="muted">Organizations: ${items.join(" · ")}</p>`;
 }
 
-export function renderStatusPage(m: StatusModel): string {
-  const now = Date.parse(m.generatedAt);
-  const sections = m.migrated
-    ? [flowsSection(m, now), historySection(m, now), quarantineSection(m), chartsSection(m)].join("\n")
-    : m.migrationsBehind
-      ? ""
-      : `<p class="banner" role="status">This database has no <code>bird</code> schema yet. Run <code>approvals-sync migrate</code> (or start <code>sync</code>/<code>daemon</code>, which migrate first).</p>`;
-  const body = behindBanner(m) + sections;
+/** The page while the database cannot be read (503): what /readyz says, and that it reloads. */
+export function renderUnavailablePage(reason: string, generatedAt: string): string {
+  return htmlDocument(
+    `<h1>approvals-sync status</h1>
+<p class="muted">generated <time datetime="${esc(generatedAt)}">${esc(generatedAt.replace("T", " ").slice(0, 19))} UTC</time> · refreshes every ${REFRESH_SECONDS} s</p>`,
+    `<p class="banner" role="alert"><strong>The database is unreachable</strong>: <span dir="auto">${esc(reason)}</span>. The flows show again once the database answers (the daemon's /readyz reports the same).</p>`,
+  );
+}
+
+function htmlDocument(header: string, main: string): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -139,16 +159,30 @@ export function renderStatusPage(m: StatusModel): string {
 </head>
 <body>
 <header><div class="inner">
-<h1>approvals-sync status</h1>
-<p class="muted">${m.migrated ? `${m.flows.length} flows${m.organization === null ? "" : ` of organization <code>${esc(m.organization)}</code>`}` : m.migrationsBehind ? "flows not readable" : "no flows yet"} · schedule <code>${esc(m.schedule)}</code> (every ${esc(formatDuration(m.intervalSeconds * 1000))}) · generated <time datetime="${esc(m.generatedAt)}">${esc(m.generatedAt.replace("T", " ").slice(0, 19))} UTC</time> · refreshes every ${REFRESH_SECONDS} s · <a href="${m.organization === null ? "api/status" : `api/status?org=${esc(encodeURIComponent(m.organization))}`}">JSON</a></p>
-${organizationsNav(m)}
-${m.migrated ? totals(m) : ""}
+${header}
 </div></header>
 <main>
-${body}
+${main}
 </main>
 <script>${SCRIPT}</script>
 </body>
 </html>
 `;
+}
+
+export function renderStatusPage(m: StatusModel): string {
+  const now = Date.parse(m.generatedAt);
+  const sections = m.migrated
+    ? [flowsSection(m, now), historySection(m, now), quarantineSection(m), chartsSection(m)].join("\n")
+    : m.migrationsBehind
+      ? ""
+      : `<p class="banner" role="status">This database has no <code>bird</code> schema yet. Run <code>approvals-sync migrate</code> (or start <code>sync</code>/<code>daemon</code>, which migrate first).</p>`;
+  const body = behindBanner(m) + sections;
+  return htmlDocument(
+    `<h1>approvals-sync status</h1>
+<p class="muted">${m.migrated ? `${m.flows.length} flows${m.organization === null ? "" : ` of organization <code>${esc(m.organization)}</code>`}` : m.migrationsBehind ? "flows not readable" : "no flows yet"} · schedule <code>${esc(m.schedule)}</code> (every ${esc(formatDuration(m.intervalSeconds * 1000))}) · generated <time datetime="${esc(m.generatedAt)}">${esc(m.generatedAt.replace("T", " ").slice(0, 19))} UTC</time> · refreshes every ${REFRESH_SECONDS} s · <a href="${m.organization === null ? "api/status" : `api/status?org=${esc(encodeURIComponent(m.organization))}`}">JSON</a></p>
+${organizationsNav(m)}
+${m.migrated ? totals(m) : ""}`,
+    body,
+  );
 }

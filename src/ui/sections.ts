@@ -6,9 +6,18 @@ import { ago, clipped, duration, esc, historyId, num, stateClass, table } from "
 import { type FlowRow, REJECTS_SHOWN, type StatusModel } from "./model.js";
 import { FAILING_AFTER_FAILURES } from "../health.js";
 import { formatDuration } from "../duration.js";
+import { progressCell } from "./pass-progress.js";
 
 // <bdi>: a right-to-left flow name must not reorder the text around it.
 const flowLabel = (f: { name: string | null; flowId: string }) => `<bdi>${esc(f.name ?? f.flowId)}</bdi>`;
+
+// Issue 24: "host:pid:tag" breaks after a colon (or a hostname's hyphen), never inside a word:
+// code.lease wraps with overflow-wrap:break-word, which keeps a whole word's width as the column's minimum.
+const leaseHolder = (owner: string) =>
+  `<code class="lease" title="${esc(owner)}">${owner
+    .split(/(?<=:)/)
+    .map(esc)
+    .join("<wbr>")}</code>`;
 
 export function flowsSection(m: StatusModel, now: number): string {
   // All organizations of a database that holds several: say whose each flow is.
@@ -33,11 +42,13 @@ export function flowsSection(m: StatusModel, now: number): string {
     const p = f.lastPass;
     return [
       `<a href="#${historyId(f.flowId)}" data-flow-id="${esc(f.flowId)}">${flowLabel(f)}</a><br><code class="id" title="${esc(f.flowId)}">${esc(f.flowId.slice(0, 8))}…</code>`,
-      ...(byOrganization ? [f.organizationId ? `<code>${esc(f.organizationId)}</code>` : `<span class="muted">not known</span>`] : []),
+      ...(byOrganization
+        ? [f.organizationId ? `<code><bdi>${esc(f.organizationId)}</bdi></code>` : `<span class="muted">not known</span>`]
+        : []),
       `<span class="${stateClass(f.state)}" data-state="${esc(f.state)}">${esc(f.state)}</span><br><span class="why">${esc(f.stateWhy)}</span>`,
-      p
+      (p
         ? `${esc(p.kind)} · <span class="outcome-${esc(p.outcome ?? "running")}">${esc(p.outcome ?? "running")}</span>`
-        : `<span class="muted">none</span>`,
+        : `<span class="muted">none</span>`) + (f.progress ? progressCell(f.progress) : ""),
       p ? ago(p.finishedAt ?? p.startedAt, now) : `<span class="muted">-</span>`,
       duration(p?.durationMs),
       num(p?.requests),
@@ -46,13 +57,13 @@ export function flowsSection(m: StatusModel, now: number): string {
       num(f.quarantined),
       num(f.recheckDebt),
       f.lagSeconds === null ? `<span class="muted">-</span>` : esc(formatDuration(f.lagSeconds * 1000)),
-      f.leaseHolder ? `<code>${esc(f.leaseHolder)}</code>` : `<span class="muted">free</span>`,
+      f.leaseHolder ? leaseHolder(f.leaseHolder) : `<span class="muted">free</span>`,
       clipped(f.lastError),
     ];
   });
   const note = `State is judged against SYNC_SCHEDULE <code>${esc(m.schedule)}</code> (one interval = ${esc(formatDuration(m.intervalSeconds * 1000))}): delayed after one interval, failing after two or after ${FAILING_AFTER_FAILURES} failed passes in a row.`;
   return `<section aria-labelledby="flows-h"><h2 id="flows-h">Flows</h2>
-${table("flows", "One row per flow", columns, rows, "No flows synced yet. Run approvals-sync sync or daemon.", note)}</section>`;
+${table("flows", "One row per flow", columns, rows, "No flows synced yet. Run approvals-sync sync or daemon.", note, { cards: true })}</section>`;
 }
 
 function historyTable(f: FlowRow, passes: readonly PassRow[], now: number): string {
@@ -132,7 +143,7 @@ export function quarantineSection(m: StatusModel): string {
     ...(m.payloadsShown ? [{ label: "Raw payload" }] : []),
   ];
   const rows = m.rejects.map((r) => [
-    r.runId ? `<code>${esc(r.runId)}</code>` : `<span class="muted">(no id)</span>`,
+    r.runId ? `<code><bdi>${esc(r.runId)}</bdi></code>` : `<span class="muted">(no id)</span>`,
     `<bdi>${esc(names.get(r.flowId) ?? r.flowId)}</bdi>`,
     clipped(r.reason, 200),
     `<time datetime="${esc(r.firstSeenAt)}">${esc(r.firstSeenAt.replace("T", " ").slice(0, 19))}</time>`,
@@ -142,7 +153,7 @@ export function quarantineSection(m: StatusModel): string {
   ]);
   const note = `Records that failed validation (bird.sync_rejects), most recently seen first${m.rejects.length >= REJECTS_SHOWN ? ` (the latest ${REJECTS_SHOWN})` : ""}.${m.payloadsShown ? "" : " Raw payloads are shown only when STATUS_AUTH is set."}`;
   return `<section aria-labelledby="quarantine-h"><h2 id="quarantine-h">Quarantine</h2>
-${table("quarantine", `Quarantined records: ${m.rejects.length}`, columns, rows, "Nothing quarantined.", esc(note))}</section>`;
+${table("quarantine", `Quarantined records: ${m.rejects.length}`, columns, rows, "Nothing quarantined.", esc(note), { cards: true })}</section>`;
 }
 
 export function chartsSection(m: StatusModel): string {

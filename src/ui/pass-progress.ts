@@ -1,0 +1,57 @@
+// A running full pass (a backfill or a reconcile) on the page: runs and pages so far from its open
+// bird.sync_passes row, and, when a total can be known, a percentage and an ETA from the rate so far
+// (issue 24; the CLI's progress bar does the same for a reconcile).
+import type { OpenFullPass } from "../db/console.js";
+import { formatDuration } from "../duration.js";
+import { esc, num } from "./html.js";
+
+export interface PassProgress {
+  startedAt: string;
+  pages: number;
+  runsSeen: number;
+  /** Runs per second in the open segment; null when it has just begun. */
+  runsPerSecond: number | null;
+  /** How many runs the pass should see: the stored runs of a flow already backfilled, else the last completed full pass's count. */
+  expectedRuns: number | null;
+  /** 0..99 while the pass runs (it ends at 100 by completing, not by this estimate). */
+  percent: number | null;
+  etaSeconds: number | null;
+  /** False when no process holds the flow's lease: the pass waits to be resumed, no ETA. */
+  moving: boolean;
+}
+
+export function passProgress(open: OpenFullPass, flow: { runs: number; backfilled: boolean }, now: number): PassProgress {
+  const runsSeen = Number(open.runsSeen);
+  const elapsed = (now - Date.parse(open.segmentStartedAt)) / 1000;
+  const segmentRuns = Number(open.segmentRunsSeen);
+  const runsPerSecond = elapsed >= 1 && segmentRuns > 0 ? segmentRuns / elapsed : null;
+  const previous = open.previousRunsSeen === null ? null : Number(open.previousRunsSeen);
+  const expected = flow.backfilled && flow.runs > 0 ? flow.runs : previous !== null && previous > 0 ? previous : null;
+  const percent = expected === null ? null : Math.min(99, Math.floor((runsSeen / expected) * 100));
+  const eta = expected !== null && runsPerSecond !== null && open.leased ? Math.max(0, (expected - runsSeen) / runsPerSecond) : null;
+  return {
+    startedAt: open.passStartedAt,
+    pages: Number(open.pages),
+    runsSeen,
+    runsPerSecond: runsPerSecond === null ? null : Math.round(runsPerSecond * 10) / 10,
+    expectedRuns: expected,
+    percent,
+    etaSeconds: eta === null ? null : Math.round(eta),
+    moving: open.leased,
+  };
+}
+
+/** The flows table's view of it: a <progress> bar when a total is known, then the counts. */
+export function progressCell(p: PassProgress): string {
+  const bar =
+    p.percent === null
+      ? ""
+      : `<progress max="100" value="${p.percent}" aria-label="full pass ${p.percent}% done">${p.percent}%</progress> <span class="nw">${p.percent}%</span><br>`;
+  const parts = [
+    `${num(p.runsSeen)}${p.expectedRuns === null ? "" : ` of ~${num(p.expectedRuns)}`} runs`,
+    `${num(p.pages)} pages`,
+    p.runsPerSecond === null ? "" : `${esc(p.runsPerSecond)} runs/s`,
+    !p.moving ? "paused, resumes next cycle" : p.etaSeconds === null ? "" : `ETA ${esc(formatDuration(p.etaSeconds * 1000))}`,
+  ].filter(Boolean);
+  return `<div class="progress" data-progress>${bar}${parts.map((t) => `<span class="nw">${t}</span>`).join(" · ")}</div>`;
+}
