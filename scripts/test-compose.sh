@@ -80,17 +80,23 @@ compare >"$work/equal.txt" || { compare || true; die "the compose database diffe
 ok "database equals the fake: $(cat "$work/equal.txt")"
 
 # The monitoring stack: Prometheus loads deploy/alerts.yml, scrapes the worker, knows Alertmanager.
-compose up -d --no-recreate prometheus alertmanager >/dev/null 2>&1 || die "starting Prometheus and Alertmanager"
-prom() { compose exec -T prometheus wget -qO- "http://127.0.0.1:9090$1"; }
-rules_loaded() { prom /api/v1/rules | grep -q '"name":"ApprovalsSyncDown"'; }
-wait_for "Prometheus to load deploy/alerts.yml" 90 rules_loaded
-rules="$(prom /api/v1/rules | grep -o '"type":"alerting"' | wc -l)"
-[ "$rules" -eq "$(grep -c '^      - alert:' deploy/alerts.yml)" ] || die "Prometheus loaded $rules alert rules, deploy/alerts.yml has $(grep -c '^      - alert:' deploy/alerts.yml)"
-scraped() { prom '/api/v1/query?query=up%7Bjob%3D%22approvals-sync%22%7D%3D%3D1' | grep -q '"value"'; }
-wait_for "Prometheus to scrape the worker" 90 scraped
-alertmanager_known() { prom /api/v1/alertmanagers | grep -q 'alertmanager:9093'; }
-wait_for "Prometheus to find Alertmanager" 60 alertmanager_known
-ok "Prometheus loaded $rules alert rules, scrapes the worker, sends to Alertmanager"
+# Its images come from Docker Hub; a machine without a registry (this project's CI) has none, and then
+# this part says so in one line instead of failing (promtool checks the rules in CI either way).
+if docker image inspect prom/prometheus:v2.53.0 >/dev/null 2>&1 && docker image inspect prom/alertmanager:v0.27.0 >/dev/null 2>&1; then
+  compose up -d --no-recreate prometheus alertmanager >/dev/null 2>&1 || die "starting Prometheus and Alertmanager"
+  prom() { compose exec -T prometheus wget -qO- "http://127.0.0.1:9090$1"; }
+  rules_loaded() { prom /api/v1/rules | grep -q '"name":"ApprovalsSyncDown"'; }
+  wait_for "Prometheus to load deploy/alerts.yml" 90 rules_loaded
+  rules="$(prom /api/v1/rules | grep -o '"type":"alerting"' | wc -l)"
+  [ "$rules" -eq "$(grep -c '^      - alert:' deploy/alerts.yml)" ] || die "Prometheus loaded $rules alert rules, deploy/alerts.yml has $(grep -c '^      - alert:' deploy/alerts.yml)"
+  scraped() { prom '/api/v1/query?query=up%7Bjob%3D%22approvals-sync%22%7D%3D%3D1' | grep -q '"value"'; }
+  wait_for "Prometheus to scrape the worker" 90 scraped
+  alertmanager_known() { prom /api/v1/alertmanagers | grep -q 'alertmanager:9093'; }
+  wait_for "Prometheus to find Alertmanager" 60 alertmanager_known
+  ok "Prometheus loaded $rules alert rules, scrapes the worker, sends to Alertmanager"
+else
+  echo "monitoring stack not checked: no prom/prometheus and prom/alertmanager images here (no registry to pull them from)"
+fi
 
 compose up -d --no-recreate --scale worker=2 worker >/dev/null 2>&1 || die "docker compose up --scale worker=2"
 mapfile -t workers < <(compose ps -q worker)
