@@ -129,6 +129,7 @@ export async function incrementalInvariants(
     from jsonb_to_recordset(${JSON.stringify(inFlow)}::jsonb) as l(id uuid, flow uuid)
     join bird.approval_runs r on r.id = l.id and r.approval_flow_id = l.flow and r.deleted_at is not null
     union all
-    select p.id, 'added before the pass but not stored' from jsonb_array_elements_text(${JSON.stringify(mustBePresent)}::jsonb) as p(id)
-    where not exists (select 1 from bird.approval_runs r where r.id = p.id::uuid and r.deleted_at is null)`);
+    select p.id, 'added before the pass but not stored' || coalesce(' (row in flow ' || r.approval_flow_id || ', deleted ' || r.deleted_at || ')', ' (no row)')
+    from jsonb_array_elements_text(${JSON.stringify(mustBePresent)}::jsonb) as p(id) left join bird.approval_runs r on r.id = p.id::uuid
+    where not exists (select 1 from bird.approval_runs r2 where r2.id = p.id::uuid and r2.deleted_at is null)`);
 }

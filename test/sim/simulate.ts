@@ -131,10 +131,28 @@ export async function simulate(opts: SimulationOptions): Promise<{ log: string[]
     }
   };
 
+  // Flows an offset listing may have slid past a run in, until a clean full listing from page one: a run
+  // deleted mid-listing, or deleted while a full pass was interrupted (its stored offset now points
+  // one run further). Runs never stored in them are exempt until then (README: the exactness contract).
+  const slidUntilClean = new Set<string>();
+  const noteSlides = async (before: Map<string, Set<string>>) => {
+    const open = new Set(
+      (
+        await opts.db.rows<{ flow: string }>(sql`
+          select flow_id::text as flow from bird.sync_state where pass_kind = 'full' and (cursor is not null or reverse_cursor is not null)`)
+      ).map((x) => x.flow),
+    );
+    for (const f of m.flows.values()) {
+      const lost = [...(before.get(f.id) ?? [])].some((id) => !f.runs.has(id));
+      if (lost && open.has(f.id)) slidUntilClean.add(f.id);
+    }
+  };
   const steps = opts.steps ?? r.int(5, 12);
   for (let step = 0; step < steps; step++) {
     if (step > 0 && r.chance(0.5)) {
+      const before = new Map([...m.flows.values()].map((f) => [f.id, new Set(f.runs.keys())]));
       log.push(mutate(m, clock, r.pick(MUTATIONS)));
+      await noteSlides(before);
       continue;
     }
     const kind = step === 0 ? "incremental" : r.pick(SYNCS);
@@ -198,8 +216,9 @@ export async function simulate(opts: SimulationOptions): Promise<{ log: string[]
     // mid-listing, runs never stored before: an offset listing may slide past them (README: exactness).
     const exempt = new Set([...(during?.changed ?? []), ...m.misanswered]);
     const exemptFull = new Set(exempt);
+    for (const id of during?.slid ?? []) slidUntilClean.add(id);
     for (const f of m.flows.values()) {
-      if (!during?.slid.has(f.id)) continue;
+      if (!slidUntilClean.has(f.id)) continue;
       // Until a full pass from page one shows them (a resumed one does not go back over its first pages).
       for (const run of f.runs.values()) {
         if (stored.has(run.id)) continue;
@@ -219,6 +238,8 @@ export async function simulate(opts: SimulationOptions): Promise<{ log: string[]
           where kind = 'full' and outcome = 'completed' and from_first_page and started_at >= ${now}::timestamptz`)
       ).map((x) => x.flow),
     );
+    // A full listing from page one with nothing deleted while it ran shows whatever an earlier one slid past.
+    for (const id of fullyDone) if (!during?.slid.has(id)) slidUntilClean.delete(id);
     if ([...m.flows.keys()].every((id) => fullyDone.has(id))) {
       await check(`after a full pass of every flow (step ${step})`, await tableEqualsModel(opts.db, m, exemptFull));
       // What the pass was exempt from proving stays invisible to incremental passes until a full pass shows it.
@@ -288,7 +309,7 @@ function scheduleChurn(m: ModelUpstream, clock: Clock, log: string[]): { changed
       flow.runs.delete(gone.id);
       changed.add(gone.id);
       slid.add(flow.id);
-      log.push(`  mid-listing: delete ${gone.id} from ${flow.id}`);
+      log.push(`  mid-listing: delete ${gone.id} from ${flow.id} (${[...flow.runs.values()].map((x) => x.id.slice(0, 4)).join(" ")})`);
     } else {
       const times = runs.map((x) => x.createdMs);
       const at = times.length > 0 && r.chance(0.5) ? r.pick(times) + r.int(-1, 1) : clock.tick(m);
