@@ -48,6 +48,9 @@ export interface Config {
   readonly logFormat: LogFormat;
   /** Days of bird.sync_passes history kept; older rows are pruned (0 = keep forever). */
   readonly historyDays: number;
+  /** Keep every version of every run (bird.approval_run_history), and for how many days (0 = forever). */
+  readonly runHistory: boolean;
+  readonly runHistoryDays: number;
   /** A pending run is re-read when the time since its last read is at least this × its age (0 = every pass). */
   readonly recheckFactor: number;
   /** Optional cap on requests per rolling hour; re-checks beyond it carry over as recheck debt. */
@@ -77,8 +80,8 @@ const bool = z
   .string()
   .trim()
   .toLowerCase()
-  .refine((v) => ["true", "false", "1", "0", "yes", "no"].includes(v), "must be true or false")
-  .transform((v) => ["true", "1", "yes"].includes(v));
+  .refine((v) => ["true", "false", "1", "0", "yes", "no", "on", "off"].includes(v), "must be true or false")
+  .transform((v) => ["true", "1", "yes", "on"].includes(v));
 
 const duration = (what: string) =>
   z.string().transform((v, ctx) => {
@@ -137,6 +140,8 @@ const envSchema = z.object({
   SYNC_MAX_RETRIES: int(0, 100).default(6),
   METRICS_PORT: int(0, 65_535, "an integer 0..65535 (0 disables)").default(9464),
   SYNC_HISTORY_DAYS: int(0, 36_500, "an integer >= 0 (days of sync_passes history; 0 = keep forever)").default(30),
+  SYNC_RUN_HISTORY: bool.default(true),
+  SYNC_RUN_HISTORY_DAYS: int(0, 36_500, "an integer >= 0 (days of past run versions kept; 0 = keep forever)").default(0),
   SYNC_RECHECK_FACTOR: z
     .string()
     .trim()
@@ -275,6 +280,8 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT ?? ((opts.isTty ?? process.stderr.isTTY) ? "pretty" : "json"),
     historyDays: e.SYNC_HISTORY_DAYS,
+    runHistory: e.SYNC_RUN_HISTORY,
+    runHistoryDays: e.SYNC_RUN_HISTORY_DAYS,
     recheckFactor: e.SYNC_RECHECK_FACTOR,
     maxRequestsPerHour: e.SYNC_MAX_REQUESTS_PER_HOUR,
     unknownVariables: Object.freeze(unknownVariables),

@@ -1,6 +1,6 @@
 // `sync` and `backfill`: one cycle over the flows, then exit; cli.ts maps the result to 0 / 1 / 2.
 import { createSyncContext } from "../app.js";
-import { pruneSyncPasses } from "../db/retention.js";
+import { pruneRunHistory, pruneSyncPasses } from "../db/retention.js";
 import { runSyncCycle } from "../sync/cycle.js";
 import type { SyncObserver } from "../sync/observer.js";
 import { type CycleResult, flowFailed, summarizeCycle } from "../sync/outcome.js";
@@ -26,6 +26,9 @@ export async function runSyncCommand(rt: Runtime, opts: SyncCommandOptions): Pro
       const result = await runSyncCycle(ctx, { flowIds: opts.flowIds, full: opts.full, respectBackoff: false, signal: stop.signal });
       // Installs that run `sync` from cron instead of the daemon keep bounded history too.
       await pruneSyncPasses(db, config.historyDays).catch((err: Error) => logger.warn({ err: err.message }, "could not prune sync_passes"));
+      await pruneRunHistory(db, config.runHistoryDays).catch((err: Error) =>
+        logger.warn({ err: err.message }, "could not prune run versions"),
+      );
       const failed = result.flows.filter((f) => f.error && flowFailed(f));
       for (const f of failed) logger.error({ flowId: f.flowId, outcome: f.outcome, err: f.error }, "flow not synced");
       for (const f of result.flows.filter((f) => f.totals.rejected > 0)) {

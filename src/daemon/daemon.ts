@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 import { createSyncContext } from "../app.js";
 import type { Config } from "../config.js";
 import type { Database } from "../db/database.js";
-import { pruneSyncPasses } from "../db/retention.js";
+import { pruneRunHistory, pruneSyncPasses } from "../db/retention.js";
 import { CycleRunner } from "./cycle-runner.js";
 import { DaemonHealth } from "./health.js";
 import { type HealthServer, startHealthServer } from "./http-server.js";
@@ -24,13 +24,15 @@ export interface DaemonOptions {
 // The daemon prunes at most this often: the history is measured in days, cycles in minutes.
 const PRUNE_EVERY_MS = 3_600_000;
 
-/** SYNC_HISTORY_DAYS retention; a failure only delays it to a later cycle. */
+/** SYNC_HISTORY_DAYS and SYNC_RUN_HISTORY_DAYS retention; a failure only delays it to a later cycle. */
 async function pruneHistory(config: Config, logger: Logger, db: Database): Promise<void> {
   try {
     const pruned = await pruneSyncPasses(db, config.historyDays);
     if (pruned > 0) logger.info({ pruned, historyDays: config.historyDays }, "pruned old sync_passes rows (SYNC_HISTORY_DAYS)");
+    const versions = await pruneRunHistory(db, config.runHistoryDays);
+    if (versions > 0) logger.info({ versions, runHistoryDays: config.runHistoryDays }, "pruned old run versions (SYNC_RUN_HISTORY_DAYS)");
   } catch (err) {
-    logger.warn({ err: (err as Error).message }, "could not prune sync_passes; retrying in a later cycle");
+    logger.warn({ err: (err as Error).message }, "could not prune sync_passes or run versions; retrying in a later cycle");
   }
 }
 
@@ -75,7 +77,7 @@ export async function runDaemon({ config, logger, db, signal }: DaemonOptions): 
     metrics,
     newContext: () => createSyncContext(config, logger, db, metrics.observer, metrics.clientEvents),
     afterCycle: async () => {
-      if (config.historyDays > 0 && Date.now() - lastPruneAt >= PRUNE_EVERY_MS) {
+      if ((config.historyDays > 0 || config.runHistoryDays > 0) && Date.now() - lastPruneAt >= PRUNE_EVERY_MS) {
         lastPruneAt = Date.now();
         await pruneHistory(config, logger, db);
       }

@@ -23,7 +23,17 @@ export interface RunColumn {
  * Columns the sync fills itself rather than from one field of the run: left out of RUN_COLUMNS.
  * (`api_id` is the id as Bird spelled it when that differs from id::text; `extra`, the unknown fields.)
  */
-const NOT_FROM_THE_RUN = new Set(["apiId", "extra", "firstSyncedAt", "lastSyncedAt", "deletedAt"]);
+const NOT_FROM_THE_RUN = new Set([
+  "apiId",
+  "extra",
+  "firstSyncedAt",
+  "lastSyncedAt",
+  "deletedAt",
+  "version",
+  "changedAfter",
+  "observedAt",
+  "firstReadSentAt",
+]);
 
 /** Columns whose field is nested in the run; any other column's field is its Drizzle key. */
 const NESTED: Readonly<Record<string, readonly string[]>> = {

@@ -21,32 +21,48 @@ export const bird = pgSchema("bird");
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "string" });
 
+/**
+ * The columns an ApprovalRun feeds (besides its id), shared by the current row and its past versions:
+ * a new field Bird ships is one column here, and both tables get it (RUN_COLUMNS reads approval_runs).
+ */
+const runFields = () => ({
+  // The id exactly as Bird sent it when that differs from id::text (say, upper case): requests use it.
+  apiId: text("api_id"),
+  approvalFlowId: uuid("approval_flow_id").notNull(),
+  organizationId: uuid("organization_id"),
+  workspaceId: uuid("workspace_id"),
+  status: text("status").notNull(),
+  // numeric, not float8: the step keeps the exact value Bird sent (9007199254740993, 1.50), issue 20.
+  activeStep: numeric("active_step"),
+  invokerType: text("invoker_type"),
+  invokerId: uuid("invoker_id"),
+  object: jsonb("object"),
+  previousObject: jsonb("previous_object"),
+  tags: jsonb("tags").notNull(),
+  results: jsonb("results").notNull(),
+  // Top-level fields Bird added after the seed's OpenAPI was written: kept, not rejected.
+  extra: jsonb("extra"),
+  createdAt: ts("created_at").notNull(),
+  updatedAt: ts("updated_at").notNull(),
+});
+
 /** One row per approval run, upstream values verbatim; NULL where the API omitted a field. */
 export const approvalRuns = bird.table(
   "approval_runs",
   {
     id: uuid("id").primaryKey(),
-    // The id exactly as Bird sent it when that differs from id::text (say, upper case): requests use it.
-    apiId: text("api_id"),
-    approvalFlowId: uuid("approval_flow_id").notNull(),
-    organizationId: uuid("organization_id"),
-    workspaceId: uuid("workspace_id"),
-    status: text("status").notNull(),
-    // numeric, not float8: the step keeps the exact value Bird sent (9007199254740993, 1.50), issue 20.
-    activeStep: numeric("active_step"),
-    invokerType: text("invoker_type"),
-    invokerId: uuid("invoker_id"),
-    object: jsonb("object"),
-    previousObject: jsonb("previous_object"),
-    tags: jsonb("tags").notNull(),
-    results: jsonb("results").notNull(),
-    // Top-level fields Bird added after the seed's OpenAPI was written: kept, not rejected.
-    extra: jsonb("extra"),
-    createdAt: ts("created_at").notNull(),
-    updatedAt: ts("updated_at").notNull(),
+    ...runFields(),
     firstSyncedAt: ts("first_synced_at").notNull().defaultNow(),
     lastSyncedAt: ts("last_synced_at").notNull().defaultNow(),
     deletedAt: ts("deleted_at"),
+    // Decision history (issue 22): the current version's number and observation window. It changed
+    // after `changed_after` (a read that still showed the previous version) and at or before
+    // `observed_at` (the first read that showed it); instants on the database's clock.
+    version: integer("version").notNull().default(1),
+    changedAfter: ts("changed_after"),
+    observedAt: ts("observed_at").notNull().defaultNow(),
+    // When the read that first showed this version was sent: no later change can precede it.
+    firstReadSentAt: ts("first_read_sent_at"),
   },
   (t) => [
     index("approval_runs_flow_created_idx").on(t.approvalFlowId, t.createdAt),
@@ -54,6 +70,25 @@ export const approvalRuns = bird.table(
     index("approval_runs_updated_idx").on(t.updatedAt),
     index("approval_runs_pending_idx").on(t.approvalFlowId, t.createdAt).where(sql`status = 'pending' AND deleted_at IS NULL`),
   ],
+);
+
+/**
+ * Past versions of runs (issue 22): when a run's row changes, the version it replaces is kept here with
+ * its window. The current version stays in approval_runs; bird.approval_run_versions shows both.
+ */
+export const approvalRunHistory = bird.table(
+  "approval_run_history",
+  {
+    id: uuid("id").notNull(),
+    version: integer("version").notNull(),
+    ...runFields(),
+    deletedAt: ts("deleted_at"),
+    changedAfter: ts("changed_after"),
+    observedAt: ts("observed_at").notNull(),
+    // The first read of the next version: the end of this one's life as far as reads can tell.
+    supersededAt: ts("superseded_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.id, t.version] }), index("approval_run_history_superseded_idx").on(t.supersededAt)],
 );
 
 /** Flow metadata for reports; missing_since is set when the flow 404s or is no longer listed. */

@@ -2,49 +2,10 @@
 // function (migrations/0001_reporting_views.sql), so a report and its view can never disagree.
 import { type SQL, sql } from "drizzle-orm";
 import { isoUtc } from "../db/sql-time.js";
+import type { ReportColumn, ReportDefinition, ReportFilters } from "./definition.js";
+import { decisions, history, steps } from "./history-catalog.js";
 
-/** How a column is shown: numbers right-aligned in tables, raw in csv/json. */
-export type ColumnKind =
-  | "text"
-  | "id" // hidden in tables (the flow column there shows name and short id)
-  | "flow" // flow_name; in tables "name (short id)"
-  | "int"
-  | "rate" // 0..1; a percentage in tables
-  | "seconds" // a duration; humanized in tables
-  | "timestamp" // ISO 8601 UTC string
-  | "date"; // YYYY-MM-DD (UTC day)
-
-export interface ReportColumn {
-  /** The csv header and json key: the view's column name. */
-  key: string;
-  /** The table header. */
-  label: string;
-  kind: ColumnKind;
-}
-
-export interface ReportFilters {
-  flowId?: string;
-  /** ISO instant, inclusive. */
-  since?: string;
-  /** ISO instant, exclusive. */
-  until?: string;
-}
-
-export interface ReportDefinition {
-  name: string;
-  /** One line, shown by `report` without a NAME. */
-  description: string;
-  /** The bird.* view it reads, for the reader who wants the SQL. */
-  view: string;
-  columns: readonly ReportColumn[];
-  /** The volume column drawn as a bar in tables. */
-  bar?: string;
-  /** False when --since/--until mean nothing for it (sync health is not about runs' dates). */
-  dateFiltered: boolean;
-  /** What an empty result says, e.g. "No pending runs". */
-  empty: string;
-  query(filters: ReportFilters): SQL;
-}
+export type { ColumnKind, ReportColumn, ReportDefinition, ReportFilters } from "./definition.js";
 
 const iso = (col: string) => isoUtc(col, "ms");
 
@@ -110,7 +71,8 @@ const daily: ReportDefinition = {
 
 const latency: ReportDefinition = {
   name: "latency",
-  description: "time from creation to decision per flow: p50, p90 and max (decided runs)",
+  description:
+    "time from creation to decision per flow: p50, p90 and max (decided runs; decided at Bird's updatedAt when it lies in the window the worker saw the decision in, else at the first read that showed it)",
   view: "bird.decision_latency",
   columns: [
     ...FLOW,
@@ -214,7 +176,7 @@ const health: ReportDefinition = {
     order by flow_name, flow_id`,
 };
 
-export const REPORTS: readonly ReportDefinition[] = [summary, daily, latency, backlog, reviewers, tags, health];
+export const REPORTS: readonly ReportDefinition[] = [summary, daily, latency, backlog, reviewers, tags, health, decisions, history, steps];
 
 export const REPORT_NAMES: readonly string[] = REPORTS.map((r) => r.name);
 

@@ -14,6 +14,7 @@ export interface ReportArgs {
   flowId?: string;
   since?: string;
   until?: string;
+  runId?: string;
 }
 
 type ReportRequest =
@@ -83,6 +84,14 @@ function parseReportArgs(args: ReportArgs): ReportRequest {
   if (args.until !== undefined) {
     filters.until = parseDateFlag("--until", args.until);
     described.push(`--until ${args.until}`);
+  }
+  if (args.runId !== undefined) {
+    if (!isUuid(args.runId)) throw new ReportUsageError(`--run must be a run id (a uuid) (got ${JSON.stringify(args.runId)})`);
+    filters.runId = args.runId.toLowerCase();
+    described.push(`--run ${filters.runId}`);
+  }
+  if (def.needsRun && filters.runId === undefined) {
+    throw new ReportUsageError(`report ${def.name} shows one run: give its id with --run ID`);
   }
   if (filters.since && filters.until && filters.since >= filters.until) {
     throw new ReportUsageError(`--since ${args.since} is not before --until ${args.until}: the range holds no time`);

@@ -8,6 +8,7 @@
 // column in schema.ts plus a generated migration, and nothing here changes.
 import type { Rejected } from "../../bird/schema.js";
 import type { ListOrder } from "../../model.js";
+import type { DbReadWindow } from "../clock.js";
 import type { SqlRunner } from "../database.js";
 import { RUN_COLUMNS, RUN_JSON_FIELDS, runColumnFromJson } from "../run-columns.js";
 import { bindNamed } from "./bind.js";
@@ -39,6 +40,10 @@ export interface RunsPageRows {
   pageToken?: { token: string; reverse: boolean } | undefined;
   /** Where the next page starts; undefined leaves the stored cursor alone. */
   cursor?: PageCursor | undefined;
+  /** When the page was read, on the database's clock: the bounds of the versions it shows. */
+  read: DbReadWindow;
+  /** Keep the versions the page replaces (SYNC_RUN_HISTORY). */
+  history: boolean;
 }
 
 /**
@@ -70,6 +75,12 @@ const COLUMNS = WRITTEN.join(", ");
 const SET_LIST = DATA.map((c) => `${c} = excluded.${c}`).join(", ");
 const CURRENT = `(${DATA.map((c) => `t.${c}`).join(", ")})`;
 const INCOMING = `(${DATA.map((c) => `excluded.${c}`).join(", ")})`;
+const STORED = `(${DATA.map((c) => `t.${c}`).join(", ")})`;
+const READ = `(${DATA.map((c) => `i.${c}`).join(", ")})`;
+/** A past version keeps every column the run feeds, and whether the run was deleted then. */
+export const KEPT = [...WRITTEN, "deleted_at"].join(", ");
+/** KEPT read from the stored row `t`. */
+export const KEPT_FROM_T = [...WRITTEN, "deleted_at"].map((c) => `t.${c}`).join(", ");
 
 /** Columns of a run from its jsonb `e`: every cast PostgreSQL may refuse is here, so a probe finds them. */
 const PROJECTION = `${RUN_COLUMNS.map((c) => `${runColumnFromJson(c, "e")} as ${c.column}`).join(", ")},
@@ -101,36 +112,52 @@ const STATEMENT = `
     ), input as (
       -- 3. one row per run, every column cast from its JSON value
       select ${PROJECTION} from picked
+    ), stale as (
+      -- 4. runs whose stored version this read may not replace: it differs, but the read was sent before
+      --    the stored version was first seen, so it may be the older of two overlapping reads (issue 22)
+      select i.id from input i join bird.approval_runs t on t.id = i.id
+      where (${STORED} is distinct from ${READ} or t.deleted_at is not null) and t.observed_at > @read_sent::timestamptz
     ), written as (
-      -- 4. change-only upsert: a row is written only when a value differs, or to bring a deleted run back
-      insert into bird.approval_runs as t (${COLUMNS})
-      select ${COLUMNS} from input
-      on conflict (id) do update set ${SET_LIST}, last_synced_at = now(), deleted_at = null
-      where ${CURRENT} is distinct from ${INCOMING} or t.deleted_at is not null
-      returning (xmax = 0) as inserted
+      -- 5. change-only upsert: a row is written only when a value differs, or to bring a deleted run back;
+      --    each write is a new version, changed after the last read that showed the one before
+      insert into bird.approval_runs as t (${COLUMNS}, observed_at, first_read_sent_at)
+      select ${COLUMNS}, @read_received::timestamptz, @read_sent::timestamptz from input
+      on conflict (id) do update set ${SET_LIST}, last_synced_at = now(), deleted_at = null,
+        version = t.version + 1, observed_at = excluded.observed_at, first_read_sent_at = excluded.first_read_sent_at,
+        changed_after = greatest(t.first_read_sent_at, (select rr.last_read_at from bird.run_reads rr where rr.run_id = t.id))
+      where (${CURRENT} is distinct from ${INCOMING} or t.deleted_at is not null) and t.observed_at <= @read_sent::timestamptz
+      returning id, version, (xmax = 0) as inserted
+    ), superseded as (
+      -- 6. the versions those writes replaced, as this statement's snapshot still shows them
+      insert into bird.approval_run_history (${KEPT}, version, changed_after, observed_at, superseded_at)
+      select ${KEPT_FROM_T}, t.version, t.changed_after, t.observed_at, @read_received::timestamptz
+      from bird.approval_runs t join written w on w.id = t.id and t.version = w.version - 1
+      where @history::boolean and not w.inserted
+      on conflict (id, version) do nothing
     ), seen as (
-      -- 5. the pass's seen set (deletion candidates are what it misses); a run both streams of a
+      -- 7. the pass's seen set (deletion candidates are what it misses); a run both streams of a
       --    two-ended pass listed is marked 'b', the proof that they met, which survives a restart
       insert into bird.sync_seen as s (flow_id, run_id, side)
       select @flow_id::uuid, id::uuid, @side::text from jsonb_array_elements_text(@listed_ids::jsonb) as l(id)
       where @track_seen and exists (select 1 from lease)
       on conflict (flow_id, run_id) do update set side = 'b' where s.side is distinct from excluded.side
     ), reads as (
-      -- 6. when each pending run was last read, for the age-based re-check; decided runs need no entry
+      -- 8. when each pending run was last read (sent), for the age-based re-check and as the lower bound
+      --    of its next version's window; decided runs need no entry. A stale read proves nothing new.
       insert into bird.run_reads as rr (run_id, last_read_at)
-      select id, now() from input where status = 'pending'
-      on conflict (run_id) do update set last_read_at = excluded.last_read_at
+      select id, @read_sent::timestamptz from input where status = 'pending' and id not in (select id from stale)
+      on conflict (run_id) do update set last_read_at = greatest(rr.last_read_at, excluded.last_read_at)
     ), settled as (
-      delete from bird.run_reads where run_id in (select id from input where status <> 'pending')
+      delete from bird.run_reads where run_id in (select id from input where status <> 'pending' and id not in (select id from stale))
     ), token as (
-      -- 7. the page's token with its createdAt range, to re-list just this stretch later
+      -- 9. the page's token with its createdAt range, to re-list just this stretch later
       insert into bird.page_tokens (flow_id, token, reverse, oldest_created_at, newest_created_at)
       select @flow_id::uuid, @page_token::text, @page_token_reverse, min(created_at), max(created_at)
       from input where @page_token::text is not null having count(*) > 0
       on conflict (flow_id, token) do update set oldest_created_at = excluded.oldest_created_at,
         newest_created_at = excluded.newest_created_at, recorded_at = now()
     ), released as (
-      -- 8. runs valid again leave quarantine; the page's invalid records enter it (re-seen: updated in place)
+      -- 10. runs valid again leave quarantine; the page's invalid records enter it (re-seen: updated in place)
       delete from bird.sync_rejects where flow_id = @flow_id::uuid and fingerprint in (select id::text from input)
     ), quarantined as (
       insert into bird.sync_rejects as q (flow_id, run_id, fingerprint, reason, payload)
@@ -142,7 +169,7 @@ const STATEMENT = `
     ), counts as (
       select count(*) filter (where inserted)::int as inserted, count(*) filter (where not inserted)::int as updated from written
     ), progress as (
-      -- 9. the page's counts into its pass
+      -- 11. the page's counts into its pass
       update bird.sync_passes set
         pages = pages + @pages, requests = requests + @requests, runs_seen = runs_seen + @seen,
         runs_inserted = runs_inserted + (select inserted from counts),
@@ -162,6 +189,12 @@ export const WRITE_RUNS_PAGE = {
 /** Throws what PostgreSQL says when it cannot store this run (its text alone), else resolves. */
 export async function probeRunText(db: SqlRunner, text: string): Promise<void> {
   await db.rows(bindNamed(`select ${PROJECTION} from (select @text::jsonb as e) as picked`, { text, has_extra: true }));
+}
+
+/** µs since the epoch as the timestamptz text PostgreSQL reads back to the same microsecond. */
+export function usInstant(us: number): string {
+  const ms = Math.floor(us / 1000);
+  return `${new Date(ms).toISOString().slice(0, -1)}${String(us - ms * 1000).padStart(3, "0")}Z`;
 }
 
 /** Quarantine entries go through jsonb: strings that jsonb refuses are made storable first. */
@@ -200,6 +233,9 @@ export async function writeRunsPage(db: SqlRunner, pass: PassTarget, page: RunsP
     requests: page.requests,
     seen: page.seen,
     rejected: page.rejects.length,
+    read_sent: usInstant(page.read.sentUs),
+    read_received: usInstant(page.read.receivedUs),
+    history: page.history,
   };
   const text = fromAnswer ? WRITE_RUNS_PAGE.answer : WRITE_RUNS_PAGE.texts;
   const [row] = await db.rows<RunsPageWritten>(bindNamed(text, values), { prepare: "page_write" });
