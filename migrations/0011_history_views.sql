@@ -117,7 +117,7 @@ LANGUAGE sql STABLE AS $$
 $$;
 --> statement-breakpoint
 -- Time on each step (issue 22): one row per stretch a run spent pending on one activeStep and then
--- left (to another step, a decision or deletion), with bounds from the versions' windows. Only runs
+-- left for another step or a decision (a run deleted while pending left nothing), with bounds from the versions' windows. Only runs
 -- seen to change have such a stretch, so only they are read. seconds_low..seconds_high holds the time.
 CREATE OR REPLACE VIEW "bird"."run_steps" AS
 WITH v AS (
@@ -132,7 +132,8 @@ WITH v AS (
   SELECT v.*,
     CASE WHEN v.version = v.first_version THEN least(v.created_at, v.observed_at) ELSE v.changed_after END AS entered_after,
     lead(v.changed_after) OVER (PARTITION BY v.id ORDER BY v.version) AS left_after,
-    lead(v.observed_at) OVER (PARTITION BY v.id ORDER BY v.version) AS left_before
+    lead(v.observed_at) OVER (PARTITION BY v.id ORDER BY v.version) AS left_before,
+    lead(v.deleted) OVER (PARTITION BY v.id ORDER BY v.version) AS left_deleted
   FROM v
   WHERE v.version = v.first_version OR v.active_step IS DISTINCT FROM v.prev_step OR v.status IS DISTINCT FROM v.prev_status
     OR v.deleted IS DISTINCT FROM v.prev_deleted
@@ -142,7 +143,7 @@ SELECT s.id AS run_id, s.approval_flow_id AS flow_id, s.active_step AS step, s.c
   greatest(extract(epoch FROM s.left_after - s.observed_at), 0)::float8 AS seconds_low,
   extract(epoch FROM s.left_before - s.entered_after)::float8 AS seconds_high
 FROM stretches s
-WHERE s.status = 'pending' AND NOT s.deleted AND s.active_step IS NOT NULL AND s.left_before IS NOT NULL;
+WHERE s.status = 'pending' AND NOT s.deleted AND s.active_step IS NOT NULL AND s.left_before IS NOT NULL AND NOT s.left_deleted;
 --> statement-breakpoint
 -- p50 and p90 time per step per flow, as bounds: each run's time lies in [seconds_low, seconds_high],
 -- so the p-th percentile of the lows and of the highs bound the true p-th percentile.

@@ -774,13 +774,33 @@ describe("reporting views and `report` on a known fixture", () => {
       const { code, text } = await report(db, {});
       expect(code).toBe(0);
       const lines = text.trimEnd().split("\n");
-      expect(lines.map((l) => l.split(/\s+/)[0])).toEqual(["summary", "daily", "latency", "backlog", "reviewers", "tags", "health"]);
+      expect(lines.map((l) => l.split(/\s+/)[0])).toEqual([
+        "summary",
+        "daily",
+        "latency",
+        "backlog",
+        "reviewers",
+        "tags",
+        "health",
+        "decisions",
+        "history",
+        "steps",
+      ]);
       expect(lines.every((l) => /^\w+ +\S.*$/.test(l))).toBe(true);
       const json = JSON.parse((await report(db, { format: "json" })).text) as { name: string; view: string }[];
       expect(json.map((r) => r.view)).toEqual(
-        ["flow_summary", "daily_volume", "decision_latency", "pending_backlog", "reviewer_workload", "tag_counts", "sync_health"].map(
-          (v) => `bird.${v}`,
-        ),
+        [
+          "flow_summary",
+          "daily_volume",
+          "decision_latency",
+          "pending_backlog",
+          "reviewer_workload",
+          "tag_counts",
+          "sync_health",
+          "decisions",
+          "approval_run_versions",
+          "step_times",
+        ].map((v) => `bird.${v}`),
       );
       expect(stderr).toBe("");
     });
@@ -790,7 +810,7 @@ describe("reporting views and `report` on a known fixture", () => {
       expect(code).toBe(2);
       expect(text).toBe("");
       expect(stderr).toBe(
-        'approvals-sync report: unknown report "sumary"; valid names: summary, daily, latency, backlog, reviewers, tags, health\n',
+        'approvals-sync report: unknown report "sumary"; valid names: summary, daily, latency, backlog, reviewers, tags, health, decisions, history, steps\n',
       );
     });
 
@@ -840,7 +860,7 @@ describe("reporting views and `report` on a known fixture", () => {
     it("the CLI can answer listings and usage errors before opening the database", () => {
       const { out, text } = capture();
       expect(answerReportWithoutDatabase({ format: "table" }, out)).toBe(true);
-      expect(text().split("\n")).toHaveLength(8);
+      expect(text().split("\n")).toHaveLength(11);
       expect(() => answerReportWithoutDatabase({ name: "nope", format: "table" }, out)).toThrow(CommandError);
       expect(answerReportWithoutDatabase({ name: "summary", format: "csv", since: "2025-03-01" }, out)).toBe(false);
     });
