@@ -37,7 +37,7 @@ export async function deletionCandidates(
 /**
  * A GET of the run under this flow answered 404: it is gone (exactness rule 5). The deletion is a
  * version too (issue 22): it happened after the last read that showed the run, and by the 404. A 404
- * asked before the stored version was first seen proves nothing about it (the reads overlapped).
+ * asked before the read that first showed the stored version proves nothing about it.
  */
 export async function markRunDeleted(
   tx: SqlRunner,
@@ -53,7 +53,7 @@ export async function markRunDeleted(
         changed_after = greatest(t.first_read_sent_at, (select rr.last_read_at from bird.run_reads rr where rr.run_id = t.id)),
         observed_at = ${received}::timestamptz, first_read_sent_at = ${sent}::timestamptz
       where id = ${runId}::uuid and approval_flow_id = ${flowId}::uuid and deleted_at is null
-        and observed_at <= ${sent}::timestamptz
+        and coalesce(first_read_sent_at, '-infinity') <= ${sent}::timestamptz
       returning id, version
     ), superseded as (
       insert into bird.approval_run_history (${sql.raw(KEPT)}, version, changed_after, observed_at, superseded_at)

@@ -3,7 +3,7 @@
 // nothing, so a crash at any instant loses and duplicates nothing. What is the same for every page
 // (flow, owner, lease TTL, pass) is given once; a page brings only what changes.
 import { rejectOf } from "../bird/schema.js";
-import { type DbClock, measureDbClock } from "../db/clock.js";
+import { dbClock } from "../db/clock.js";
 import { type Database, type SqlRunner, dbErrorMessage, inSavepoint, isRecordDataError } from "../db/database.js";
 import {
   type PageCursor,
@@ -35,7 +35,6 @@ export interface PageMeta {
 export class PassWriter {
   private readonly db: Database;
   private readonly target: PassTarget;
-  private clock: Promise<DbClock> | undefined;
 
   /** `trackSeen`: the pass remembers what it saw (deletion candidates); a two-ended pass turns it on later. */
   constructor(
@@ -70,13 +69,12 @@ export class PassWriter {
   }
 
   /**
-   * `read` on the database's clock, measured once per pass (the first page pays one round trip) on the
-   * runner at hand: inside a transaction, the embedded database has no other connection to ask.
+   * `read` on the database's clock (measured once per process and database; the first page pays one
+   * round trip) on the runner at hand: inside a transaction, the embedded database has no other
+   * connection to ask.
    */
   async onDbClock(db: SqlRunner, read: ReadWindow) {
-    this.clock ??= measureDbClock(db);
-    this.clock.catch(() => (this.clock = undefined));
-    return (await this.clock).toDb(read);
+    return (await dbClock(this.db.location, db)).toDb(read);
   }
 
   private async writeOne(db: SqlRunner, page: CheckedPage, meta: PageMeta, wholeAnswer = true) {

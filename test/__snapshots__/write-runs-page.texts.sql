@@ -19,9 +19,9 @@
       case when @has_extra then nullif(e - array['id','approvalFlowId','organizationId','workspaceId','status','activeStep','invoker','object','previousObject','tags','results','createdAt','updatedAt'], '{}'::jsonb) end as extra from picked
     ), stale as (
       -- 4. runs whose stored version this read may not replace: it differs, but the read was sent before
-      --    the stored version was first seen, so it may be the older of two overlapping reads (issue 22)
+      --    the one that first showed the stored version, so it may show an older one (issue 22)
       select i.id from input i join bird.approval_runs t on t.id = i.id
-      where ((t.approval_flow_id, t.organization_id, t.workspace_id, t.status, t.active_step, t.invoker_type, t.invoker_id, t.object, t.previous_object, t.tags, t.results, t.created_at, t.updated_at, t.api_id, t.extra) is distinct from (i.approval_flow_id, i.organization_id, i.workspace_id, i.status, i.active_step, i.invoker_type, i.invoker_id, i.object, i.previous_object, i.tags, i.results, i.created_at, i.updated_at, i.api_id, i.extra) or t.deleted_at is not null) and t.observed_at > @read_sent::timestamptz
+      where ((t.approval_flow_id, t.organization_id, t.workspace_id, t.status, t.active_step, t.invoker_type, t.invoker_id, t.object, t.previous_object, t.tags, t.results, t.created_at, t.updated_at, t.api_id, t.extra) is distinct from (i.approval_flow_id, i.organization_id, i.workspace_id, i.status, i.active_step, i.invoker_type, i.invoker_id, i.object, i.previous_object, i.tags, i.results, i.created_at, i.updated_at, i.api_id, i.extra) or t.deleted_at is not null) and t.first_read_sent_at > @read_sent::timestamptz
     ), written as (
       -- 5. change-only upsert: a row is written only when a value differs, or to bring a deleted run back;
       --    each write is a new version, changed after the last read that showed the one before
@@ -29,8 +29,13 @@
       select id, approval_flow_id, organization_id, workspace_id, status, active_step, invoker_type, invoker_id, object, previous_object, tags, results, created_at, updated_at, api_id, extra, @read_received::timestamptz, @read_sent::timestamptz from input
       on conflict (id) do update set approval_flow_id = excluded.approval_flow_id, organization_id = excluded.organization_id, workspace_id = excluded.workspace_id, status = excluded.status, active_step = excluded.active_step, invoker_type = excluded.invoker_type, invoker_id = excluded.invoker_id, object = excluded.object, previous_object = excluded.previous_object, tags = excluded.tags, results = excluded.results, created_at = excluded.created_at, updated_at = excluded.updated_at, api_id = excluded.api_id, extra = excluded.extra, last_synced_at = now(), deleted_at = null,
         version = t.version + 1, observed_at = excluded.observed_at, first_read_sent_at = excluded.first_read_sent_at,
-        changed_after = greatest(t.first_read_sent_at, (select rr.last_read_at from bird.run_reads rr where rr.run_id = t.id))
-      where ((t.approval_flow_id, t.organization_id, t.workspace_id, t.status, t.active_step, t.invoker_type, t.invoker_id, t.object, t.previous_object, t.tags, t.results, t.created_at, t.updated_at, t.api_id, t.extra) is distinct from (excluded.approval_flow_id, excluded.organization_id, excluded.workspace_id, excluded.status, excluded.active_step, excluded.invoker_type, excluded.invoker_id, excluded.object, excluded.previous_object, excluded.tags, excluded.results, excluded.created_at, excluded.updated_at, excluded.api_id, excluded.extra) or t.deleted_at is not null) and t.observed_at <= @read_sent::timestamptz
+        changed_after = case when t.deleted_at is not null and t.approval_flow_id <> excluded.approval_flow_id
+          -- a 404 under one flow proves nothing about another: back from another flow, the run changed
+          -- after the last read that showed it live
+          then t.changed_after
+          else greatest(t.first_read_sent_at, (select rr.last_read_at from bird.run_reads rr where rr.run_id = t.id)) end
+      where ((t.approval_flow_id, t.organization_id, t.workspace_id, t.status, t.active_step, t.invoker_type, t.invoker_id, t.object, t.previous_object, t.tags, t.results, t.created_at, t.updated_at, t.api_id, t.extra) is distinct from (excluded.approval_flow_id, excluded.organization_id, excluded.workspace_id, excluded.status, excluded.active_step, excluded.invoker_type, excluded.invoker_id, excluded.object, excluded.previous_object, excluded.tags, excluded.results, excluded.created_at, excluded.updated_at, excluded.api_id, excluded.extra) or t.deleted_at is not null)
+        and coalesce(t.first_read_sent_at, '-infinity') <= @read_sent::timestamptz
       returning id, version, (xmax = 0) as inserted
     ), superseded as (
       -- 6. the versions those writes replaced, as this statement's snapshot still shows them

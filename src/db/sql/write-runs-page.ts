@@ -114,9 +114,9 @@ const STATEMENT = `
       select ${PROJECTION} from picked
     ), stale as (
       -- 4. runs whose stored version this read may not replace: it differs, but the read was sent before
-      --    the stored version was first seen, so it may be the older of two overlapping reads (issue 22)
+      --    the one that first showed the stored version, so it may show an older one (issue 22)
       select i.id from input i join bird.approval_runs t on t.id = i.id
-      where (${STORED} is distinct from ${READ} or t.deleted_at is not null) and t.observed_at > @read_sent::timestamptz
+      where (${STORED} is distinct from ${READ} or t.deleted_at is not null) and t.first_read_sent_at > @read_sent::timestamptz
     ), written as (
       -- 5. change-only upsert: a row is written only when a value differs, or to bring a deleted run back;
       --    each write is a new version, changed after the last read that showed the one before
@@ -124,8 +124,13 @@ const STATEMENT = `
       select ${COLUMNS}, @read_received::timestamptz, @read_sent::timestamptz from input
       on conflict (id) do update set ${SET_LIST}, last_synced_at = now(), deleted_at = null,
         version = t.version + 1, observed_at = excluded.observed_at, first_read_sent_at = excluded.first_read_sent_at,
-        changed_after = greatest(t.first_read_sent_at, (select rr.last_read_at from bird.run_reads rr where rr.run_id = t.id))
-      where (${CURRENT} is distinct from ${INCOMING} or t.deleted_at is not null) and t.observed_at <= @read_sent::timestamptz
+        changed_after = case when t.deleted_at is not null and t.approval_flow_id <> excluded.approval_flow_id
+          -- a 404 under one flow proves nothing about another: back from another flow, the run changed
+          -- after the last read that showed it live
+          then t.changed_after
+          else greatest(t.first_read_sent_at, (select rr.last_read_at from bird.run_reads rr where rr.run_id = t.id)) end
+      where (${CURRENT} is distinct from ${INCOMING} or t.deleted_at is not null)
+        and coalesce(t.first_read_sent_at, '-infinity') <= @read_sent::timestamptz
       returning id, version, (xmax = 0) as inserted
     ), superseded as (
       -- 6. the versions those writes replaced, as this statement's snapshot still shows them
