@@ -1,6 +1,11 @@
 // Issue 22: the decision-history views and reports on a hand-made fixture whose answers are worked out
 // by hand below (windows, pinned decisions, step bounds, as-of), through the built CLI.
+import pino from "pino";
 import { beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../src/config.js";
+import { openDatabase } from "../src/db/connect.js";
+import { readStatusModel } from "../src/ui/model.js";
+import { renderStatusPage } from "../src/ui/render.js";
 import { cliEnv, runCli } from "./helpers/cli.js";
 import { freshDatabaseUrl, query } from "./helpers/db.js";
 
@@ -97,5 +102,27 @@ describe("decision-history reports on a fixture", () => {
     expect(await asOf("2025-03-01T05:00Z")).toEqual(["a2", "c1"]);
     expect(await asOf("2025-03-01T12:00Z")).toEqual(["a3"]);
     expect(await asOf("2025-03-11T00:00Z")).toEqual(["a3", "b1"]);
+  });
+
+  it("the status page charts decisions per day and each flow's step timeline", async () => {
+    const config = loadConfig({ env: { DATABASE_URL: url, LOG_LEVEL: "silent" }, cwd: "/nonexistent" });
+    const db = await openDatabase(config, pino({ level: "silent" }), { poolSize: 1 });
+    try {
+      const model = await readStatusModel(db, { schedule: "*/5 * * * *", intervalMs: 300_000, showPayloads: false });
+      // A's U1 pinned on 03-01, U2 on 03-01; B's rejection pinned on 03-02 (its updatedAt lies in its window).
+      expect(model.charts.decisions).toEqual([
+        { day: "2025-03-01", result: "approved", decisions: 2 },
+        { day: "2025-03-02", result: "rejected", decisions: 1 },
+      ]);
+      expect(model.charts.steps.map((r) => [r.flowName, r.step, r.p50Low, r.p50High])).toEqual([
+        ["Invoices", "1", 10_800, 18_000],
+        ["Invoices", "2", 10_800, 18_000],
+      ]);
+      const html = renderStatusPage(model);
+      expect(html).toContain("2025-03-01: 2 approved");
+      expect(html).toContain("Invoices, step 2: p50 between 3 h and 5 h (1 runs)");
+    } finally {
+      await db.close();
+    }
   });
 });

@@ -13,6 +13,7 @@ import {
   readRecentPassTimes,
   readRejects,
 } from "../db/console.js";
+import { type DecisionDayRow, type StepTimeRow, readDecisionDays, readStepTimes } from "../db/console-history.js";
 import type { SqlRunner } from "../db/database.js";
 import { migrationState } from "../db/preflight.js";
 import { type FlowStatus, readFlowStatuses } from "../db/status.js";
@@ -62,7 +63,13 @@ export interface StatusModel {
   flows: FlowRow[];
   rejects: RejectRow[];
   payloadsShown: boolean;
-  charts: { dailyVolume: DailyVolumeRow[]; latency: LatencyRow[]; cycles: Cycle[] };
+  charts: {
+    dailyVolume: DailyVolumeRow[];
+    latency: LatencyRow[];
+    cycles: Cycle[];
+    decisions: DecisionDayRow[];
+    steps: StepTimeRow[];
+  };
 }
 
 const durationOf = (p: { startedAt: string; finishedAt: string | null }) =>
@@ -109,7 +116,7 @@ function emptyModel(opts: ModelOptions, now: number): StatusModel {
     flows: [],
     rejects: [],
     payloadsShown: opts.showPayloads,
-    charts: { dailyVolume: [], latency: [], cycles: [] },
+    charts: { dailyVolume: [], latency: [], cycles: [], decisions: [], steps: [] },
   };
 }
 
@@ -123,7 +130,7 @@ export async function readStatusModel(db: SqlRunner, opts: ModelOptions): Promis
     model.migrationsBehind = { applied: migrations.applied, known: migrations.known };
     return model;
   }
-  const [statuses, pending, history, rejects, dailyVolume, latency, passTimes] = await Promise.all([
+  const [statuses, pending, history, rejects, dailyVolume, latency, passTimes, decisions, steps] = await Promise.all([
     readFlowStatuses(db),
     readPendingCounts(db),
     readPassHistory(db, HISTORY_PER_FLOW),
@@ -131,6 +138,8 @@ export async function readStatusModel(db: SqlRunner, opts: ModelOptions): Promis
     readDailyVolume(db, VOLUME_DAYS),
     readDecisionLatency(db),
     readRecentPassTimes(db, 2000),
+    readDecisionDays(db, VOLUME_DAYS),
+    readStepTimes(db),
   ]);
   const byFlow = new Map<string, PassRow[]>();
   for (const p of history) byFlow.set(p.flowId, [...(byFlow.get(p.flowId) ?? []), p]);
@@ -138,6 +147,6 @@ export async function readStatusModel(db: SqlRunner, opts: ModelOptions): Promis
   model.flows = statuses.map((s) => flowRow(s, byFlow.get(s.flowId) ?? [], pending.get(s.flowId) ?? 0, opts, now));
   for (const f of model.flows) model.totals[f.state]++;
   model.rejects = rejects;
-  model.charts = { dailyVolume, latency, cycles: groupIntoCycles(passTimes).slice(-CYCLES_SHOWN) };
+  model.charts = { dailyVolume, latency, cycles: groupIntoCycles(passTimes).slice(-CYCLES_SHOWN), decisions, steps };
   return model;
 }
