@@ -23,8 +23,68 @@ CREATE TABLE "bird"."approval_run_history" (
 	CONSTRAINT "approval_run_history_id_version_pk" PRIMARY KEY("id","version")
 );
 --> statement-breakpoint
+CREATE TABLE "bird"."report_segments_dirty" (
+	"flow_id" uuid NOT NULL,
+	"month" date NOT NULL,
+	"marked_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "report_segments_dirty_flow_id_month_pk" PRIMARY KEY("flow_id","month")
+);
+--> statement-breakpoint
+CREATE TABLE "bird"."reviewer_rollup" (
+	"flow_id" uuid NOT NULL,
+	"month" date NOT NULL,
+	"reviewer_type" text,
+	"reviewer_id" text,
+	"decisions" integer NOT NULL,
+	"approved" integer NOT NULL,
+	"rejected" integer NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "bird"."run_step_times" (
+	"run_id" uuid NOT NULL,
+	"flow_id" uuid NOT NULL,
+	"step" numeric NOT NULL,
+	"run_created_at" timestamp with time zone NOT NULL,
+	"entered_after" timestamp with time zone NOT NULL,
+	"entered_before" timestamp with time zone NOT NULL,
+	"left_after" timestamp with time zone NOT NULL,
+	"left_before" timestamp with time zone NOT NULL,
+	CONSTRAINT "run_step_times_run_id_entered_before_pk" PRIMARY KEY("run_id","entered_before")
+);
+--> statement-breakpoint
+CREATE TABLE "bird"."tag_rollup" (
+	"flow_id" uuid NOT NULL,
+	"month" date NOT NULL,
+	"key" text,
+	"value" text,
+	"runs" integer NOT NULL,
+	"pending" integer NOT NULL,
+	"approved" integer NOT NULL,
+	"denied" integer NOT NULL
+);
+--> statement-breakpoint
+DROP INDEX "bird"."approval_runs_flow_created_idx";--> statement-breakpoint
 ALTER TABLE "bird"."approval_runs" ADD COLUMN "version" integer DEFAULT 1 NOT NULL;--> statement-breakpoint
 ALTER TABLE "bird"."approval_runs" ADD COLUMN "changed_after" timestamp with time zone;--> statement-breakpoint
 ALTER TABLE "bird"."approval_runs" ADD COLUMN "observed_at" timestamp with time zone DEFAULT now() NOT NULL;--> statement-breakpoint
 ALTER TABLE "bird"."approval_runs" ADD COLUMN "first_read_sent_at" timestamp with time zone;--> statement-breakpoint
-CREATE INDEX "approval_run_history_superseded_idx" ON "bird"."approval_run_history" USING btree ("superseded_at");
+ALTER TABLE "bird"."approval_runs" ADD COLUMN "decision_after" timestamp with time zone[];--> statement-breakpoint
+ALTER TABLE "bird"."approval_runs" ADD COLUMN "decision_before" timestamp with time zone[];--> statement-breakpoint
+ALTER TABLE "bird"."approval_runs" ADD COLUMN "decision_at" timestamp with time zone[];--> statement-breakpoint
+ALTER TABLE "bird"."approval_runs" ADD COLUMN "decided_after" timestamp with time zone;--> statement-breakpoint
+ALTER TABLE "bird"."approval_runs" ADD COLUMN "decided_before" timestamp with time zone;--> statement-breakpoint
+ALTER TABLE "bird"."approval_runs" ADD COLUMN "decided_at" timestamp with time zone;--> statement-breakpoint
+ALTER TABLE "bird"."approval_runs" ADD COLUMN "step_entered_after" timestamp with time zone;--> statement-breakpoint
+ALTER TABLE "bird"."approval_runs" ADD COLUMN "step_entered_before" timestamp with time zone;--> statement-breakpoint
+CREATE INDEX "approval_run_history_superseded_idx" ON "bird"."approval_run_history" USING btree ("superseded_at");--> statement-breakpoint
+CREATE INDEX "reviewer_rollup_segment_idx" ON "bird"."reviewer_rollup" USING btree ("flow_id","month");--> statement-breakpoint
+CREATE INDEX "run_step_times_flow_step_idx" ON "bird"."run_step_times" USING btree ("flow_id","step");--> statement-breakpoint
+CREATE INDEX "tag_rollup_segment_idx" ON "bird"."tag_rollup" USING btree ("flow_id","month");--> statement-breakpoint
+CREATE INDEX "approval_runs_live_idx" ON "bird"."approval_runs" USING btree ("approval_flow_id","created_at") INCLUDE ("status", "decided_at", "decided_before", "updated_at", "observed_at") WHERE deleted_at IS NULL;--> statement-breakpoint
+CREATE INDEX "approval_runs_observed_idx" ON "bird"."approval_runs" USING btree ("observed_at");--> statement-breakpoint
+CREATE INDEX "approval_runs_deleted_idx" ON "bird"."approval_runs" USING btree ("approval_flow_id") WHERE deleted_at IS NOT NULL;--> statement-breakpoint
+-- Runs stored before this migration were first seen at it (observed_at's default): decided ones were
+-- decided between their creation and then, at their updatedAt when it lies in between.
+UPDATE "bird"."approval_runs" SET "decided_after" = (CASE WHEN "created_at" <= "observed_at" THEN "created_at" END), "decided_before" = "observed_at",
+  "decided_at" = CASE WHEN "updated_at" BETWEEN (CASE WHEN "created_at" <= "observed_at" THEN "created_at" END) AND "observed_at" THEN "updated_at" END
+WHERE "status" <> 'pending';

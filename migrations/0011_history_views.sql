@@ -1,5 +1,6 @@
--- Issue 22: decision history over bird.approval_runs (current versions) and bird.approval_run_history
--- (the versions they replaced). Every version has its observation window: it became current after
+-- Issues 22 and 26: decision history over bird.approval_runs (current versions) and
+-- bird.approval_run_history (the versions they replaced), and reports that stay interactive at a
+-- million runs. Every version has its observation window: it became current after
 -- `changed_after` (a read that still showed the version before; NULL for the first one seen) and at
 -- or before `observed_at` (the first read that showed it); a past version ends at `superseded_at`,
 -- the first read of the next. Instants are on the database's clock. The field columns are the ones
@@ -29,121 +30,79 @@ $$;
 --> statement-breakpoint
 -- One row per element of a live run's results[] (like bird.run_decisions), with the window it was made
 -- in: the window of the first version of the unbroken stretch of versions, up to the current one, that
--- show this element at this position. A decision already there when the run was first seen (or whose
--- earlier versions were pruned) has the run's created_at as its lower bound. decided_at: Bird's
--- updatedAt of that version when it lies inside the window (it then pins the moment); else NULL.
+-- show this element at this position (the page write keeps it on the run's row: decision_after,
+-- decision_before, decision_at). A decision already there when the run was first seen has the run's
+-- created_at as its lower bound. decided_at: Bird's updatedAt of that version when it lies inside the
+-- window (it then pins the moment); else NULL. NULL arrays: a run stored before the history, first
+-- seen at its observed_at.
 CREATE OR REPLACE VIEW "bird"."decisions" AS
-SELECT x.run_id, x.flow_id, x.position, x.reviewer_type, x.reviewer_id, x.result, x.comment,
-  x.decided_after, x.decided_before,
-  CASE WHEN x.version_updated_at BETWEEN x.decided_after AND x.decided_before THEN x.version_updated_at END AS decided_at,
-  x.run_status, x.run_created_at
-FROM (
-  SELECT r.id AS run_id, r.approval_flow_id AS flow_id, d.ordinal::int AS position,
-    coalesce(d.elem -> 'reviewer' ->> 'type', CASE WHEN d.elem ->> 'userId' IS NOT NULL THEN 'user' END) AS reviewer_type,
-    coalesce(d.elem -> 'reviewer' ->> 'id', d.elem ->> 'userId') AS reviewer_id,
-    d.elem ->> 'result' AS result,
-    d.elem ->> 'comment' AS comment,
-    CASE WHEN f.version IS NOT NULL THEN CASE WHEN f.earliest THEN r.created_at ELSE f.changed_after END
-         WHEN r.version = 1 OR r.changed_after IS NULL
-           OR NOT EXISTS (SELECT 1 FROM bird.approval_run_history e WHERE e.id = r.id) THEN least(r.created_at, r.observed_at)
-         ELSE r.changed_after END AS decided_after,
-    coalesce(f.observed_at, r.observed_at) AS decided_before,
-    coalesce(f.updated_at, r.updated_at) AS version_updated_at,
-    r.status AS run_status,
-    r.created_at AS run_created_at
-  FROM bird.approval_runs r
-  CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(r.results) = 'array' THEN r.results ELSE '[]'::jsonb END)
-    WITH ORDINALITY AS d(elem, ordinal)
-  LEFT JOIN LATERAL (
-    -- the earliest past version from which every version on shows the element; none: the current one
-    SELECT h.version, h.changed_after, h.observed_at, h.updated_at,
-      NOT EXISTS (SELECT 1 FROM bird.approval_run_history e WHERE e.id = r.id AND e.version < h.version) AS earliest
-    FROM bird.approval_run_history h
-    WHERE r.version > 1 AND h.id = r.id
-      AND NOT EXISTS (SELECT 1 FROM bird.approval_run_history o WHERE o.id = r.id AND o.version >= h.version
-        AND o.results -> (d.ordinal::int - 1) IS DISTINCT FROM d.elem)
-    ORDER BY h.version
-    LIMIT 1
-  ) f ON true
-  WHERE r.deleted_at IS NULL
-) x;
+SELECT r.id AS run_id, r.approval_flow_id AS flow_id, d.ordinal::int AS position,
+  coalesce(d.elem -> 'reviewer' ->> 'type', CASE WHEN d.elem ->> 'userId' IS NOT NULL THEN 'user' END) AS reviewer_type,
+  coalesce(d.elem -> 'reviewer' ->> 'id', d.elem ->> 'userId') AS reviewer_id,
+  d.elem ->> 'result' AS result,
+  d.elem ->> 'comment' AS comment,
+  coalesce(r.decision_after[d.ordinal], (CASE WHEN r.created_at <= r.observed_at THEN r.created_at END)) AS decided_after,
+  coalesce(r.decision_before[d.ordinal], r.observed_at) AS decided_before,
+  CASE WHEN r.decision_after IS NOT NULL THEN r.decision_at[d.ordinal]
+       WHEN r.updated_at BETWEEN (CASE WHEN r.created_at <= r.observed_at THEN r.created_at END) AND r.observed_at THEN r.updated_at END AS decided_at,
+  r.status AS run_status,
+  r.created_at AS run_created_at
+FROM "bird"."approval_runs" r
+CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(r.results) = 'array' THEN r.results ELSE '[]'::jsonb END)
+  WITH ORDINALITY AS d(elem, ordinal)
+WHERE r.deleted_at IS NULL;
 --> statement-breakpoint
--- One row per live decided run: the window in which it left `pending` (the first version of the
--- unbroken stretch of decided versions up to the current one), and decided_at as in bird.decisions.
+-- One row per live decided run: the window in which the sync saw it leave `pending` (kept on the row),
+-- and decided_at as in bird.decisions.
 CREATE OR REPLACE VIEW "bird"."run_decided" AS
-SELECT x.run_id, x.flow_id, x.status, x.run_created_at, x.decided_after, x.decided_before,
-  CASE WHEN x.version_updated_at BETWEEN x.decided_after AND x.decided_before THEN x.version_updated_at END AS decided_at
-FROM (
-  SELECT r.id AS run_id, r.approval_flow_id AS flow_id, r.status, r.created_at AS run_created_at,
-    CASE WHEN f.version IS NOT NULL THEN CASE WHEN f.earliest THEN r.created_at ELSE f.changed_after END
-         WHEN r.version = 1 OR r.changed_after IS NULL
-           OR NOT EXISTS (SELECT 1 FROM bird.approval_run_history e WHERE e.id = r.id) THEN least(r.created_at, r.observed_at)
-         ELSE r.changed_after END AS decided_after,
-    coalesce(f.observed_at, r.observed_at) AS decided_before,
-    coalesce(f.updated_at, r.updated_at) AS version_updated_at
-  FROM bird.approval_runs r
-  LEFT JOIN LATERAL (
-    SELECT h.version, h.changed_after, h.observed_at, h.updated_at,
-      NOT EXISTS (SELECT 1 FROM bird.approval_run_history e WHERE e.id = r.id AND e.version < h.version) AS earliest
-    FROM bird.approval_run_history h
-    WHERE r.version > 1 AND h.id = r.id
-      AND NOT EXISTS (SELECT 1 FROM bird.approval_run_history o WHERE o.id = r.id AND o.version >= h.version
-        AND (o.status = 'pending' OR o.deleted_at IS NOT NULL))
-    ORDER BY h.version
-    LIMIT 1
-  ) f ON true
-  WHERE r.deleted_at IS NULL AND r.status IN ('approved', 'denied')
-) x;
+SELECT r.id AS run_id, r.approval_flow_id AS flow_id, r.status, r.created_at AS run_created_at,
+  coalesce(r.decided_after, (CASE WHEN r.created_at <= r.observed_at THEN r.created_at END)) AS decided_after,
+  coalesce(r.decided_before, r.observed_at) AS decided_before,
+  CASE WHEN r.decided_before IS NOT NULL THEN r.decided_at
+       WHEN r.updated_at BETWEEN (CASE WHEN r.created_at <= r.observed_at THEN r.created_at END) AND r.observed_at THEN r.updated_at END AS decided_at
+FROM "bird"."approval_runs" r
+WHERE r.deleted_at IS NULL AND r.status IN ('approved', 'denied');
 --> statement-breakpoint
--- Latency now reads the decision windows: a run was decided at Bird's updatedAt when that lies inside
--- the window in which the worker saw it leave `pending`, else at the window's end (the first read
--- that showed it decided: an upper bound). A run edited after its decision no longer counts the edit.
+-- When a decided run was decided, for latency: Bird's updatedAt where it pins the window, else the
+-- window's end. A row without a window (written by other means than the sync) was decided between its
+-- creation and observed_at, at its updatedAt when that lies in between.
+CREATE OR REPLACE FUNCTION "bird"."decision_instant"(p_at timestamptz, p_before timestamptz, p_created timestamptz,
+  p_updated timestamptz, p_observed timestamptz) RETURNS timestamptz
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE WHEN p_before IS NOT NULL THEN coalesce(p_at, p_before)
+    WHEN p_updated BETWEEN (CASE WHEN p_created <= p_observed THEN p_created END) AND p_observed THEN p_updated ELSE p_observed END
+$$;
+--> statement-breakpoint
+-- Latency reads the decision windows: a run was decided at Bird's updatedAt when that lies inside the
+-- window in which the sync saw it leave `pending`, else at the window's end (the first read that showed
+-- it decided: an upper bound). Every column it reads is in approval_runs_live_idx: an index-only scan.
 CREATE OR REPLACE FUNCTION "bird"."decision_latency_for"(p_flow_id uuid DEFAULT NULL, p_since timestamptz DEFAULT NULL, p_until timestamptz DEFAULT NULL)
 RETURNS TABLE (flow_id uuid, flow_name text, decided_runs int, p50_seconds float8, p90_seconds float8, max_seconds float8)
 LANGUAGE sql STABLE AS $$
   SELECT l.flow_id, coalesce(f.name, l.flow_id::text), l.decided_runs, l.p50, l.p90, l.max
   FROM (
-    SELECT d.flow_id, count(*)::int AS decided_runs,
-      percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM coalesce(d.decided_at, d.decided_before) - d.run_created_at)::float8) AS p50,
-      percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM coalesce(d.decided_at, d.decided_before) - d.run_created_at)::float8) AS p90,
-      max(extract(epoch FROM coalesce(d.decided_at, d.decided_before) - d.run_created_at))::float8 AS max
-    FROM bird.run_decided d
-    WHERE (p_flow_id IS NULL OR d.flow_id = p_flow_id)
-      AND (p_since IS NULL OR d.run_created_at >= p_since)
-      AND (p_until IS NULL OR d.run_created_at < p_until)
-    GROUP BY d.flow_id
+    SELECT r.approval_flow_id AS flow_id, count(*)::int AS decided_runs,
+      percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM bird.decision_instant(r.decided_at, r.decided_before, r.created_at, r.updated_at, r.observed_at) - r.created_at)::float8) AS p50,
+      percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM bird.decision_instant(r.decided_at, r.decided_before, r.created_at, r.updated_at, r.observed_at) - r.created_at)::float8) AS p90,
+      max(extract(epoch FROM bird.decision_instant(r.decided_at, r.decided_before, r.created_at, r.updated_at, r.observed_at) - r.created_at))::float8 AS max
+    FROM bird.approval_runs r
+    WHERE r.deleted_at IS NULL AND r.status IN ('approved', 'denied')
+      AND (p_flow_id IS NULL OR r.approval_flow_id = p_flow_id)
+      AND (p_since IS NULL OR r.created_at >= p_since)
+      AND (p_until IS NULL OR r.created_at < p_until)
+    GROUP BY r.approval_flow_id
   ) l
   LEFT JOIN bird.approval_flows f ON f.id = l.flow_id
 $$;
 --> statement-breakpoint
--- Time on each step (issue 22): one row per stretch a run spent pending on one activeStep and then
--- left for another step or a decision (a run deleted while pending left nothing), with bounds from the versions' windows. Only runs
--- seen to change have such a stretch, so only they are read. seconds_low..seconds_high holds the time.
+-- Time on each step (issue 22): one row per stretch a live run spent pending on one activeStep and then
+-- left for another step or a decision, written by the page write when the stretch ended (a run deleted
+-- while pending left nothing; a deletion drops its rows). The time lies in seconds_low..seconds_high.
 CREATE OR REPLACE VIEW "bird"."run_steps" AS
-WITH v AS (
-  SELECT v.id, v.version, v.approval_flow_id, v.status, v.active_step, v.deleted_at IS NOT NULL AS deleted,
-    v.created_at, v.changed_after, v.observed_at,
-    min(v.version) OVER (PARTITION BY v.id) AS first_version,
-    lag(v.active_step) OVER w AS prev_step, lag(v.status) OVER w AS prev_status, lag(v.deleted_at IS NOT NULL) OVER w AS prev_deleted
-  FROM bird.approval_run_versions v
-  WHERE v.id IN (SELECT h.id FROM bird.approval_run_history h)
-  WINDOW w AS (PARTITION BY v.id ORDER BY v.version)
-), stretches AS (
-  SELECT v.*,
-    CASE WHEN v.version = v.first_version THEN least(v.created_at, v.observed_at) ELSE v.changed_after END AS entered_after,
-    lead(v.changed_after) OVER (PARTITION BY v.id ORDER BY v.version) AS left_after,
-    lead(v.observed_at) OVER (PARTITION BY v.id ORDER BY v.version) AS left_before,
-    lead(v.deleted) OVER (PARTITION BY v.id ORDER BY v.version) AS left_deleted
-  FROM v
-  WHERE v.version = v.first_version OR v.active_step IS DISTINCT FROM v.prev_step OR v.status IS DISTINCT FROM v.prev_status
-    OR v.deleted IS DISTINCT FROM v.prev_deleted
-)
-SELECT s.id AS run_id, s.approval_flow_id AS flow_id, s.active_step AS step, s.created_at AS run_created_at,
-  s.entered_after, s.observed_at AS entered_before, s.left_after, s.left_before,
-  greatest(extract(epoch FROM s.left_after - s.observed_at), 0)::float8 AS seconds_low,
+SELECT s.run_id, s.flow_id, s.step, s.run_created_at, s.entered_after, s.entered_before, s.left_after, s.left_before,
+  greatest(extract(epoch FROM s.left_after - s.entered_before), 0)::float8 AS seconds_low,
   extract(epoch FROM s.left_before - s.entered_after)::float8 AS seconds_high
-FROM stretches s
-WHERE s.status = 'pending' AND NOT s.deleted AND s.active_step IS NOT NULL AND s.left_before IS NOT NULL AND NOT s.left_deleted;
+FROM "bird"."run_step_times" s;
 --> statement-breakpoint
 -- p50 and p90 time per step per flow, as bounds: each run's time lies in [seconds_low, seconds_high],
 -- so the p-th percentile of the lows and of the highs bound the true p-th percentile.
@@ -167,3 +126,181 @@ LANGUAGE sql STABLE AS $$
 $$;
 --> statement-breakpoint
 CREATE OR REPLACE VIEW "bird"."step_times" AS SELECT * FROM "bird"."step_times_for"();
+--> statement-breakpoint
+-- Issue 26: tags and reviewers unnest jsonb of every run. They are rolled up per flow and UTC month of
+-- created_at (bird.tag_rollup, bird.reviewer_rollup); every write marks the segments it changed in
+-- bird.report_segments_dirty (a trigger), and refresh_report_segments recomputes them (`sync` and the daemon, once
+-- a segment has settled). A report adds the clean segments wholly inside its range to what it counts
+-- from the runs themselves in dirty segments and in months its range only partly covers: its answer is
+-- exactly what unnesting every run would give.
+CREATE OR REPLACE FUNCTION "bird"."utc_month"(p_at timestamptz) RETURNS date
+LANGUAGE sql IMMUTABLE AS $$ SELECT date_trunc('month', p_at AT TIME ZONE 'UTC')::date $$;
+--> statement-breakpoint
+CREATE OR REPLACE FUNCTION "bird"."utc_month_start"(p_month date) RETURNS timestamptz
+LANGUAGE sql IMMUTABLE AS $$ SELECT p_month::timestamp AT TIME ZONE 'UTC' $$;
+--> statement-breakpoint
+CREATE OR REPLACE FUNCTION "bird"."utc_month_end"(p_month date) RETURNS timestamptz
+LANGUAGE sql IMMUTABLE AS $$ SELECT (p_month + interval '1 month') AT TIME ZONE 'UTC' $$;
+--> statement-breakpoint
+-- The stretches of [p_since, p_until) in months the range only partly covers (at most two).
+CREATE OR REPLACE FUNCTION "bird"."partial_months"(p_since timestamptz, p_until timestamptz)
+RETURNS TABLE (lo timestamptz, hi timestamptz)
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE WHEN p_since > bird.utc_month_start(m) THEN p_since ELSE bird.utc_month_start(m) END,
+    CASE WHEN p_until < bird.utc_month_end(m) THEN p_until ELSE bird.utc_month_end(m) END
+  FROM (SELECT DISTINCT m FROM (VALUES (bird.utc_month(p_since)), (bird.utc_month(p_until - interval '1 microsecond'))) v(m)
+        WHERE m IS NOT NULL) ms
+  WHERE p_since > bird.utc_month_start(m) OR p_until < bird.utc_month_end(m)
+$$;
+--> statement-breakpoint
+-- The live runs a report counts itself: those in partly covered months, and in dirty segments wholly
+-- inside the range (an index range scan each).
+CREATE OR REPLACE FUNCTION "bird"."runs_not_rolled_up"(p_flow_id uuid, p_since timestamptz, p_until timestamptz)
+RETURNS TABLE (id uuid, flow_id uuid, status text, tags jsonb, results jsonb)
+LANGUAGE sql STABLE AS $$
+  SELECT r.id, r.approval_flow_id, r.status, r.tags, r.results
+  FROM bird.partial_months(p_since, p_until) e
+  JOIN bird.approval_runs r ON r.created_at >= e.lo AND r.created_at < e.hi
+  WHERE r.deleted_at IS NULL AND (p_flow_id IS NULL OR r.approval_flow_id = p_flow_id)
+  UNION ALL
+  SELECT r.id, r.approval_flow_id, r.status, r.tags, r.results
+  FROM bird.report_segments_dirty d
+  JOIN bird.approval_runs r ON r.approval_flow_id = d.flow_id
+    AND r.created_at >= bird.utc_month_start(d.month) AND r.created_at < bird.utc_month_end(d.month)
+  WHERE r.deleted_at IS NULL AND (p_flow_id IS NULL OR d.flow_id = p_flow_id)
+    AND (p_since IS NULL OR bird.utc_month_start(d.month) >= p_since)
+    AND (p_until IS NULL OR bird.utc_month_end(d.month) <= p_until)
+$$;
+--> statement-breakpoint
+CREATE OR REPLACE FUNCTION "bird"."tag_counts_for"(p_flow_id uuid DEFAULT NULL, p_since timestamptz DEFAULT NULL, p_until timestamptz DEFAULT NULL)
+RETURNS TABLE (flow_id uuid, flow_name text, key text, value text, runs int, pending int, approved int, denied int)
+LANGUAGE sql STABLE AS $$
+  -- DISTINCT per run: a run that carries the same tag twice counts once.
+  SELECT c.flow_id, coalesce(f.name, c.flow_id::text), c.key, c.value, sum(c.runs)::int, sum(c.pending)::int,
+    sum(c.approved)::int, sum(c.denied)::int
+  FROM (
+    SELECT t.flow_id, t.key, t.value, t.runs, t.pending, t.approved, t.denied
+    FROM bird.tag_rollup t
+    -- clean segments wholly inside the range
+    WHERE (p_flow_id IS NULL OR t.flow_id = p_flow_id)
+      AND (p_since IS NULL OR bird.utc_month_start(t.month) >= p_since)
+      AND (p_until IS NULL OR bird.utc_month_end(t.month) <= p_until)
+      AND NOT EXISTS (SELECT 1 FROM bird.report_segments_dirty d WHERE d.flow_id = t.flow_id AND d.month = t.month)
+    UNION ALL
+    SELECT p.flow_id, p.key, p.value, 1, (p.status = 'pending')::int, (p.status = 'approved')::int, (p.status = 'denied')::int
+    FROM (
+      SELECT DISTINCT r.id, r.flow_id, r.status, t.elem ->> 'key' AS key, t.elem ->> 'value' AS value
+      FROM bird.runs_not_rolled_up(p_flow_id, p_since, p_until) r
+      CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(r.tags) = 'array' THEN r.tags ELSE '[]'::jsonb END) AS t(elem)
+    ) p
+  ) c
+  LEFT JOIN bird.approval_flows f ON f.id = c.flow_id
+  GROUP BY c.flow_id, f.name, c.key, c.value
+$$;
+--> statement-breakpoint
+CREATE OR REPLACE FUNCTION "bird"."reviewer_workload_for"(p_flow_id uuid DEFAULT NULL, p_since timestamptz DEFAULT NULL, p_until timestamptz DEFAULT NULL)
+RETURNS TABLE (reviewer_type text, reviewer_id text, decisions int, approved int, rejected int, approval_rate float8, flows int)
+LANGUAGE sql STABLE AS $$
+  SELECT w.reviewer_type, w.reviewer_id, sum(w.decisions)::int, sum(w.approved)::int, sum(w.rejected)::int,
+    sum(w.approved)::float8 / nullif(sum(w.approved) + sum(w.rejected), 0),
+    count(DISTINCT w.flow_id)::int
+  FROM (
+    SELECT v.flow_id, v.reviewer_type, v.reviewer_id, v.decisions, v.approved, v.rejected
+    FROM bird.reviewer_rollup v
+    -- clean segments wholly inside the range
+    WHERE (p_flow_id IS NULL OR v.flow_id = p_flow_id)
+      AND (p_since IS NULL OR bird.utc_month_start(v.month) >= p_since)
+      AND (p_until IS NULL OR bird.utc_month_end(v.month) <= p_until)
+      AND NOT EXISTS (SELECT 1 FROM bird.report_segments_dirty d WHERE d.flow_id = v.flow_id AND d.month = v.month)
+    UNION ALL
+    SELECT r.flow_id,
+      coalesce(d.elem -> 'reviewer' ->> 'type', CASE WHEN d.elem ->> 'userId' IS NOT NULL THEN 'user' END),
+      coalesce(d.elem -> 'reviewer' ->> 'id', d.elem ->> 'userId'),
+      1, (d.elem ->> 'result' = 'approved')::int, (d.elem ->> 'result' = 'rejected')::int
+    FROM bird.runs_not_rolled_up(p_flow_id, p_since, p_until) r
+    CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(r.results) = 'array' THEN r.results ELSE '[]'::jsonb END) AS d(elem)
+  ) w
+  GROUP BY w.reviewer_type, w.reviewer_id
+$$;
+--> statement-breakpoint
+-- Recomputes up to p_limit dirty segments marked at least p_settled ago (oldest first) from the runs,
+-- and clears their marks unless a write marked them again meanwhile (its row version is another).
+-- Callers hold the advisory lock 'bird.report_segments' so two refreshes never both insert a segment.
+CREATE OR REPLACE FUNCTION "bird"."refresh_report_segments"(p_limit int, p_settled interval DEFAULT interval '0')
+RETURNS int
+LANGUAGE sql AS $$
+  WITH todo AS (
+    SELECT d.flow_id, d.month, d.xmin AS x FROM bird.report_segments_dirty d
+    WHERE d.marked_at <= now() - p_settled ORDER BY d.marked_at, d.flow_id, d.month LIMIT p_limit
+  ), runs AS (
+    SELECT r.id, r.approval_flow_id AS flow_id, todo.month, r.status, r.tags, r.results
+    FROM todo JOIN bird.approval_runs r ON r.approval_flow_id = todo.flow_id
+      AND r.created_at >= bird.utc_month_start(todo.month) AND r.created_at < bird.utc_month_end(todo.month)
+    WHERE r.deleted_at IS NULL
+  ), old_tags AS (
+    DELETE FROM bird.tag_rollup t USING todo WHERE t.flow_id = todo.flow_id AND t.month = todo.month
+  ), old_reviewers AS (
+    DELETE FROM bird.reviewer_rollup v USING todo WHERE v.flow_id = todo.flow_id AND v.month = todo.month
+  ), new_tags AS (
+    INSERT INTO bird.tag_rollup (flow_id, month, key, value, runs, pending, approved, denied)
+    SELECT p.flow_id, p.month, p.key, p.value, count(*), count(*) FILTER (WHERE p.status = 'pending'),
+      count(*) FILTER (WHERE p.status = 'approved'), count(*) FILTER (WHERE p.status = 'denied')
+    FROM (
+      SELECT DISTINCT r.id, r.flow_id, r.month, r.status, t.elem ->> 'key' AS key, t.elem ->> 'value' AS value
+      FROM runs r
+      CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(r.tags) = 'array' THEN r.tags ELSE '[]'::jsonb END) AS t(elem)
+    ) p
+    GROUP BY p.flow_id, p.month, p.key, p.value
+  ), new_reviewers AS (
+    INSERT INTO bird.reviewer_rollup (flow_id, month, reviewer_type, reviewer_id, decisions, approved, rejected)
+    SELECT w.flow_id, w.month, w.reviewer_type, w.reviewer_id, count(*), count(*) FILTER (WHERE w.result = 'approved'),
+      count(*) FILTER (WHERE w.result = 'rejected')
+    FROM (
+      SELECT r.flow_id, r.month,
+        coalesce(d.elem -> 'reviewer' ->> 'type', CASE WHEN d.elem ->> 'userId' IS NOT NULL THEN 'user' END) AS reviewer_type,
+        coalesce(d.elem -> 'reviewer' ->> 'id', d.elem ->> 'userId') AS reviewer_id,
+        d.elem ->> 'result' AS result
+      FROM runs r
+      CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(r.results) = 'array' THEN r.results ELSE '[]'::jsonb END) AS d(elem)
+    ) w
+    GROUP BY w.flow_id, w.month, w.reviewer_type, w.reviewer_id
+  ), cleared AS (
+    DELETE FROM bird.report_segments_dirty d USING todo WHERE d.flow_id = todo.flow_id AND d.month = todo.month AND d.xmin = todo.x
+  )
+  SELECT count(*)::int FROM todo
+$$;
+--> statement-breakpoint
+-- Every statement that inserts, changes or deletes runs marks the segments it touched, before and after
+-- (transition tables: the rows as they really were, whoever wrote them).
+CREATE OR REPLACE FUNCTION "bird"."mark_report_segments"() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP IN ('UPDATE', 'DELETE') THEN
+    INSERT INTO bird.report_segments_dirty (flow_id, month)
+    SELECT DISTINCT o.approval_flow_id, bird.utc_month(o.created_at) FROM old_rows o
+    ON CONFLICT (flow_id, month) DO UPDATE SET marked_at = now();
+  END IF;
+  IF TG_OP IN ('INSERT', 'UPDATE') THEN
+    INSERT INTO bird.report_segments_dirty (flow_id, month)
+    SELECT DISTINCT n.approval_flow_id, bird.utc_month(n.created_at) FROM new_rows n
+    ON CONFLICT (flow_id, month) DO UPDATE SET marked_at = now();
+  END IF;
+  RETURN NULL;
+END
+$$;
+--> statement-breakpoint
+CREATE TRIGGER "approval_runs_mark_inserted" AFTER INSERT ON "bird"."approval_runs"
+REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION "bird"."mark_report_segments"();
+--> statement-breakpoint
+CREATE TRIGGER "approval_runs_mark_updated" AFTER UPDATE ON "bird"."approval_runs"
+REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION "bird"."mark_report_segments"();
+--> statement-breakpoint
+CREATE TRIGGER "approval_runs_mark_deleted" AFTER DELETE ON "bird"."approval_runs"
+REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION "bird"."mark_report_segments"();
+--> statement-breakpoint
+-- Runs stored before this migration: every segment is computed now.
+INSERT INTO "bird"."report_segments_dirty" (flow_id, month)
+SELECT DISTINCT approval_flow_id, bird.utc_month(created_at) FROM "bird"."approval_runs" WHERE deleted_at IS NULL
+ON CONFLICT DO NOTHING;
+--> statement-breakpoint
+SELECT "bird"."refresh_report_segments"(2147483647);

@@ -1,5 +1,6 @@
 // Issue 22: the decision-history views and reports on a hand-made fixture whose answers are worked out
-// by hand below (windows, pinned decisions, step bounds, as-of), through the built CLI.
+// by hand below (windows, pinned decisions, step bounds, as-of), through the built CLI. The rows hold
+// what the page write keeps (history.integration.test.ts and the simulation prove it writes that).
 import pino from "pino";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.js";
@@ -29,10 +30,20 @@ const FIXTURE = `
     ('${A}', 2, '${FLOW}', 'pending', 2, '[]', '[${r1}]', '2025-03-01T00:00Z', '2025-03-01T04:30Z', '2025-03-01T04:00Z', '2025-03-01T05:00Z', '2025-03-01T09:00Z'),
     ('${C}', 1, '${FLOW}', 'pending', 1, '[]', '[]', '2025-03-01T00:00Z', '2025-03-01T00:00Z', null, '2025-03-01T01:00Z', '2025-03-01T12:00Z');
   insert into bird.approval_runs (id, approval_flow_id, status, active_step, tags, results, created_at, updated_at,
-    version, changed_after, observed_at, deleted_at) values
-    ('${A}', '${FLOW}', 'approved', 2, '[]', '[${r1},${r2}]', '2025-03-01T00:00Z', '2025-03-01T08:30Z', 3, '2025-03-01T08:00Z', '2025-03-01T09:00Z', null),
-    ('${B}', '${FLOW}', 'denied', null, '[]', '[${rb}]', '2025-03-02T00:00Z', '2025-03-02T02:00Z', 1, null, '2025-03-10T00:00Z', null),
-    ('${C}', '${FLOW}', 'pending', 1, '[]', '[]', '2025-03-01T00:00Z', '2025-03-01T00:00Z', 2, '2025-03-01T11:00Z', '2025-03-01T12:00Z', '2025-03-01T12:00Z');`;
+    version, changed_after, observed_at, deleted_at, decision_after, decision_before, decision_at,
+    decided_after, decided_before, decided_at) values
+    ('${A}', '${FLOW}', 'approved', 2, '[]', '[${r1},${r2}]', '2025-03-01T00:00Z', '2025-03-01T08:30Z', 3, '2025-03-01T08:00Z',
+      '2025-03-01T09:00Z', null, '{2025-03-01T04:00Z,2025-03-01T08:00Z}', '{2025-03-01T05:00Z,2025-03-01T09:00Z}',
+      '{2025-03-01T04:30Z,2025-03-01T08:30Z}', '2025-03-01T08:00Z', '2025-03-01T09:00Z', '2025-03-01T08:30Z'),
+    ('${C}', '${FLOW}', 'pending', 1, '[]', '[]', '2025-03-01T00:00Z', '2025-03-01T00:00Z', 2, '2025-03-01T11:00Z',
+      '2025-03-01T12:00Z', '2025-03-01T12:00Z', '{}', '{}', '{}', null, null, null);
+  -- B as a row stored before the history was kept: no windows, first seen at its observed_at.
+  insert into bird.approval_runs (id, approval_flow_id, status, tags, results, created_at, updated_at, observed_at) values
+    ('${B}', '${FLOW}', 'denied', '[]', '[${rb}]', '2025-03-02T00:00Z', '2025-03-02T02:00Z', '2025-03-10T00:00Z');
+  -- A's two stretches, as the page write recorded them when A left each step.
+  insert into bird.run_step_times (run_id, flow_id, step, run_created_at, entered_after, entered_before, left_after, left_before) values
+    ('${A}', '${FLOW}', 1, '2025-03-01T00:00Z', '2025-03-01T00:00Z', '2025-03-01T01:00Z', '2025-03-01T04:00Z', '2025-03-01T05:00Z'),
+    ('${A}', '${FLOW}', 2, '2025-03-01T00:00Z', '2025-03-01T04:00Z', '2025-03-01T05:00Z', '2025-03-01T08:00Z', '2025-03-01T09:00Z');`;
 
 describe("decision-history reports on a fixture", () => {
   let url: string;

@@ -1,5 +1,6 @@
 // `sync` and `backfill`: one cycle over the flows, then exit; cli.ts maps the result to 0 / 1 / 2.
 import { createSyncContext } from "../app.js";
+import { refreshReportRollups } from "../db/report-rollups.js";
 import { pruneRunHistory, pruneSyncPasses } from "../db/retention.js";
 import { runSyncCycle } from "../sync/cycle.js";
 import type { SyncObserver } from "../sync/observer.js";
@@ -28,6 +29,10 @@ export async function runSyncCommand(rt: Runtime, opts: SyncCommandOptions): Pro
       await pruneSyncPasses(db, config.historyDays).catch((err: Error) => logger.warn({ err: err.message }, "could not prune sync_passes"));
       await pruneRunHistory(db, config.runHistoryDays).catch((err: Error) =>
         logger.warn({ err: err.message }, "could not prune run versions"),
+      );
+      // Report rollups of segments quiet for two minutes (issue 26): cron-driven installs keep them current too.
+      await refreshReportRollups(db, { settledMs: 120_000, budgetMs: 2_000 }).catch((err: Error) =>
+        logger.warn({ err: err.message }, "could not refresh the report rollups"),
       );
       const failed = result.flows.filter((f) => f.error && flowFailed(f));
       for (const f of failed) logger.error({ flowId: f.flowId, outcome: f.outcome, err: f.error }, "flow not synced");

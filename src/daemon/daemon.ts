@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import { createSyncContext } from "../app.js";
 import type { Config } from "../config.js";
 import type { Database } from "../db/database.js";
+import { refreshReportRollups } from "../db/report-rollups.js";
 import { pruneRunHistory, pruneSyncPasses } from "../db/retention.js";
 import { CycleRunner } from "./cycle-runner.js";
 import { DaemonHealth } from "./health.js";
@@ -20,6 +21,9 @@ export interface DaemonOptions {
   db: Database;
   signal: AbortSignal;
 }
+
+// Report rollups (issue 26): segments quiet for two minutes, at most five seconds of work per cycle.
+const ROLLUP_REFRESH = { settledMs: 120_000, budgetMs: 5_000 };
 
 // The daemon prunes at most this often: the history is measured in days, cycles in minutes.
 const PRUNE_EVERY_MS = 3_600_000;
@@ -77,6 +81,9 @@ export async function runDaemon({ config, logger, db, signal }: DaemonOptions): 
     metrics,
     newContext: () => createSyncContext(config, logger, db, metrics.observer, metrics.clientEvents),
     afterCycle: async () => {
+      await refreshReportRollups(db, ROLLUP_REFRESH).catch((err: Error) =>
+        logger.warn({ err: err.message }, "could not refresh the report rollups; retrying after the next cycle"),
+      );
       if ((config.historyDays > 0 || config.runHistoryDays > 0) && Date.now() - lastPruneAt >= PRUNE_EVERY_MS) {
         lastPruneAt = Date.now();
         await pruneHistory(config, logger, db);

@@ -29,10 +29,19 @@ const NOT_FROM_THE_RUN = new Set([
   "firstSyncedAt",
   "lastSyncedAt",
   "deletedAt",
+  // The version and the windows the sync keeps (issues 22, 26).
   "version",
   "changedAfter",
   "observedAt",
   "firstReadSentAt",
+  "decisionAfter",
+  "decisionBefore",
+  "decisionAt",
+  "decidedAfter",
+  "decidedBefore",
+  "decidedAt",
+  "stepEnteredAfter",
+  "stepEnteredBefore",
 ]);
 
 /** Columns whose field is nested in the run; any other column's field is its Drizzle key. */

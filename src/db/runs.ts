@@ -50,11 +50,14 @@ export async function markRunDeleted(
   const rows = await tx.rows(sql`
     with gone as (
       update bird.approval_runs t set deleted_at = now(), version = t.version + 1,
-        changed_after = greatest(t.first_read_sent_at, (select rr.last_read_at from bird.run_reads rr where rr.run_id = t.id)),
+        changed_after = coalesce(greatest(t.first_read_sent_at, (select rr.last_read_at from bird.run_reads rr where rr.run_id = t.id)),
+          (case when t.created_at <= ${sent}::timestamptz then t.created_at end)),
         observed_at = ${received}::timestamptz, first_read_sent_at = ${sent}::timestamptz
       where id = ${runId}::uuid and approval_flow_id = ${flowId}::uuid and deleted_at is null
         and coalesce(first_read_sent_at, '-infinity') <= ${sent}::timestamptz
       returning id, version
+    ), steps as (
+      delete from bird.run_step_times s using gone where s.run_id = gone.id
     ), superseded as (
       insert into bird.approval_run_history (${sql.raw(KEPT)}, version, changed_after, observed_at, superseded_at)
       select ${sql.raw(KEPT_FROM_T)}, t.version, t.changed_after, t.observed_at, ${received}::timestamptz

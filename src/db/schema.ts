@@ -5,6 +5,7 @@ import {
   bigint,
   bigserial,
   boolean,
+  date,
   index,
   integer,
   jsonb,
@@ -63,9 +64,29 @@ export const approvalRuns = bird.table(
     observedAt: ts("observed_at").notNull().defaultNow(),
     // When the read that first showed this version was sent: no later change can precede it.
     firstReadSentAt: ts("first_read_sent_at"),
+    // Windows kept with the row so reports never walk the history (issue 26): per element of `results`,
+    // the window of the first version of its unbroken stretch and Bird's updatedAt when that pins it;
+    // when the run left `pending`; when it began its current stretch on `active_step`. NULL (legacy
+    // rows): between created_at and observed_at.
+    decisionAfter: ts("decision_after").array(),
+    decisionBefore: ts("decision_before").array(),
+    decisionAt: ts("decision_at").array(),
+    decidedAfter: ts("decided_after"),
+    decidedBefore: ts("decided_before"),
+    decidedAt: ts("decided_at"),
+    stepEnteredAfter: ts("step_entered_after"),
+    stepEnteredBefore: ts("step_entered_before"),
   },
   (t) => [
-    index("approval_runs_flow_created_idx").on(t.approvalFlowId, t.createdAt),
+    // A flow's live runs by creation (issue 26: it replaces approval_runs_flow_created_idx, every query by
+    // flow and created_at leaves deleted runs out). Migration 0010 adds what drizzle-kit cannot express,
+    // INCLUDE (status, decided_at, decided_before, updated_at, observed_at): the per-flow counts and the
+    // latency percentiles are index-only scans.
+    index("approval_runs_live_idx")
+      .on(t.approvalFlowId, t.createdAt)
+      .where(sql`deleted_at IS NULL`),
+    index("approval_runs_observed_idx").on(t.observedAt),
+    index("approval_runs_deleted_idx").on(t.approvalFlowId).where(sql`deleted_at IS NOT NULL`),
     index("approval_runs_status_idx").on(t.status, t.approvalFlowId),
     index("approval_runs_updated_idx").on(t.updatedAt),
     index("approval_runs_pending_idx").on(t.approvalFlowId, t.createdAt).where(sql`status = 'pending' AND deleted_at IS NULL`),
@@ -89,6 +110,70 @@ export const approvalRunHistory = bird.table(
     supersededAt: ts("superseded_at").notNull(),
   },
   (t) => [primaryKey({ columns: [t.id, t.version] }), index("approval_run_history_superseded_idx").on(t.supersededAt)],
+);
+
+/**
+ * Stretches runs spent pending on one active_step and then left for another step or a decision (issue 22),
+ * written when the stretch ends: `report steps` reads them instead of walking the history.
+ */
+export const runStepTimes = bird.table(
+  "run_step_times",
+  {
+    runId: uuid("run_id").notNull(),
+    flowId: uuid("flow_id").notNull(),
+    step: numeric("step").notNull(),
+    runCreatedAt: ts("run_created_at").notNull(),
+    enteredAfter: ts("entered_after").notNull(),
+    enteredBefore: ts("entered_before").notNull(),
+    leftAfter: ts("left_after").notNull(),
+    leftBefore: ts("left_before").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.enteredBefore] }), index("run_step_times_flow_step_idx").on(t.flowId, t.step)],
+);
+
+/**
+ * Per-flow, per-month rollups of the reports that unnest jsonb (issue 26): tags and reviewers. A page
+ * write marks the (flow, month of created_at) segments it touched dirty; `sync` and the daemon
+ * recompute dirty segments after each cycle; reports read clean segments here and count dirty ones
+ * (and months a date filter only partly covers) from the runs themselves, so they are always exact.
+ */
+export const reportSegmentsDirty = bird.table(
+  "report_segments_dirty",
+  {
+    flowId: uuid("flow_id").notNull(),
+    month: date("month", { mode: "string" }).notNull(),
+    markedAt: ts("marked_at").notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.flowId, t.month] })],
+);
+
+export const tagRollup = bird.table(
+  "tag_rollup",
+  {
+    flowId: uuid("flow_id").notNull(),
+    month: date("month", { mode: "string" }).notNull(),
+    key: text("key"),
+    value: text("value"),
+    runs: integer("runs").notNull(),
+    pending: integer("pending").notNull(),
+    approved: integer("approved").notNull(),
+    denied: integer("denied").notNull(),
+  },
+  (t) => [index("tag_rollup_segment_idx").on(t.flowId, t.month)],
+);
+
+export const reviewerRollup = bird.table(
+  "reviewer_rollup",
+  {
+    flowId: uuid("flow_id").notNull(),
+    month: date("month", { mode: "string" }).notNull(),
+    reviewerType: text("reviewer_type"),
+    reviewerId: text("reviewer_id"),
+    decisions: integer("decisions").notNull(),
+    approved: integer("approved").notNull(),
+    rejected: integer("rejected").notNull(),
+  },
+  (t) => [index("reviewer_rollup_segment_idx").on(t.flowId, t.month)],
 );
 
 /** Flow metadata for reports; missing_since is set when the flow 404s or is no longer listed. */

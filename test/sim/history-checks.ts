@@ -123,8 +123,32 @@ export async function historyInvariants(
       found.push({ id, what: `current version ${first.version} is not the model's current one after a full pass` });
     }
   }
-  found.push(...(await asOfInvariant(db, ids)));
+  found.push(...(await asOfInvariant(db, ids)), ...(await decisionInvariant(db, ids)));
   return found;
+}
+
+/**
+ * Each decision's window, kept on the run's row by the page write, is the window of the first recorded
+ * version of the unbroken stretch of versions showing it at its position (created_at as lower bound
+ * when that is the first version seen): the windows checked against the model above.
+ */
+async function decisionInvariant(db: SqlRunner, ids: string): Promise<Violation[]> {
+  return db.rows<Violation>(sql`
+    select d.run_id::text as id, 'decision ' || d.position || ' window (' || coalesce(d.decided_after::text, '?') || ', '
+      || d.decided_before || '] is not its first version''s (' || coalesce(f.lower::text, '?') || ', ' || coalesce(f.observed_at::text, '?') || ']' as what
+    from bird.decisions d
+    join bird.approval_runs r on r.id = d.run_id
+    left join lateral (
+      select v.observed_at, case when v.version = (select min(x.version) from bird.approval_run_versions x where x.id = v.id)
+        then case when v.created_at <= v.observed_at then v.created_at end else v.changed_after end as lower
+      from bird.approval_run_versions v
+      where v.id = d.run_id and not exists (
+        select 1 from bird.approval_run_versions o where o.id = d.run_id and o.version >= v.version
+          and (o.results -> (d.position - 1)) is distinct from (r.results -> (d.position - 1)))
+      order by v.version limit 1
+    ) f on true
+    where d.run_id = any(${ids}::uuid[])
+      and (d.decided_before is distinct from f.observed_at or d.decided_after is distinct from f.lower)`);
 }
 
 /** runs_as_of at each version's observation gives that version (a deleted one: no row). */

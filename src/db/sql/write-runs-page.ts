@@ -12,6 +12,7 @@ import type { DbReadWindow } from "../clock.js";
 import type { SqlRunner } from "../database.js";
 import { RUN_COLUMNS, RUN_JSON_FIELDS, runColumnFromJson } from "../run-columns.js";
 import { bindNamed } from "./bind.js";
+import { WINDOWS_ON_INSERT, WINDOWS_ON_UPDATE, WINDOW_COLUMNS } from "./version-windows.js";
 
 /** What stays the same for every page of one pass. */
 export interface PassTarget {
@@ -120,18 +121,16 @@ const STATEMENT = `
     ), written as (
       -- 5. change-only upsert: a row is written only when a value differs, or to bring a deleted run back;
       --    each write is a new version, changed after the last read that showed the one before
-      insert into bird.approval_runs as t (${COLUMNS}, observed_at, first_read_sent_at)
-      select ${COLUMNS}, @read_received::timestamptz, @read_sent::timestamptz from input
+      insert into bird.approval_runs as t (${COLUMNS}, observed_at, first_read_sent_at, ${WINDOW_COLUMNS})
+      select ${COLUMNS}, @read_received::timestamptz, @read_sent::timestamptz,
+        ${WINDOWS_ON_INSERT}
+      from input
       on conflict (id) do update set ${SET_LIST}, last_synced_at = now(), deleted_at = null,
         version = t.version + 1, observed_at = excluded.observed_at, first_read_sent_at = excluded.first_read_sent_at,
-        changed_after = case when t.deleted_at is not null and t.approval_flow_id <> excluded.approval_flow_id
-          -- a 404 under one flow proves nothing about another: back from another flow, the run changed
-          -- after the last read that showed it live
-          then t.changed_after
-          else greatest(t.first_read_sent_at, (select rr.last_read_at from bird.run_reads rr where rr.run_id = t.id)) end
+        ${WINDOWS_ON_UPDATE}
       where (${CURRENT} is distinct from ${INCOMING} or t.deleted_at is not null)
         and coalesce(t.first_read_sent_at, '-infinity') <= @read_sent::timestamptz
-      returning id, version, (xmax = 0) as inserted
+      returning id, version, (xmax = 0) as inserted, status, active_step, changed_after
     ), superseded as (
       -- 6. the versions those writes replaced, as this statement's snapshot still shows them
       insert into bird.approval_run_history (${KEPT}, version, changed_after, observed_at, superseded_at)
@@ -139,15 +138,24 @@ const STATEMENT = `
       from bird.approval_runs t join written w on w.id = t.id and t.version = w.version - 1
       where @history::boolean and not w.inserted
       on conflict (id, version) do nothing
+    ), stretch as (
+      -- 7. a pending run that left its step (for another or a decision): the stretch it spent there
+      insert into bird.run_step_times (run_id, flow_id, step, run_created_at, entered_after, entered_before, left_after, left_before)
+      select t.id, t.approval_flow_id, t.active_step, t.created_at, coalesce(t.step_entered_after, (case when t.created_at <= t.observed_at then t.created_at end)),
+        coalesce(t.step_entered_before, t.observed_at), w.changed_after, @read_received::timestamptz
+      from bird.approval_runs t join written w on w.id = t.id and t.version = w.version - 1
+      where not w.inserted and t.status = 'pending' and t.deleted_at is null and t.active_step is not null
+        and (w.status <> 'pending' or w.active_step is distinct from t.active_step)
+      on conflict do nothing
     ), seen as (
-      -- 7. the pass's seen set (deletion candidates are what it misses); a run both streams of a
+      -- 8. the pass's seen set (deletion candidates are what it misses); a run both streams of a
       --    two-ended pass listed is marked 'b', the proof that they met, which survives a restart
       insert into bird.sync_seen as s (flow_id, run_id, side)
       select @flow_id::uuid, id::uuid, @side::text from jsonb_array_elements_text(@listed_ids::jsonb) as l(id)
       where @track_seen and exists (select 1 from lease)
       on conflict (flow_id, run_id) do update set side = 'b' where s.side is distinct from excluded.side
     ), reads as (
-      -- 8. when each pending run was last read (sent), for the age-based re-check and as the lower bound
+      -- 9. when each pending run was last read (sent), for the age-based re-check and as the lower bound
       --    of its next version's window; decided runs need no entry. A stale read proves nothing new.
       insert into bird.run_reads as rr (run_id, last_read_at)
       select id, @read_sent::timestamptz from input where status = 'pending' and id not in (select id from stale)
@@ -155,14 +163,14 @@ const STATEMENT = `
     ), settled as (
       delete from bird.run_reads where run_id in (select id from input where status <> 'pending' and id not in (select id from stale))
     ), token as (
-      -- 9. the page's token with its createdAt range, to re-list just this stretch later
+      -- 10. the page's token with its createdAt range, to re-list just this stretch later
       insert into bird.page_tokens (flow_id, token, reverse, oldest_created_at, newest_created_at)
       select @flow_id::uuid, @page_token::text, @page_token_reverse, min(created_at), max(created_at)
       from input where @page_token::text is not null having count(*) > 0
       on conflict (flow_id, token) do update set oldest_created_at = excluded.oldest_created_at,
         newest_created_at = excluded.newest_created_at, recorded_at = now()
     ), released as (
-      -- 10. runs valid again leave quarantine; the page's invalid records enter it (re-seen: updated in place)
+      -- 11. runs valid again leave quarantine; the page's invalid records enter it (re-seen: updated in place)
       delete from bird.sync_rejects where flow_id = @flow_id::uuid and fingerprint in (select id::text from input)
     ), quarantined as (
       insert into bird.sync_rejects as q (flow_id, run_id, fingerprint, reason, payload)
@@ -174,7 +182,7 @@ const STATEMENT = `
     ), counts as (
       select count(*) filter (where inserted)::int as inserted, count(*) filter (where not inserted)::int as updated from written
     ), progress as (
-      -- 11. the page's counts into its pass
+      -- 12. the page's counts into its pass
       update bird.sync_passes set
         pages = pages + @pages, requests = requests + @requests, runs_seen = runs_seen + @seen,
         runs_inserted = runs_inserted + (select inserted from counts),
