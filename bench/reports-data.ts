@@ -35,7 +35,8 @@ export function fillStatements(runs: number, flows: number): string[] {
      from fill_runs f`,
     `insert into bird.approval_runs (id, approval_flow_id, organization_id, status, active_step, invoker_type, invoker_id,
        object, tags, results, created_at, updated_at, first_synced_at, last_synced_at, version, changed_after, observed_at,
-       first_read_sent_at)
+       first_read_sent_at, decided_after, decided_before, decided_at, step_entered_after, step_entered_before,
+       decision_after, decision_before, decision_at)
      select s.id, s.flow, '00000000-0000-4000-8000-00000000aaaa'::uuid, s.status,
        case when s.status = 'pending' then 1 + s.decisions % 2 else s.decisions end, 'user', gen_random_uuid(),
        jsonb_build_object('type', 'invoice', 'id', 'INV-' || s.i, 'amount', (s.i * 37) % 100000, 'currency', 'EUR',
@@ -55,8 +56,26 @@ export function fillStatements(runs: number, flows: number): string[] {
             else greatest(s.decided, s.installed) + interval '2 seconds' end,
        case when s.status = 'pending' then greatest(s.created, s.installed)
             when s.created > s.installed then s.decided + interval '59 seconds'
-            else greatest(s.decided, s.installed) end
+            else greatest(s.decided, s.installed) end,
+       -- the window in which it left pending: between two reads around the decision, or before the install
+       case when s.status = 'pending' then null when s.created > s.installed then s.decided - interval '4 minutes' else s.created end,
+       case when s.status = 'pending' then null when s.created > s.installed then s.decided + interval '1 minute'
+            else greatest(s.decided, s.installed) + interval '2 seconds' end,
+       case when s.status = 'pending' then null else s.decided end,
+       case when s.status = 'pending' then s.created end,
+       case when s.status = 'pending' then greatest(s.created, s.installed) + interval '2 seconds' end,
+       -- each decision's window is its run's (they arrived together in these runs)
+       case when s.status = 'pending' then '{}'::timestamptz[] when s.created > s.installed
+            then array_fill(s.decided - interval '4 minutes', array[s.decisions]) else array_fill(s.created, array[s.decisions]) end,
+       case when s.status = 'pending' then '{}'::timestamptz[] when s.created > s.installed
+            then array_fill(s.decided + interval '1 minute', array[s.decisions])
+            else array_fill(greatest(s.decided, s.installed) + interval '2 seconds', array[s.decisions]) end,
+       case when s.status = 'pending' then '{}'::timestamptz[] else array_fill(s.decided, array[s.decisions]) end
      from fill_shaped s`,
+    // A decided run seen pending on step 1 spent that stretch there until its decision.
+    `insert into bird.run_step_times (run_id, flow_id, step, run_created_at, entered_after, entered_before, left_after, left_before)
+     select id, approval_flow_id, 1, created_at, created_at, created_at + interval '2 seconds', changed_after, observed_at
+     from bird.approval_runs where version = 2`,
     // Runs created since the install were seen pending first: that version is history now.
     `insert into bird.approval_run_history (id, version, approval_flow_id, organization_id, status, active_step, invoker_type,
        invoker_id, object, tags, results, created_at, updated_at, changed_after, observed_at, superseded_at)
@@ -79,6 +98,8 @@ export async function fillOrganization(db: ScratchDb, runs: number, flows: numbe
   // Temporary tables live per session: the whole fill goes through one connection.
   await db.query(`do $fill$ begin ${statements.map((s) => `execute ${quote(s)};`).join("\n")} end $fill$`);
   say(`filled ${runs} runs in ${flows} flows`);
+  // What the daemon's refresh would have done by now: every segment rolled up.
+  await db.query("select bird.refresh_report_segments(2147483647)");
   await db.query("vacuum analyze");
 }
 

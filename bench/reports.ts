@@ -11,6 +11,7 @@ import { loadConfig } from "../src/config.js";
 import { openDatabase } from "../src/db/connect.js";
 import type { Database } from "../src/db/database.js";
 import { REPORTS, type ReportFilters } from "../src/report/catalog.js";
+import { withDefaultRange } from "../src/report/command.js";
 import { readStatusModel } from "../src/ui/model.js";
 import { renderStatusPage } from "../src/ui/render.js";
 import { PgAdmin, migrateWithProduct } from "./pg-admin.js";
@@ -48,8 +49,8 @@ async function cases(db: Database): Promise<Case[]> {
     ["", {}],
     ["--flow", { flowId: pick!.flow }],
     [
-      "--since --until (90 days)",
-      { since: new Date(Date.now() - 180 * day).toISOString(), until: new Date(Date.now() - 90 * day).toISOString() },
+      "--since --until (30 days, 3 months ago)",
+      { since: new Date(Date.now() - 120 * day).toISOString(), until: new Date(Date.now() - 90 * day).toISOString() },
     ],
   ];
   const out: Case[] = [];
@@ -60,8 +61,11 @@ async function cases(db: Database): Promise<Case[]> {
       continue;
     }
     for (const [label, filters] of def.dateFiltered ? filterSets : filterSets.slice(0, 2)) {
-      const statement = def.query(filters);
-      out.push({ name: def.name, filters: label, run: () => db.rows(statement), statement });
+      // What `report` runs: a report with a default range (decisions: the last 7 days) gets it when no date is given.
+      const effective = withDefaultRange(def, filters);
+      const shown = effective === filters ? label : `${label} (last ${def.defaultSinceDays} days)`.trim();
+      const statement = def.query(effective);
+      out.push({ name: def.name, filters: shown, run: () => db.rows(statement), statement });
     }
   }
   const asOf = sql`select count(*) from bird.runs_as_of(now() - interval '100 days')`;

@@ -1,3 +1,14 @@
+-- Issues 22 and 26. When a decided run was decided, for latency: Bird's updatedAt where it pins the
+-- window in which the sync saw the run leave pending, else the window's end. A row without a window
+-- (stored before it was kept, or by other means than the sync) was decided between its creation and
+-- observed_at, at its updatedAt when that lies in between. approval_runs.decision_seconds reads it.
+CREATE OR REPLACE FUNCTION "bird"."decision_instant"(p_at timestamptz, p_before timestamptz, p_created timestamptz,
+  p_updated timestamptz, p_observed timestamptz) RETURNS timestamptz
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE WHEN p_before IS NOT NULL THEN coalesce(p_at, p_before)
+    WHEN p_updated BETWEEN (CASE WHEN p_created <= p_observed THEN p_created END) AND p_observed THEN p_updated ELSE p_observed END
+$$;
+--> statement-breakpoint
 CREATE TABLE "bird"."approval_run_history" (
 	"id" uuid NOT NULL,
 	"version" integer NOT NULL,
@@ -49,6 +60,8 @@ CREATE TABLE "bird"."run_step_times" (
 	"entered_before" timestamp with time zone NOT NULL,
 	"left_after" timestamp with time zone NOT NULL,
 	"left_before" timestamp with time zone NOT NULL,
+	"seconds_low" double precision GENERATED ALWAYS AS (greatest(extract(epoch FROM left_after - entered_before), 0)) STORED,
+	"seconds_high" double precision GENERATED ALWAYS AS (extract(epoch FROM left_before - entered_after)) STORED,
 	CONSTRAINT "run_step_times_run_id_entered_before_pk" PRIMARY KEY("run_id","entered_before")
 );
 --> statement-breakpoint
@@ -76,15 +89,19 @@ ALTER TABLE "bird"."approval_runs" ADD COLUMN "decided_before" timestamp with ti
 ALTER TABLE "bird"."approval_runs" ADD COLUMN "decided_at" timestamp with time zone;--> statement-breakpoint
 ALTER TABLE "bird"."approval_runs" ADD COLUMN "step_entered_after" timestamp with time zone;--> statement-breakpoint
 ALTER TABLE "bird"."approval_runs" ADD COLUMN "step_entered_before" timestamp with time zone;--> statement-breakpoint
+ALTER TABLE "bird"."approval_runs" ADD COLUMN "decision_seconds" double precision GENERATED ALWAYS AS (CASE WHEN status IN ('approved', 'denied') THEN extract(epoch FROM bird.decision_instant(decided_at, decided_before, created_at, updated_at, observed_at) - created_at) END) STORED;--> statement-breakpoint
 CREATE INDEX "approval_run_history_superseded_idx" ON "bird"."approval_run_history" USING btree ("superseded_at");--> statement-breakpoint
 CREATE INDEX "reviewer_rollup_segment_idx" ON "bird"."reviewer_rollup" USING btree ("flow_id","month");--> statement-breakpoint
-CREATE INDEX "run_step_times_flow_step_idx" ON "bird"."run_step_times" USING btree ("flow_id","step");--> statement-breakpoint
+CREATE INDEX "run_step_times_low_idx" ON "bird"."run_step_times" USING btree ("flow_id","step","seconds_low");--> statement-breakpoint
+CREATE INDEX "run_step_times_high_idx" ON "bird"."run_step_times" USING btree ("flow_id","step","seconds_high");--> statement-breakpoint
 CREATE INDEX "tag_rollup_segment_idx" ON "bird"."tag_rollup" USING btree ("flow_id","month");--> statement-breakpoint
-CREATE INDEX "approval_runs_live_idx" ON "bird"."approval_runs" USING btree ("approval_flow_id","created_at") INCLUDE ("status", "decided_at", "decided_before", "updated_at", "observed_at") WHERE deleted_at IS NULL;--> statement-breakpoint
+CREATE INDEX "approval_runs_live_idx" ON "bird"."approval_runs" USING btree ("approval_flow_id","created_at") INCLUDE ("status", "decision_seconds") WHERE deleted_at IS NULL;--> statement-breakpoint
+CREATE INDEX "approval_runs_latency_idx" ON "bird"."approval_runs" USING btree ("approval_flow_id","decision_seconds") INCLUDE ("created_at") WHERE deleted_at IS NULL AND status IN ('approved', 'denied');--> statement-breakpoint
 CREATE INDEX "approval_runs_observed_idx" ON "bird"."approval_runs" USING btree ("observed_at");--> statement-breakpoint
 CREATE INDEX "approval_runs_deleted_idx" ON "bird"."approval_runs" USING btree ("approval_flow_id") WHERE deleted_at IS NOT NULL;--> statement-breakpoint
 -- Runs stored before this migration were first seen at it (observed_at's default): decided ones were
 -- decided between their creation and then, at their updatedAt when it lies in between.
-UPDATE "bird"."approval_runs" SET "decided_after" = (CASE WHEN "created_at" <= "observed_at" THEN "created_at" END), "decided_before" = "observed_at",
+UPDATE "bird"."approval_runs" SET "decided_after" = (CASE WHEN "created_at" <= "observed_at" THEN "created_at" END),
+  "decided_before" = "observed_at",
   "decided_at" = CASE WHEN "updated_at" BETWEEN (CASE WHEN "created_at" <= "observed_at" THEN "created_at" END) AND "observed_at" THEN "updated_at" END
 WHERE "status" <> 'pending';

@@ -35,22 +35,37 @@ $$;
 -- created_at as its lower bound. decided_at: Bird's updatedAt of that version when it lies inside the
 -- window (it then pins the moment); else NULL. NULL arrays: a run stored before the history, first
 -- seen at its observed_at.
-CREATE OR REPLACE VIEW "bird"."decisions" AS
-SELECT r.id AS run_id, r.approval_flow_id AS flow_id, d.ordinal::int AS position,
-  coalesce(d.elem -> 'reviewer' ->> 'type', CASE WHEN d.elem ->> 'userId' IS NOT NULL THEN 'user' END) AS reviewer_type,
-  coalesce(d.elem -> 'reviewer' ->> 'id', d.elem ->> 'userId') AS reviewer_id,
-  d.elem ->> 'result' AS result,
-  d.elem ->> 'comment' AS comment,
-  coalesce(r.decision_after[d.ordinal], (CASE WHEN r.created_at <= r.observed_at THEN r.created_at END)) AS decided_after,
-  coalesce(r.decision_before[d.ordinal], r.observed_at) AS decided_before,
-  CASE WHEN r.decision_after IS NOT NULL THEN r.decision_at[d.ordinal]
-       WHEN r.updated_at BETWEEN (CASE WHEN r.created_at <= r.observed_at THEN r.created_at END) AND r.observed_at THEN r.updated_at END AS decided_at,
-  r.status AS run_status,
-  r.created_at AS run_created_at
-FROM "bird"."approval_runs" r
-CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(r.results) = 'array' THEN r.results ELSE '[]'::jsonb END)
-  WITH ORDINALITY AS d(elem, ordinal)
-WHERE r.deleted_at IS NULL;
+CREATE OR REPLACE FUNCTION "bird"."decisions_for"(p_flow_id uuid DEFAULT NULL, p_since timestamptz DEFAULT NULL, p_until timestamptz DEFAULT NULL)
+RETURNS TABLE (run_id uuid, flow_id uuid, "position" int, reviewer_type text, reviewer_id text, result text, comment text,
+  decided_after timestamptz, decided_before timestamptz, decided_at timestamptz, run_status text, run_created_at timestamptz)
+LANGUAGE sql STABLE AS $$
+  -- p_since/p_until select decisions by the end of their window; no window of a run ends after the run's
+  -- observed_at, so p_since first narrows the runs through approval_runs_observed_idx.
+  SELECT x.* FROM (
+    SELECT r.id, r.approval_flow_id, d.ordinal::int,
+      coalesce(d.elem -> 'reviewer' ->> 'type', CASE WHEN d.elem ->> 'userId' IS NOT NULL THEN 'user' END),
+      coalesce(d.elem -> 'reviewer' ->> 'id', d.elem ->> 'userId'),
+      d.elem ->> 'result',
+      d.elem ->> 'comment',
+      coalesce(r.decision_after[d.ordinal], (CASE WHEN r.created_at <= r.observed_at THEN r.created_at END)),
+      coalesce(r.decision_before[d.ordinal], r.observed_at) AS decided_before,
+      CASE WHEN r.decision_after IS NOT NULL THEN r.decision_at[d.ordinal]
+           WHEN r.updated_at BETWEEN (CASE WHEN r.created_at <= r.observed_at THEN r.created_at END) AND r.observed_at THEN r.updated_at END,
+      r.status,
+      r.created_at
+    FROM bird.approval_runs r
+    CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(r.results) = 'array' THEN r.results ELSE '[]'::jsonb END)
+      WITH ORDINALITY AS d(elem, ordinal)
+    WHERE r.deleted_at IS NULL
+      AND (p_flow_id IS NULL OR r.approval_flow_id = p_flow_id)
+      AND (p_since IS NULL OR r.observed_at >= p_since)
+      -- a window ends after its run was created, unless the run is dated in the future
+      AND (p_until IS NULL OR r.created_at < p_until OR r.created_at > r.observed_at)
+  ) x
+  WHERE (p_since IS NULL OR x.decided_before >= p_since) AND (p_until IS NULL OR x.decided_before < p_until)
+$$;
+--> statement-breakpoint
+CREATE OR REPLACE VIEW "bird"."decisions" AS SELECT * FROM "bird"."decisions_for"();
 --> statement-breakpoint
 -- One row per live decided run: the window in which the sync saw it leave `pending` (kept on the row),
 -- and decided_at as in bird.decisions.
@@ -63,36 +78,43 @@ SELECT r.id AS run_id, r.approval_flow_id AS flow_id, r.status, r.created_at AS 
 FROM "bird"."approval_runs" r
 WHERE r.deleted_at IS NULL AND r.status IN ('approved', 'denied');
 --> statement-breakpoint
--- When a decided run was decided, for latency: Bird's updatedAt where it pins the window, else the
--- window's end. A row without a window (written by other means than the sync) was decided between its
--- creation and observed_at, at its updatedAt when that lies in between.
-CREATE OR REPLACE FUNCTION "bird"."decision_instant"(p_at timestamptz, p_before timestamptz, p_created timestamptz,
-  p_updated timestamptz, p_observed timestamptz) RETURNS timestamptz
-LANGUAGE sql IMMUTABLE AS $$
-  SELECT CASE WHEN p_before IS NOT NULL THEN coalesce(p_at, p_before)
-    WHEN p_updated BETWEEN (CASE WHEN p_created <= p_observed THEN p_created END) AND p_observed THEN p_updated ELSE p_observed END
-$$;
---> statement-breakpoint
 -- Latency reads the decision windows: a run was decided at Bird's updatedAt when that lies inside the
 -- window in which the sync saw it leave `pending`, else at the window's end (the first read that showed
 -- it decided: an upper bound). Every column it reads is in approval_runs_live_idx: an index-only scan.
 CREATE OR REPLACE FUNCTION "bird"."decision_latency_for"(p_flow_id uuid DEFAULT NULL, p_since timestamptz DEFAULT NULL, p_until timestamptz DEFAULT NULL)
 RETURNS TABLE (flow_id uuid, flow_name text, decided_runs int, p50_seconds float8, p90_seconds float8, max_seconds float8)
 LANGUAGE sql STABLE AS $$
-  SELECT l.flow_id, coalesce(f.name, l.flow_id::text), l.decided_runs, l.p50, l.p90, l.max
-  FROM (
-    SELECT r.approval_flow_id AS flow_id, count(*)::int AS decided_runs,
-      percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM bird.decision_instant(r.decided_at, r.decided_before, r.created_at, r.updated_at, r.observed_at) - r.created_at)::float8) AS p50,
-      percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM bird.decision_instant(r.decided_at, r.decided_before, r.created_at, r.updated_at, r.observed_at) - r.created_at)::float8) AS p90,
-      max(extract(epoch FROM bird.decision_instant(r.decided_at, r.decided_before, r.created_at, r.updated_at, r.observed_at) - r.created_at))::float8 AS max
+  -- percentile_cont, read at its rank in approval_runs_latency_idx instead of sorting every decided run:
+  -- the values at rows floor(p·(n−1)) and the next, interpolated exactly as percentile_cont does.
+  WITH g AS (
+    SELECT r.approval_flow_id AS flow_id, count(*) AS n, max(r.decision_seconds) AS max
     FROM bird.approval_runs r
     WHERE r.deleted_at IS NULL AND r.status IN ('approved', 'denied')
       AND (p_flow_id IS NULL OR r.approval_flow_id = p_flow_id)
       AND (p_since IS NULL OR r.created_at >= p_since)
       AND (p_until IS NULL OR r.created_at < p_until)
     GROUP BY r.approval_flow_id
-  ) l
-  LEFT JOIN bird.approval_flows f ON f.id = l.flow_id
+  )
+  SELECT g.flow_id, coalesce(f.name, g.flow_id::text), g.n::int, p.p50, p.p90, g.max
+  FROM g
+  CROSS JOIN LATERAL (
+    SELECT max(v.value) FILTER (WHERE v.pct = 0.5) AS p50, max(v.value) FILTER (WHERE v.pct = 0.9) AS p90
+    FROM (VALUES (0.5::float8), (0.9::float8)) AS q(pct)
+    CROSS JOIN LATERAL (
+      SELECT q.pct, x[1] + (coalesce(x[2], x[1]) - x[1]) * (q.pct * (g.n - 1) - floor(q.pct * (g.n - 1))) AS value
+      FROM (
+        SELECT array_agg(o.s ORDER BY o.s) AS x FROM (
+          SELECT r.decision_seconds AS s FROM bird.approval_runs r
+          WHERE r.approval_flow_id = g.flow_id AND r.deleted_at IS NULL AND r.status IN ('approved', 'denied')
+            AND (p_since IS NULL OR r.created_at >= p_since)
+            AND (p_until IS NULL OR r.created_at < p_until)
+          ORDER BY r.decision_seconds
+          OFFSET floor(q.pct * (g.n - 1)) LIMIT 2
+        ) o
+      ) a
+    ) v
+  ) p
+  LEFT JOIN bird.approval_flows f ON f.id = g.flow_id
 $$;
 --> statement-breakpoint
 -- Time on each step (issue 22): one row per stretch a live run spent pending on one activeStep and then
@@ -100,8 +122,7 @@ $$;
 -- while pending left nothing; a deletion drops its rows). The time lies in seconds_low..seconds_high.
 CREATE OR REPLACE VIEW "bird"."run_steps" AS
 SELECT s.run_id, s.flow_id, s.step, s.run_created_at, s.entered_after, s.entered_before, s.left_after, s.left_before,
-  greatest(extract(epoch FROM s.left_after - s.entered_before), 0)::float8 AS seconds_low,
-  extract(epoch FROM s.left_before - s.entered_after)::float8 AS seconds_high
+  s.seconds_low, s.seconds_high
 FROM "bird"."run_step_times" s;
 --> statement-breakpoint
 -- p50 and p90 time per step per flow, as bounds: each run's time lies in [seconds_low, seconds_high],
@@ -109,20 +130,42 @@ FROM "bird"."run_step_times" s;
 CREATE OR REPLACE FUNCTION "bird"."step_times_for"(p_flow_id uuid DEFAULT NULL, p_since timestamptz DEFAULT NULL, p_until timestamptz DEFAULT NULL)
 RETURNS TABLE (flow_id uuid, flow_name text, step numeric, runs int, p50_low float8, p50_high float8, p90_low float8, p90_high float8)
 LANGUAGE sql STABLE AS $$
-  SELECT t.flow_id, coalesce(f.name, t.flow_id::text), t.step, t.runs, t.p50_low, t.p50_high, t.p90_low, t.p90_high
-  FROM (
-    SELECT s.flow_id, s.step, count(*)::int AS runs,
-      percentile_cont(0.5) WITHIN GROUP (ORDER BY s.seconds_low) AS p50_low,
-      percentile_cont(0.5) WITHIN GROUP (ORDER BY s.seconds_high) AS p50_high,
-      percentile_cont(0.9) WITHIN GROUP (ORDER BY s.seconds_low) AS p90_low,
-      percentile_cont(0.9) WITHIN GROUP (ORDER BY s.seconds_high) AS p90_high
-    FROM bird.run_steps s
+  -- Each percentile_cont read at its rank in run_step_times_low_idx / _high_idx (as decision_latency_for).
+  WITH g AS (
+    SELECT s.flow_id, s.step, count(*) AS n
+    FROM bird.run_step_times s
     WHERE (p_flow_id IS NULL OR s.flow_id = p_flow_id)
       AND (p_since IS NULL OR s.run_created_at >= p_since)
       AND (p_until IS NULL OR s.run_created_at < p_until)
     GROUP BY s.flow_id, s.step
-  ) t
-  LEFT JOIN bird.approval_flows f ON f.id = t.flow_id
+  )
+  SELECT g.flow_id, coalesce(f.name, g.flow_id::text), g.step, g.n::int, lo.p50, hi.p50, lo.p90, hi.p90
+  FROM g
+  CROSS JOIN LATERAL (
+    SELECT max(v.value) FILTER (WHERE v.pct = 0.5) AS p50, max(v.value) FILTER (WHERE v.pct = 0.9) AS p90
+    FROM (VALUES (0.5::float8), (0.9::float8)) AS q(pct)
+    CROSS JOIN LATERAL (
+      SELECT q.pct, x[1] + (coalesce(x[2], x[1]) - x[1]) * (q.pct * (g.n - 1) - floor(q.pct * (g.n - 1))) AS value
+      FROM (SELECT array_agg(o.s ORDER BY o.s) AS x FROM (
+        SELECT s.seconds_low AS s FROM bird.run_step_times s
+        WHERE s.flow_id = g.flow_id AND s.step = g.step
+          AND (p_since IS NULL OR s.run_created_at >= p_since) AND (p_until IS NULL OR s.run_created_at < p_until)
+        ORDER BY s.seconds_low OFFSET floor(q.pct * (g.n - 1)) LIMIT 2) o) a
+    ) v
+  ) lo
+  CROSS JOIN LATERAL (
+    SELECT max(v.value) FILTER (WHERE v.pct = 0.5) AS p50, max(v.value) FILTER (WHERE v.pct = 0.9) AS p90
+    FROM (VALUES (0.5::float8), (0.9::float8)) AS q(pct)
+    CROSS JOIN LATERAL (
+      SELECT q.pct, x[1] + (coalesce(x[2], x[1]) - x[1]) * (q.pct * (g.n - 1) - floor(q.pct * (g.n - 1))) AS value
+      FROM (SELECT array_agg(o.s ORDER BY o.s) AS x FROM (
+        SELECT s.seconds_high AS s FROM bird.run_step_times s
+        WHERE s.flow_id = g.flow_id AND s.step = g.step
+          AND (p_since IS NULL OR s.run_created_at >= p_since) AND (p_until IS NULL OR s.run_created_at < p_until)
+        ORDER BY s.seconds_high OFFSET floor(q.pct * (g.n - 1)) LIMIT 2) o) a
+    ) v
+  ) hi
+  LEFT JOIN bird.approval_flows f ON f.id = g.flow_id
 $$;
 --> statement-breakpoint
 CREATE OR REPLACE VIEW "bird"."step_times" AS SELECT * FROM "bird"."step_times_for"();
@@ -155,13 +198,38 @@ $$;
 --> statement-breakpoint
 -- The live runs a report counts itself: those in partly covered months, and in dirty segments wholly
 -- inside the range (an index range scan each).
+CREATE OR REPLACE FUNCTION "bird"."rolled_up_flows"() RETURNS TABLE (flow_id uuid)
+LANGUAGE sql STABLE AS $$
+  -- Every flow with a rollup row or a dirty segment, by loose index scans (one probe per flow): a flow
+  -- with live runs in neither has no tag and no decision to count.
+  WITH RECURSIVE t AS (
+    (SELECT x.flow_id FROM bird.tag_rollup x ORDER BY x.flow_id LIMIT 1)
+    UNION ALL
+    SELECT (SELECT x.flow_id FROM bird.tag_rollup x WHERE x.flow_id > t.flow_id ORDER BY x.flow_id LIMIT 1) FROM t WHERE t.flow_id IS NOT NULL
+  ), v AS (
+    (SELECT x.flow_id FROM bird.reviewer_rollup x ORDER BY x.flow_id LIMIT 1)
+    UNION ALL
+    SELECT (SELECT x.flow_id FROM bird.reviewer_rollup x WHERE x.flow_id > v.flow_id ORDER BY x.flow_id LIMIT 1) FROM v WHERE v.flow_id IS NOT NULL
+  )
+  SELECT t.flow_id FROM t WHERE t.flow_id IS NOT NULL
+  UNION SELECT v.flow_id FROM v WHERE v.flow_id IS NOT NULL
+  UNION SELECT d.flow_id FROM bird.report_segments_dirty d
+$$;
+--> statement-breakpoint
+-- The live runs a report counts itself: those in partly covered months (flow by flow, an index range
+-- scan each), and in dirty segments wholly inside the range.
 CREATE OR REPLACE FUNCTION "bird"."runs_not_rolled_up"(p_flow_id uuid, p_since timestamptz, p_until timestamptz)
 RETURNS TABLE (id uuid, flow_id uuid, status text, tags jsonb, results jsonb)
 LANGUAGE sql STABLE AS $$
   SELECT r.id, r.approval_flow_id, r.status, r.tags, r.results
   FROM bird.partial_months(p_since, p_until) e
-  JOIN bird.approval_runs r ON r.created_at >= e.lo AND r.created_at < e.hi
-  WHERE r.deleted_at IS NULL AND (p_flow_id IS NULL OR r.approval_flow_id = p_flow_id)
+  CROSS JOIN bird.rolled_up_flows() f
+  CROSS JOIN LATERAL (
+    SELECT x.id, x.approval_flow_id, x.status, x.tags, x.results FROM bird.approval_runs x
+    WHERE x.approval_flow_id = f.flow_id AND x.created_at >= e.lo AND x.created_at < e.hi AND x.deleted_at IS NULL
+    OFFSET 0
+  ) r
+  WHERE p_flow_id IS NULL OR f.flow_id = p_flow_id
   UNION ALL
   SELECT r.id, r.approval_flow_id, r.status, r.tags, r.results
   FROM bird.report_segments_dirty d

@@ -61,7 +61,9 @@ describe("decision-history reports on a fixture", () => {
   });
 
   it("decisions: the window of the first version showing each, created_at for one there when first seen", async () => {
-    const rows = await report("decisions");
+    // The fixture is from 2025: without --since the report shows only the last 7 days, none of it.
+    expect(await report("decisions")).toEqual([]);
+    const rows = await report("decisions", "--since", "2025-01-01");
     expect(rows.map((r) => [r.run_id, r.position, r.reviewer_id, r.result, r.decided_after, r.decided_before, r.decided_at])).toEqual([
       [A, 1, U1, "approved", "2025-03-01T04:00:00.000000Z", "2025-03-01T05:00:00.000000Z", "2025-03-01T04:30:00.000000Z"],
       [A, 2, U2, "approved", "2025-03-01T08:00:00.000000Z", "2025-03-01T09:00:00.000000Z", "2025-03-01T08:30:00.000000Z"],
@@ -69,6 +71,7 @@ describe("decision-history reports on a fixture", () => {
     ]);
     // --since/--until select by the window's end; --flow by flow.
     expect((await report("decisions", "--until", "2025-03-01T06:00Z")).map((r) => r.position)).toEqual([1]);
+    expect((await report("decisions", "--since", "2025-03-01T05:00Z", "--until", "2025-03-01T09:00Z")).map((r) => r.position)).toEqual([1]);
     expect((await report("decisions", "--since", "2025-03-05")).map((r) => r.run_id)).toEqual([B]);
     expect(await report("decisions", "--flow", "0a000000-0000-4000-8000-0000000000ff")).toEqual([]);
   });
@@ -120,17 +123,17 @@ describe("decision-history reports on a fixture", () => {
     const db = await openDatabase(config, pino({ level: "silent" }), { poolSize: 1 });
     try {
       const model = await readStatusModel(db, { schedule: "*/5 * * * *", intervalMs: 300_000, showPayloads: false });
-      // A's U1 pinned on 03-01, U2 on 03-01; B's rejection pinned on 03-02 (its updatedAt lies in its window).
+      // A approved at 08:30 on 03-01, B denied at 02:00 on 03-02 (their updatedAt lies in their windows).
       expect(model.charts.decisions).toEqual([
-        { day: "2025-03-01", result: "approved", decisions: 2 },
-        { day: "2025-03-02", result: "rejected", decisions: 1 },
+        { day: "2025-03-01", status: "approved", runs: 1 },
+        { day: "2025-03-02", status: "denied", runs: 1 },
       ]);
       expect(model.charts.steps.map((r) => [r.flowName, r.step, r.p50Low, r.p50High])).toEqual([
         ["Invoices", "1", 10_800, 18_000],
         ["Invoices", "2", 10_800, 18_000],
       ]);
       const html = renderStatusPage(model);
-      expect(html).toContain("2025-03-01: 2 approved");
+      expect(html).toContain("2025-03-01: 1 approved");
       expect(html).toContain("Invoices, step 2: p50 between 3 h and 5 h (1 runs)");
     } finally {
       await db.close();

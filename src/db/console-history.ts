@@ -5,8 +5,9 @@ import type { SqlRunner } from "./database.js";
 
 export interface DecisionDayRow {
   day: string;
-  result: string;
-  decisions: number;
+  /** approved or denied */
+  status: string;
+  runs: number;
 }
 
 export interface StepTimeRow {
@@ -19,18 +20,19 @@ export interface StepTimeRow {
 }
 
 /**
- * Decisions per UTC day and result over the `days` up to the newest one: a decision's day is Bird's
- * updatedAt where that pins it, else the end of its window (the first read that showed it).
+ * Runs decided per UTC day and outcome over the `days` up to the newest decision: a run was decided at
+ * Bird's updatedAt where that pins its window, else at the window's end (bird.decision_instant, as
+ * `report latency`; approval_runs.decision_seconds). Reads only approval_runs_live_idx.
  */
 export async function readDecisionDays(db: SqlRunner, days: number): Promise<DecisionDayRow[]> {
   return db.rows<DecisionDayRow>(sql`
     with d as (
-      select (coalesce(decided_at, decided_before) at time zone 'UTC')::date as day, coalesce(result, 'other') as result
-      from bird.decisions
+      select ((r.created_at + r.decision_seconds * interval '1 second') at time zone 'UTC')::date as day, r.status
+      from bird.approval_runs r where r.deleted_at is null and r.status in ('approved', 'denied')
     ), anchor as (select max(day) as last from d)
-    select to_char(d.day, 'YYYY-MM-DD') as day, d.result, count(*)::int as decisions
+    select to_char(d.day, 'YYYY-MM-DD') as day, d.status, count(*)::int as runs
     from d, anchor where d.day > anchor.last - ${days}::int
-    group by d.day, d.result order by d.day, d.result`);
+    group by d.day, d.status order by d.day, d.status`);
 }
 
 /** p50 time on each step per flow, as bounds (bird.step_times), in step order. */

@@ -42,6 +42,7 @@ const NOT_FROM_THE_RUN = new Set([
   "decidedAt",
   "stepEnteredAfter",
   "stepEnteredBefore",
+  "decisionSeconds",
 ]);
 
 /** Columns whose field is nested in the run; any other column's field is its Drizzle key. */

@@ -1,6 +1,7 @@
 // The tables behind the reports that stay interactive at a million runs (issue 26), beside schema.ts
 // (drizzle.config.ts reads both): step stretches, and the monthly rollups of tags and reviewers.
-import { date, index, integer, numeric, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
+import { date, doublePrecision, index, integer, numeric, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { bird } from "./schema.js";
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "string" });
@@ -20,8 +21,15 @@ export const runStepTimes = bird.table(
     enteredBefore: ts("entered_before").notNull(),
     leftAfter: ts("left_after").notNull(),
     leftBefore: ts("left_before").notNull(),
+    // The time on the step lies between these; indexed per flow and step, a percentile is a rank.
+    secondsLow: doublePrecision("seconds_low").generatedAlwaysAs(sql`greatest(extract(epoch FROM left_after - entered_before), 0)`),
+    secondsHigh: doublePrecision("seconds_high").generatedAlwaysAs(sql`extract(epoch FROM left_before - entered_after)`),
   },
-  (t) => [primaryKey({ columns: [t.runId, t.enteredBefore] }), index("run_step_times_flow_step_idx").on(t.flowId, t.step)],
+  (t) => [
+    primaryKey({ columns: [t.runId, t.enteredBefore] }),
+    index("run_step_times_low_idx").on(t.flowId, t.step, t.secondsLow),
+    index("run_step_times_high_idx").on(t.flowId, t.step, t.secondsHigh),
+  ],
 );
 
 /**

@@ -5,6 +5,7 @@ import {
   bigint,
   bigserial,
   boolean,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -75,15 +76,23 @@ export const approvalRuns = bird.table(
     decidedAt: ts("decided_at"),
     stepEnteredAfter: ts("step_entered_after"),
     stepEnteredBefore: ts("step_entered_before"),
+    // Seconds from creation to decision of a decided run (bird.decision_instant, migration 0010): indexed
+    // per flow, so latency percentiles are read at their rank instead of sorting every decided run.
+    decisionSeconds: doublePrecision("decision_seconds").generatedAlwaysAs(
+      sql`CASE WHEN status IN ('approved', 'denied') THEN extract(epoch FROM bird.decision_instant(decided_at, decided_before, created_at, updated_at, observed_at) - created_at) END`,
+    ),
   },
   (t) => [
     // A flow's live runs by creation (issue 26: it replaces approval_runs_flow_created_idx, every query by
     // flow and created_at leaves deleted runs out). Migration 0010 adds what drizzle-kit cannot express,
-    // INCLUDE (status, decided_at, decided_before, updated_at, observed_at): the per-flow counts and the
-    // latency percentiles are index-only scans.
+    // INCLUDE (status, decision_seconds): per-flow counts and decisions per day are index-only scans.
     index("approval_runs_live_idx")
       .on(t.approvalFlowId, t.createdAt)
       .where(sql`deleted_at IS NULL`),
+    // Decided live runs by flow and latency (INCLUDE (created_at), migration 0010): a percentile is a rank.
+    index("approval_runs_latency_idx")
+      .on(t.approvalFlowId, t.decisionSeconds)
+      .where(sql`deleted_at IS NULL AND status IN ('approved', 'denied')`),
     index("approval_runs_observed_idx").on(t.observedAt),
     index("approval_runs_deleted_idx").on(t.approvalFlowId).where(sql`deleted_at IS NOT NULL`),
     index("approval_runs_status_idx").on(t.status, t.approvalFlowId),

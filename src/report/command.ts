@@ -93,10 +93,17 @@ function parseReportArgs(args: ReportArgs): ReportRequest {
   if (def.needsRun && filters.runId === undefined) {
     throw new ReportUsageError(`report ${def.name} shows one run: give its id with --run ID`);
   }
+  Object.assign(filters, withDefaultRange(def, filters));
   if (filters.since && filters.until && filters.since >= filters.until) {
     throw new ReportUsageError(`--since ${args.since} is not before --until ${args.until}: the range holds no time`);
   }
   return { kind: "report", def, format: args.format, filters, described };
+}
+
+/** The filters a report runs with: a report with a default range gets it when no date is given. */
+export function withDefaultRange(def: ReportDefinition, filters: ReportFilters): ReportFilters {
+  if (filters.since !== undefined || filters.until !== undefined || def.defaultSinceDays === undefined) return filters;
+  return { ...filters, since: new Date(Date.now() - def.defaultSinceDays * 86_400_000).toISOString() };
 }
 
 function listReports(format: ReportFormat): string {

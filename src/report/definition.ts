@@ -41,6 +41,8 @@ export interface ReportDefinition {
   bar?: string;
   /** False when --since/--until mean nothing for it (sync health is not about runs' dates). */
   dateFiltered: boolean;
+  /** Without --since, only the last this many days (a report, not a dump of every row). */
+  defaultSinceDays?: number;
   /** It shows one run: `--run ID` is required. */
   needsRun?: boolean;
   /** What an empty result says, e.g. "No pending runs". */

@@ -18,7 +18,8 @@ function filterArgs(f: ReportFilters): SQL {
 
 export const decisions: ReportDefinition = {
   name: "decisions",
-  description: "each decision (element of results[]) with the window it was made in: after, before, and updatedAt when that pins it",
+  description:
+    "each decision (element of results[]) with the window it was made in: after, before, and updatedAt when that pins it (last 7 days unless --since)",
   view: "bird.decisions",
   columns: [
     ...FLOW,
@@ -32,17 +33,17 @@ export const decisions: ReportDefinition = {
     { key: "decided_at", label: "updatedAt (UTC)", kind: "timestamp" },
     { key: "comment", label: "comment", kind: "text" },
   ],
-  // --since/--until: decisions whose window ends in the range (made before its end, seen after its start).
+  // --since/--until: decisions whose window ends in the range (made before its end, seen after its start);
+  // with neither --since nor --until, the last 7 days (command.ts): at a million runs every decision is a dump, not a report.
   dateFiltered: true,
+  defaultSinceDays: 7,
   empty: "No decisions",
   query: (f) => sql`
     select d.flow_id::text as flow_id, coalesce(fl.name, d.flow_id::text) as flow_name, d.run_id::text as run_id, d.position,
       d.reviewer_type, d.reviewer_id, d.result, ${us("d.decided_after")} as decided_after,
       ${us("d.decided_before")} as decided_before, ${us("d.decided_at")} as decided_at, d.comment
-    from bird.decisions d left join bird.approval_flows fl on fl.id = d.flow_id
-    where (${f.flowId ?? null}::uuid is null or d.flow_id = ${f.flowId ?? null}::uuid)
-      and (${f.since ?? null}::timestamptz is null or d.decided_before >= ${f.since ?? null}::timestamptz)
-      and (${f.until ?? null}::timestamptz is null or d.decided_before < ${f.until ?? null}::timestamptz)
+    from bird.decisions_for(${f.flowId ?? null}::uuid, ${f.since ?? null}::timestamptz, ${f.until ?? null}::timestamptz) d
+    left join bird.approval_flows fl on fl.id = d.flow_id
     order by d.decided_before, d.run_id, d.position`,
 };
 

@@ -1,12 +1,12 @@
-// The status page's decision-history charts (issue 22), inline SVG like charts.ts: decisions per
-// day by result, and a per-flow step timeline (p50 time on each step, laid end to end).
+// The status page's decision-history charts (issue 22), inline SVG like charts.ts: runs decided per
+// day by outcome, and a per-flow step timeline (p50 time on each step, laid end to end).
 import type { DecisionDayRow, StepTimeRow } from "../db/console-history.js";
 import { esc } from "./html.js";
 import { formatDuration } from "./state.js";
 
 const W = 360;
 const PAD = { left: 96, right: 8, top: 8, bottom: 24 };
-const RESULT_COLORS: Record<string, string> = { approved: "#2e7d32", rejected: "#c62828", other: "#9e9e9e" };
+const STATUS_COLORS: Record<string, string> = { approved: "#2e7d32", denied: "#c62828" };
 const STEP_COLORS = ["#1565c0", "#6a1b9a", "#00838f", "#ef6c00", "#558b2f", "#ad1457"];
 const FLOWS_SHOWN = 12;
 
@@ -21,11 +21,11 @@ function legend(items: Array<[string, string]>): string {
   return `<ul class="legend">${items.map(([label, color]) => `<li><span class="swatch" style="background:${color}"></span>${esc(label)}</li>`).join("")}</ul>`;
 }
 
-/** Stacked bars: decisions per UTC day, by result. */
+/** Stacked bars: runs decided per UTC day, by outcome. */
 export function decisionsChart(rows: readonly DecisionDayRow[]): string {
   if (rows.length === 0) return empty("No decisions yet.");
   const days = [...new Set(rows.map((r) => r.day))].sort();
-  const totals = days.map((d) => rows.filter((r) => r.day === d).reduce((n, r) => n + Number(r.decisions), 0));
+  const totals = days.map((d) => rows.filter((r) => r.day === d).reduce((n, r) => n + Number(r.runs), 0));
   const max = Math.max(...totals, 1);
   const h = 200;
   const plotW = W - 48 - PAD.right;
@@ -39,18 +39,18 @@ export function decisionsChart(rows: readonly DecisionDayRow[]): string {
       return rows
         .filter((r) => r.day === d)
         .map((r) => {
-          const bh = (Number(r.decisions) / max) * plotH;
+          const bh = (Number(r.runs) / max) * plotH;
           y -= bh;
-          const color = RESULT_COLORS[r.result] ?? RESULT_COLORS.other;
-          return `<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${bw.toFixed(1)}" height="${bh.toFixed(1)}" fill="${color}"><title>${esc(`${d}: ${r.decisions} ${r.result}`)}</title></rect>`;
+          const color = STATUS_COLORS[r.status] ?? "#9e9e9e";
+          return `<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${bw.toFixed(1)}" height="${bh.toFixed(1)}" fill="${color}"><title>${esc(`${d}: ${r.runs} ${r.status}`)}</title></rect>`;
         })
         .join("");
     })
     .join("");
   const axis = `<text x="44" y="${PAD.top + 10}" text-anchor="end">${max}</text><text x="44" y="${PAD.top + plotH}" text-anchor="end">0</text>`;
   const labels = `<text x="48" y="${h - 14}">${esc(days[0]!)}</text><text x="${W - PAD.right}" y="${h - 14}" text-anchor="end">${esc(days.at(-1)!)}</text>`;
-  const desc = `${days.length} days from ${days[0]} to ${days.at(-1)}; ${totals.reduce((a, b) => a + b, 0)} decisions.`;
-  return svg("chart-decisions", h, "Decisions per day by result", desc, axis + bars + labels) + legend(Object.entries(RESULT_COLORS));
+  const desc = `${days.length} days from ${days[0]} to ${days.at(-1)}; ${totals.reduce((a, b) => a + b, 0)} runs decided.`;
+  return svg("chart-decisions", h, "Runs decided per day by outcome", desc, axis + bars + labels) + legend(Object.entries(STATUS_COLORS));
 }
 
 /** One bar per flow: the p50 time on each step (the middle of its bounds), steps in order end to end. */

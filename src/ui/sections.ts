@@ -145,7 +145,7 @@ export function chartsSection(m: StatusModel): string {
   return `<section aria-labelledby="charts-h"><h2 id="charts-h">Charts</h2><div class="charts">
 <figure><figcaption>Runs per day by status (30 days up to the newest run; bird.daily_volume)</figcaption>${dailyVolumeChart(m.charts.dailyVolume)}</figure>
 <figure><figcaption>Decision latency, p50 and p90 (bird.decision_latency)</figcaption>${latencyChart(m.charts.latency)}</figure>
-<figure><figcaption>Decisions per day by result (30 days up to the newest; bird.decisions)</figcaption>${decisionsChart(m.charts.decisions)}</figure>
+<figure><figcaption>Runs decided per day by outcome, at the time the decision windows give (30 days up to the newest; bird.run_decided)</figcaption>${decisionsChart(m.charts.decisions)}</figure>
 <figure><figcaption>Time on each step per flow, p50 (bird.step_times)</figcaption>${stepTimelineChart(m.charts.steps)}</figure>
 <figure><figcaption>API requests per cycle (last ${m.charts.cycles.length} cycle${m.charts.cycles.length === 1 ? "" : "s"}, from bird.sync_passes)</figcaption>${requestsChart(m.charts.cycles)}</figure>
 </div></section>`;
