@@ -34,6 +34,14 @@ CREATE TABLE "bird"."approval_run_history" (
 	CONSTRAINT "approval_run_history_id_version_pk" PRIMARY KEY("id","version")
 );
 --> statement-breakpoint
+CREATE TABLE "bird"."decision_day_rollup" (
+	"flow_id" uuid NOT NULL,
+	"month" date NOT NULL,
+	"day" date NOT NULL,
+	"status" text NOT NULL,
+	"runs" integer NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "bird"."report_segments_dirty" (
 	"flow_id" uuid NOT NULL,
 	"month" date NOT NULL,
@@ -91,6 +99,7 @@ ALTER TABLE "bird"."approval_runs" ADD COLUMN "step_entered_after" timestamp wit
 ALTER TABLE "bird"."approval_runs" ADD COLUMN "step_entered_before" timestamp with time zone;--> statement-breakpoint
 ALTER TABLE "bird"."approval_runs" ADD COLUMN "decision_seconds" double precision GENERATED ALWAYS AS (CASE WHEN status IN ('approved', 'denied') THEN extract(epoch FROM bird.decision_instant(decided_at, decided_before, created_at, updated_at, observed_at) - created_at) END) STORED;--> statement-breakpoint
 CREATE INDEX "approval_run_history_superseded_idx" ON "bird"."approval_run_history" USING btree ("superseded_at");--> statement-breakpoint
+CREATE INDEX "decision_day_rollup_segment_idx" ON "bird"."decision_day_rollup" USING btree ("flow_id","month");--> statement-breakpoint
 CREATE INDEX "reviewer_rollup_segment_idx" ON "bird"."reviewer_rollup" USING btree ("flow_id","month");--> statement-breakpoint
 CREATE INDEX "run_step_times_low_idx" ON "bird"."run_step_times" USING btree ("flow_id","step","seconds_low");--> statement-breakpoint
 CREATE INDEX "run_step_times_high_idx" ON "bird"."run_step_times" USING btree ("flow_id","step","seconds_high");--> statement-breakpoint

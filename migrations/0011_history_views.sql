@@ -171,7 +171,8 @@ $$;
 CREATE OR REPLACE VIEW "bird"."step_times" AS SELECT * FROM "bird"."step_times_for"();
 --> statement-breakpoint
 -- Issue 26: tags and reviewers unnest jsonb of every run. They are rolled up per flow and UTC month of
--- created_at (bird.tag_rollup, bird.reviewer_rollup); every write marks the segments it changed in
+-- created_at (bird.tag_rollup, bird.reviewer_rollup; and decided runs per day for the status page,
+-- bird.decision_day_rollup); every write marks the segments it changed in
 -- bird.report_segments_dirty (a trigger), and refresh_report_segments recomputes them (`sync` and the daemon, once
 -- a segment has settled). A report adds the clean segments wholly inside its range to what it counts
 -- from the runs themselves in dirty segments and in months its range only partly covers: its answer is
@@ -301,7 +302,7 @@ LANGUAGE sql AS $$
     SELECT d.flow_id, d.month, d.xmin AS x FROM bird.report_segments_dirty d
     WHERE d.marked_at <= now() - p_settled ORDER BY d.marked_at, d.flow_id, d.month LIMIT p_limit
   ), runs AS (
-    SELECT r.id, r.approval_flow_id AS flow_id, todo.month, r.status, r.tags, r.results
+    SELECT r.id, r.approval_flow_id AS flow_id, todo.month, r.status, r.tags, r.results, r.created_at, r.decision_seconds
     FROM todo JOIN bird.approval_runs r ON r.approval_flow_id = todo.flow_id
       AND r.created_at >= bird.utc_month_start(todo.month) AND r.created_at < bird.utc_month_end(todo.month)
     WHERE r.deleted_at IS NULL
@@ -332,6 +333,13 @@ LANGUAGE sql AS $$
       CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(r.results) = 'array' THEN r.results ELSE '[]'::jsonb END) AS d(elem)
     ) w
     GROUP BY w.flow_id, w.month, w.reviewer_type, w.reviewer_id
+  ), old_days AS (
+    DELETE FROM bird.decision_day_rollup t USING todo WHERE t.flow_id = todo.flow_id AND t.month = todo.month
+  ), new_days AS (
+    INSERT INTO bird.decision_day_rollup (flow_id, month, day, status, runs)
+    SELECT r.flow_id, r.month, ((r.created_at + r.decision_seconds * interval '1 second') AT TIME ZONE 'UTC')::date, r.status, count(*)
+    FROM runs r WHERE r.status IN ('approved', 'denied')
+    GROUP BY 1, 2, 3, 4
   ), cleared AS (
     DELETE FROM bird.report_segments_dirty d USING todo WHERE d.flow_id = todo.flow_id AND d.month = todo.month AND d.xmin = todo.x
   )

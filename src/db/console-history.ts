@@ -22,15 +22,22 @@ export interface StepTimeRow {
 /**
  * Runs decided per UTC day and outcome over the `days` up to the newest decision: a run was decided at
  * Bird's updatedAt where that pins its window, else at the window's end (bird.decision_instant, as
- * `report latency`; approval_runs.decision_seconds). Reads only approval_runs_live_idx.
+ * `report latency`; approval_runs.decision_seconds).
  */
 export async function readDecisionDays(db: SqlRunner, days: number): Promise<DecisionDayRow[]> {
+  // Clean segments from bird.decision_day_rollup, dirty ones counted from their runs (issue 26).
   return db.rows<DecisionDayRow>(sql`
     with d as (
-      select ((r.created_at + r.decision_seconds * interval '1 second') at time zone 'UTC')::date as day, r.status
-      from bird.approval_runs r where r.deleted_at is null and r.status in ('approved', 'denied')
+      select t.day, t.status, t.runs from bird.decision_day_rollup t
+      where not exists (select 1 from bird.report_segments_dirty x where x.flow_id = t.flow_id and x.month = t.month)
+      union all
+      select ((r.created_at + r.decision_seconds * interval '1 second') at time zone 'UTC')::date, r.status, 1
+      from bird.report_segments_dirty x
+      join bird.approval_runs r on r.approval_flow_id = x.flow_id
+        and r.created_at >= bird.utc_month_start(x.month) and r.created_at < bird.utc_month_end(x.month)
+      where r.deleted_at is null and r.status in ('approved', 'denied')
     ), anchor as (select max(day) as last from d)
-    select to_char(d.day, 'YYYY-MM-DD') as day, d.status, count(*)::int as runs
+    select to_char(d.day, 'YYYY-MM-DD') as day, d.status, sum(d.runs)::int as runs
     from d, anchor where d.day > anchor.last - ${days}::int
     group by d.day, d.status order by d.day, d.status`);
 }

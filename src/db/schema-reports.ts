@@ -76,3 +76,16 @@ export const reviewerRollup = bird.table(
   },
   (t) => [index("reviewer_rollup_segment_idx").on(t.flowId, t.month)],
 );
+
+/** Decided runs per flow, created month (the segment), UTC day of decision and outcome: the status page's chart. */
+export const decisionDayRollup = bird.table(
+  "decision_day_rollup",
+  {
+    flowId: uuid("flow_id").notNull(),
+    month: date("month", { mode: "string" }).notNull(),
+    day: date("day", { mode: "string" }).notNull(),
+    status: text("status").notNull(),
+    runs: integer("runs").notNull(),
+  },
+  (t) => [index("decision_day_rollup_segment_idx").on(t.flowId, t.month)],
+);
