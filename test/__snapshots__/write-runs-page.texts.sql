@@ -83,11 +83,15 @@
     ), stretch as (
       -- 7. a pending run that left its step (for another or a decision): the stretch it spent there
       insert into bird.run_step_times (run_id, flow_id, step, run_created_at, entered_after, entered_before, left_after, left_before)
-      select t.id, t.approval_flow_id, t.active_step, t.created_at, coalesce(t.step_entered_after, (case when t.created_at <= t.observed_at then t.created_at end)),
+      select t.id, t.approval_flow_id, t.active_step, t.created_at,
+        coalesce(t.step_entered_after, case when t.created_at <= t.observed_at then t.created_at end),
         coalesce(t.step_entered_before, t.observed_at), w.changed_after, @read_received::timestamptz
       from bird.approval_runs t join written w on w.id = t.id and t.version = w.version - 1
       where not w.inserted and t.status = 'pending' and t.deleted_at is null and t.active_step is not null
         and (w.status <> 'pending' or w.active_step is distinct from t.active_step)
+        -- a run dated in the future has no lower bound to time its steps from: nothing is recorded
+        and coalesce(t.step_entered_after, case when t.created_at <= t.observed_at then t.created_at end) is not null
+        and w.changed_after is not null
       on conflict do nothing
     ), seen as (
       -- 8. the pass's seen set (deletion candidates are what it misses); a run both streams of a
