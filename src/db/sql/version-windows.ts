@@ -35,9 +35,11 @@ export const WINDOW_COLUMNS =
 const FIRST = `(case when created_at <= ${RECEIVED} then created_at end)`;
 const FIRST_PIN = `case when updated_at between ${FIRST} and ${RECEIVED} then updated_at end`;
 
+// How many decisions a run's results hold (array_fill: one call per run, the backfill's hot path).
+const COUNT = "array[case when jsonb_typeof(results) = 'array' then jsonb_array_length(results) else 0 end]";
+
 /** The window columns of a run written for the first time, from the page's `input` row. */
-export const WINDOWS_ON_INSERT = `array(select ${FIRST} from ${ELEMENTS("")}), array(select ${RECEIVED} from ${ELEMENTS("")}),
-        array(select ${FIRST_PIN} from ${ELEMENTS("")}),
+export const WINDOWS_ON_INSERT = `array_fill(${FIRST}, ${COUNT}), array_fill(${RECEIVED}, ${COUNT}), array_fill(${FIRST_PIN}, ${COUNT}),
         case when status <> 'pending' then ${FIRST} end, case when status <> 'pending' then ${RECEIVED} end,
         case when status <> 'pending' then ${FIRST_PIN} end,
         case when status = 'pending' then ${FIRST} end, case when status = 'pending' then ${RECEIVED} end`;
