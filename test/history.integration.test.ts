@@ -88,6 +88,15 @@ describe("run versions through the CLI", () => {
       expect(v2!.changed_after! >= firstSyncStart).toBe(true);
     }
     for (const d of decided) expect((await versions(url, d.id))[1]!.status).not.toBe("pending");
+    // Each new decision was made in its run's version-2 window; `report decisions` says so.
+    const made = await runCli(["report", "decisions", "--since", "2000-01-01", "--format", "json"], env);
+    expect(made.code).toBe(0);
+    const rows = JSON.parse(made.stdout) as Array<Record<string, unknown>>;
+    for (const d of decided) {
+      const v2 = (await versions(url, d.id))[1]!;
+      const last = rows.filter((r) => r.run_id === d.id).at(-1)!;
+      expect([last.decided_after, last.decided_before]).toEqual([v2.changed_after, v2.observed_at]);
+    }
     if (gone) expect((await versions(url, gone.id))[1]!.deleted).toBe(true);
     expect(await historyRows(url)).toBe(changed.length);
   });
@@ -125,5 +134,25 @@ describe("run versions through the CLI", () => {
     expect(await historyRows(url)).toBe(kept);
     const bumped = await query<{ n: number }>(url, "select count(*)::int as n from bird.approval_runs where version > 1");
     expect(bumped[0]!.n).toBeGreaterThan(0);
+  });
+
+  it("SYNC_RUN_HISTORY_DAYS prunes versions replaced before it, never a run's current version", async () => {
+    const runs = await query<{ id: string }>(url, "select id::text from bird.approval_runs order by id limit 2");
+    // Two past versions: one replaced 40 days ago, one yesterday (versions 0 and -1 cannot clash with real ones).
+    await query(
+      url,
+      `insert into bird.approval_run_history (id, version, approval_flow_id, status, tags, results, created_at, updated_at,
+         observed_at, superseded_at)
+       select id, v.version, approval_flow_id, status, tags, results, created_at, updated_at, now() - v.age, now() - v.age
+       from bird.approval_runs, (values (0, interval '40 days'), (-1, interval '1 day')) as v(version, age)
+       where id = any($1::uuid[])`,
+      [runs.map((r) => r.id)],
+    );
+    const before = await historyRows(url);
+    expect((await runCli(["sync"], { ...env, SYNC_RUN_HISTORY_DAYS: "30" })).code).toBe(0);
+    expect(await historyRows(url)).toBe(before - 2);
+    const left = await query<{ version: number }>(url, "select version from bird.approval_run_history where version <= 0");
+    expect(left.map((r) => r.version)).toEqual([-1, -1]);
+    expect(await query(url, "select 1 from bird.approval_runs where id = any($1::uuid[])", [runs.map((r) => r.id)])).toHaveLength(2);
   });
 });
