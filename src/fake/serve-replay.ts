@@ -1,7 +1,7 @@
 // `approvals-sync fake-api --replay FILE [--replay-timing]`: serves a recording until SIGINT/SIGTERM,
 // and says how to run the recorded commands against it.
 import { ConfigError } from "../errors.js";
-import { trapStopSignals } from "../stop-signals.js";
+import { serveUntilStopped } from "./serve.js";
 import { startReplayApi } from "./replay.js";
 
 export interface ServeReplayOptions {
@@ -41,11 +41,5 @@ export async function serveReplay(opts: ServeReplayOptions): Promise<void> {
       "",
     ].join("\n"),
   );
-  const stop = trapStopSignals(() => undefined, { also: opts.signal });
-  try {
-    if (!stop.signal.aborted) await new Promise((resolve) => stop.signal.addEventListener("abort", resolve, { once: true }));
-  } finally {
-    stop.dispose();
-  }
-  await api.close();
+  await serveUntilStopped(api, opts.signal);
 }

@@ -72,7 +72,12 @@ export async function serveFakeApi(opts: ServeFakeOptions): Promise<void> {
       "",
     ].join("\n"),
   );
-  const stop = trapStopSignals(() => undefined, { also: opts.signal });
+  await serveUntilStopped(api, opts.signal);
+}
+
+/** Keeps a started fake serving until SIGINT/SIGTERM (or `signal`), then closes it. */
+export async function serveUntilStopped(api: { close(): Promise<void> }, signal?: AbortSignal): Promise<void> {
+  const stop = trapStopSignals(() => undefined, { also: signal });
   try {
     if (!stop.signal.aborted) await new Promise((resolve) => stop.signal.addEventListener("abort", resolve, { once: true }));
   } finally {
