@@ -24,7 +24,9 @@ export function passProgress(open: OpenFullPass, flow: { runs: number; backfille
   const runsSeen = Number(open.runsSeen);
   const elapsed = (now - Date.parse(open.segmentStartedAt)) / 1000;
   const segmentRuns = Number(open.segmentRunsSeen);
-  const runsPerSecond = elapsed >= 1 && segmentRuns > 0 ? segmentRuns / elapsed : null;
+  // Rounded as shown, and the ETA derived from the rate shown, so the page and /api/status agree with themselves.
+  const rate = elapsed >= 1 && segmentRuns > 0 ? Math.round((segmentRuns / elapsed) * 10) / 10 : 0;
+  const runsPerSecond = rate > 0 ? rate : null;
   const previous = open.previousRunsSeen === null ? null : Number(open.previousRunsSeen);
   const expected = flow.backfilled && flow.runs > 0 ? flow.runs : previous !== null && previous > 0 ? previous : null;
   const percent = expected === null ? null : Math.min(99, Math.floor((runsSeen / expected) * 100));
@@ -33,7 +35,7 @@ export function passProgress(open: OpenFullPass, flow: { runs: number; backfille
     startedAt: open.passStartedAt,
     pages: Number(open.pages),
     runsSeen,
-    runsPerSecond: runsPerSecond === null ? null : Math.round(runsPerSecond * 10) / 10,
+    runsPerSecond,
     expectedRuns: expected,
     percent,
     etaSeconds: eta === null ? null : Math.round(eta),
