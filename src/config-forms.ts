@@ -1,4 +1,4 @@
-// The accepted forms of the settings that need more than a regex: sizes, and the schedule's interval
+// The accepted forms of the settings: integers, booleans, durations, sizes, and the schedule's interval
 // that bounds a Retry-After. Pure functions of their text; src/config.ts reads the environment.
 import cron from "node-cron";
 import { z } from "zod";
@@ -44,3 +44,37 @@ export function shortestScheduleGapMs(schedule: string): number {
     void task.destroy();
   }
 }
+
+const DURATION = /^(\d+)(ms|s|m|h|d)$/;
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+export function parseDuration(text: string): number | undefined {
+  const m = DURATION.exec(text.trim());
+  if (!m) return undefined;
+  return Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
+}
+
+export const int = (min: number, max: number, form = `an integer ${min}..${max}`) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, `must be ${form}`)
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, `must be ${form}`);
+
+export const bool = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((v) => ["true", "false", "1", "0", "yes", "no", "on", "off"].includes(v), "must be true or false")
+  .transform((v) => ["true", "1", "yes", "on"].includes(v));
+
+export const duration = (what: string) =>
+  z.string().transform((v, ctx) => {
+    const ms = parseDuration(v);
+    if (ms === undefined || ms <= 0) {
+      ctx.addIssue({ code: "custom", message: `must be a duration like 90s, 30m, 24h or 7d (${what})` });
+      return z.NEVER;
+    }
+    return ms;
+  });

@@ -4,7 +4,7 @@ import { resolve } from "node:path";
 import { parseEnv } from "node:util";
 import cron from "node-cron";
 import { z } from "zod";
-import { DEFAULT_MAX_RESPONSE_BYTES, shortestScheduleGapMs, size } from "./config-forms.js";
+import { DEFAULT_MAX_RESPONSE_BYTES, bool, duration, int, shortestScheduleGapMs, size } from "./config-forms.js";
 import { ConfigError } from "./errors.js";
 import {
   type UnknownVariable,
@@ -48,6 +48,9 @@ export interface Config {
   readonly logFormat: LogFormat;
   /** Days of bird.sync_passes history kept; older rows are pruned (0 = keep forever). */
   readonly historyDays: number;
+  /** Keep every version of every run (bird.approval_run_history), and for how many days (0 = forever). */
+  readonly runHistory: boolean;
+  readonly runHistoryDays: number;
   /** A pending run is re-read when the time since its last read is at least this × its age (0 = every pass). */
   readonly recheckFactor: number;
   /** Optional cap on requests per rolling hour; re-checks beyond it carry over as recheck debt. */
@@ -57,40 +60,6 @@ export interface Config {
   /** Variables with our prefixes that no setting has (typos); the caller warns once it has a logger. */
   readonly unknownVariables: readonly UnknownVariable[];
 }
-
-const DURATION = /^(\d+)(ms|s|m|h|d)$/;
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-
-export function parseDuration(text: string): number | undefined {
-  const m = DURATION.exec(text.trim());
-  if (!m) return undefined;
-  return Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
-}
-
-const int = (min: number, max: number, form = `an integer ${min}..${max}`) =>
-  z
-    .string()
-    .trim()
-    .regex(/^\d+$/, `must be ${form}`)
-    .transform(Number)
-    .refine((n) => n >= min && n <= max, `must be ${form}`);
-
-const bool = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .refine((v) => ["true", "false", "1", "0", "yes", "no"].includes(v), "must be true or false")
-  .transform((v) => ["true", "1", "yes"].includes(v));
-
-const duration = (what: string) =>
-  z.string().transform((v, ctx) => {
-    const ms = parseDuration(v);
-    if (ms === undefined || ms <= 0) {
-      ctx.addIssue({ code: "custom", message: `must be a duration like 90s, 30m, 24h or 7d (${what})` });
-      return z.NEVER;
-    }
-    return ms;
-  });
 
 /** An address to listen on: an IP address or a host name (METRICS_HOST, `ui --host`). */
 export const BIND_HOST = /^(?:[0-9a-fA-F:.]+|[a-zA-Z0-9.-]+)$/;
@@ -142,6 +111,8 @@ const envSchema = z.object({
   SYNC_MAX_RETRIES: int(0, 100).default(6),
   METRICS_PORT: int(0, 65_535, "an integer 0..65535 (0 disables)").default(9464),
   SYNC_HISTORY_DAYS: int(0, 36_500, "an integer >= 0 (days of sync_passes history; 0 = keep forever)").default(30),
+  SYNC_RUN_HISTORY: bool.default(true),
+  SYNC_RUN_HISTORY_DAYS: int(0, 36_500, "an integer >= 0 (days of past run versions kept; 0 = keep forever)").default(0),
   SYNC_RECHECK_FACTOR: z
     .string()
     .trim()
@@ -224,13 +195,13 @@ function recordSettings(e: z.output<typeof envSchema>, cwd: string): Config["rec
   return Object.freeze({ file: resolve(cwd, e.SYNC_RECORD_FILE), cycles: e.SYNC_RECORD_CYCLES, redact: e.SYNC_RECORD_REDACT });
 }
 
-export function loadConfig(opts: LoadConfigOptions = {}): Config {
-  const env = opts.env ?? process.env;
-  const dotEnv = readDotEnv(opts.cwd ?? process.cwd());
-  const merged = mergeSources(opts, env, dotEnv);
-  // An empty variable means "not set" (docker-compose and shells produce them).
-  const raw = Object.fromEntries(Object.keys(envSchema.shape).map((k) => [k, merged[k] === "" ? undefined : merged[k]]));
-
+/** The settings parsed, or a ConfigError that lists every problem at once. */
+function validate(
+  opts: LoadConfigOptions,
+  env: NodeJS.ProcessEnv,
+  dotEnv: Record<string, string>,
+  raw: Record<string, string | undefined>,
+): { e: z.output<typeof envSchema>; unknownVariables: UnknownVariable[] } {
   // The known names come from the schema itself, so the typo check cannot drift from the settings.
   const unknownVariables = findUnknownVariables(Object.keys(envSchema.shape), { environment: env, dotEnv });
   const hintFor = (name: string) => {
@@ -251,7 +222,17 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
   const misdirecting = misdirectingVariables(unknownVariables, (name) => raw[name] !== undefined);
   problems.push(...misdirecting.filter((v) => !named.has(v.suggestion)).map(describeMisdirection));
   if (!parsed.success || problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${problems.join("\n  ")}`);
-  const e = parsed.data;
+  return { e: parsed.data, unknownVariables };
+}
+
+export function loadConfig(opts: LoadConfigOptions = {}): Config {
+  const env = opts.env ?? process.env;
+  const dotEnv = readDotEnv(opts.cwd ?? process.cwd());
+  const merged = mergeSources(opts, env, dotEnv);
+  // An empty variable means "not set" (docker-compose and shells produce them).
+  const raw = Object.fromEntries(Object.keys(envSchema.shape).map((k) => [k, merged[k] === "" ? undefined : merged[k]]));
+
+  const { e, unknownVariables } = validate(opts, env, dotEnv, raw);
   return Object.freeze({
     databaseUrl: e.DATABASE_URL,
     pgliteDir: resolve(opts.cwd ?? process.cwd(), e.PGLITE_DIR),
@@ -278,6 +259,8 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT ?? ((opts.isTty ?? process.stderr.isTTY) ? "pretty" : "json"),
     historyDays: e.SYNC_HISTORY_DAYS,
+    runHistory: e.SYNC_RUN_HISTORY,
+    runHistoryDays: e.SYNC_RUN_HISTORY_DAYS,
     recheckFactor: e.SYNC_RECHECK_FACTOR,
     maxRequestsPerHour: e.SYNC_MAX_REQUESTS_PER_HOUR,
     record: recordSettings(e, opts.cwd ?? process.cwd()),

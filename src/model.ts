@@ -45,3 +45,25 @@ export function emptyProgress(): PageProgress {
 export function addProgress(into: PageProgress, d: PageProgress): void {
   for (const k of Object.keys(into) as Array<keyof PageProgress>) into[k] += d[k];
 }
+
+/**
+ * When one read of Bird happened, on this process's clock in µs since the epoch: its request was sent
+ * no later than `sentUs` and its answer had arrived by `receivedUs`. What the answer showed was true
+ * at some instant in between: the bounds of every version window (issue 22).
+ */
+export interface ReadWindow {
+  sentUs: number;
+  receivedUs: number;
+}
+
+/** This process's clock in µs (sub-millisecond: a change and a read within one millisecond stay ordered). */
+export function localClockUs(): number {
+  return (performance.timeOrigin + performance.now()) * 1000;
+}
+
+/** Times `read` and returns its result with the window it was made in. */
+export async function timedRead<T>(read: () => Promise<T>): Promise<{ value: T; read: ReadWindow }> {
+  const sentUs = localClockUs();
+  const value = await read();
+  return { value, read: { sentUs, receivedUs: localClockUs() } };
+}

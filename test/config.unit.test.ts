@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadConfig, parseDuration } from "../src/config.js";
+import { parseDuration } from "../src/config-forms.js";
+import { loadConfig } from "../src/config.js";
 import { ConfigError } from "../src/errors.js";
 
 const base = { BIRD_ACCESS_KEY: "key-1234567890", BIRD_ORGANIZATION_ID: "org-1" };

@@ -108,6 +108,14 @@ describe("two organizations in one database", () => {
       );
       expect(decisions).toBe(stored!.n);
       expect(decisions).toBeGreaterThan(0);
+      // The decision-history reports keep to the organization too.
+      const windows = await report("decisions", "--org", api.organizationId, "--since", "2000-01-01");
+      expect(new Set(windows.map((r) => r.flow_id as string)).size).toBeGreaterThan(0);
+      expect(windows.every((r) => flows.includes(r.flow_id as string))).toBe(true);
+      const [inView] = await query<{ n: number }>(url, "select count(*)::int as n from bird.decisions where flow_id = any($1::uuid[])", [
+        flows,
+      ]);
+      expect(windows).toHaveLength(inView!.n);
     }
 
     const db = await openDatabase({ databaseUrl: url, pgliteDir: "" }, pino({ level: "silent" }));

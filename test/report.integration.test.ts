@@ -786,6 +786,9 @@ describe("reporting views and `report` on a known fixture", () => {
         "tags",
         "health",
         "rejects",
+        "decisions",
+        "history",
+        "steps",
       ]);
       expect(lines.every((l) => /^\w+ +\S.*$/.test(l))).toBe(true);
       const json = JSON.parse((await report(db, { format: "json" })).text) as { name: string; view: string }[];
@@ -799,6 +802,9 @@ describe("reporting views and `report` on a known fixture", () => {
           "tag_counts",
           "sync_health",
           "sync_rejects",
+          "decisions",
+          "approval_run_versions",
+          "step_times",
         ].map((v) => `bird.${v}`),
       );
       expect(stderr).toBe("");
@@ -809,12 +815,12 @@ describe("reporting views and `report` on a known fixture", () => {
       expect(code).toBe(2);
       expect(text).toBe("");
       expect(stderr).toBe(
-        'approvals-sync report: unknown report "sumary"; did you mean summary? valid names: summary, daily, latency, backlog, reviewers, tags, health, rejects\n',
+        'approvals-sync report: unknown report "sumary"; did you mean summary? valid names: summary, daily, latency, backlog, reviewers, tags, health, rejects, decisions, history, steps\n',
       );
       stderr = "";
       expect((await report(db, { name: "volume" })).code).toBe(2);
       expect(stderr).toBe(
-        'approvals-sync report: unknown report "volume"; valid names: summary, daily, latency, backlog, reviewers, tags, health, rejects\n',
+        'approvals-sync report: unknown report "volume"; valid names: summary, daily, latency, backlog, reviewers, tags, health, rejects, decisions, history, steps\n',
       );
     });
 
@@ -867,7 +873,7 @@ describe("reporting views and `report` on a known fixture", () => {
     it("the CLI can answer listings and usage errors before opening the database", () => {
       const { out, text } = capture();
       expect(answerReportWithoutDatabase({ format: "table" }, out)).toBe(true);
-      expect(text().split("\n")).toHaveLength(9);
+      expect(text().split("\n")).toHaveLength(12);
       expect(() => answerReportWithoutDatabase({ name: "nope", format: "table" }, out)).toThrow(CommandError);
       expect(answerReportWithoutDatabase({ name: "summary", format: "csv", since: "2025-03-01" }, out)).toBe(false);
     });
@@ -877,7 +883,7 @@ describe("reporting views and `report` on a known fixture", () => {
     const doc = readFileSync(new URL("../README.md", import.meta.url), "utf8");
     // The cookbook's queries; other SQL in the README (the reporting role's grants) is not a report.
     const queries = [...doc.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1]!).filter((q) => /^\s*select\b/i.test(q));
-    expect(queries).toHaveLength(10);
+    expect(queries).toHaveLength(11);
     const answered: number[] = [];
     for (const q of queries) answered.push((await query(url, q)).length);
     // Each one has an answer in the fixture (its pending runs are recent, so "last N days" ones too).

@@ -2,12 +2,12 @@
 // database (or DATABASE_URL), one sync, then status and reports, and what to try next.
 import { createSyncContext } from "../app.js";
 import { type Config, loadConfig } from "../config.js";
-import type { SqlRunner } from "../db/database.js";
 import { otherOrganizations } from "../db/flows.js";
 import { CommandError } from "../errors.js";
 import { organizationKey } from "../uuid.js";
 import { readFlowStatuses } from "../db/status.js";
-import { startFakeBirdApi } from "../fake/index.js";
+import type { Database, SqlRunner } from "../db/database.js";
+import { type FakeBirdApi, startFakeBirdApi } from "../fake/index.js";
 import { createLogger } from "../log.js";
 import { progressObserver } from "../progress/observer.js";
 import { runReportCommand } from "../report/command.js";
@@ -43,6 +43,7 @@ async function refuseOtherOrganizations(db: SqlRunner, demoOrganization: string,
 
 // Same seed every time: a second demo run finds the same flows and runs, so its pass is incremental.
 const DEMO_SEED = 2026;
+const DECIDED_BETWEEN_DEMOS = 2;
 
 export async function runDemoCommand(opts: DemoOptions, out: NodeJS.WritableStream = process.stdout): Promise<CycleResult> {
   const api = await startFakeBirdApi({ port: 0, flows: opts.flows, runsPerFlow: opts.runs, seed: DEMO_SEED, pendingFraction: 0.08 });
@@ -69,6 +70,8 @@ export async function runDemoCommand(opts: DemoOptions, out: NodeJS.WritableStre
       if (!opts.force) await refuseOtherOrganizations(db, api.organizationId, db.location);
       say(`Database: ${db.location}`);
       say();
+      const again = await decideBetweenDemos(api, db, say);
+      const startedAt = new Date().toISOString();
       const observer = opts.progress ? await progressObserver(logger) : {};
       const ctx = createSyncContext(config, logger, db, observer);
       const result = await runSyncCycle(ctx, { full: false, respectBackoff: false, signal: new AbortController().signal });
@@ -86,17 +89,39 @@ export async function runDemoCommand(opts: DemoOptions, out: NodeJS.WritableStre
       say();
       say("approvals-sync status");
       out.write(formatStatusTable(statuses));
-      for (const name of ["summary", "latency"]) {
-        say();
-        say(`approvals-sync report ${name}`);
-        await runReportCommand(db, { name, format: "table", organizationId: api.organizationId }, out);
-      }
+      await showReports(db, out, api.organizationId, again ? startedAt : undefined);
       sayTryNext(say, config, db.location);
       return result;
     });
   } finally {
     await api.close();
   }
+}
+
+/** A second demo: the fake Bird's reviewers decided a few runs since the first; the sync records when. */
+async function decideBetweenDemos(api: FakeBirdApi, db: Database, say: (line?: string) => void): Promise<boolean> {
+  if (!(await readFlowStatuses(db)).some((s) => s.runs > 0)) return false;
+  const decided = api.store.flowIds().flatMap((flowId) => api.store.decideRuns(flowId, DECIDED_BETWEEN_DEMOS));
+  say(`Since the last demo, ${decided.length} pending runs were decided in the fake Bird API.`);
+  say();
+  return true;
+}
+
+/** Two reports, and the decisions this sync saw first when it is a second demo (`since`). */
+async function showReports(db: Database, out: NodeJS.WritableStream, organizationId: string, since: string | undefined): Promise<void> {
+  const say = (line = "") => out.write(`${line}\n`);
+  for (const name of ["summary", "latency"]) {
+    say();
+    say(`approvals-sync report ${name}`);
+    await runReportCommand(db, { name, format: "table", organizationId }, out);
+  }
+  say();
+  if (since === undefined) {
+    say("Run `npm run demo` again: some runs get decided in between, and `report decisions` shows when.");
+    return;
+  }
+  say(`approvals-sync report decisions --since ${since}     # decisions first seen by this sync, with their windows`);
+  await runReportCommand(db, { name: "decisions", format: "table", organizationId, since }, out);
 }
 
 function sayTryNext(say: (line?: string) => void, config: Config, location: string): void {

@@ -3,7 +3,8 @@ import { createSyncContext } from "../app.js";
 import type { Database } from "../db/database.js";
 import { knownFlowIds, resolveFlowRefs } from "../db/flow-refs.js";
 import { forgetFlow } from "../db/forget.js";
-import { pruneSyncPasses } from "../db/retention.js";
+import { refreshReportRollups } from "../db/report-rollups.js";
+import { pruneRunHistory, pruneSyncPasses } from "../db/retention.js";
 import { runSyncCycle } from "../sync/cycle.js";
 import type { SyncObserver } from "../sync/observer.js";
 import { type CycleResult, type FlowResult, flowFailed, summarizeCycle } from "../sync/outcome.js";
@@ -48,8 +49,7 @@ async function syncOnce(rt: Runtime, opts: SyncCommandOptions, signal: AbortSign
     const ctx = createSyncContext(config, logger, db, opts.observer, undefined, recorder);
     const result = await runSyncCycle(ctx, { flowIds, full: opts.full, respectBackoff: false, signal });
     if (knownBefore) await forgetGhosts(rt, db, result.flows, knownBefore);
-    // Installs that run `sync` from cron instead of the daemon keep bounded history too.
-    await pruneSyncPasses(db, config.historyDays).catch((err: Error) => logger.warn({ err: err.message }, "could not prune sync_passes"));
+    await keepTablesBounded(rt, db);
     const failed = result.flows.filter((f) => f.error && flowFailed(f));
     for (const f of failed) logger.error({ flowId: f.flowId, outcome: f.outcome, err: f.error }, "flow not synced");
     for (const f of result.flows.filter((f) => f.totals.rejected > 0)) {
@@ -64,6 +64,17 @@ async function syncOnce(rt: Runtime, opts: SyncCommandOptions, signal: AbortSign
     logger[clean ? "info" : "warn"]({ ...summary, durationMs: result.durationMs }, syncSummaryLine(result));
     return result;
   });
+}
+
+/** Installs that run `sync` from cron instead of the daemon keep bounded history and current rollups too. */
+async function keepTablesBounded(rt: Runtime, db: Database): Promise<void> {
+  const { config, logger } = rt;
+  await pruneSyncPasses(db, config.historyDays).catch((err: Error) => logger.warn({ err: err.message }, "could not prune sync_passes"));
+  await pruneRunHistory(db, config.runHistoryDays).catch((err: Error) => logger.warn({ err: err.message }, "could not prune run versions"));
+  // Report rollups of segments quiet for two minutes (issue 26).
+  await refreshReportRollups(db, { settledMs: 120_000, budgetMs: 2_000 }).catch((err: Error) =>
+    logger.warn({ err: err.message }, "could not refresh the report rollups"),
+  );
 }
 
 /**

@@ -5,7 +5,8 @@ import type { Logger } from "pino";
 import { createSyncContext, openRecorder, requestSettings } from "../app.js";
 import type { Config } from "../config.js";
 import type { Database } from "../db/database.js";
-import { pruneSyncPasses } from "../db/retention.js";
+import { refreshReportRollups } from "../db/report-rollups.js";
+import { pruneRunHistory, pruneSyncPasses } from "../db/retention.js";
 import { CycleRunner } from "./cycle-runner.js";
 import { DaemonHealth } from "./health.js";
 import { CycleRecording } from "./recording.js";
@@ -23,16 +24,21 @@ export interface DaemonOptions {
   signal: AbortSignal;
 }
 
+// Report rollups (issue 26): segments quiet for two minutes, at most five seconds of work per cycle.
+const ROLLUP_REFRESH = { settledMs: 120_000, budgetMs: 5_000 };
+
 // The daemon prunes at most this often: the history is measured in days, cycles in minutes.
 const PRUNE_EVERY_MS = 3_600_000;
 
-/** SYNC_HISTORY_DAYS retention; a failure only delays it to a later cycle. */
+/** SYNC_HISTORY_DAYS and SYNC_RUN_HISTORY_DAYS retention; a failure only delays it to a later cycle. */
 async function pruneHistory(config: Config, logger: Logger, db: Database): Promise<void> {
   try {
     const pruned = await pruneSyncPasses(db, config.historyDays);
     if (pruned > 0) logger.info({ pruned, historyDays: config.historyDays }, "pruned old sync_passes rows (SYNC_HISTORY_DAYS)");
+    const versions = await pruneRunHistory(db, config.runHistoryDays);
+    if (versions > 0) logger.info({ versions, runHistoryDays: config.runHistoryDays }, "pruned old run versions (SYNC_RUN_HISTORY_DAYS)");
   } catch (err) {
-    logger.warn({ err: (err as Error).message }, "could not prune sync_passes; retrying in a later cycle");
+    logger.warn({ err: (err as Error).message }, "could not prune sync_passes or run versions; retrying in a later cycle");
   }
 }
 
@@ -60,9 +66,23 @@ async function serveHealth(
   });
 }
 
+/** After each cycle: report rollups refreshed, old history pruned (hourly), flow gauges read again. */
+function upkeepAfterCycle(config: Config, logger: Logger, db: Database, health: DaemonHealth): () => Promise<void> {
+  let lastPruneAt = 0;
+  return async () => {
+    await refreshReportRollups(db, ROLLUP_REFRESH).catch((err: Error) =>
+      logger.warn({ err: err.message }, "could not refresh the report rollups; retrying after the next cycle"),
+    );
+    if ((config.historyDays > 0 || config.runHistoryDays > 0) && Date.now() - lastPruneAt >= PRUNE_EVERY_MS) {
+      lastPruneAt = Date.now();
+      await pruneHistory(config, logger, db);
+    }
+    await health.refreshFlowGauges();
+  };
+}
+
 export async function runDaemon({ config, logger, db, signal }: DaemonOptions): Promise<ScheduleStats> {
   const metrics = new SyncMetrics(scheduleIntervalMs(config.schedule));
-  let lastPruneAt = 0;
   // The closures read `runner` only once the daemon runs, after both exist.
   const health: DaemonHealth = new DaemonHealth({
     db,
@@ -81,13 +101,7 @@ export async function runDaemon({ config, logger, db, signal }: DaemonOptions): 
     logger,
     metrics,
     newContext: () => createSyncContext(config, logger, db, metrics.observer, metrics.clientEvents, recorder),
-    afterCycle: async () => {
-      if (config.historyDays > 0 && Date.now() - lastPruneAt >= PRUNE_EVERY_MS) {
-        lastPruneAt = Date.now();
-        await pruneHistory(config, logger, db);
-      }
-      await health.refreshFlowGauges();
-    },
+    afterCycle: upkeepAfterCycle(config, logger, db, health),
   });
 
   const server = await serveHealth(config, logger, db, metrics, health);

@@ -142,12 +142,17 @@ export interface OpenOptions {
 }
 
 const READ_ONLY_SQL = "set default_transaction_read_only = on";
+// Reports and the status page must answer while someone waits (issue 26): compiling a big plan with
+// JIT costs about 0.4 s and wins nothing on queries that read indexes and rollups; the sync's own
+// statements are far below JIT's cost threshold either way. Options in DATABASE_URL come after, so win.
+const NO_JIT = "-c jit=off";
 
-/** Adds the read-only setting to the startup options, after any the URL already gives (they are kept). */
-function withReadOnlyOption(url: string): string {
+/** Adds our startup options to the URL's: JIT off before them, read-only (when asked) after them. */
+function withSessionOptions(url: string, readOnly: boolean): string {
   const u = new URL(url);
   const given = u.searchParams.get("options");
-  u.searchParams.set("options", `${given ? `${given} ` : ""}-c default_transaction_read_only=on`);
+  const options = [NO_JIT, given, readOnly ? "-c default_transaction_read_only=on" : undefined].filter(Boolean);
+  u.searchParams.set("options", options.join(" "));
   return u.toString();
 }
 
@@ -160,7 +165,7 @@ export async function openDatabase(
   if (!config.databaseUrl) return openPglite(config.pgliteDir, location, logger, opts.readOnly === true);
 
   const pool = new pg.Pool({
-    connectionString: opts.readOnly ? withReadOnlyOption(config.databaseUrl) : config.databaseUrl,
+    connectionString: withSessionOptions(config.databaseUrl, opts.readOnly === true),
     max: opts.poolSize ?? 10,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     idleTimeoutMillis: 30_000,

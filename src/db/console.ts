@@ -82,8 +82,10 @@ export async function readPassHistory(db: SqlRunner, perFlow: number): Promise<P
       ${iso("finished_at")} as "finishedAt", outcome, from_first_page as "fromFirstPage", pages, requests,
       runs_seen as "runsSeen", runs_inserted as inserted, runs_updated as updated, runs_unchanged as unchanged,
       runs_rejected as rejected, runs_deleted as deleted, runs_skipped_live as "skippedLive", error
-    from (select p.*, row_number() over (partition by p.flow_id order by p.id desc) as rn from bird.sync_passes p) h
-    where rn <= ${perFlow}
+    from (select s.flow_id as flow from bird.sync_state s) f
+    -- flow by flow through sync_passes_flow_started_idx: the history table holds weeks of passes (issue 26)
+    cross join lateral (select * from bird.sync_passes p where p.flow_id = f.flow
+                        order by p.started_at desc, p.id desc limit ${perFlow}) h
     order by flow_id, id desc`);
 }
 
@@ -115,12 +117,15 @@ export async function readRejects(db: SqlRunner, opts: { limit: number; withPayl
  * approval_runs_updated_idx (updated_at >= created_at), so the page never scans the table.
  */
 export async function readDailyVolume(db: SqlRunner, days: number, organization?: string): Promise<DailyVolumeRow[]> {
+  // The start is a value, not a subquery, so the planner sees how few runs it keeps (issue 26).
+  const [anchor] = await db.rows<{ since: string | null }>(sql`
+    select ((date_trunc('day', max(updated_at) at time zone 'UTC') - make_interval(days => ${days - 1}::int)) at time zone 'UTC')::text as since
+    from bird.approval_runs`);
+  if (!anchor?.since) return [];
   return db.rows<DailyVolumeRow>(sql`
-    with anchor as (select max(updated_at) as at from bird.approval_runs)
     select to_char(v.day, 'YYYY-MM-DD') as day, v.status, sum(v.runs)::int as runs
-    from anchor, bird.daily_volume_for(null,
-      (date_trunc('day', anchor.at at time zone 'UTC') - make_interval(days => ${days - 1}::int)) at time zone 'UTC', null) v
-    where anchor.at is not null and ${ofOrganization("v.flow_id", organization)}
+    from bird.daily_volume_for(null, ${anchor.since}::timestamptz, null) v
+    where ${ofOrganization("v.flow_id", organization)}
     group by v.day, v.status order by v.day, v.status`);
 }
 

@@ -5,7 +5,15 @@ import type { SqlRunner } from "./database.js";
 import { readMigrationStatus } from "./schema-version.js";
 
 // Every table a sync writes (DESIGN §4); reading them is enough for `ui`, `status` and `report`.
-const SYNC_TABLES = ["approval_runs", "approval_flows", "sync_state", "sync_passes", "sync_rejects", "sync_seen"] as const;
+const SYNC_TABLES = [
+  "approval_runs",
+  "approval_run_history",
+  "approval_flows",
+  "sync_state",
+  "sync_passes",
+  "sync_rejects",
+  "sync_seen",
+] as const;
 
 export interface MigrationState {
   /** Migrations in migrations/meta/_journal.json. */

@@ -26,3 +26,22 @@ export async function pruneSyncPasses(db: SqlRunner, days: number): Promise<numb
     if (rows.length < BATCH) return total;
   }
 }
+
+/**
+ * SYNC_RUN_HISTORY_DAYS (issue 22): deletes past versions of runs that were superseded more than `days`
+ * ago. A run's current version lives in approval_runs and is never pruned. Returns how many went.
+ */
+export async function pruneRunHistory(db: SqlRunner, days: number): Promise<number> {
+  if (days <= 0) return 0;
+  let total = 0;
+  for (;;) {
+    const rows = await db.rows<{ id: string }>(sql`
+      delete from bird.approval_run_history where ctid in (
+        select ctid from bird.approval_run_history
+        where superseded_at < now() - make_interval(days => ${days}::int)
+        limit ${BATCH})
+      returning id`);
+    total += rows.length;
+    if (rows.length < BATCH) return total;
+  }
+}

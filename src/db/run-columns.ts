@@ -23,7 +23,27 @@ export interface RunColumn {
  * Columns the sync fills itself rather than from one field of the run: left out of RUN_COLUMNS.
  * (`api_id` is the id as Bird spelled it when that differs from id::text; `extra`, the unknown fields.)
  */
-const NOT_FROM_THE_RUN = new Set(["apiId", "extra", "firstSyncedAt", "lastSyncedAt", "deletedAt"]);
+const NOT_FROM_THE_RUN = new Set([
+  "apiId",
+  "extra",
+  "firstSyncedAt",
+  "lastSyncedAt",
+  "deletedAt",
+  // The version and the windows the sync keeps (issues 22, 26).
+  "version",
+  "changedAfter",
+  "observedAt",
+  "firstReadSentAt",
+  "decisionAfter",
+  "decisionBefore",
+  "decisionAt",
+  "decidedAfter",
+  "decidedBefore",
+  "decidedAt",
+  "stepEnteredAfter",
+  "stepEnteredBefore",
+  "decisionSeconds",
+]);
 
 /** Columns whose field is nested in the run; any other column's field is its Drizzle key. */
 const NESTED: Readonly<Record<string, readonly string[]>> = {

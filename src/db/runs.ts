@@ -1,6 +1,8 @@
 // bird.approval_runs outside the page write: deletion marking and what the incremental planner reads.
 import { sql } from "drizzle-orm";
+import type { DbReadWindow } from "./clock.js";
 import type { SqlRunner } from "./database.js";
+import { KEPT, KEPT_FROM_T, usInstant } from "./sql/write-runs-page.js";
 
 export async function forgetSeen(tx: SqlRunner, flowId: string): Promise<void> {
   await tx.rows(sql`delete from bird.sync_seen where flow_id = ${flowId}::uuid`);
@@ -32,11 +34,38 @@ export async function deletionCandidates(
     order by t.created_at, t.id`);
 }
 
-/** A GET of the run under this flow answered 404: it is gone (exactness rule 5). */
-export async function markRunDeleted(tx: SqlRunner, flowId: string, runId: string): Promise<number> {
+/**
+ * A GET of the run under this flow answered 404: it is gone (exactness rule 5). The deletion is a
+ * version too (issue 22): it happened after the last read that showed the run, and by the 404. A 404
+ * asked before the read that first showed the stored version proves nothing about it.
+ */
+export async function markRunDeleted(
+  tx: SqlRunner,
+  flowId: string,
+  runId: string,
+  proof: { read: DbReadWindow; history: boolean },
+): Promise<number> {
+  const sent = usInstant(proof.read.sentUs);
+  const received = usInstant(proof.read.receivedUs);
   const rows = await tx.rows(sql`
-    update bird.approval_runs set deleted_at = now()
-    where id = ${runId}::uuid and approval_flow_id = ${flowId}::uuid and deleted_at is null returning id`);
+    with gone as (
+      update bird.approval_runs t set deleted_at = now(), version = t.version + 1,
+        changed_after = coalesce(greatest(t.first_read_sent_at, (select rr.last_read_at from bird.run_reads rr where rr.run_id = t.id)),
+          (case when t.created_at <= ${sent}::timestamptz then t.created_at end)),
+        observed_at = ${received}::timestamptz, first_read_sent_at = ${sent}::timestamptz
+      where id = ${runId}::uuid and approval_flow_id = ${flowId}::uuid and deleted_at is null
+        and coalesce(first_read_sent_at, '-infinity') <= ${sent}::timestamptz
+      returning id, version
+    ), steps as (
+      delete from bird.run_step_times s using gone where s.run_id = gone.id
+    ), superseded as (
+      insert into bird.approval_run_history (${sql.raw(KEPT)}, version, changed_after, observed_at, superseded_at)
+      select ${sql.raw(KEPT_FROM_T)}, t.version, t.changed_after, t.observed_at, ${received}::timestamptz
+      from bird.approval_runs t join gone g on g.id = t.id and t.version = g.version - 1
+      where ${proof.history}::boolean
+      on conflict (id, version) do nothing
+    )
+    select id from gone`);
   return rows.length;
 }
 

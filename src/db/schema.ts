@@ -5,6 +5,7 @@ import {
   bigint,
   bigserial,
   boolean,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -21,39 +22,102 @@ export const bird = pgSchema("bird");
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "string" });
 
+/**
+ * The columns an ApprovalRun feeds (besides its id), shared by the current row and its past versions:
+ * a new field Bird ships is one column here, and both tables get it (RUN_COLUMNS reads approval_runs).
+ */
+const runFields = () => ({
+  // The id exactly as Bird sent it when that differs from id::text (say, upper case): requests use it.
+  apiId: text("api_id"),
+  approvalFlowId: uuid("approval_flow_id").notNull(),
+  organizationId: uuid("organization_id"),
+  workspaceId: uuid("workspace_id"),
+  status: text("status").notNull(),
+  // numeric, not float8: the step keeps the exact value Bird sent (9007199254740993, 1.50), issue 20.
+  activeStep: numeric("active_step"),
+  invokerType: text("invoker_type"),
+  invokerId: uuid("invoker_id"),
+  object: jsonb("object"),
+  previousObject: jsonb("previous_object"),
+  tags: jsonb("tags").notNull(),
+  results: jsonb("results").notNull(),
+  // Top-level fields Bird added after the seed's OpenAPI was written: kept, not rejected.
+  extra: jsonb("extra"),
+  createdAt: ts("created_at").notNull(),
+  updatedAt: ts("updated_at").notNull(),
+});
+
 /** One row per approval run, upstream values verbatim; NULL where the API omitted a field. */
 export const approvalRuns = bird.table(
   "approval_runs",
   {
     id: uuid("id").primaryKey(),
-    // The id exactly as Bird sent it when that differs from id::text (say, upper case): requests use it.
-    apiId: text("api_id"),
-    approvalFlowId: uuid("approval_flow_id").notNull(),
-    organizationId: uuid("organization_id"),
-    workspaceId: uuid("workspace_id"),
-    status: text("status").notNull(),
-    // numeric, not float8: the step keeps the exact value Bird sent (9007199254740993, 1.50), issue 20.
-    activeStep: numeric("active_step"),
-    invokerType: text("invoker_type"),
-    invokerId: uuid("invoker_id"),
-    object: jsonb("object"),
-    previousObject: jsonb("previous_object"),
-    tags: jsonb("tags").notNull(),
-    results: jsonb("results").notNull(),
-    // Top-level fields Bird added after the seed's OpenAPI was written: kept, not rejected.
-    extra: jsonb("extra"),
-    createdAt: ts("created_at").notNull(),
-    updatedAt: ts("updated_at").notNull(),
+    ...runFields(),
     firstSyncedAt: ts("first_synced_at").notNull().defaultNow(),
     lastSyncedAt: ts("last_synced_at").notNull().defaultNow(),
     deletedAt: ts("deleted_at"),
+    // Decision history (issue 22): the current version's number and observation window. It changed
+    // after `changed_after` (a read that still showed the previous version) and at or before
+    // `observed_at` (the first read that showed it); instants on the database's clock.
+    version: integer("version").notNull().default(1),
+    changedAfter: ts("changed_after"),
+    observedAt: ts("observed_at").notNull().defaultNow(),
+    // When the read that first showed this version was sent: no later change can precede it.
+    firstReadSentAt: ts("first_read_sent_at"),
+    // Windows kept with the row so reports never walk the history (issue 26): per element of `results`,
+    // the window of the first version of its unbroken stretch and Bird's updatedAt when that pins it;
+    // when the run left `pending`; when it began its current stretch on `active_step`. NULL (legacy
+    // rows): between created_at and observed_at.
+    decisionAfter: ts("decision_after").array(),
+    decisionBefore: ts("decision_before").array(),
+    decisionAt: ts("decision_at").array(),
+    decidedAfter: ts("decided_after"),
+    decidedBefore: ts("decided_before"),
+    decidedAt: ts("decided_at"),
+    stepEnteredAfter: ts("step_entered_after"),
+    stepEnteredBefore: ts("step_entered_before"),
+    // Seconds from creation to decision of a decided run (bird.decision_instant, migration 0010): indexed
+    // per flow, so latency percentiles are read at their rank instead of sorting every decided run.
+    decisionSeconds: doublePrecision("decision_seconds").generatedAlwaysAs(
+      sql`CASE WHEN status IN ('approved', 'denied') THEN extract(epoch FROM bird.decision_instant(decided_at, decided_before, created_at, updated_at, observed_at) - created_at) END`,
+    ),
   },
   (t) => [
-    index("approval_runs_flow_created_idx").on(t.approvalFlowId, t.createdAt),
+    // A flow's live runs by creation (issue 26: it replaces approval_runs_flow_created_idx, every query by
+    // flow and created_at leaves deleted runs out). Migration 0010 adds what drizzle-kit cannot express,
+    // INCLUDE (status, decision_seconds): per-flow counts and decisions per day are index-only scans.
+    index("approval_runs_live_idx")
+      .on(t.approvalFlowId, t.createdAt)
+      .where(sql`deleted_at IS NULL`),
+    // Decided live runs by flow and latency (INCLUDE (created_at), migration 0010): a percentile is a rank.
+    index("approval_runs_latency_idx")
+      .on(t.approvalFlowId, t.decisionSeconds)
+      .where(sql`deleted_at IS NULL AND status IN ('approved', 'denied')`),
+    index("approval_runs_observed_idx").on(t.observedAt),
+    index("approval_runs_deleted_idx").on(t.approvalFlowId).where(sql`deleted_at IS NOT NULL`),
     index("approval_runs_status_idx").on(t.status, t.approvalFlowId),
     index("approval_runs_updated_idx").on(t.updatedAt),
     index("approval_runs_pending_idx").on(t.approvalFlowId, t.createdAt).where(sql`status = 'pending' AND deleted_at IS NULL`),
   ],
+);
+
+/**
+ * Past versions of runs (issue 22): when a run's row changes, the version it replaces is kept here with
+ * its window. The current version stays in approval_runs; bird.approval_run_versions shows both.
+ */
+export const approvalRunHistory = bird.table(
+  "approval_run_history",
+  {
+    id: uuid("id").notNull(),
+    version: integer("version").notNull(),
+    ...runFields(),
+    deletedAt: ts("deleted_at"),
+    changedAfter: ts("changed_after"),
+    observedAt: ts("observed_at").notNull(),
+    // The first read of the next version: the end of this one's life as far as reads can tell.
+    supersededAt: ts("superseded_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.id, t.version] }), index("approval_run_history_superseded_idx").on(t.supersededAt)],
 );
 
 /** Flow metadata for reports; missing_since is set when the flow 404s or is no longer listed. */

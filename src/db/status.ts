@@ -62,7 +62,7 @@ export async function readFlowStatuses(db: SqlRunner, organization?: string): Pr
            when s.pass_kind = 'full' and s.cursor is not null then 'resuming-backfill'
            else 'backfill' end as mode,
       coalesce(r.runs, 0) as runs, coalesce(r.pending, 0) as pending, s.recheck_debt as "recheckDebt",
-      s.list_order as "listOrder", coalesce(r.deleted, 0) as "deletedRuns", coalesce(q.n, 0) as rejects,
+      s.list_order as "listOrder", coalesce(dr.deleted, 0) as "deletedRuns", coalesce(q.n, 0) as rejects,
       s.cursor is not null as "cursorHeld",
       case when s.lease_expires_at > now() then s.lease_owner end as "leaseOwner",
       case when s.lease_expires_at > now() then ${iso("s.lease_expires_at")} end as "leaseExpiresAt",
@@ -79,10 +79,11 @@ export async function readFlowStatuses(db: SqlRunner, organization?: string): Pr
          from bird.sync_passes p where p.flow_id = s.flow_id order by p.id desc limit 1) as "lastPass"
     from bird.sync_state s
     left join bird.approval_flows f on f.id = s.flow_id
-    left join (select approval_flow_id, count(*) filter (where deleted_at is null)::int as runs,
-                      count(*) filter (where deleted_at is null and status = 'pending')::int as pending,
-                      count(*) filter (where deleted_at is not null)::int as deleted
-               from bird.approval_runs group by approval_flow_id) r on r.approval_flow_id = s.flow_id
+    -- live and deleted runs counted apart: each count reads only its partial index (issue 26)
+    left join (select approval_flow_id, count(*)::int as runs, count(*) filter (where status = 'pending')::int as pending
+               from bird.approval_runs where deleted_at is null group by approval_flow_id) r on r.approval_flow_id = s.flow_id
+    left join (select approval_flow_id, count(*)::int as deleted
+               from bird.approval_runs where deleted_at is not null group by approval_flow_id) dr on dr.approval_flow_id = s.flow_id
     left join (select flow_id, count(*)::int as n from bird.sync_rejects group by flow_id) q on q.flow_id = s.flow_id
     where ${organization ?? null}::text is null or s.organization_id = ${organization ?? null}::text
     order by s.organization_id nulls last, coalesce(f.name, ''), s.flow_id`);

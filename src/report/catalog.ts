@@ -1,72 +1,14 @@
 // The named reports of `approvals-sync report` (issue 6): each one reads a bird.* reporting view's
 // function (migrations/0001_reporting_views.sql), so a report and its view can never disagree.
-import { type SQL, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { isoUtc } from "../db/sql-time.js";
+import type { ReportDefinition } from "./definition.js";
+import { FLOW, filterArgs, ofOrganization } from "./filters.js";
+import { decisions, history, steps } from "./history-catalog.js";
 
-/** How a column is shown: numbers right-aligned in tables, raw in csv/json. */
-export type ColumnKind =
-  | "text"
-  | "id" // hidden in tables (the flow column there shows name and short id)
-  | "flow" // flow_name; in tables "name (short id)"
-  | "int"
-  | "rate" // 0..1; a percentage in tables
-  | "seconds" // a duration; humanized in tables
-  | "timestamp" // ISO 8601 UTC string
-  | "date"; // YYYY-MM-DD (UTC day)
-
-export interface ReportColumn {
-  /** The csv header and json key: the view's column name. */
-  key: string;
-  /** The table header. */
-  label: string;
-  kind: ColumnKind;
-}
-
-export interface ReportFilters {
-  flowId?: string;
-  /** Only this organization's flows (sync_state.organization_id; lower case when a uuid). */
-  organizationId?: string;
-  /** ISO instant, inclusive. */
-  since?: string;
-  /** ISO instant, exclusive. */
-  until?: string;
-}
-
-export interface ReportDefinition {
-  name: string;
-  /** One line, shown by `report` without a NAME. */
-  description: string;
-  /** The bird.* view it reads, for the reader who wants the SQL. */
-  view: string;
-  columns: readonly ReportColumn[];
-  /** The volume column drawn as a bar in tables. */
-  bar?: string;
-  /** Lines under the table (format.ts adds the bar's own). */
-  legend?: readonly string[];
-  /** False when --since/--until mean nothing for it (sync health is not about runs' dates). */
-  dateFiltered: boolean;
-  /** What an empty result says, e.g. "No pending runs". */
-  empty: string;
-  query(filters: ReportFilters): SQL;
-}
+export type { ColumnKind, ReportColumn, ReportDefinition, ReportFilters } from "./definition.js";
 
 const iso = (col: string) => isoUtc(col, "ms");
-
-/** The function arguments shared by the filtered reports (NULL = no filter). */
-function filterArgs(f: ReportFilters): SQL {
-  return sql`${f.flowId ?? null}::uuid, ${f.since ?? null}::timestamptz, ${f.until ?? null}::timestamptz`;
-}
-
-/** The row's flow is one of the organization's (no --org: every flow). */
-function ofOrganization(f: ReportFilters): SQL {
-  if (f.organizationId === undefined) return sql`true`;
-  return sql`flow_id in (select s.flow_id from bird.sync_state s where s.organization_id = ${f.organizationId})`;
-}
-
-const FLOW: readonly ReportColumn[] = [
-  { key: "flow_id", label: "flow id", kind: "id" },
-  { key: "flow_name", label: "flow", kind: "flow" },
-];
 
 const summary: ReportDefinition = {
   name: "summary",
@@ -122,7 +64,8 @@ const daily: ReportDefinition = {
 
 const latency: ReportDefinition = {
   name: "latency",
-  description: "time from creation to decision per flow: p50, p90 and max (decided runs)",
+  description:
+    "time from creation to decision per flow: p50, p90 and max (decided runs; decided at Bird's updatedAt when it lies in the window the worker saw the decision in, else at the first read that showed it)",
   view: "bird.decision_latency",
   columns: [
     ...FLOW,
@@ -258,7 +201,19 @@ const rejects: ReportDefinition = {
     order by q.last_seen_at desc, q.id desc`,
 };
 
-export const REPORTS: readonly ReportDefinition[] = [summary, daily, latency, backlog, reviewers, tags, health, rejects];
+export const REPORTS: readonly ReportDefinition[] = [
+  summary,
+  daily,
+  latency,
+  backlog,
+  reviewers,
+  tags,
+  health,
+  rejects,
+  decisions,
+  history,
+  steps,
+];
 
 export const REPORT_NAMES: readonly string[] = REPORTS.map((r) => r.name);
 

@@ -20,6 +20,7 @@ export interface ReportArgs {
   organizationId?: string;
   since?: string;
   until?: string;
+  runId?: string;
 }
 
 type ReportRequest =
@@ -102,10 +103,25 @@ function parseReportArgs(args: ReportArgs): ReportRequest {
     filters.until = parseDateFlag("--until", args.until);
     described.push(`--until ${args.until}`);
   }
+  if (args.runId !== undefined) {
+    if (!isUuid(args.runId)) throw new ReportUsageError(`--run must be a run id (a uuid) (got ${JSON.stringify(args.runId)})`);
+    filters.runId = args.runId.toLowerCase();
+    described.push(`--run ${filters.runId}`);
+  }
+  if (def.needsRun && filters.runId === undefined) {
+    throw new ReportUsageError(`report ${def.name} shows one run: give its id with --run ID`);
+  }
+  Object.assign(filters, withDefaultRange(def, filters));
   if (filters.since && filters.until && filters.since >= filters.until) {
     throw new ReportUsageError(`--since ${args.since} is not before --until ${args.until}: the range holds no time`);
   }
   return { kind: "report", def, format: args.format, filters, described };
+}
+
+/** The filters a report runs with: a report with a default range gets it when no date is given. */
+export function withDefaultRange(def: ReportDefinition, filters: ReportFilters): ReportFilters {
+  if (filters.since !== undefined || filters.until !== undefined || def.defaultSinceDays === undefined) return filters;
+  return { ...filters, since: new Date(Date.now() - def.defaultSinceDays * 86_400_000).toISOString() };
 }
 
 function listReports(format: ReportFormat): string {

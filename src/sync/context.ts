@@ -17,11 +17,23 @@ export interface SyncSettings {
   readonly leaseTtlMs: number;
   readonly recheckFactor: number;
   readonly maxRequestsPerHour: number | undefined;
+  /** SYNC_RUN_HISTORY: the page write keeps each replaced version of a run (issue 22). */
+  readonly runHistory: boolean;
 }
 
 export function syncSettingsOf(config: Config): SyncSettings {
-  const { organizationId, approvalIds, pageSize, concurrency, twoEndedPages, fullEveryMs, leaseTtlMs, recheckFactor, maxRequestsPerHour } =
-    config;
+  const {
+    organizationId,
+    approvalIds,
+    pageSize,
+    concurrency,
+    twoEndedPages,
+    fullEveryMs,
+    leaseTtlMs,
+    recheckFactor,
+    maxRequestsPerHour,
+    runHistory,
+  } = config;
   return Object.freeze({
     organizationId,
     approvalIds,
@@ -32,6 +44,7 @@ export function syncSettingsOf(config: Config): SyncSettings {
     leaseTtlMs,
     recheckFactor,
     maxRequestsPerHour,
+    runHistory,
   });
 }
 

@@ -26,6 +26,7 @@ export function pageMeta(page: FetchedPage, cursor: PageCursor, reverse = false,
     pages: 1,
     pageToken: page.token === undefined ? undefined : { token: page.token, reverse },
     cursor,
+    read: page.read,
   };
 }
 

@@ -56,7 +56,7 @@ export async function runIncrementalPass(
     };
     for (const id of checked.listedIds) listedIds.add(id);
     for (const r of checked.rejects) quarantined.add(r.fingerprint);
-    addProgress(totals, await writer.write(checked, { requests: page.requests, pages: 1 }));
+    addProgress(totals, await writer.write(checked, { requests: page.requests, pages: 1, read: page.read }));
   };
 
   const listNewestFirst = () => listNewest(ctx, flowId, hwm === null ? undefined : instantUs(hwm), reverse, signal, commitListed);

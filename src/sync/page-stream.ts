@@ -1,6 +1,7 @@
 // Pages of one listing, with the next page already in flight while the caller commits the current one.
 import type { RunsPage, Upstream } from "../bird/client.js";
 import { PagingLoopError } from "../errors.js";
+import { type ReadWindow, timedRead } from "../model.js";
 import { pageGarbageCollector } from "../memory.js";
 import { IdSet } from "./id-set.js";
 import { type CheckedPage, checkPage } from "./page-check.js";
@@ -15,6 +16,8 @@ export interface FetchedPage extends RunsPage {
   token: string | undefined;
   /** HTTP attempts it took, retries included. */
   requests: number;
+  /** When it was read (from its first attempt to its answer). */
+  read: ReadWindow;
 }
 
 // Token semantics are not documented (keyset or offset, stable or not), so a listing ends by progress,
@@ -39,12 +42,10 @@ export async function* listPages(
 ): AsyncGenerator<FetchedPage> {
   const fetchPage = async (token: string | undefined): Promise<FetchedPage> => {
     const meter = { requests: 0 };
-    const page = await client.listRuns(
-      flowId,
-      { pageToken: token, limit: opts.limit, reverse: opts.reverse },
-      { signal: opts.signal, meter },
+    const { value: page, read } = await timedRead(() =>
+      client.listRuns(flowId, { pageToken: token, limit: opts.limit, reverse: opts.reverse }, { signal: opts.signal, meter }),
     );
-    return { ...page, checked: checkPage(page.records, page.texts, { flowId }), token, requests: meter.requests };
+    return { ...page, checked: checkPage(page.records, page.texts, { flowId }), token, requests: meter.requests, read };
   };
   const tokensSeen = new Set<string>();
   if (opts.firstToken) tokensSeen.add(opts.firstToken);

@@ -3,6 +3,7 @@
 // nothing, so a crash at any instant loses and duplicates nothing. What is the same for every page
 // (flow, owner, lease TTL, pass) is given once; a page brings only what changes.
 import { rejectOf } from "../bird/schema.js";
+import { dbClock } from "../db/clock.js";
 import { type Database, type SqlRunner, inSavepoint } from "../db/database.js";
 import { dbErrorMessage, isRecordDataError } from "../db/pg-errors.js";
 import {
@@ -14,7 +15,7 @@ import {
   writeRunsPage,
 } from "../db/sql/write-runs-page.js";
 import { LeaseLostError } from "../errors.js";
-import { type PageProgress, type PassKind, emptyProgress } from "../model.js";
+import { type PageProgress, type PassKind, type ReadWindow, emptyProgress } from "../model.js";
 import type { SyncContext } from "./context.js";
 import type { CheckedPage, CheckedRun } from "./page-check.js";
 
@@ -28,6 +29,8 @@ export interface PageMeta {
   pageToken?: { token: string; reverse: boolean } | undefined;
   /** Where the next page starts; undefined leaves the stored cursor alone. */
   cursor?: PageCursor | undefined;
+  /** When its records were read: the window of every version they show (issue 22). */
+  read: ReadWindow;
 }
 
 export class PassWriter {
@@ -66,14 +69,29 @@ export class PassWriter {
     return progress;
   }
 
+  /**
+   * `read` on the database's clock (measured once per process and database; the first page pays one
+   * round trip) on the runner at hand: inside a transaction, the embedded database has no other
+   * connection to ask.
+   */
+  async onDbClock(db: SqlRunner, read: ReadWindow) {
+    return (await dbClock(this.db.location, db)).toDb(read);
+  }
+
+  private async writeOne(db: SqlRunner, page: CheckedPage, meta: PageMeta, wholeAnswer = true) {
+    const read = await this.onDbClock(db, meta.read);
+    const history = this.ctx.settings.runHistory;
+    return writeRunsPage(db, this.target, { ...this.rowsOf(page, meta, wholeAnswer), read, history });
+  }
+
   private async writeAlone(page: CheckedPage, meta: PageMeta): Promise<PageProgress> {
     try {
-      return this.progressOf(page, meta, await writeRunsPage(this.db, this.target, this.rowsOf(page, meta)));
+      return this.progressOf(page, meta, await this.writeOne(this.db, page, meta));
     } catch (err) {
       if (!isRecordDataError(err)) throw err;
       return this.db.transaction(async (tx) => {
         const storable = await this.withoutUnstorable(tx, page);
-        return this.progressOf(storable, meta, await writeRunsPage(tx, this.target, this.rowsOf(storable, meta, false)));
+        return this.progressOf(storable, meta, await this.writeOne(tx, storable, meta, false));
       });
     }
   }
@@ -83,11 +101,11 @@ export class PassWriter {
       let written: RunsPageWritten;
       let storable = page;
       try {
-        written = await inSavepoint(tx, "page_write", () => writeRunsPage(tx, this.target, this.rowsOf(page, meta)));
+        written = await inSavepoint(tx, "page_write", () => this.writeOne(tx, page, meta));
       } catch (err) {
         if (!isRecordDataError(err)) throw err;
         storable = await this.withoutUnstorable(tx, page);
-        written = await writeRunsPage(tx, this.target, this.rowsOf(storable, meta, false));
+        written = await this.writeOne(tx, storable, meta, false);
       }
       const progress = this.progressOf(storable, meta, written);
       await andThen(tx, progress);
@@ -123,7 +141,8 @@ export class PassWriter {
         ? { answer: texts.answer, positions: page.runs.map((r) => r.at) }
         : { texts: page.runs.map((r) => texts.at(r.at)) };
     const { listedIds, hasExtra, rejects, seen } = page;
-    return { runs, listedIds, hasExtra, rejects, seen, trackSeen: this.trackSeen, ...meta };
+    const { requests, pages, pageToken, cursor } = meta;
+    return { runs, listedIds, hasExtra, rejects, seen, trackSeen: this.trackSeen, requests, pages, pageToken, cursor };
   }
 
   private progressOf(page: CheckedPage, meta: PageMeta, written: RunsPageWritten): PageProgress {

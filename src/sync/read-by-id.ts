@@ -8,7 +8,7 @@ import { recordUuid } from "../bird/schema.js";
 import { type OpenRun, deletionCandidates, markRunDeleted } from "../db/runs.js";
 import { addPassProgress, passStartedAt } from "../db/state.js";
 import type { SyncContext } from "./context.js";
-import { type PageProgress, addProgress, emptyProgress } from "../model.js";
+import { type PageProgress, addProgress, emptyProgress, timedRead } from "../model.js";
 import { checkPage } from "./page-check.js";
 import type { PassWriter } from "./pass-writer.js";
 
@@ -37,8 +37,8 @@ export async function readRunsById(ctx: SyncContext, runs: readonly OpenRun[], o
   for (let i = 0; i < runs.length; i += GET_BATCH) {
     const batch = runs.slice(i, i + GET_BATCH);
     const meter = { requests: 0 };
-    const fetched = await Promise.all(
-      batch.map((run) => limit(async () => ({ run, answer: await client.getRun(flowId, run.apiId, { signal, meter }) }))),
+    const { value: fetched, read } = await timedRead(() =>
+      Promise.all(batch.map((run) => limit(async () => ({ run, answer: await client.getRun(flowId, run.apiId, { signal, meter }) })))),
     );
     if (signal.aborted) throw new AbortedError("stopped before writing fetched runs");
     const found = fetched.flatMap((f) => (f.answer === null ? [] : [{ asked: f.run.apiId, ...f.answer }]));
@@ -49,8 +49,9 @@ export async function readRunsById(ctx: SyncContext, runs: readonly OpenRun[], o
       RecordTexts.of(found.map((a) => a.text)),
       { flowId, runIds: found.map((a) => a.asked) },
     );
-    const progress = await writer.write(page, { requests: meter.requests, pages: 0 }, async (tx, p) => {
-      for (const id of gone) p.deleted += await markRunDeleted(tx, flowId, id);
+    const progress = await writer.write(page, { requests: meter.requests, pages: 0, read }, async (tx, p) => {
+      const proof = { read: await writer.onDbClock(tx, read), history: ctx.settings.runHistory };
+      for (const id of gone) p.deleted += await markRunDeleted(tx, flowId, id, proof);
       if (p.deleted > 0) await addPassProgress(tx, writer.passId, { ...emptyProgress(), deleted: p.deleted });
     });
     addProgress(totals, progress);

@@ -16,6 +16,7 @@ import {
   readRecentPassTimes,
   readRejects,
 } from "../db/console.js";
+import { type DecisionDayRow, type StepTimeRow, readDecisionDays, readStepTimes } from "../db/console-history.js";
 import type { SqlRunner } from "../db/database.js";
 import { dbErrorMessage } from "../db/pg-errors.js";
 import { migrationState } from "../db/preflight.js";
@@ -79,7 +80,13 @@ export interface StatusModel {
   flows: FlowRow[];
   rejects: RejectRow[];
   payloadsShown: boolean;
-  charts: { dailyVolume: DailyVolumeRow[]; latency: LatencyRow[]; cycles: Cycle[] };
+  charts: {
+    dailyVolume: DailyVolumeRow[];
+    latency: LatencyRow[];
+    cycles: Cycle[];
+    decisions: DecisionDayRow[];
+    steps: StepTimeRow[];
+  };
 }
 
 const durationOf = (p: { startedAt: string; finishedAt: string | null }) =>
@@ -137,7 +144,7 @@ function emptyModel(opts: ModelOptions, now: number): StatusModel {
     flows: [],
     rejects: [],
     payloadsShown: opts.showPayloads,
-    charts: { dailyVolume: [], latency: [], cycles: [] },
+    charts: { dailyVolume: [], latency: [], cycles: [], decisions: [], steps: [] },
   };
 }
 
@@ -163,7 +170,7 @@ export async function readStatusModel(db: SqlRunner, opts: ModelOptions): Promis
 
 async function readFlows(db: SqlRunner, model: StatusModel, opts: ModelOptions, now: number): Promise<void> {
   const org = opts.organization;
-  const [statuses, pending, history, rejects, dailyVolume, latency, passTimes, organizations, open] = await Promise.all([
+  const [statuses, pending, history, rejects, dailyVolume, latency, passTimes, organizations, open, decisions, steps] = await Promise.all([
     readFlowStatuses(db, org),
     readPendingCounts(db),
     readPassHistory(db, HISTORY_PER_FLOW),
@@ -173,6 +180,8 @@ async function readFlows(db: SqlRunner, model: StatusModel, opts: ModelOptions, 
     readRecentPassTimes(db, 2000, org),
     readOrganizations(db),
     readOpenFullPasses(db),
+    readDecisionDays(db, VOLUME_DAYS),
+    readStepTimes(db),
   ]);
   const openByFlow = new Map(open.map((o) => [o.flowId, o]));
   const byFlow = new Map<string, PassRow[]>();
@@ -185,5 +194,5 @@ async function readFlows(db: SqlRunner, model: StatusModel, opts: ModelOptions, 
   const shown = new Set(statuses.map((s) => s.flowId));
   model.rejects = org === undefined ? rejects : rejects.filter((r) => shown.has(r.flowId));
   model.organizations = organizations;
-  model.charts = { dailyVolume, latency, cycles: groupIntoCycles(passTimes).slice(-CYCLES_SHOWN) };
+  model.charts = { dailyVolume, latency, cycles: groupIntoCycles(passTimes).slice(-CYCLES_SHOWN), decisions, steps };
 }

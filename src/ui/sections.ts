@@ -2,6 +2,7 @@
 // value from the database is escaped in html.ts helpers.
 import type { PassRow, RejectRow } from "../db/console.js";
 import { dailyVolumeChart, latencyChart, passTimeline, requestsChart } from "./charts.js";
+import { decisionsChart, stepTimelineChart } from "./history-charts.js";
 import { ago, clipped, duration, esc, historyId, num, stateClass, table } from "./html.js";
 import { type FlowRow, REJECTS_SHOWN, type StatusModel } from "./model.js";
 import { FAILING_AFTER_FAILURES } from "../health.js";
@@ -160,6 +161,8 @@ export function chartsSection(m: StatusModel): string {
   return `<section aria-labelledby="charts-h"><h2 id="charts-h">Charts</h2><div class="charts">
 <figure><figcaption>Runs per day by status (30 days up to the newest run; bird.daily_volume)</figcaption>${dailyVolumeChart(m.charts.dailyVolume)}</figure>
 <figure><figcaption>Decision latency, p50 and p90 (bird.decision_latency)</figcaption>${latencyChart(m.charts.latency)}</figure>
+<figure><figcaption>Runs decided per day by outcome, at the time the decision windows give (30 days up to the newest; bird.run_decided)</figcaption>${decisionsChart(m.charts.decisions)}</figure>
+<figure><figcaption>Time on each step per flow, p50 (bird.step_times)</figcaption>${stepTimelineChart(m.charts.steps)}</figure>
 <figure><figcaption>API requests per cycle (last ${m.charts.cycles.length} cycle${m.charts.cycles.length === 1 ? "" : "s"}, from bird.sync_passes)</figcaption>${requestsChart(m.charts.cycles)}</figure>
 </div></section>`;
 }

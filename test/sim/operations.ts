@@ -50,6 +50,16 @@ function touch(m: ModelUpstream, run: ModelRun, clock: Clock): void {
   m.render(run);
 }
 
+/** Decides a pending run (approved or denied, with one reviewer's result); returns a line for the log. */
+export function mutateRun(m: ModelUpstream, clock: Clock, run: ModelRun, what: "decide"): string {
+  const r = m.r;
+  const approved = r.chance(0.5);
+  run.fields.status = approved ? '"approved"' : '"denied"';
+  run.fields.results = `[{"reviewer":{"type":"user","id":"${m.spell("3f0c5b8e-0000-4000-8000-000000000001")}"},"result":"${approved ? "approved" : "rejected"}","comment":${JSON.stringify(r.pick(["ok", "n\u00e9e", ""]))}}]`;
+  touch(m, run, clock);
+  return `${what} ${run.id}`;
+}
+
 /** Applies one mutation to a random flow; returns a line for the replay log. */
 export function mutate(m: ModelUpstream, clock: Clock, what: Mutation): string {
   const r = m.r;
@@ -80,11 +90,7 @@ export function mutate(m: ModelUpstream, clock: Clock, what: Mutation): string {
     case "decide": {
       const run = anyRun(m, flow, (x) => x.kind === "valid" && x.fields.status === '"pending"');
       if (!run) return "decide: nothing pending";
-      const approved = r.chance(0.5);
-      run.fields.status = approved ? '"approved"' : '"denied"';
-      run.fields.results = `[{"reviewer":{"type":"user","id":"${m.spell("3f0c5b8e-0000-4000-8000-000000000001")}"},"result":"${approved ? "approved" : "rejected"}","comment":${JSON.stringify(r.pick(["ok", "n\u00e9e", ""]))}}]`;
-      touch(m, run, clock);
-      return `decide ${run.id}`;
+      return mutateRun(m, clock, run, "decide");
     }
     case "edit": {
       const run = anyRun(m, flow, (x) => x.kind === "valid");

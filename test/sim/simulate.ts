@@ -10,8 +10,9 @@ import { type SyncContext, syncSettingsOf } from "../../src/sync/context.js";
 import { runSyncCycle } from "../../src/sync/cycle.js";
 import type { CycleResult } from "../../src/sync/outcome.js";
 import { type Violation, incrementalInvariants, tableEqualsModel } from "./checks.js";
+import { ModelHistory, historyInvariants } from "./history-checks.js";
 import { ModelUpstream } from "./model-upstream.js";
-import { Clock, MUTATIONS, mutate } from "./operations.js";
+import { Clock, MUTATIONS, mutate, mutateRun } from "./operations.js";
 import { budgetedUpstream } from "./shared-budget.js";
 import { type Rng, rng, uuid } from "./values.js";
 
@@ -90,6 +91,7 @@ export async function simulate(opts: SimulationOptions): Promise<{ log: string[]
   };
   log.push(`quirks ${JSON.stringify(quirks)}`);
   const m = new ModelUpstream(r, quirks, uuid(r));
+  const history = new ModelHistory(m);
   const clock = new Clock(Date.now() - 30 * 86_400_000);
   const flowCount = r.int(1, 3);
   for (let i = 0; i < flowCount; i++) {
@@ -240,7 +242,9 @@ export async function simulate(opts: SimulationOptions): Promise<{ log: string[]
     );
     // A full listing from page one with nothing deleted while it ran shows whatever an earlier one slid past.
     for (const id of fullyDone) if (!during?.slid.has(id)) slidUntilClean.delete(id);
-    if ([...m.flows.keys()].every((id) => fullyDone.has(id))) {
+    const exact = [...m.flows.keys()].every((id) => fullyDone.has(id));
+    await check(`run versions (step ${step})`, await historyInvariants(opts.db, history, exact ? { exempt: exemptFull } : undefined));
+    if (exact) {
       await check(`after a full pass of every flow (step ${step})`, await tableEqualsModel(opts.db, m, exemptFull));
       // What the pass was exempt from proving stays invisible to incremental passes until a full pass shows it.
       for (const f of m.flows.values()) for (const run of f.runs.values()) run.incrementalVisible = !exemptFull.has(run.id);
@@ -304,7 +308,13 @@ function scheduleChurn(m: ModelUpstream, clock: Clock, log: string[]): { changed
   m.onNextPage = (flow) => {
     if (countdown-- > 0 || changed.size > 0) return;
     const runs = [...flow.runs.values()];
-    if (runs.length > 0 && r.chance(0.6)) {
+    const open = runs.filter((x) => x.kind === "valid" && x.fields.status === '"pending"');
+    if (open.length > 0 && r.chance(0.3)) {
+      // A decision while the flow is being listed: the version windows must still hold it (issue 22).
+      const run = r.pick(open);
+      log.push(`  mid-listing: ${mutateRun(m, clock, run, "decide")}`);
+      changed.add(run.id);
+    } else if (runs.length > 0 && r.chance(0.6)) {
       const gone = r.pick(runs);
       flow.runs.delete(gone.id);
       changed.add(gone.id);

@@ -8,9 +8,11 @@
 // column in schema.ts plus a generated migration, and nothing here changes.
 import type { Rejected } from "../../bird/schema.js";
 import type { ListOrder } from "../../model.js";
+import type { DbReadWindow } from "../clock.js";
 import type { SqlRunner } from "../database.js";
 import { RUN_COLUMNS, RUN_JSON_FIELDS, runColumnFromJson } from "../run-columns.js";
 import { bindNamed } from "./bind.js";
+import { WINDOWS_ON_INSERT, WINDOWS_ON_UPDATE, WINDOW_COLUMNS } from "./version-windows.js";
 
 /** What stays the same for every page of one pass. */
 export interface PassTarget {
@@ -39,6 +41,10 @@ export interface RunsPageRows {
   pageToken?: { token: string; reverse: boolean } | undefined;
   /** Where the next page starts; undefined leaves the stored cursor alone. */
   cursor?: PageCursor | undefined;
+  /** When the page was read, on the database's clock: the bounds of the versions it shows. */
+  read: DbReadWindow;
+  /** Keep the versions the page replaces (SYNC_RUN_HISTORY). */
+  history: boolean;
 }
 
 /**
@@ -70,6 +76,12 @@ const COLUMNS = WRITTEN.join(", ");
 const SET_LIST = DATA.map((c) => `${c} = excluded.${c}`).join(", ");
 const CURRENT = `(${DATA.map((c) => `t.${c}`).join(", ")})`;
 const INCOMING = `(${DATA.map((c) => `excluded.${c}`).join(", ")})`;
+const STORED = `(${DATA.map((c) => `t.${c}`).join(", ")})`;
+const READ = `(${DATA.map((c) => `i.${c}`).join(", ")})`;
+/** A past version keeps every column the run feeds, and whether the run was deleted then. */
+export const KEPT = [...WRITTEN, "deleted_at"].join(", ");
+/** KEPT read from the stored row `t`. */
+export const KEPT_FROM_T = [...WRITTEN, "deleted_at"].map((c) => `t.${c}`).join(", ");
 
 /** Columns of a run from its jsonb `e`: every cast PostgreSQL may refuse is here, so a probe finds them. */
 const PROJECTION = `${RUN_COLUMNS.map((c) => `${runColumnFromJson(c, "e")} as ${c.column}`).join(", ")},
@@ -101,36 +113,68 @@ const STATEMENT = `
     ), input as (
       -- 3. one row per run, every column cast from its JSON value
       select ${PROJECTION} from picked
+    ), stale as (
+      -- 4. runs whose stored version this read may not replace: it differs, but the read was sent before
+      --    the one that first showed the stored version, so it may show an older one (issue 22)
+      select i.id from input i join bird.approval_runs t on t.id = i.id
+      where (${STORED} is distinct from ${READ} or t.deleted_at is not null) and t.first_read_sent_at > @read_sent::timestamptz
     ), written as (
-      -- 4. change-only upsert: a row is written only when a value differs, or to bring a deleted run back
-      insert into bird.approval_runs as t (${COLUMNS})
-      select ${COLUMNS} from input
-      on conflict (id) do update set ${SET_LIST}, last_synced_at = now(), deleted_at = null
-      where ${CURRENT} is distinct from ${INCOMING} or t.deleted_at is not null
-      returning (xmax = 0) as inserted
+      -- 5. change-only upsert: a row is written only when a value differs, or to bring a deleted run back;
+      --    each write is a new version, changed after the last read that showed the one before
+      insert into bird.approval_runs as t (${COLUMNS}, observed_at, first_read_sent_at, ${WINDOW_COLUMNS})
+      select ${COLUMNS}, @read_received::timestamptz, @read_sent::timestamptz,
+        ${WINDOWS_ON_INSERT}
+      from input
+      on conflict (id) do update set ${SET_LIST}, last_synced_at = now(), deleted_at = null,
+        version = t.version + 1, observed_at = excluded.observed_at, first_read_sent_at = excluded.first_read_sent_at,
+        ${WINDOWS_ON_UPDATE}
+      where (${CURRENT} is distinct from ${INCOMING} or t.deleted_at is not null)
+        and coalesce(t.first_read_sent_at, '-infinity') <= @read_sent::timestamptz
+      returning id, version, (xmax = 0) as inserted, status, active_step, changed_after
+    ), superseded as (
+      -- 6. the versions those writes replaced, as this statement's snapshot still shows them
+      insert into bird.approval_run_history (${KEPT}, version, changed_after, observed_at, superseded_at)
+      select ${KEPT_FROM_T}, t.version, t.changed_after, t.observed_at, @read_received::timestamptz
+      from bird.approval_runs t join written w on w.id = t.id and t.version = w.version - 1
+      where @history::boolean and not w.inserted
+      on conflict (id, version) do nothing
+    ), stretch as (
+      -- 7. a pending run that left its step (for another or a decision): the stretch it spent there
+      insert into bird.run_step_times (run_id, flow_id, step, run_created_at, entered_after, entered_before, left_after, left_before)
+      select t.id, t.approval_flow_id, t.active_step, t.created_at,
+        coalesce(t.step_entered_after, case when t.created_at <= t.observed_at then t.created_at end),
+        coalesce(t.step_entered_before, t.observed_at), w.changed_after, @read_received::timestamptz
+      from bird.approval_runs t join written w on w.id = t.id and t.version = w.version - 1
+      where not w.inserted and t.status = 'pending' and t.deleted_at is null and t.active_step is not null
+        and (w.status <> 'pending' or w.active_step is distinct from t.active_step)
+        -- a run dated in the future has no lower bound to time its steps from: nothing is recorded
+        and coalesce(t.step_entered_after, case when t.created_at <= t.observed_at then t.created_at end) is not null
+        and w.changed_after is not null
+      on conflict do nothing
     ), seen as (
-      -- 5. the pass's seen set (deletion candidates are what it misses); a run both streams of a
+      -- 8. the pass's seen set (deletion candidates are what it misses); a run both streams of a
       --    two-ended pass listed is marked 'b', the proof that they met, which survives a restart
       insert into bird.sync_seen as s (flow_id, run_id, side)
       select @flow_id::uuid, id::uuid, @side::text from jsonb_array_elements_text(@listed_ids::jsonb) as l(id)
       where @track_seen and exists (select 1 from lease)
       on conflict (flow_id, run_id) do update set side = 'b' where s.side is distinct from excluded.side
     ), reads as (
-      -- 6. when each pending run was last read, for the age-based re-check; decided runs need no entry
+      -- 9. when each pending run was last read (sent), for the age-based re-check and as the lower bound
+      --    of its next version's window; decided runs need no entry. A stale read proves nothing new.
       insert into bird.run_reads as rr (run_id, last_read_at)
-      select id, now() from input where status = 'pending'
-      on conflict (run_id) do update set last_read_at = excluded.last_read_at
+      select id, @read_sent::timestamptz from input where status = 'pending' and id not in (select id from stale)
+      on conflict (run_id) do update set last_read_at = greatest(rr.last_read_at, excluded.last_read_at)
     ), settled as (
-      delete from bird.run_reads where run_id in (select id from input where status <> 'pending')
+      delete from bird.run_reads where run_id in (select id from input where status <> 'pending' and id not in (select id from stale))
     ), token as (
-      -- 7. the page's token with its createdAt range, to re-list just this stretch later
+      -- 10. the page's token with its createdAt range, to re-list just this stretch later
       insert into bird.page_tokens (flow_id, token, reverse, oldest_created_at, newest_created_at)
       select @flow_id::uuid, @page_token::text, @page_token_reverse, min(created_at), max(created_at)
       from input where @page_token::text is not null having count(*) > 0
       on conflict (flow_id, token) do update set oldest_created_at = excluded.oldest_created_at,
         newest_created_at = excluded.newest_created_at, recorded_at = now()
     ), released as (
-      -- 8. runs valid again leave quarantine; the page's invalid records enter it (re-seen: updated in place)
+      -- 11. runs valid again leave quarantine; the page's invalid records enter it (re-seen: updated in place)
       delete from bird.sync_rejects where flow_id = @flow_id::uuid and fingerprint in (select id::text from input)
     ), quarantined as (
       insert into bird.sync_rejects as q (flow_id, run_id, fingerprint, reason, payload)
@@ -142,7 +186,7 @@ const STATEMENT = `
     ), counts as (
       select count(*) filter (where inserted)::int as inserted, count(*) filter (where not inserted)::int as updated from written
     ), progress as (
-      -- 9. the page's counts into its pass
+      -- 12. the page's counts into its pass
       update bird.sync_passes set
         pages = pages + @pages, requests = requests + @requests, runs_seen = runs_seen + @seen,
         runs_inserted = runs_inserted + (select inserted from counts),
@@ -162,6 +206,12 @@ export const WRITE_RUNS_PAGE = {
 /** Throws what PostgreSQL says when it cannot store this run (its text alone), else resolves. */
 export async function probeRunText(db: SqlRunner, text: string): Promise<void> {
   await db.rows(bindNamed(`select ${PROJECTION} from (select @text::jsonb as e) as picked`, { text, has_extra: true }));
+}
+
+/** µs since the epoch as the timestamptz text PostgreSQL reads back to the same microsecond. */
+export function usInstant(us: number): string {
+  const ms = Math.floor(us / 1000);
+  return `${new Date(ms).toISOString().slice(0, -1)}${String(us - ms * 1000).padStart(3, "0")}Z`;
 }
 
 /** Quarantine entries go through jsonb: strings that jsonb refuses are made storable first. */
@@ -200,6 +250,9 @@ export async function writeRunsPage(db: SqlRunner, pass: PassTarget, page: RunsP
     requests: page.requests,
     seen: page.seen,
     rejected: page.rejects.length,
+    read_sent: usInstant(page.read.sentUs),
+    read_received: usInstant(page.read.receivedUs),
+    history: page.history,
   };
   const text = fromAnswer ? WRITE_RUNS_PAGE.answer : WRITE_RUNS_PAGE.texts;
   const [row] = await db.rows<RunsPageWritten>(bindNamed(text, values), { prepare: "page_write" });

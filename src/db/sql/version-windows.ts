@@ -1,0 +1,64 @@
+// What the page statement (write-runs-page.ts) keeps on a run's row besides its values (issues 22, 26):
+// the window of the version it writes, and the windows reports read without walking the history: one
+// per element of `results` (when each decision was made), one for leaving `pending`, one for entering
+// the current stretch on `active_step`. On an update `t` is the stored row and `excluded` the new one;
+// a window carries over while what it dates is unchanged, else it is the new version's. NULL windows
+// of rows stored before these columns mean "between created_at and observed_at" and are spelled out
+// when carried over. A lower bound is created_at only when that is before the read: a run dated in the
+// future says nothing about when it changed (NULL: unknown).
+
+/**
+ * The new version's lower bound: the last read that showed the stored version (the read that first
+ * showed it, or a later one of a pending run); a run back from another flow changed after the last
+ * read that showed it live (a 404 under one flow proves nothing about another). created_at when no
+ * read is known (rows stored before the history).
+ */
+export const CHANGED_AFTER = `coalesce(case when t.deleted_at is not null and t.approval_flow_id <> excluded.approval_flow_id
+          then t.changed_after
+          else greatest(t.first_read_sent_at, (select rr.last_read_at from bird.run_reads rr where rr.run_id = t.id)) end,
+        (case when t.created_at <= @read_sent::timestamptz then t.created_at end))`;
+
+const RECEIVED = "@read_received::timestamptz";
+const ELEMENTS = (r: string) =>
+  `generate_series(1, case when jsonb_typeof(${r}results) = 'array' then jsonb_array_length(${r}results) else 0 end) as g(i)`;
+const SAME_ELEMENT = "t.results -> (i - 1) = excluded.results -> (i - 1)";
+const SAME_STRETCH = "t.status = 'pending' and t.deleted_at is null and t.active_step is not distinct from excluded.active_step";
+const STORED_FROM = "(case when t.created_at <= t.observed_at then t.created_at end)";
+const STORED_PIN = `case when t.updated_at between ${STORED_FROM} and t.observed_at then t.updated_at end`;
+const PIN = `case when excluded.updated_at between ${CHANGED_AFTER} and ${RECEIVED} then excluded.updated_at end`;
+
+/** The window columns, in the order WINDOWS_ON_INSERT gives them. */
+export const WINDOW_COLUMNS =
+  "decision_after, decision_before, decision_at, decided_after, decided_before, decided_at, step_entered_after, step_entered_before";
+
+// A run first seen: everything it shows happened after it was created and by this read.
+const FIRST = `(case when created_at <= ${RECEIVED} then created_at end)`;
+const FIRST_PIN = `case when updated_at between ${FIRST} and ${RECEIVED} then updated_at end`;
+
+// How many decisions a run's results hold (array_fill: one call per run, the backfill's hot path).
+const COUNT = "array[case when jsonb_typeof(results) = 'array' then jsonb_array_length(results) else 0 end]";
+
+/** The window columns of a run written for the first time, from the page's `input` row. */
+export const WINDOWS_ON_INSERT = `array_fill(${FIRST}, ${COUNT}), array_fill(${RECEIVED}, ${COUNT}), array_fill(${FIRST_PIN}, ${COUNT}),
+        case when status <> 'pending' then ${FIRST} end, case when status <> 'pending' then ${RECEIVED} end,
+        case when status <> 'pending' then ${FIRST_PIN} end,
+        case when status = 'pending' then ${FIRST} end, case when status = 'pending' then ${RECEIVED} end`;
+
+/** The SET list of a new version of a stored run: its window, and the windows it carries over. */
+export const WINDOWS_ON_UPDATE = `changed_after = ${CHANGED_AFTER},
+        decision_after = array(select case when ${SAME_ELEMENT} then coalesce(t.decision_after[i], ${STORED_FROM})
+          else ${CHANGED_AFTER} end from ${ELEMENTS("excluded.")} order by i),
+        decision_before = array(select case when ${SAME_ELEMENT} then coalesce(t.decision_before[i], t.observed_at)
+          else ${RECEIVED} end from ${ELEMENTS("excluded.")} order by i),
+        decision_at = array(select case when ${SAME_ELEMENT} then case when t.decision_after is null then ${STORED_PIN} else t.decision_at[i] end
+          else ${PIN} end from ${ELEMENTS("excluded.")} order by i),
+        decided_after = case when excluded.status = 'pending' then null
+          when t.status <> 'pending' then coalesce(t.decided_after, ${STORED_FROM}) else ${CHANGED_AFTER} end,
+        decided_before = case when excluded.status = 'pending' then null
+          when t.status <> 'pending' then coalesce(t.decided_before, t.observed_at) else ${RECEIVED} end,
+        decided_at = case when excluded.status = 'pending' then null
+          when t.status <> 'pending' then case when t.decided_before is null then ${STORED_PIN} else t.decided_at end else ${PIN} end,
+        step_entered_after = case when excluded.status <> 'pending' then null
+          when ${SAME_STRETCH} then coalesce(t.step_entered_after, ${STORED_FROM}) else ${CHANGED_AFTER} end,
+        step_entered_before = case when excluded.status <> 'pending' then null
+          when ${SAME_STRETCH} then coalesce(t.step_entered_before, t.observed_at) else ${RECEIVED} end`;
