@@ -11,7 +11,7 @@ import { loadConfig } from "../src/config.js";
 import { openDatabase } from "../src/db/connect.js";
 import type { Database } from "../src/db/database.js";
 import { REPORTS, type ReportFilters } from "../src/report/catalog.js";
-import { withDefaultRange } from "../src/report/command.js";
+import { withDefaultRange } from "../src/commands/report.js";
 import { readStatusModel } from "../src/ui/model.js";
 import { renderStatusPage } from "../src/ui/render.js";
 import { PgAdmin, migrateWithProduct } from "./pg-admin.js";

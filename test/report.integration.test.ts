@@ -11,7 +11,7 @@ import type { Database, SqlRunner } from "../src/db/database.js";
 import { createLogger } from "../src/log.js";
 import { failureLine } from "../src/commands/common.js";
 import { CommandError } from "../src/errors.js";
-import { type ReportArgs, answerReportWithoutDatabase, runReportCommand } from "../src/report/command.js";
+import { type ReportArgs, answerReportWithoutDatabase, runReportCommand } from "../src/commands/report.js";
 import { exitCodeOf } from "../src/sync/outcome.js";
 import { displayWidth } from "../src/text-table.js";
 import { freshDatabaseUrl, query } from "./helpers/db.js";

@@ -8,7 +8,7 @@ import { registerDemo } from "../commands/demo.js";
 import { registerFakeApi } from "../commands/fake-api.js";
 import { registerForget } from "../commands/forget.js";
 import { registerMigrate } from "../commands/migrate.js";
-import { registerReport } from "./report.js";
+import { registerReport } from "../commands/report.js";
 import { registerReset } from "../commands/reset.js";
 import { registerStatus } from "../commands/status.js";
 import { registerSync } from "../commands/sync.js";

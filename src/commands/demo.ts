@@ -10,7 +10,7 @@ import type { Database, SqlRunner } from "../db/database.js";
 import { type FakeBirdApi, startFakeBirdApi } from "../fake/index.js";
 import { createLogger } from "../log.js";
 import { progressObserver } from "../progress/observer.js";
-import { runReportCommand } from "../report/command.js";
+import { runReportCommand } from "./report.js";
 import { formatStatusTable } from "./status.js";
 import { runSyncCycle } from "../sync/cycle.js";
 import type { CycleResult } from "../sync/outcome.js";
