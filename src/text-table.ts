@@ -1,20 +1,15 @@
 // Aligned plain-text tables for terminals (status, reports). Width is terminal columns: wide CJK and
 // emoji take two, combining marks none (flow names are user text in any script).
+import stringWidth from "string-width";
 
 export interface TableOptions {
   /** Column indexes to right-align (numbers). */
   rightAlign?: readonly number[];
 }
 
-const WIDE =
-  /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u{1f300}-\u{1faff}\u{20000}-\u{3fffd}]/u;
-// biome-ignore lint/suspicious/noMisleadingCharacterClass: a class of lone combining marks is the point (they take no column).
-const ZERO = /[\u0300-\u036f\u200b-\u200f\ufe00-\ufe0f]/u;
-
+/** Terminal columns the text takes (string-width: East Asian Width, emoji sequences, zero-width marks). */
 export function displayWidth(text: string): number {
-  let w = 0;
-  for (const ch of text) w += ZERO.test(ch) ? 0 : WIDE.test(ch) ? 2 : 1;
-  return w;
+  return stringWidth(text);
 }
 
 const width = displayWidth;
