@@ -20,6 +20,9 @@ describe("JSON text comparison", () => {
     expect(diff('{"a":1}', '{"a":1,"z":2}')).toBe("$.z: absent vs present");
     expect(diff('{"a":"1"}', '{"a":1}')).toBe('$.a: "1" vs 1');
     expect(diff('{"results":[{"comment":"x"}]}', '{"results":[{"comment":"y"}]}')).toBe('$.results[0].comment: "x" vs "y"');
+    // A key named __proto__ is data like any other (an own member, never the prototype).
+    expect(diff('{"__proto__":{"a":1}}', '{"__proto__":{"a":2}}')).toBe("$.__proto__.a: 1 vs 2");
+    expect(diff(`{"c":"${"x".repeat(80)}1"}`, `{"c":"${"x".repeat(80)}2"}`)).toMatch(/^\$\.c: "x+/);
   });
 
   it("rejects what is not JSON", () => {

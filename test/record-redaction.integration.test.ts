@@ -11,7 +11,8 @@ import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readRecording } from "../src/bird/recording.js";
-import { type JsonNode, parseJsonText } from "../src/check/json-text.js";
+import { isLosslessNumber } from "lossless-json";
+import { type JsonValue, parseJsonText } from "../src/check/json-text.js";
 import { cliEnv, runCli } from "./helpers/cli.js";
 import { freshDatabaseUrl, query } from "./helpers/db.js";
 import { replayInto, verbatimViolations } from "./helpers/replay.js";
@@ -110,15 +111,18 @@ afterAll(async () => {
 });
 
 /** An object's structure: key and string lengths in bytes, number forms, literals; keys in any order. */
-function skeleton(node: JsonNode | undefined): string {
+function skeleton(node: JsonValue): string {
   if (node === undefined) return "-";
-  if (node.t === "object") {
-    const members = [...node.m].map(([k, v]) => `${Buffer.byteLength(k)}:${skeleton(v)}`).sort();
+  if (isLosslessNumber(node)) return node.value.replace(/\d/g, "d");
+  if (Array.isArray(node)) return `[${node.map(skeleton).join(",")}]`;
+  if (typeof node === "string") return `s${Buffer.byteLength(node)}`;
+  if (node !== null && typeof node === "object") {
+    const members = Object.entries(node)
+      .map(([k, v]) => `${Buffer.byteLength(k)}:${skeleton(v)}`)
+      .sort();
     return `{${members.join(",")}}`;
   }
-  if (node.t === "array") return `[${node.v.map(skeleton).join(",")}]`;
-  if (node.t === "string") return `s${Buffer.byteLength(node.v)}`;
-  return node.t === "number" ? node.v.replace(/\d/g, "d") : node.v;
+  return String(node);
 }
 
 const rowsOf = (db: string) =>

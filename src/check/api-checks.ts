@@ -8,7 +8,7 @@ import type { Config } from "../config.js";
 import { AuthError, HttpError, RetryableHttpError, errorMessage } from "../errors.js";
 import { detectListOrder } from "../sync/list-order.js";
 import { ApiProbe } from "./api-probe.js";
-import { type JsonNode, firstDifference, parseJsonText } from "./json-text.js";
+import { firstDifference, parseJsonText } from "./json-text.js";
 import type { Checklist } from "./report.js";
 
 const MAX_FLOW_PAGES = 20;
@@ -122,8 +122,8 @@ function checkOrder(list: Checklist, first: Answer, reversed: Answer): void {
 }
 
 async function checkGetById(probe: ApiProbe, list: Checklist, flow: Flow, first: Answer): Promise<void> {
-  const listed = (parseJsonText(first.text) as { t: "object"; m: Map<string, JsonNode> }).m.get("results");
-  const node = listed?.t === "array" ? listed.v[0] : undefined;
+  const listed = (parseJsonText(first.text) as { results?: unknown } | null)?.results;
+  const node = Array.isArray(listed) ? listed[0] : undefined;
   const runId = resultsOf(first)[0]?.id;
   if (!node || typeof runId !== "string") return;
   const got = await probe.get(probe.orgPath(`/approvals/${encodeURIComponent(flow.id)}/runs/${encodeURIComponent(runId)}`));
