@@ -386,6 +386,25 @@ DROP TRIGGER IF EXISTS "approval_runs_mark_deleted" ON "bird"."approval_runs";--
 CREATE TRIGGER "approval_runs_mark_deleted" AFTER DELETE ON "bird"."approval_runs"
 REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION "bird"."mark_report_segments"();
 --> statement-breakpoint
+-- A deletion proven by a 404 under one flow is withdrawn when a read sent before that 404 shows the run
+-- in another flow (it moved; the page statement keeps the version number): the version before the
+-- deletion then ends where the replacing version was first seen, so runs_as_of never shows both. A
+-- trigger, not a step of the page statement: a page written concurrently with the deletion sees the
+-- deleted row only through ON CONFLICT, and its own snapshot does not hold the deletion's history row.
+CREATE OR REPLACE FUNCTION "bird"."end_version_before_withdrawn_deletion"() RETURNS trigger
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+  UPDATE bird.approval_run_history h SET superseded_at = NEW.observed_at
+  WHERE h.id = NEW.id AND h.version = NEW.version - 1 AND h.superseded_at > NEW.observed_at;
+  RETURN NULL;
+END
+$$;
+--> statement-breakpoint
+DROP TRIGGER IF EXISTS "approval_runs_withdrawn_deletion" ON "bird"."approval_runs";--> statement-breakpoint
+CREATE TRIGGER "approval_runs_withdrawn_deletion" AFTER UPDATE ON "bird"."approval_runs"
+FOR EACH ROW WHEN (NEW.version = OLD.version AND OLD.deleted_at IS NOT NULL AND NEW.deleted_at IS NULL)
+EXECUTE FUNCTION "bird"."end_version_before_withdrawn_deletion"();
+--> statement-breakpoint
 -- Runs stored before this migration: every segment is computed now.
 INSERT INTO "bird"."report_segments_dirty" (flow_id, month)
 SELECT DISTINCT approval_flow_id, bird.utc_month(created_at) FROM "bird"."approval_runs" WHERE deleted_at IS NULL

@@ -21,11 +21,16 @@
     ), stale as (
       -- 4. runs whose stored version this read may not replace: it differs, but the read was sent before
       --    the one that first showed the stored version, so it may show an older one (issue 22)
+      --    (a deletion proven by a 404 under another flow is not newer: the run moved, see 5)
       select i.id from input i join bird.approval_runs t on t.id = i.id
       where ((t.approval_flow_id, t.organization_id, t.workspace_id, t.status, t.active_step, t.invoker_type, t.invoker_id, t.object, t.previous_object, t.tags, t.results, t.created_at, t.updated_at, t.api_id, t.extra) is distinct from (i.approval_flow_id, i.organization_id, i.workspace_id, i.status, i.active_step, i.invoker_type, i.invoker_id, i.object, i.previous_object, i.tags, i.results, i.created_at, i.updated_at, i.api_id, i.extra) or t.deleted_at is not null) and t.first_read_sent_at > @read_sent::timestamptz
+        and not (t.deleted_at is not null and t.approval_flow_id <> i.approval_flow_id)
     ), written as (
       -- 5. change-only upsert: a row is written only when a value differs, or to bring a deleted run back;
-      --    each write is a new version, changed after the last read that showed the one before
+      --    each write is a new version, changed after the last read that showed the one before. A run
+      --    marked deleted by a 404 under one flow that a read sent before that 404 shows in another
+      --    flow was moved, not deleted: the deletion is withdrawn (this version replaces it, number kept;
+      --    the trigger approval_runs_withdrawn_deletion ends the version before it where this one was seen)
       insert into bird.approval_runs as t (id, approval_flow_id, organization_id, workspace_id, status, active_step, invoker_type, invoker_id, object, previous_object, tags, results, created_at, updated_at, api_id, extra, observed_at, first_read_sent_at, decision_after, decision_before, decision_at, decided_after, decided_before, decided_at, step_entered_after, step_entered_before)
       select id, approval_flow_id, organization_id, workspace_id, status, active_step, invoker_type, invoker_id, object, previous_object, tags, results, created_at, updated_at, api_id, extra, @read_received::timestamptz, @read_sent::timestamptz,
         array_fill((case when created_at <= @read_received::timestamptz then created_at end), array[case when jsonb_typeof(results) = 'array' then jsonb_array_length(results) else 0 end]), array_fill(@read_received::timestamptz, array[case when jsonb_typeof(results) = 'array' then jsonb_array_length(results) else 0 end]), array_fill(case when updated_at between (case when created_at <= @read_received::timestamptz then created_at end) and @read_received::timestamptz then updated_at end, array[case when jsonb_typeof(results) = 'array' then jsonb_array_length(results) else 0 end]),
@@ -34,7 +39,8 @@
         case when status = 'pending' then (case when created_at <= @read_received::timestamptz then created_at end) end, case when status = 'pending' then @read_received::timestamptz end
       from input
       on conflict (id) do update set approval_flow_id = excluded.approval_flow_id, organization_id = excluded.organization_id, workspace_id = excluded.workspace_id, status = excluded.status, active_step = excluded.active_step, invoker_type = excluded.invoker_type, invoker_id = excluded.invoker_id, object = excluded.object, previous_object = excluded.previous_object, tags = excluded.tags, results = excluded.results, created_at = excluded.created_at, updated_at = excluded.updated_at, api_id = excluded.api_id, extra = excluded.extra, last_synced_at = now(), deleted_at = null,
-        version = t.version + 1, observed_at = excluded.observed_at, first_read_sent_at = excluded.first_read_sent_at,
+        version = t.version + case when (t.deleted_at is not null and t.approval_flow_id <> excluded.approval_flow_id
+          and t.first_read_sent_at > @read_sent::timestamptz) then 0 else 1 end, observed_at = excluded.observed_at, first_read_sent_at = excluded.first_read_sent_at,
         changed_after = coalesce(case when t.deleted_at is not null and t.approval_flow_id <> excluded.approval_flow_id
           then t.changed_after
           else greatest(t.first_read_sent_at, (select rr.last_read_at from bird.run_reads rr where rr.run_id = t.id)) end,
@@ -71,7 +77,8 @@
         step_entered_before = case when excluded.status <> 'pending' then null
           when t.status = 'pending' and t.deleted_at is null and t.active_step is not distinct from excluded.active_step then coalesce(t.step_entered_before, t.observed_at) else @read_received::timestamptz end
       where ((t.approval_flow_id, t.organization_id, t.workspace_id, t.status, t.active_step, t.invoker_type, t.invoker_id, t.object, t.previous_object, t.tags, t.results, t.created_at, t.updated_at, t.api_id, t.extra) is distinct from (excluded.approval_flow_id, excluded.organization_id, excluded.workspace_id, excluded.status, excluded.active_step, excluded.invoker_type, excluded.invoker_id, excluded.object, excluded.previous_object, excluded.tags, excluded.results, excluded.created_at, excluded.updated_at, excluded.api_id, excluded.extra) or t.deleted_at is not null)
-        and coalesce(t.first_read_sent_at, '-infinity') <= @read_sent::timestamptz
+        and (coalesce(t.first_read_sent_at, '-infinity') <= @read_sent::timestamptz
+          or (t.deleted_at is not null and t.approval_flow_id <> excluded.approval_flow_id))
       returning id, version, (xmax = 0) as inserted, status, active_step, changed_after
     ), superseded as (
       -- 6. the versions those writes replaced, as this statement's snapshot still shows them

@@ -78,6 +78,9 @@ const CURRENT = `(${DATA.map((c) => `t.${c}`).join(", ")})`;
 const INCOMING = `(${DATA.map((c) => `excluded.${c}`).join(", ")})`;
 const STORED = `(${DATA.map((c) => `t.${c}`).join(", ")})`;
 const READ = `(${DATA.map((c) => `i.${c}`).join(", ")})`;
+/** The stored row is a deletion this read predates, and the read shows the run in another flow. */
+const MOVED_NOT_DELETED = `(t.deleted_at is not null and t.approval_flow_id <> excluded.approval_flow_id
+          and t.first_read_sent_at > @read_sent::timestamptz)`;
 /** A past version keeps every column the run feeds, and whether the run was deleted then. */
 export const KEPT = [...WRITTEN, "deleted_at"].join(", ");
 /** KEPT read from the stored row `t`. */
@@ -116,20 +119,26 @@ const STATEMENT = `
     ), stale as (
       -- 4. runs whose stored version this read may not replace: it differs, but the read was sent before
       --    the one that first showed the stored version, so it may show an older one (issue 22)
+      --    (a deletion proven by a 404 under another flow is not newer: the run moved, see 5)
       select i.id from input i join bird.approval_runs t on t.id = i.id
       where (${STORED} is distinct from ${READ} or t.deleted_at is not null) and t.first_read_sent_at > @read_sent::timestamptz
+        and not (t.deleted_at is not null and t.approval_flow_id <> i.approval_flow_id)
     ), written as (
       -- 5. change-only upsert: a row is written only when a value differs, or to bring a deleted run back;
-      --    each write is a new version, changed after the last read that showed the one before
+      --    each write is a new version, changed after the last read that showed the one before. A run
+      --    marked deleted by a 404 under one flow that a read sent before that 404 shows in another
+      --    flow was moved, not deleted: the deletion is withdrawn (this version replaces it, number kept;
+      --    the trigger approval_runs_withdrawn_deletion ends the version before it where this one was seen)
       insert into bird.approval_runs as t (${COLUMNS}, observed_at, first_read_sent_at, ${WINDOW_COLUMNS})
       select ${COLUMNS}, @read_received::timestamptz, @read_sent::timestamptz,
         ${WINDOWS_ON_INSERT}
       from input
       on conflict (id) do update set ${SET_LIST}, last_synced_at = now(), deleted_at = null,
-        version = t.version + 1, observed_at = excluded.observed_at, first_read_sent_at = excluded.first_read_sent_at,
+        version = t.version + case when ${MOVED_NOT_DELETED} then 0 else 1 end, observed_at = excluded.observed_at, first_read_sent_at = excluded.first_read_sent_at,
         ${WINDOWS_ON_UPDATE}
       where (${CURRENT} is distinct from ${INCOMING} or t.deleted_at is not null)
-        and coalesce(t.first_read_sent_at, '-infinity') <= @read_sent::timestamptz
+        and (coalesce(t.first_read_sent_at, '-infinity') <= @read_sent::timestamptz
+          or (t.deleted_at is not null and t.approval_flow_id <> excluded.approval_flow_id))
       returning id, version, (xmax = 0) as inserted, status, active_step, changed_after
     ), superseded as (
       -- 6. the versions those writes replaced, as this statement's snapshot still shows them
