@@ -7,11 +7,13 @@ import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { renderStatusPage } from "../src/ui/render.js";
 import { launchChromium } from "./helpers/browser.js";
 import { daemonHarness } from "./helpers/daemon.js";
 import { freshDatabaseUrl, query } from "./helpers/db.js";
 import { syncEnv } from "./helpers/fake.js";
 import { freePort } from "./helpers/ports.js";
+import { HOSTILE, statusModel } from "./helpers/status-models.js";
 import { waitFor } from "./helpers/wait.js";
 
 const ARTIFACTS = resolve("test-artifacts");
@@ -199,6 +201,34 @@ describe("status page in Chromium", () => {
       await sections.nth(i).screenshot({ path: resolve(ARTIFACTS, `status-page-390-part${i}.png`) });
     }
     expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("a page built from hostile strings runs none of them: one script, no event attribute, each value read back as its text", async () => {
+    const tagged = (field: string) => `${field}:${HOSTILE}`;
+    const page = await browser.newPage();
+    const dialogs: string[] = [];
+    page.on("dialog", (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
+    // No Content-Security-Policy here (setContent sends no headers): an injected script would run.
+    await page.setContent(renderStatusPage(statusModel(tagged)));
+    const seen = await page.evaluate(() => ({
+      scripts: document.scripts.length,
+      images: document.images.length,
+      handlers: [...document.querySelectorAll("*")].flatMap((el) => el.getAttributeNames().filter((n) => n.startsWith("on"))),
+      flowId: document.querySelector("a[data-flow-id]")!.getAttribute("data-flow-id"),
+      flowName: document.querySelector("a[data-flow-id]")!.textContent,
+      leaseTitle: document.querySelector("code.lease")!.getAttribute("title"),
+      lease: document.querySelector("code.lease")!.textContent,
+      payload: document.querySelector("pre")!.textContent,
+      latencyDesc: document.querySelector("#chart-latency-d")!.textContent,
+    }));
+    expect(seen).toMatchObject({ scripts: 1, images: 0, handlers: [], flowId: tagged("flow-id-0"), flowName: tagged("name-0") });
+    expect([seen.leaseTitle, seen.lease, seen.payload]).toEqual([tagged("lease"), tagged("lease"), tagged("payload")]);
+    expect(seen.latencyDesc).toContain(`${tagged("chart-flow-name")}: p50 1h 00m`);
+    expect(dialogs).toEqual([]);
     await page.close();
   });
 });

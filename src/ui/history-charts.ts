@@ -1,7 +1,8 @@
 // The status page's decision-history charts (issue 22), inline SVG like charts.ts: runs decided per
 // day by outcome, and a per-flow step timeline (p50 time on each step, laid end to end).
 import type { DecisionDayRow, StepTimeRow } from "../db/console-history.js";
-import { esc } from "./html.js";
+import { empty, legend } from "./charts.js";
+import { type SafeHtml, html } from "./html.js";
 import { formatDuration } from "../duration.js";
 
 const W = 360;
@@ -10,19 +11,13 @@ const STATUS_COLORS: Record<string, string> = { approved: "#2e7d32", denied: "#c
 const STEP_COLORS = ["#1565c0", "#6a1b9a", "#00838f", "#ef6c00", "#558b2f", "#ad1457"];
 const FLOWS_SHOWN = 12;
 
-const empty = (what: string) => `<p class="muted">${esc(what)}</p>`;
-
-function svg(id: string, h: number, title: string, desc: string, body: string): string {
-  return `<svg viewBox="0 0 ${W} ${h}" role="img" aria-labelledby="${id}-t ${id}-d" class="chart" preserveAspectRatio="xMidYMid meet">
-<title id="${id}-t">${esc(title)}</title><desc id="${id}-d">${esc(desc)}</desc>${body}</svg>`;
-}
-
-function legend(items: Array<[string, string]>): string {
-  return `<ul class="legend">${items.map(([label, color]) => `<li><span class="swatch" style="background:${color}"></span>${esc(label)}</li>`).join("")}</ul>`;
+function svg(id: string, h: number, title: string, desc: string, body: SafeHtml): SafeHtml {
+  return html`<svg viewBox="0 0 ${W} ${h}" role="img" aria-labelledby="${id}-t ${id}-d" class="chart" preserveAspectRatio="xMidYMid meet">
+<title id="${id}-t">${title}</title><desc id="${id}-d">${desc}</desc>${body}</svg>`;
 }
 
 /** Stacked bars: runs decided per UTC day, by outcome. */
-export function decisionsChart(rows: readonly DecisionDayRow[]): string {
+export function decisionsChart(rows: readonly DecisionDayRow[]): SafeHtml {
   if (rows.length === 0) return empty("No decisions yet.");
   const days = [...new Set(rows.map((r) => r.day))].sort();
   const totals = days.map((d) => rows.filter((r) => r.day === d).reduce((n, r) => n + Number(r.runs), 0));
@@ -32,29 +27,27 @@ export function decisionsChart(rows: readonly DecisionDayRow[]): string {
   const plotH = h - PAD.top - 36;
   const slot = plotW / days.length;
   const bw = Math.min(28, Math.max(1, slot * 0.8));
-  const bars = days
-    .map((d, i) => {
-      let y = PAD.top + plotH;
-      const x = 48 + i * slot + (slot - bw) / 2;
-      return rows
-        .filter((r) => r.day === d)
-        .map((r) => {
-          const bh = (Number(r.runs) / max) * plotH;
-          y -= bh;
-          const color = STATUS_COLORS[r.status] ?? "#9e9e9e";
-          return `<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${bw.toFixed(1)}" height="${bh.toFixed(1)}" fill="${color}"><title>${esc(`${d}: ${r.runs} ${r.status}`)}</title></rect>`;
-        })
-        .join("");
-    })
-    .join("");
-  const axis = `<text x="44" y="${PAD.top + 10}" text-anchor="end">${max}</text><text x="44" y="${PAD.top + plotH}" text-anchor="end">0</text>`;
-  const labels = `<text x="48" y="${h - 14}">${esc(days[0]!)}</text><text x="${W - PAD.right}" y="${h - 14}" text-anchor="end">${esc(days.at(-1)!)}</text>`;
+  const bars = days.map((d, i) => {
+    let y = PAD.top + plotH;
+    const x = 48 + i * slot + (slot - bw) / 2;
+    return rows
+      .filter((r) => r.day === d)
+      .map((r) => {
+        const bh = (Number(r.runs) / max) * plotH;
+        y -= bh;
+        const color = STATUS_COLORS[r.status] ?? "#9e9e9e";
+        return html`<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${bw.toFixed(1)}" height="${bh.toFixed(1)}" fill="${color}"><title>${`${d}: ${r.runs} ${r.status}`}</title></rect>`;
+      });
+  });
+  const axis = html`<text x="44" y="${PAD.top + 10}" text-anchor="end">${max}</text><text x="44" y="${PAD.top + plotH}" text-anchor="end">0</text>`;
+  const labels = html`<text x="48" y="${h - 14}">${days[0]}</text><text x="${W - PAD.right}" y="${h - 14}" text-anchor="end">${days.at(-1)}</text>`;
   const desc = `${days.length} days from ${days[0]} to ${days.at(-1)}; ${totals.reduce((a, b) => a + b, 0)} runs decided.`;
-  return svg("chart-decisions", h, "Runs decided per day by outcome", desc, axis + bars + labels) + legend(Object.entries(STATUS_COLORS));
+  const chart = svg("chart-decisions", h, "Runs decided per day by outcome", desc, html`${axis}${bars}${labels}`);
+  return html`${chart}${legend(Object.entries(STATUS_COLORS))}`;
 }
 
 /** One bar per flow: the p50 time on each step (the middle of its bounds), steps in order end to end. */
-export function stepTimelineChart(rows: readonly StepTimeRow[]): string {
+export function stepTimelineChart(rows: readonly StepTimeRow[]): SafeHtml {
   if (rows.length === 0) return empty("No run has left a step yet.");
   const flows = [...new Set(rows.map((r) => r.flowId))].slice(0, FLOWS_SHOWN);
   const mid = (r: StepTimeRow) => (Number(r.p50Low) + Number(r.p50High)) / 2;
@@ -63,23 +56,21 @@ export function stepTimelineChart(rows: readonly StepTimeRow[]): string {
   const rowH = 20;
   const h = PAD.top + flows.length * rowH + PAD.bottom;
   const plotW = W - PAD.left - PAD.right;
-  const bars = perFlow
-    .map((steps, i) => {
-      const y = PAD.top + i * rowH;
-      let x = PAD.left;
-      const name = steps[0]!.flowName.length > 14 ? `${steps[0]!.flowName.slice(0, 13)}…` : steps[0]!.flowName;
-      const segments = steps.map((r, j) => {
-        const w = (mid(r) / max) * plotW;
-        const seg = `<rect x="${x.toFixed(1)}" y="${y}" width="${Math.max(w, 1).toFixed(1)}" height="${rowH - 6}" fill="${STEP_COLORS[j % STEP_COLORS.length]}"><title>${esc(`${r.flowName}, step ${r.step}: p50 between ${formatDuration(Number(r.p50Low) * 1000)} and ${formatDuration(Number(r.p50High) * 1000)} (${r.runs} ${Number(r.runs) === 1 ? "run" : "runs"})`)}</title></rect>`;
-        x += w;
-        return seg;
-      });
-      return `<text x="${PAD.left - 4}" y="${y + rowH - 9}" text-anchor="end">${esc(name)}</text>${segments.join("")}`;
-    })
-    .join("");
-  const axis = `<text x="${PAD.left}" y="${h - 8}">0</text><text x="${W - PAD.right}" y="${h - 8}" text-anchor="end">${esc(formatDuration(max * 1000))}</text>`;
+  const bars = perFlow.map((steps, i) => {
+    const y = PAD.top + i * rowH;
+    let x = PAD.left;
+    const name = steps[0]!.flowName.length > 14 ? `${steps[0]!.flowName.slice(0, 13)}…` : steps[0]!.flowName;
+    const segments = steps.map((r, j) => {
+      const w = (mid(r) / max) * plotW;
+      const seg = html`<rect x="${x.toFixed(1)}" y="${y}" width="${Math.max(w, 1).toFixed(1)}" height="${rowH - 6}" fill="${STEP_COLORS[j % STEP_COLORS.length]}"><title>${`${r.flowName}, step ${r.step}: p50 between ${formatDuration(Number(r.p50Low) * 1000)} and ${formatDuration(Number(r.p50High) * 1000)} (${r.runs} ${Number(r.runs) === 1 ? "run" : "runs"})`}</title></rect>`;
+      x += w;
+      return seg;
+    });
+    return html`<text x="${PAD.left - 4}" y="${y + rowH - 9}" text-anchor="end">${name}</text>${segments}`;
+  });
+  const axis = html`<text x="${PAD.left}" y="${h - 8}">0</text><text x="${W - PAD.right}" y="${h - 8}" text-anchor="end">${formatDuration(max * 1000)}</text>`;
   const desc = perFlow
     .map((steps) => `${steps[0]!.flowName}: ${steps.map((r) => `step ${r.step} ${formatDuration(mid(r) * 1000)}`).join(", ")}`)
     .join("; ");
-  return svg("chart-steps", h, "Time on each step per flow (p50)", desc, bars + axis);
+  return svg("chart-steps", h, "Time on each step per flow (p50)", desc, html`${bars}${axis}`);
 }

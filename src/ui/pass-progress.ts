@@ -3,7 +3,7 @@
 // (issue 24; the CLI's progress bar does the same for a reconcile).
 import type { OpenFullPass } from "../db/console.js";
 import { formatDuration } from "../duration.js";
-import { esc, num } from "./html.js";
+import { type SafeHtml, html, joinHtml, num } from "./html.js";
 
 export interface PassProgress {
   startedAt: string;
@@ -44,16 +44,19 @@ export function passProgress(open: OpenFullPass, flow: { runs: number; backfille
 }
 
 /** The flows table's view of it: a <progress> bar when a total is known, then the counts. */
-export function progressCell(p: PassProgress): string {
+export function progressCell(p: PassProgress): SafeHtml {
   const bar =
     p.percent === null
-      ? ""
-      : `<progress max="100" value="${p.percent}" aria-label="full pass ${p.percent}% done">${p.percent}%</progress> <span class="nw">${p.percent}%</span><br>`;
+      ? null
+      : html`<progress max="100" value="${p.percent}" aria-label="full pass ${p.percent}% done">${p.percent}%</progress> <span class="nw">${p.percent}%</span><br>`;
   const parts = [
-    `${num(p.runsSeen)}${p.expectedRuns === null ? "" : ` of ~${num(p.expectedRuns)}`} runs`,
-    `${num(p.pages)} pages`,
-    p.runsPerSecond === null ? "" : `${esc(p.runsPerSecond)} runs/s`,
-    !p.moving ? "paused, resumes next cycle" : p.etaSeconds === null ? "" : `ETA ${esc(formatDuration(p.etaSeconds * 1000))}`,
-  ].filter(Boolean);
-  return `<div class="progress" data-progress>${bar}${parts.map((t) => `<span class="nw">${t}</span>`).join(" · ")}</div>`;
+    html`${num(p.runsSeen)}${p.expectedRuns === null ? null : html` of ~${num(p.expectedRuns)}`} runs`,
+    html`${num(p.pages)} pages`,
+    p.runsPerSecond === null ? null : html`${p.runsPerSecond} runs/s`,
+    !p.moving ? "paused, resumes next cycle" : p.etaSeconds === null ? null : html`ETA ${formatDuration(p.etaSeconds * 1000)}`,
+  ].filter((t) => t !== null);
+  return html`<div class="progress" data-progress>${bar}${joinHtml(
+    parts.map((t) => html`<span class="nw">${t}</span>`),
+    html` · `,
+  )}</div>`;
 }

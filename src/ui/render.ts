@@ -1,7 +1,7 @@
 // The status page: one self-contained HTML document (inline CSS, inline SVG, one small inline script
 // allowed by its hash in the Content-Security-Policy), readable on a 390 px phone.
 import { createHash } from "node:crypto";
-import { esc, stateClass } from "./html.js";
+import { type SafeHtml, html, joinHtml, stateClass } from "./html.js";
 import type { StatusModel } from "./model.js";
 import { chartsSection, flowsSection, historySection, quarantineSection } from "./sections.js";
 import { FLOW_HEALTHS } from "../health.js";
@@ -12,7 +12,7 @@ export const REFRESH_SECONDS = 30;
 // Reloads every REFRESH_SECONDS unless the reader is busy (a history or payload is open, or focus is
 // inside the page), so a refresh never closes what they opened or moves keyboard focus; opens the
 // <details> a #history-… link points at.
-const SCRIPT = `(function(){
+const SCRIPT = html`(function(){
 function openTarget(){var id=decodeURIComponent(location.hash.slice(1));var el=id&&document.getElementById(id);if(el&&el.tagName==="DETAILS"){el.open=true;}}
 window.addEventListener("hashchange",openTarget);openTarget();
 setInterval(function(){
@@ -22,7 +22,7 @@ var a=document.activeElement;if(a&&a!==document.body)return;
 location.reload();},${REFRESH_SECONDS * 1000});
 })();`;
 
-const SCRIPT_HASH = `sha256-${createHash("sha256").update(SCRIPT).digest("base64")}`;
+const SCRIPT_HASH = `sha256-${createHash("sha256").update(String(SCRIPT)).digest("base64")}`;
 
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
@@ -34,7 +34,7 @@ export const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join("; ");
 
-const CSS = `
+const CSS = html`
 *{box-sizing:border-box}
 body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1b1b1b;background:#f6f7f9}
 header,main{max-width:1400px;margin:0 auto;padding:12px 16px}
@@ -103,26 +103,26 @@ table.cards .why{max-width:none}
 table.cards pre{max-width:100%}}
 `;
 
-function totals(m: StatusModel): string {
-  const items = FLOW_HEALTHS.map((s) => `<li><span class="${stateClass(s)}">${m.totals[s]} ${esc(s)}</span></li>`).join("");
-  return `<ul class="totals" aria-label="Flows by state">${items}</ul>`;
+function totals(m: StatusModel): SafeHtml {
+  const items = FLOW_HEALTHS.map((s) => html`<li><span class="${stateClass(s)}">${m.totals[s]} ${s}</span></li>`);
+  return html`<ul class="totals" aria-label="Flows by state">${items}</ul>`;
 }
 
 /** A schema behind this version: what to run, and whether what follows could be read at all. */
-function behindBanner(m: StatusModel): string {
-  if (!m.migrationsBehind) return "";
+function behindBanner(m: StatusModel): SafeHtml | null {
+  if (!m.migrationsBehind) return null;
   const { applied, known } = m.migrationsBehind;
   const readable = m.unreadable
-    ? ` This version cannot read it (${esc(m.unreadable)}), so no flows are shown.`
+    ? html` This version cannot read it (${m.unreadable}), so no flows are shown.`
     : " What this version can read of it is shown below.";
-  return `<p class="banner" role="status">This database's schema is behind this version (${applied} of ${known} migrations applied): run <code>approvals-sync migrate</code> (or start <code>sync</code>/<code>daemon</code>, which migrate first); the status page never migrates.${readable}</p>\n`;
+  return html`<p class="banner" role="status">This database's schema is behind this version (${applied} of ${known} migrations applied): run <code>approvals-sync migrate</code> (or start <code>sync</code>/<code>daemon</code>, which migrate first); the status page never migrates.${readable}</p>\n`;
 }
 
 /** With several organizations in the database: links to each one's flows (`?org=ID`) and to all. */
-function organizationsNav(m: StatusModel): string {
-  if (m.organizations.length < 2 && m.organization === null) return "";
+function organizationsNav(m: StatusModel): SafeHtml | null {
+  if (m.organizations.length < 2 && m.organization === null) return null;
   const link = (href: string, text: string, current: boolean) =>
-    current ? `<strong aria-current="page">${esc(text)}</strong>` : `<a href="${esc(href)}">${esc(text)}</a>`;
+    current ? html`<strong aria-current="page">${text}</strong>` : html`<a href="${href}">${text}</a>`;
   const items = [
     link("./", "all organizations", m.organization === null),
     ...m.organizations
@@ -135,20 +135,22 @@ function organizationsNav(m: StatusModel): string {
         ),
       ),
   ];
-  return `<p class="muted">Organizations: ${items.join(" · ")}</p>`;
+  return html`<p class="muted">Organizations: ${joinHtml(items, html` · `)}</p>`;
 }
+
+const utc = (iso: string) => html`<time datetime="${iso}">${iso.replace("T", " ").slice(0, 19)} UTC</time>`;
 
 /** The page while the database cannot be read (503): what /readyz says, and that it reloads. */
 export function renderUnavailablePage(reason: string, generatedAt: string): string {
   return htmlDocument(
-    `<h1>approvals-sync status</h1>
-<p class="muted">generated <time datetime="${esc(generatedAt)}">${esc(generatedAt.replace("T", " ").slice(0, 19))} UTC</time> · refreshes every ${REFRESH_SECONDS} s</p>`,
-    `<p class="banner" role="alert"><strong>The database is unreachable</strong>: <span dir="auto">${esc(reason)}</span>. The flows show again once the database answers (the daemon's /readyz reports the same).</p>`,
+    html`<h1>approvals-sync status</h1>
+<p class="muted">generated ${utc(generatedAt)} · refreshes every ${REFRESH_SECONDS} s</p>`,
+    html`<p class="banner" role="alert"><strong>The database is unreachable</strong>: <span dir="auto">${reason}</span>. The flows show again once the database answers (the daemon's /readyz reports the same).</p>`,
   );
 }
 
-function htmlDocument(header: string, main: string): string {
-  return `<!doctype html>
+function htmlDocument(header: SafeHtml, main: SafeHtml): string {
+  return String(html`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -167,22 +169,28 @@ ${main}
 <script>${SCRIPT}</script>
 </body>
 </html>
-`;
+`);
+}
+
+/** "3 flows of organization X", or why there are none. */
+function flowCount(m: StatusModel): SafeHtml | string {
+  if (!m.migrated) return m.migrationsBehind ? "flows not readable" : "no flows yet";
+  return html`${m.flows.length} flows${m.organization === null ? null : html` of organization <code>${m.organization}</code>`}`;
 }
 
 export function renderStatusPage(m: StatusModel): string {
   const now = Date.parse(m.generatedAt);
   const sections = m.migrated
-    ? [flowsSection(m, now), historySection(m, now), quarantineSection(m), chartsSection(m)].join("\n")
+    ? joinHtml([flowsSection(m, now), historySection(m, now), quarantineSection(m), chartsSection(m)], html`\n`)
     : m.migrationsBehind
-      ? ""
-      : `<p class="banner" role="status">This database has no <code>bird</code> schema yet. Run <code>approvals-sync migrate</code> (or start <code>sync</code>/<code>daemon</code>, which migrate first).</p>`;
-  const body = behindBanner(m) + sections;
+      ? null
+      : html`<p class="banner" role="status">This database has no <code>bird</code> schema yet. Run <code>approvals-sync migrate</code> (or start <code>sync</code>/<code>daemon</code>, which migrate first).</p>`;
+  const json = m.organization === null ? "api/status" : `api/status?org=${encodeURIComponent(m.organization)}`;
   return htmlDocument(
-    `<h1>approvals-sync status</h1>
-<p class="muted">${m.migrated ? `${m.flows.length} flows${m.organization === null ? "" : ` of organization <code>${esc(m.organization)}</code>`}` : m.migrationsBehind ? "flows not readable" : "no flows yet"} · schedule <code>${esc(m.schedule)}</code> (every ${esc(formatDuration(m.intervalSeconds * 1000))}) · generated <time datetime="${esc(m.generatedAt)}">${esc(m.generatedAt.replace("T", " ").slice(0, 19))} UTC</time> · refreshes every ${REFRESH_SECONDS} s · <a href="${m.organization === null ? "api/status" : `api/status?org=${esc(encodeURIComponent(m.organization))}`}">JSON</a></p>
+    html`<h1>approvals-sync status</h1>
+<p class="muted">${flowCount(m)} · schedule <code>${m.schedule}</code> (every ${formatDuration(m.intervalSeconds * 1000)}) · generated ${utc(m.generatedAt)} · refreshes every ${REFRESH_SECONDS} s · <a href="${json}">JSON</a></p>
 ${organizationsNav(m)}
-${m.migrated ? totals(m) : ""}`,
-    body,
+${m.migrated ? totals(m) : null}`,
+    html`${behindBanner(m)}${sections}`,
   );
 }
