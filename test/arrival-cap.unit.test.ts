@@ -4,6 +4,7 @@
 // a modelled API whose path stalls now and then, with retries, and count arrivals over any sliding
 // second (as the fake counts them): never more than the cap.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { ARRIVAL_WINDOW_MS, ArrivalWindow } from "../src/bird/arrival-window.js";
 import { RequestGate } from "../src/bird/request-gate.js";
 
 // The gate sleeps with node:timers/promises, which fake timers do not reach: route it through the
@@ -118,5 +119,23 @@ describe("the cap as the API counts arrivals (one process)", () => {
     expect(mostInAnySecond(api.arrivals)).toBeLessThanOrEqual(20);
     // Counting each request until a second after its answer would allow 20 per 1.3 s: 77 in five seconds.
     expect(api.arrivals.length).toBeGreaterThanOrEqual(90);
+  });
+});
+
+describe("ArrivalWindow", () => {
+  it("counts a request as fast as the fastest for a second after its grant, a held one for as long as it was held more", () => {
+    const w = new ArrivalWindow();
+    for (const ms of [30, 10, 25]) w.roundTrip(ms);
+    expect(w.fastestMs).toBe(10);
+    w.requestEnded(110); // granted at 100, back after the fastest round trip
+    w.requestEnded(400); // granted at 100, held 290 ms more on the way
+    // The first may arrive until 100 + ARRIVAL_WINDOW_MS before a request sent then; the second until 390 + it.
+    expect(w.mayArrive(100 + ARRIVAL_WINDOW_MS - 1, 2)).toBe(4);
+    expect(w.nextRoomInMs(100 + ARRIVAL_WINDOW_MS - 1)).toBe(1);
+    expect(w.mayArrive(100 + ARRIVAL_WINDOW_MS, 2)).toBe(3);
+    expect(w.nextRoomInMs(100 + ARRIVAL_WINDOW_MS)).toBe(290);
+    expect(w.mayArrive(390 + ARRIVAL_WINDOW_MS, 2)).toBe(2);
+    // Only requests in flight count: room comes when one of them ends, not at a time.
+    expect(w.nextRoomInMs(390 + ARRIVAL_WINDOW_MS)).toBeUndefined();
   });
 });
