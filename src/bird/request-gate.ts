@@ -10,8 +10,13 @@
 // After a 429 the gate also turns cautious for a while: one request in flight at a time. Requests
 // already on the wire when a 429 is sent cannot know about its Retry-After; with one at a time there
 // are none, so no request reaches the API before a Retry-After has run out.
+//
+// The slots space the moments requests are let go; what the API counts is when they arrive, later and
+// not always equally later. A request also waits until fewer than the cap of this process's requests
+// may arrive within the same second (arrival-window.ts), so a stall on the way cannot bunch them.
 import { setTimeout as sleep } from "node:timers/promises";
 import { type AuthError, RateLimitedError } from "../errors.js";
+import { ArrivalWindow } from "./arrival-window.js";
 import { type BudgetStore, type ClaimSize, LocalBudgetStore, RequestSlots, SLOT_LATE_MS } from "./request-budget.js";
 
 // How long after the last 429 requests go one at a time.
@@ -46,6 +51,7 @@ export class RequestGate {
   private going = 0;
   private cautiousUntil = 0;
   private idleWaiters: Array<() => void> = [];
+  private readonly arrivals = new ArrivalWindow();
   /** Moving average of answered requests' latency (ms); undefined until one is answered. */
   private latency: number | undefined;
   private readonly slots: RequestSlots;
@@ -65,6 +71,7 @@ export class RequestGate {
 
   /** An answer took this long (from send to answer): feeds the latency the cap is sized against. */
   recordLatency(ms: number): void {
+    this.arrivals.roundTrip(ms);
     this.latency = this.latency === undefined ? ms : this.latency * 0.8 + ms * 0.2;
   }
 
@@ -107,6 +114,11 @@ export class RequestGate {
         await sleep(this.pauseUntil - now, undefined, { signal });
         continue;
       }
+      const room = this.maxRps > 0 ? this.arrivals.roomFor(this.maxRps, this.inFlight, signal) : undefined;
+      if (room) {
+        await room;
+        continue;
+      }
       const rps = this.maxRps * this.rateFactor;
       if (rps > 0) {
         // A slot that went by (a pause, a busy event loop, the cautious wait) is lost, never spent late.
@@ -142,6 +154,7 @@ export class RequestGate {
   release(): void {
     this.going = Math.max(0, this.going - 1);
     this.inFlight = Math.max(0, this.inFlight - 1);
+    this.arrivals.requestEnded();
     if (this.inFlight === 0) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];

@@ -44,6 +44,10 @@ interface Runtime {
 }
 
 async function serveApi(rt: Runtime, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  // The arrival, as maxPerSecond counts it: first thing, the earliest this thread sees a request. A
+  // fake waiting for a CPU or in a GC pause sees requests late, and several together, as a stalled
+  // path would deliver them to Bird (issue 24: up to 123 ms after the client's socket write on a loaded
+  // 2-core machine); the client's gate holds the cap counted this way (bird/arrival-window.ts).
   const arrivedAt = Date.now();
   const url = new URL(req.url ?? "/", "http://fake.invalid");
   const route = routeOf(url.pathname);
