@@ -9,7 +9,14 @@ import type { Logger } from "pino";
 import type { RawOutcome } from "./http.js";
 import { type EndLine, RECORDING_FORMAT, RECORDING_VERSION, type SessionLine } from "./recording.js";
 import type { FromWriter, ToWriter } from "./recording-worker.js";
-import { type AttemptRecord, type RedactMode, RecordingWriter, type WriterOptions } from "./recording-writer.js";
+import {
+  type AttemptRecord,
+  type RedactMode,
+  RecordingWriter,
+  type WriterOptions,
+  closeRecordingFile,
+  openRecordingFile,
+} from "./recording-writer.js";
 
 export type { RedactMode } from "./recording-writer.js";
 
@@ -67,7 +74,8 @@ class WorkerSink implements Sink {
 
   private constructor(private readonly worker: Worker) {}
 
-  static start(script: URL, opts: WriterOptions, onFailed: (message: string) => void): Promise<WorkerSink> {
+  /** Starts the writer's thread; what is sent before it runs waits in its queue. */
+  static start(script: URL, opts: WriterOptions, onFailed: (message: string) => void): WorkerSink {
     const worker = new Worker(script, { workerData: opts });
     const sink = new WorkerSink(worker);
     worker.on("exit", () => {
@@ -75,18 +83,12 @@ class WorkerSink implements Sink {
       sink.closed ??= Promise.resolve();
       sink.release();
     });
-    return new Promise((resolve, reject) => {
-      worker.on("error", (err) => {
-        onFailed(err.message);
-        reject(err);
-      });
-      worker.on("message", (m: FromWriter) => {
-        if (m.t === "open") resolve(sink);
-        else if (m.t === "error") reject(new Error(m.message));
-        else if (m.t === "failed") onFailed(m.message);
-        else if (m.t === "written") sink.written(m.size);
-      });
+    worker.on("error", (err) => onFailed(err.message));
+    worker.on("message", (m: FromWriter) => {
+      if (m.t === "failed") onFailed(m.message);
+      else if (m.t === "written") sink.written(m.size);
     });
+    return sink;
   }
 
   attempt(a: AttemptRecord, size: number): void {
@@ -127,12 +129,17 @@ export class FileRecorder implements Recorder {
   private constructor(
     private readonly opts: FileRecorderOptions,
     private readonly sink: Sink,
+    private readonly fd: number,
   ) {}
 
-  /** Opens FILE for appending (a new gzip member after what it holds); throws when it cannot be written. */
+  /**
+   * Opens FILE for appending (a new gzip member after what it holds); throws when it cannot be written.
+   * The writer's thread starts meanwhile: the sync does not wait for it.
+   */
   static async open(opts: FileRecorderOptions): Promise<FileRecorder> {
     const writerOpts: WriterOptions = {
       file: opts.file,
+      fd: await openRecordingFile(opts.file),
       basePath: new URL(opts.apiUrl).pathname.replace(/\/+$/, ""),
       accessKey: opts.accessKey,
       redact: opts.redact,
@@ -145,12 +152,12 @@ export class FileRecorder implements Recorder {
       opts.logger.error({ file: opts.file, err: message }, "recording stopped: the file cannot be written; the sync goes on");
     };
     const sink = existsSync(fileURLToPath(script))
-      ? await WorkerSink.start(script, writerOpts, onFailed)
-      : new LocalSink(await RecordingWriter.open(writerOpts));
+      ? WorkerSink.start(script, writerOpts, onFailed)
+      : new LocalSink(RecordingWriter.start(writerOpts));
     if (opts.redact === "none") {
       opts.logger.warn({ file: opts.file }, "recording WITHOUT redaction: the file holds every run's free text as Bird sent it");
     }
-    return new FileRecorder(opts, sink);
+    return new FileRecorder(opts, sink, writerOpts.fd);
   }
 
   get file(): string {
@@ -210,5 +217,6 @@ export class FileRecorder implements Recorder {
     if (this.closed) return;
     this.closed = true;
     await this.sink.close();
+    await closeRecordingFile(this.fd);
   }
 }

@@ -1,28 +1,23 @@
 // The recording writer on a thread of its own (recorder.ts starts it): redaction and compression cost
 // CPU the sync's thread does not have to spend. Written-byte counts flow back so the sync can be slowed
-// when the writer falls behind, instead of memory growing.
+// when the writer falls behind, instead of memory growing. The file is already open (its descriptor
+// comes in workerData), so the sync does not wait for this thread to start: messages queue meanwhile.
 import { parentPort, workerData } from "node:worker_threads";
 import { type AttemptRecord, RecordingWriter, type WriterOptions } from "./recording-writer.js";
 
 export type ToWriter = { t: "attempt"; a: AttemptRecord; size: number } | { t: "line"; line: object } | { t: "close" };
-export type FromWriter =
-  | { t: "open" }
-  | { t: "error"; message: string }
-  | { t: "written"; size: number }
-  | { t: "failed"; message: string }
-  | { t: "closed" };
+export type FromWriter = { t: "written"; size: number } | { t: "failed"; message: string } | { t: "closed" };
 
 const port = parentPort;
 if (!port) throw new Error("recording-worker.js runs as a worker thread");
 const post = (m: FromWriter) => port.postMessage(m);
 
-let writer: RecordingWriter | undefined;
+const writer = RecordingWriter.start(workerData as WriterOptions);
 let unacked = 0;
 let waiting = false;
 let reported = false;
 
 function acknowledge(): void {
-  if (!writer) return;
   if (writer.failure && !reported) {
     reported = true;
     post({ t: "failed", message: writer.failure.message });
@@ -41,7 +36,6 @@ function acknowledge(): void {
 }
 
 port.on("message", (m: ToWriter) => {
-  if (!writer) return;
   if (m.t === "attempt") {
     writer.attempt(m.a);
     unacked += m.size;
@@ -54,11 +48,3 @@ port.on("message", (m: ToWriter) => {
     });
   }
 });
-
-try {
-  writer = await RecordingWriter.open(workerData as WriterOptions);
-  post({ t: "open" });
-} catch (err) {
-  post({ t: "error", message: (err as Error).message });
-  port.close();
-}

@@ -1,7 +1,9 @@
 // Writes a recording file (recording.ts): builds each attempt's line, redacts its body, compresses.
 // It runs on a worker thread when it can (recorder.ts), so the sync's own thread only hands bodies over.
 import { once } from "node:events";
-import { type WriteStream, createWriteStream } from "node:fs";
+import { type WriteStream, close, createWriteStream, open } from "node:fs";
+import { finished } from "node:stream/promises";
+import { promisify } from "node:util";
 import { type Gzip, constants, createGzip } from "node:zlib";
 import type { AttemptLine } from "./recording.js";
 import { redactAnswerBytes } from "./redact.js";
@@ -10,6 +12,11 @@ export type RedactMode = "default" | "none";
 
 export interface WriterOptions {
   file: string;
+  /**
+   * FILE opened for appending (openRecordingFile) by whoever starts the writer, and closed by them after
+   * the writer's close: a worker thread writes to the descriptor its starter opened.
+   */
+  fd: number;
   /** BIRD_API_URL's path: recorded paths are relative to it. */
   basePath: string;
   /** Scrubbed from every text kept, in every mode (Bird should never echo it; if it did, not into the file). */
@@ -28,6 +35,12 @@ export interface AttemptRecord {
   body?: Uint8Array;
   error?: string;
 }
+
+/** Opens FILE for appending; rejects when it cannot be written. */
+export const openRecordingFile: (file: string) => Promise<number> = (file) => promisify(open)(file, "a");
+
+/** Closes what openRecordingFile opened (errors ignored: what was written is written). */
+export const closeRecordingFile = (fd: number): Promise<void> => promisify(close)(fd).catch(() => undefined);
 
 /** JSON with every non-ASCII character escaped, so the line can be written as latin1 bytes. */
 function asciiJson(value: object): string {
@@ -59,10 +72,9 @@ export class RecordingWriter {
     out.on("error", fail);
   }
 
-  /** Opens FILE for appending (a new gzip member after what it holds); rejects when it cannot be written. */
-  static async open(opts: WriterOptions): Promise<RecordingWriter> {
-    const out = createWriteStream(opts.file, { flags: "a" });
-    await Promise.race([once(out, "open"), once(out, "error").then(([err]) => Promise.reject(err as Error))]);
+  /** Starts a new gzip member at the end of the file opened as `opts.fd` (which it leaves open). */
+  static start(opts: WriterOptions): RecordingWriter {
+    const out = createWriteStream(opts.file, { fd: opts.fd, flags: "a", autoClose: false });
     // Level 1: most of gzip's size gain for a fraction of its time (JSON lines compress well anyway).
     const gzip = createGzip({ level: 1 });
     gzip.pipe(out);
@@ -112,11 +124,11 @@ export class RecordingWriter {
     }
   }
 
-  /** Ends the gzip member and closes the file. */
+  /** Ends the gzip member; resolves when it is all written. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const closed = once(this.out, "close").catch(() => undefined);
+    const closed = finished(this.out).catch(() => undefined);
     this.gzip.end();
     await closed;
   }
