@@ -48,7 +48,8 @@ interface Sink {
 const KEPT_HEADER = /^(retry-after|x-rate-?limit-.+|ratelimit(-.+)?|content-type|content-length)$/i;
 // Bytes handed to the writer and not yet written, beyond which the sync waits for it.
 const MAX_PENDING_BYTES = 16 * 1024 * 1024;
-// Each encode gives a buffer of its own (Buffer.from may share a pool slab, which cannot be transferred).
+// For an answer given as text only: each encode gives a buffer of its own (Buffer.from may share a pool
+// slab, which cannot be transferred).
 const UTF8 = new TextEncoder();
 
 class LocalSink implements Sink {
@@ -93,7 +94,7 @@ class WorkerSink implements Sink {
 
   attempt(a: AttemptRecord, size: number): void {
     this.pending += size;
-    // The body's buffer is the encoder's own: handed over, not copied.
+    // The body's buffer is its own (the client's or the encoder's): handed over, not copied.
     this.worker.postMessage({ t: "attempt", a, size } satisfies ToWriter, a.body ? [a.body.buffer as ArrayBuffer] : []);
   }
   line(line: object): void {
@@ -203,8 +204,10 @@ export class FileRecorder implements Recorder {
       outcome.headers.forEach((value, name) => {
         if (KEPT_HEADER.test(name)) headers[name.toLowerCase()] = value;
       });
-      const body = UTF8.encode(outcome.text);
-      this.sink.attempt({ url, at, ms, status: outcome.status, headers, body }, body.byteLength);
+      // The bytes as read are handed over as they are: the writer makes them the text the client read.
+      const raw = outcome.bytes !== undefined;
+      const body = outcome.bytes ?? UTF8.encode(outcome.text);
+      this.sink.attempt({ url, at, ms, status: outcome.status, headers, body, raw }, body.byteLength);
     };
   }
 

@@ -1,5 +1,6 @@
 // Writes a recording file (recording.ts): builds each attempt's line, redacts its body, compresses.
 // It runs on a worker thread when it can (recorder.ts), so the sync's own thread only hands bodies over.
+import { isUtf8 } from "node:buffer";
 import { once } from "node:events";
 import { type WriteStream, close, createWriteStream, open } from "node:fs";
 import { finished } from "node:stream/promises";
@@ -31,8 +32,10 @@ export interface AttemptRecord {
   ms: number;
   status: number | null;
   headers?: Record<string, string>;
-  /** The answer's body as UTF-8 bytes (handed to a worker thread without a copy). */
+  /** The answer's body (handed to a worker thread without a copy): the UTF-8 of the text the client read, */
   body?: Uint8Array;
+  /** or, when `raw`, the bytes it read that text from. */
+  raw?: boolean;
   error?: string;
 }
 
@@ -41,6 +44,16 @@ export const openRecordingFile: (file: string) => Promise<number> = (file) => pr
 
 /** Closes what openRecordingFile opened (errors ignored: what was written is written). */
 export const closeRecordingFile = (fd: number): Promise<void> => promisify(close)(fd).catch(() => undefined);
+
+// Decodes as the client does (http.ts): UTF-8, a leading BOM dropped, invalid bytes as U+FFFD.
+const utf8 = new TextDecoder("utf-8");
+const BOM = [0xef, 0xbb, 0xbf];
+
+/** The UTF-8 of the text the client read from `bytes`: the bytes themselves unless it changed them. */
+function asRead(bytes: Buffer): Buffer {
+  const bom = BOM.every((b, i) => bytes[i] === b);
+  return bom || !isUtf8(bytes) ? Buffer.from(utf8.decode(bytes), "utf8") : bytes;
+}
 
 /** JSON with every non-ASCII character escaped, so the line can be written as latin1 bytes. */
 function asciiJson(value: object): string {
@@ -98,7 +111,8 @@ export class RecordingWriter {
       this.line({ ...base, status: null, error: this.scrubText(a.error ?? "") } satisfies AttemptLine);
       return;
     }
-    const received = Buffer.from(a.body?.buffer ?? new ArrayBuffer(0), a.body?.byteOffset ?? 0, a.body?.byteLength ?? 0);
+    const bytes = Buffer.from(a.body?.buffer ?? new ArrayBuffer(0), a.body?.byteOffset ?? 0, a.body?.byteLength ?? 0);
+    const received = a.raw ? asRead(bytes) : bytes;
     if (this.opts.redact !== "none" && this.scratch.length < received.length) this.scratch = Buffer.allocUnsafe(received.length * 2);
     const body = this.opts.redact === "none" ? received : redactAnswerBytes(u.pathname, a.status, received, this.scratch);
     this.scrubBytes(body);
