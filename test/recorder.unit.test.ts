@@ -77,6 +77,33 @@ describe("a recording file", () => {
   });
 });
 
+describe("a recording being written", () => {
+  it.each([
+    ["this thread", "../src/bird/recorder.js"],
+    ["the worker thread", "../dist/bird/recorder.js"],
+  ])("is readable up to its last second before it is closed (a killed process loses at most that), on %s", async (_, module) => {
+    const { FileRecorder: Recorder } = (await import(module)) as { FileRecorder: typeof FileRecorder };
+    const file = fileIn();
+    const r = await Recorder.open({ file, apiUrl: BASE, accessKey: KEY, redact: "default", logger: pino({ level: "silent" }) });
+    r.beginSession(["sync"], {});
+    const headers = new Headers({ "content-type": "application/json" });
+    for (let i = 0; i < 3; i++)
+      r.attempt(`${BASE}/organizations/o/approvals?i=${i}`)({ status: 200, headers, text: `{"results":[],"i":${i}}` });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const before = await readRecording(file);
+    expect(before.truncated).toBe(false);
+    expect(before.lines.map((l) => (l.type === undefined ? l.path : l.type))).toEqual([
+      "session",
+      "/organizations/o/approvals?i=0",
+      "/organizations/o/approvals?i=1",
+      "/organizations/o/approvals?i=2",
+    ]);
+    r.endSession(0);
+    await r.close();
+    expect((await readRecording(file)).lines).toHaveLength(5);
+  });
+});
+
 describe("an answer recorded from the bytes the client read", () => {
   const bodies: Record<string, Buffer> = {
     plain: Buffer.from('{"s":"Zoë 🐦 \\"q\\""}', "utf8"),

@@ -1,11 +1,10 @@
-// Writes a recording file (recording.ts): builds each attempt's line, redacts its body, compresses.
-// It runs on a worker thread when it can (recorder.ts), so the sync's own thread only hands bodies over.
+// Writes a recording file (recording.ts): builds each attempt's line, redacts its body, compresses
+// (gzip-batches.ts). It runs on a worker thread when it can (recorder.ts), so the sync's own thread
+// only hands bodies over.
 import { isUtf8 } from "node:buffer";
-import { once } from "node:events";
-import { type WriteStream, close, createWriteStream, open } from "node:fs";
-import { finished } from "node:stream/promises";
+import { close, open } from "node:fs";
 import { promisify } from "node:util";
-import { type Gzip, constants, createGzip } from "node:zlib";
+import { GzipBatches } from "./gzip-batches.js";
 import type { AttemptLine } from "./recording.js";
 import { redactAnswerBytes } from "./redact.js";
 
@@ -60,46 +59,26 @@ function asciiJson(value: object): string {
   return JSON.stringify(value).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
-// A killed process leaves a readable file up to the last flush.
-const FLUSH_EVERY_MS = 1000;
-
 export class RecordingWriter {
-  private lastFlush = Date.now();
   private readonly key: Buffer;
   /** Where bodies are redacted, reused from one answer to the next (its text is copied out at once). */
   private scratch = Buffer.alloc(0);
+  private readonly out: GzipBatches;
   private closed = false;
-  /** Set when the file cannot be written: the recording stops, the sync goes on. */
-  failure: Error | undefined;
 
-  private constructor(
-    private readonly opts: WriterOptions,
-    private readonly gzip: Gzip,
-    private readonly out: WriteStream,
-  ) {
+  private constructor(private readonly opts: WriterOptions) {
     this.key = Buffer.from(opts.accessKey, "utf8");
-    const fail = (err: Error) => {
-      this.failure ??= err;
-    };
-    gzip.on("error", fail);
-    out.on("error", fail);
+    this.out = new GzipBatches(opts.fd);
   }
 
-  /** Starts a new gzip member at the end of the file opened as `opts.fd` (which it leaves open). */
+  /** Writes gzip members at the end of the file opened as `opts.fd` (which it leaves open). */
   static start(opts: WriterOptions): RecordingWriter {
-    const out = createWriteStream(opts.file, { fd: opts.fd, flags: "a", autoClose: false });
-    // Level 1: most of gzip's size gain for a fraction of its time (JSON lines compress well anyway).
-    const gzip = createGzip({ level: 1 });
-    gzip.pipe(out);
-    return new RecordingWriter(opts, gzip, out);
+    return new RecordingWriter(opts);
   }
 
-  get needsDrain(): boolean {
-    return !this.closed && this.failure === undefined && this.gzip.writableNeedDrain;
-  }
-
-  drained(): Promise<void> {
-    return this.needsDrain ? once(this.gzip, "drain").then(() => undefined) : Promise.resolve();
+  /** Set when the file cannot be written: the recording stops, the sync goes on. */
+  get failure(): Error | undefined {
+    return this.out.failure;
   }
 
   attempt(a: AttemptRecord): void {
@@ -120,31 +99,24 @@ export class RecordingWriter {
     // The body's UTF-8 bytes go into the line as they are: read as latin1 they are one byte per character,
     // which JSON.stringify escapes natively (only quotes, backslashes and controls), and written as latin1
     // they are the same bytes again. The line stays UTF-8; the body is never decoded and encoded again.
-    this.gzip.write(`${head.slice(0, -1)},"body":`, "latin1");
-    this.write(`${JSON.stringify(body.toString("latin1"))}}\n`);
+    this.out.add(Buffer.from(`${head.slice(0, -1)},"body":`, "latin1"));
+    this.out.add(Buffer.from(`${JSON.stringify(body.toString("latin1"))}}\n`, "latin1"));
+    this.out.endLine();
   }
 
   line(line: object): void {
     if (this.closed || this.failure) return;
-    this.write(`${asciiJson(line)}\n`);
+    this.out.add(Buffer.from(`${asciiJson(line)}\n`, "latin1"));
+    this.out.endLine();
   }
 
-  private write(latin1: string): void {
-    this.gzip.write(latin1, "latin1");
-    const now = Date.now();
-    if (now - this.lastFlush >= FLUSH_EVERY_MS) {
-      this.lastFlush = now;
-      this.gzip.flush(constants.Z_SYNC_FLUSH);
+  /** Writes what is pending; later lines are not recorded. */
+  close(): Promise<void> {
+    if (!this.closed) {
+      this.closed = true;
+      this.out.flush();
     }
-  }
-
-  /** Ends the gzip member; resolves when it is all written. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    const closed = finished(this.out).catch(() => undefined);
-    this.gzip.end();
-    await closed;
+    return Promise.resolve();
   }
 
   /** The key, should it ever appear, becomes asterisks of its length (the body keeps its size). */
