@@ -8,7 +8,13 @@ import { KeyScope } from "./key-scope.js";
 import { redactAllBytes, redactNumberBytes, redactStringBytes, stringEnd } from "./placeholder.js";
 
 /** "keep": verbatim. "free": every string, key and number redacted. Objects keep their own keys. */
-type Shape = "keep" | "free" | { readonly fields: FieldTable; readonly other: Shape } | { readonly items: Shape };
+type Shape = "keep" | "free" | Structure;
+/** An object with known `fields` (and `other` for the rest), or (fields null) an array of `items`: one form, one hidden class. */
+interface Structure {
+  readonly fields: FieldTable | null;
+  readonly other: Shape;
+  readonly items: Shape;
+}
 
 /** An object's known fields, found by the bytes of a key (no string made per key: there are many). */
 class FieldTable {
@@ -38,7 +44,8 @@ class FieldTable {
   }
 }
 
-const object = (fields: Record<string, Shape>, other: Shape = "free"): Shape => ({ fields: new FieldTable(fields), other });
+const object = (fields: Record<string, Shape>, other: Shape = "free"): Shape => ({ fields: new FieldTable(fields), other, items: "free" });
+const arrayOf = (items: Shape): Shape => ({ fields: null, other: "free", items });
 const keep = (...names: string[]): Record<string, Shape> => Object.fromEntries(names.map((n) => [n, "keep" as const]));
 
 const PARTY = object(keep("type", "id"));
@@ -47,15 +54,17 @@ const TAG = object({});
 const RUN = object({
   ...keep("id", "approvalFlowId", "organizationId", "workspaceId", "status", "activeStep", "createdAt", "updatedAt"),
   invoker: PARTY,
-  tags: { items: TAG },
-  results: { items: object({ ...keep("result", "userId"), reviewer: PARTY }) },
+  tags: arrayOf(TAG),
+  results: arrayOf(object({ ...keep("result", "userId"), reviewer: PARTY })),
 });
 const FLOW = object({
   ...keep("id", "organizationId", "workspaceId", "ownerId", "objectType", "objectAction", "createdAt", "updatedAt"),
-  steps: { items: object({ ...keep("type"), reviewers: { items: PARTY } }) },
-  tags: { items: TAG },
+  steps: arrayOf(object({ ...keep("type"), reviewers: arrayOf(PARTY) })),
+  tags: arrayOf(TAG),
 });
-const listOf = (item: Shape): Shape => object({ results: { items: item }, ...keep("nextPageToken") });
+const listOf = (item: Shape): Shape => object({ results: arrayOf(item), ...keep("nextPageToken") });
+const RUNS = listOf(RUN);
+const FLOWS = listOf(FLOW);
 // Bird's own words about a request ({code, message}): what a bug report needs, not customer data.
 const ERROR = object(keep("code", "message"));
 
@@ -63,8 +72,8 @@ const ERROR = object(keep("code", "message"));
 function shapeOf(path: string, status: number): Shape {
   if (status < 200 || status >= 300) return ERROR;
   if (/\/approvals\/[^/]+\/runs\/[^/]+\/?$/.test(path)) return RUN;
-  if (/\/approvals\/[^/]+\/runs\/?$/.test(path)) return listOf(RUN);
-  if (/\/approvals\/?$/.test(path)) return listOf(FLOW);
+  if (/\/approvals\/[^/]+\/runs\/?$/.test(path)) return RUNS;
+  if (/\/approvals\/?$/.test(path)) return FLOWS;
   if (/\/approvals\/[^/]+\/?$/.test(path)) return FLOW;
   return "free";
 }
@@ -108,21 +117,21 @@ class Redaction {
     const c = this.buf[at];
     if (shape === "keep") return c === 0x7b || c === 0x5b ? this.free(at) : this.scalar(at, false);
     if (shape === "free") return this.free(at);
-    if ("fields" in shape) return c === 0x7b ? this.object(at, shape) : this.free(at);
+    if (shape.fields !== null) return c === 0x7b ? this.object(at, shape.fields, shape.other) : this.free(at);
     return c === 0x5b ? this.array(at, shape.items) : this.free(at);
   }
 
-  private object(i: number, shape: { fields: FieldTable; other: Shape }): number {
+  private object(i: number, fields: FieldTable, other: Shape): number {
     const { buf } = this;
     let j = this.ws(i + 1);
     if (buf[j] === 0x7d) return j + 1;
     for (;;) {
       if (buf[j] !== 0x22) throw new SyntaxError(`expected a key at ${j}`);
       const close = stringEnd(buf, j);
-      const field = this.field(shape.fields, j + 1, close);
+      const field = this.field(fields, j + 1, close);
       j = this.ws(close + 1);
       if (buf[j] !== 0x3a) throw new SyntaxError(`expected a colon at ${j}`);
-      j = this.ws(this.value(j + 1, field ?? shape.other));
+      j = this.ws(this.value(j + 1, field ?? other));
       if (buf[j] === 0x7d) return j + 1;
       if (buf[j] !== 0x2c) throw new SyntaxError(`expected , or } at ${j}`);
       j = this.ws(j + 1);
