@@ -2,10 +2,12 @@
 // and encoded again on its way in), paths are relative to BIRD_API_URL, only harmless headers are kept,
 // the key is scrubbed in every mode, commands append sessions, a cut-off file still reads.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { type Server, createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
+import { getJsonOnce } from "../src/bird/http.js";
 import { FileRecorder } from "../src/bird/recorder.js";
 import { type AttemptLine, readRecording, requestKey } from "../src/bird/recording.js";
 
@@ -72,6 +74,72 @@ describe("a recording file", () => {
     const cut = await readRecording(file);
     expect(cut.truncated).toBe(true);
     expect(cut.lines.slice(0, 4)).toEqual(lines.slice(0, 4));
+  });
+});
+
+describe("a recording being written", () => {
+  it.each([
+    ["this thread", "../src/bird/recorder.js"],
+    ["the worker thread", "../dist/bird/recorder.js"],
+  ])("is readable up to its last second before it is closed (a killed process loses at most that), on %s", async (_, module) => {
+    const { FileRecorder: Recorder } = (await import(module)) as { FileRecorder: typeof FileRecorder };
+    const file = fileIn();
+    const r = await Recorder.open({ file, apiUrl: BASE, accessKey: KEY, redact: "default", logger: pino({ level: "silent" }) });
+    r.beginSession(["sync"], {});
+    const headers = new Headers({ "content-type": "application/json" });
+    for (let i = 0; i < 3; i++)
+      r.attempt(`${BASE}/organizations/o/approvals?i=${i}`)({ status: 200, headers, text: `{"results":[],"i":${i}}` });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const before = await readRecording(file);
+    expect(before.truncated).toBe(false);
+    expect(before.lines.map((l) => (l.type === undefined ? l.path : l.type))).toEqual([
+      "session",
+      "/organizations/o/approvals?i=0",
+      "/organizations/o/approvals?i=1",
+      "/organizations/o/approvals?i=2",
+    ]);
+    r.endSession(0);
+    await r.close();
+    expect((await readRecording(file)).lines).toHaveLength(5);
+  });
+});
+
+describe("an answer recorded from the bytes the client read", () => {
+  const bodies: Record<string, Buffer> = {
+    plain: Buffer.from('{"s":"Zoë 🐦 \\"q\\""}', "utf8"),
+    bom: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"s":"x"}')]),
+    twoBoms: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf, 0xef, 0xbb, 0xbf]), Buffer.from('{"s":"x"}')]),
+    invalid: Buffer.concat([Buffer.from('{"s":"a'), Buffer.from([0xff, 0x20, 0xe2, 0x82]), Buffer.from('"}')]),
+    empty: Buffer.alloc(0),
+  };
+  let server: Server;
+  afterEach(() => new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined))));
+
+  // The worker thread's writer runs from dist/ (the built module finds recording-worker.js beside it).
+  it.each([
+    ["this thread", "../src/bird/recorder.js"],
+    ["the worker thread", "../dist/bird/recorder.js"],
+  ])("holds the text the client decoded (BOM dropped, invalid bytes replaced), written on %s", async (_, module) => {
+    const { FileRecorder: Recorder } = (await import(module)) as { FileRecorder: typeof FileRecorder };
+    server = createServer((req, res) => {
+      res.writeHead(404, { "content-type": "application/json" });
+      res.end(bodies[(req.url ?? "").slice(1)]);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const file = fileIn();
+    const r = await Recorder.open({ file, apiUrl: base, accessKey: KEY, redact: "none", logger: pino({ level: "silent" }) });
+    const read: string[] = [];
+    for (const name of Object.keys(bodies)) {
+      const url = `${base}/${name}`;
+      const answer = await getJsonOnce(url, { headers: {}, timeoutMs: 5000, maxBytes: 1024, observe: r.attempt(url) });
+      read.push(answer.text);
+    }
+    await r.close();
+    const { lines } = await readRecording(file);
+    expect(lines.map((l) => (l as AttemptLine).body)).toEqual(read);
+    expect(read.slice(1, 3)).toEqual(['{"s":"x"}', '\ufeff{"s":"x"}']);
+    expect(read[3]).toBe('{"s":"a\ufffd \ufffd"}');
   });
 });
 

@@ -129,6 +129,15 @@ describe("redactAnswer replaces free text with placeholders of the same shape", 
     expect(new Set(names).size).toBe(4);
   });
 
+  it("for each object on its own: its neighbours' keys, however many, do not change its placeholders", () => {
+    const many = `{${Array.from({ length: 40 }, (_, i) => `"k${i}":${i}`).join(",")}}`;
+    const objects = ['{"kind":1,"note":2}', '{"note":3,"kind":4,"rate":5}', many, '{"kind":6,"note":7}', '{"a":{"kind":8,"note":9}}'];
+    const alone = objects.map((o) => JSON.parse(redactAnswer(RUN, 200, run({ object: o }))).object);
+    const together = JSON.parse(redactAnswer(RUN, 200, run({ object: `[${objects.join(",")}]` }))).object;
+    expect(together).toEqual(alone);
+    expect(Object.keys(together[1])).toEqual(["xxxx", "xxxb", "xxxc"]);
+  });
+
   it("in objects with many keys (compared through maps, not a scan)", () => {
     const many = `{${Array.from({ length: 200 }, (_, i) => `"k${i}":${i}`).join(",")}}`;
     const out = JSON.parse(redactAnswer(RUN, 200, run({ object: many })));

@@ -38,7 +38,11 @@ export interface AttemptOptions {
   observe?: (outcome: RawOutcome) => void;
 }
 
-export type RawOutcome = { status: number; headers: Headers; text: string } | { error: string };
+/**
+ * `bytes`: the body as read, `text` decoded from them. The observer may keep the bytes (hand them to
+ * another thread): the client reads only `text` after observing.
+ */
+export type RawOutcome = { status: number; headers: Headers; text: string; bytes?: Uint8Array } | { error: string };
 
 const REDIRECT_STATUS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 5;
@@ -83,14 +87,14 @@ function tooLarge(res: Response, maxBytes: number, what: string): HttpError {
   );
 }
 
-/** The body as text, read as a stream and given up (the connection closed) past maxBytes. */
-async function readBoundedText(res: Response, maxBytes: number): Promise<string> {
+/** The body's bytes, read as a stream and given up (the connection closed) past maxBytes. */
+async function readBoundedBody(res: Response, maxBytes: number): Promise<Uint8Array> {
   const announced = Number(res.headers.get("content-length") ?? Number.NaN);
   if (announced > maxBytes) {
     await res.body?.cancel().catch(() => undefined);
     throw tooLarge(res, maxBytes, `it announced ${announced} bytes (Content-Length)`);
   }
-  if (!res.body) return "";
+  if (!res.body) return new Uint8Array(0);
   const chunks: Uint8Array[] = [];
   let length = 0;
   const reader = res.body.getReader();
@@ -104,7 +108,14 @@ async function readBoundedText(res: Response, maxBytes: number): Promise<string>
     }
     chunks.push(value);
   }
-  return utf8.decode(Buffer.concat(chunks, length));
+  // An array of its own (Buffer.concat may return a slice of a shared pool, which cannot be handed over).
+  const bytes = new Uint8Array(length);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return bytes;
 }
 
 /**
@@ -116,10 +127,10 @@ export async function getJsonOnce(url: string, opts: AttemptOptions): Promise<An
   const timeout = AbortSignal.timeout(opts.timeoutMs);
   const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
   let res: Response;
-  let text: string;
+  let bytes: Uint8Array;
   try {
     res = await fetchOnOrigin(url, opts, signal);
-    text = await readBoundedText(res, opts.maxBytes);
+    bytes = await readBoundedBody(res, opts.maxBytes);
   } catch (err) {
     if (opts.signal?.aborted) throw err;
     if (err instanceof HttpError) {
@@ -132,7 +143,8 @@ export async function getJsonOnce(url: string, opts: AttemptOptions): Promise<An
     opts.observe?.({ error: reason });
     throw new RetryableHttpError(reason, undefined, undefined, { cause: err });
   }
-  opts.observe?.({ status: res.status, headers: res.headers, text });
+  const text = utf8.decode(bytes);
+  opts.observe?.({ status: res.status, headers: res.headers, text, bytes });
   const status = res.status;
   if (status === 401 || status === 403) {
     throw new AuthError(

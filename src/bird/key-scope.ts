@@ -32,19 +32,29 @@ const WIDE_2 = alphabet(2, 0xe0, 32);
 const WIDE_3 = alphabet(3, 0x4e00, 4096);
 const WIDE_4 = alphabet(4, 0x1d400, 52);
 
-const startsWith = (buf: Buffer, k: number, bytes: readonly number[]) => bytes.every((b, i) => buf[k + i] === b);
+function startsWith(buf: Buffer, k: number, bytes: readonly number[]): boolean {
+  for (let i = 0; i < bytes.length; i++) if (buf[k + i] !== bytes[i]) return false;
+  return true;
+}
 
-/** The placeholder characters of a redacted key (not inside escapes): offset and alphabet of each. */
-function variantSlots(buf: Buffer, start: number, end: number): Array<[number, Uint8Array[]]> {
-  const slots: Array<[number, Uint8Array[]]> = [];
+// The placeholder characters of the key being varied: offset and alphabet of each (reused: no allocation).
+const slotAt: number[] = [];
+const slotLetters: Uint8Array[][] = [];
+
+/** Finds the placeholder characters of a redacted key (not inside escapes) into slotAt/slotLetters; their count. */
+function variantSlots(buf: Buffer, start: number, end: number): number {
+  let slots = 0;
   for (let k = start; k < end; ) {
     const c = buf[k] as number;
     if (c === 0x5c) k += buf[k + 1] === 0x75 ? 6 : 2;
-    else if (c === 0x78 || c === 0x58 || c === 0x30) slots.push([k++, c === 0x78 ? LOWER : c === 0x58 ? UPPER : DIGITS]);
-    else if (c >= 0xc0) {
+    else if (c === 0x78 || c === 0x58 || c === 0x30) {
+      slotAt[slots] = k++;
+      slotLetters[slots++] = c === 0x78 ? LOWER : c === 0x58 ? UPPER : DIGITS;
+    } else if (c >= 0xc0) {
       const n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
       if (startsWith(buf, k, n === 2 ? PLACEHOLDER_2 : n === 3 ? PLACEHOLDER_3 : PLACEHOLDER_4)) {
-        slots.push([k, n === 2 ? WIDE_2 : n === 3 ? WIDE_3 : WIDE_4]);
+        slotAt[slots] = k;
+        slotLetters[slots++] = n === 2 ? WIDE_2 : n === 3 ? WIDE_3 : WIDE_4;
       }
       k += n;
     } else k++;
@@ -57,12 +67,20 @@ export class KeyScope {
   private readonly lengths: number[] = [];
   private readonly originalHashes: number[] = [];
   private readonly redactedHashes: number[] = [];
+  /** How many keys the arrays above hold (they keep their room from one object to the next). */
+  private count = 0;
   private maps: { original: Map<number, number[]>; redacted: Map<number, number[]> } | undefined;
 
   constructor(
     /** The answer as received; the buffer being redacted holds the placeholders at the same offsets. */
     private readonly original: Buffer,
   ) {}
+
+  /** Forgets every key: the scope serves the next object. */
+  clear(): void {
+    this.count = 0;
+    this.maps = undefined;
+  }
 
   /** Redacts the key content [start, end) of `buf` in place. */
   redact(buf: Buffer, start: number, end: number): void {
@@ -82,11 +100,11 @@ export class KeyScope {
   }
 
   private add(start: number, n: number, originalHash: number, redactedHash: number): void {
-    const i = this.starts.length;
-    this.starts.push(start);
-    this.lengths.push(n);
-    this.originalHashes.push(originalHash);
-    this.redactedHashes.push(redactedHash);
+    const i = this.count++;
+    this.starts[i] = start;
+    this.lengths[i] = n;
+    this.originalHashes[i] = originalHash;
+    this.redactedHashes[i] = redactedHash;
     if (this.maps) {
       this.mapKey(i);
     } else if (i + 1 > MANY_KEYS) {
@@ -108,7 +126,7 @@ export class KeyScope {
   /** An earlier key whose bytes in `b` equal [start, start + n) of `b`, or -1. */
   private find(b: Buffer, hashes: number[], which: "original" | "redacted", h: number, start: number, n: number): number {
     const candidates = this.maps ? (this.maps[which].get(h) ?? []) : undefined;
-    const count = candidates ? candidates.length : hashes.length;
+    const count = candidates ? candidates.length : this.count;
     for (let c = 0; c < count; c++) {
       const i = candidates ? (candidates[c] as number) : c;
       if (hashes[i] === h && this.lengths[i] === n && sameBytes(b, this.starts[i] as number, start, n)) return i;
@@ -122,9 +140,11 @@ export class KeyScope {
     const slots = variantSlots(buf, start, end);
     for (let v = 1; v < 1_000_000; v++) {
       let rest = v;
-      for (let s = slots.length - 1; s >= 0 && rest > 0; s--) {
-        const [at, letters] = slots[s] as [number, Uint8Array[]];
-        buf.set(letters[rest % letters.length] as Uint8Array, at);
+      for (let s = slots - 1; s >= 0 && rest > 0; s--) {
+        const letters = slotLetters[s] as Uint8Array[];
+        const letter = letters[rest % letters.length] as Uint8Array;
+        const at = slotAt[s] as number;
+        for (let b = 0; b < letter.length; b++) buf[at + b] = letter[b] as number;
         rest = Math.floor(rest / letters.length);
       }
       if (rest > 0) break;

@@ -9,7 +9,14 @@ import type { Logger } from "pino";
 import type { RawOutcome } from "./http.js";
 import { type EndLine, RECORDING_FORMAT, RECORDING_VERSION, type SessionLine } from "./recording.js";
 import type { FromWriter, ToWriter } from "./recording-worker.js";
-import { type AttemptRecord, type RedactMode, RecordingWriter, type WriterOptions } from "./recording-writer.js";
+import {
+  type AttemptRecord,
+  type RedactMode,
+  RecordingWriter,
+  type WriterOptions,
+  closeRecordingFile,
+  openRecordingFile,
+} from "./recording-writer.js";
 
 export type { RedactMode } from "./recording-writer.js";
 
@@ -41,7 +48,8 @@ interface Sink {
 const KEPT_HEADER = /^(retry-after|x-rate-?limit-.+|ratelimit(-.+)?|content-type|content-length)$/i;
 // Bytes handed to the writer and not yet written, beyond which the sync waits for it.
 const MAX_PENDING_BYTES = 16 * 1024 * 1024;
-// Each encode gives a buffer of its own (Buffer.from may share a pool slab, which cannot be transferred).
+// For an answer given as text only: each encode gives a buffer of its own (Buffer.from may share a pool
+// slab, which cannot be transferred).
 const UTF8 = new TextEncoder();
 
 class LocalSink implements Sink {
@@ -52,8 +60,8 @@ class LocalSink implements Sink {
   line(line: object): void {
     this.writer.line(line);
   }
-  ready(): Promise<void> | undefined {
-    return this.writer.needsDrain ? this.writer.drained() : undefined;
+  ready(): undefined {
+    return undefined; // the writer writes as it is handed lines
   }
   close(): Promise<void> {
     return this.writer.close();
@@ -67,7 +75,8 @@ class WorkerSink implements Sink {
 
   private constructor(private readonly worker: Worker) {}
 
-  static start(script: URL, opts: WriterOptions, onFailed: (message: string) => void): Promise<WorkerSink> {
+  /** Starts the writer's thread; what is sent before it runs waits in its queue. */
+  static start(script: URL, opts: WriterOptions, onFailed: (message: string) => void): WorkerSink {
     const worker = new Worker(script, { workerData: opts });
     const sink = new WorkerSink(worker);
     worker.on("exit", () => {
@@ -75,23 +84,17 @@ class WorkerSink implements Sink {
       sink.closed ??= Promise.resolve();
       sink.release();
     });
-    return new Promise((resolve, reject) => {
-      worker.on("error", (err) => {
-        onFailed(err.message);
-        reject(err);
-      });
-      worker.on("message", (m: FromWriter) => {
-        if (m.t === "open") resolve(sink);
-        else if (m.t === "error") reject(new Error(m.message));
-        else if (m.t === "failed") onFailed(m.message);
-        else if (m.t === "written") sink.written(m.size);
-      });
+    worker.on("error", (err) => onFailed(err.message));
+    worker.on("message", (m: FromWriter) => {
+      if (m.t === "failed") onFailed(m.message);
+      else if (m.t === "written") sink.written(m.size);
     });
+    return sink;
   }
 
   attempt(a: AttemptRecord, size: number): void {
     this.pending += size;
-    // The body's buffer is the encoder's own: handed over, not copied.
+    // The body's buffer is its own (the client's or the encoder's): handed over, not copied.
     this.worker.postMessage({ t: "attempt", a, size } satisfies ToWriter, a.body ? [a.body.buffer as ArrayBuffer] : []);
   }
   line(line: object): void {
@@ -127,12 +130,17 @@ export class FileRecorder implements Recorder {
   private constructor(
     private readonly opts: FileRecorderOptions,
     private readonly sink: Sink,
+    private readonly fd: number,
   ) {}
 
-  /** Opens FILE for appending (a new gzip member after what it holds); throws when it cannot be written. */
+  /**
+   * Opens FILE for appending (a new gzip member after what it holds); throws when it cannot be written.
+   * The writer's thread starts meanwhile: the sync does not wait for it.
+   */
   static async open(opts: FileRecorderOptions): Promise<FileRecorder> {
     const writerOpts: WriterOptions = {
       file: opts.file,
+      fd: await openRecordingFile(opts.file),
       basePath: new URL(opts.apiUrl).pathname.replace(/\/+$/, ""),
       accessKey: opts.accessKey,
       redact: opts.redact,
@@ -145,12 +153,12 @@ export class FileRecorder implements Recorder {
       opts.logger.error({ file: opts.file, err: message }, "recording stopped: the file cannot be written; the sync goes on");
     };
     const sink = existsSync(fileURLToPath(script))
-      ? await WorkerSink.start(script, writerOpts, onFailed)
-      : new LocalSink(await RecordingWriter.open(writerOpts));
+      ? WorkerSink.start(script, writerOpts, onFailed)
+      : new LocalSink(RecordingWriter.start(writerOpts));
     if (opts.redact === "none") {
       opts.logger.warn({ file: opts.file }, "recording WITHOUT redaction: the file holds every run's free text as Bird sent it");
     }
-    return new FileRecorder(opts, sink);
+    return new FileRecorder(opts, sink, writerOpts.fd);
   }
 
   get file(): string {
@@ -196,8 +204,10 @@ export class FileRecorder implements Recorder {
       outcome.headers.forEach((value, name) => {
         if (KEPT_HEADER.test(name)) headers[name.toLowerCase()] = value;
       });
-      const body = UTF8.encode(outcome.text);
-      this.sink.attempt({ url, at, ms, status: outcome.status, headers, body }, body.byteLength);
+      // The bytes as read are handed over as they are: the writer makes them the text the client read.
+      const raw = outcome.bytes !== undefined;
+      const body = outcome.bytes ?? UTF8.encode(outcome.text);
+      this.sink.attempt({ url, at, ms, status: outcome.status, headers, body, raw }, body.byteLength);
     };
   }
 
@@ -210,5 +220,6 @@ export class FileRecorder implements Recorder {
     if (this.closed) return;
     this.closed = true;
     await this.sink.close();
+    await closeRecordingFile(this.fd);
   }
 }

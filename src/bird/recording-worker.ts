@@ -1,64 +1,39 @@
 // The recording writer on a thread of its own (recorder.ts starts it): redaction and compression cost
 // CPU the sync's thread does not have to spend. Written-byte counts flow back so the sync can be slowed
-// when the writer falls behind, instead of memory growing.
+// when the writer falls behind (its queue of answers grows), instead of memory growing. The file is already open (its descriptor
+// comes in workerData), so the sync does not wait for this thread to start: messages queue meanwhile.
 import { parentPort, workerData } from "node:worker_threads";
 import { type AttemptRecord, RecordingWriter, type WriterOptions } from "./recording-writer.js";
 
 export type ToWriter = { t: "attempt"; a: AttemptRecord; size: number } | { t: "line"; line: object } | { t: "close" };
-export type FromWriter =
-  | { t: "open" }
-  | { t: "error"; message: string }
-  | { t: "written"; size: number }
-  | { t: "failed"; message: string }
-  | { t: "closed" };
+export type FromWriter = { t: "written"; size: number } | { t: "failed"; message: string } | { t: "closed" };
 
 const port = parentPort;
 if (!port) throw new Error("recording-worker.js runs as a worker thread");
 const post = (m: FromWriter) => port.postMessage(m);
 
-let writer: RecordingWriter | undefined;
-let unacked = 0;
-let waiting = false;
+const writer = RecordingWriter.start(workerData as WriterOptions);
 let reported = false;
 
-function acknowledge(): void {
-  if (!writer) return;
+/** Tells the sync what was written (the writer writes as it is handed lines), or that writing failed. */
+function acknowledge(size: number): void {
   if (writer.failure && !reported) {
     reported = true;
     post({ t: "failed", message: writer.failure.message });
   }
-  if (writer.needsDrain) {
-    if (waiting) return;
-    waiting = true;
-    void writer.drained().then(() => {
-      waiting = false;
-      acknowledge();
-    });
-    return;
-  }
-  if (unacked > 0) post({ t: "written", size: unacked });
-  unacked = 0;
+  if (size > 0) post({ t: "written", size });
 }
 
 port.on("message", (m: ToWriter) => {
-  if (!writer) return;
   if (m.t === "attempt") {
     writer.attempt(m.a);
-    unacked += m.size;
-    acknowledge();
+    acknowledge(m.size);
   } else if (m.t === "line") writer.line(m.line);
   else {
     void writer.close().then(() => {
+      acknowledge(0);
       post({ t: "closed" });
       port.close();
     });
   }
 });
-
-try {
-  writer = await RecordingWriter.open(workerData as WriterOptions);
-  post({ t: "open" });
-} catch (err) {
-  post({ t: "error", message: (err as Error).message });
-  port.close();
-}

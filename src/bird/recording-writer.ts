@@ -1,8 +1,10 @@
-// Writes a recording file (recording.ts): builds each attempt's line, redacts its body, compresses.
-// It runs on a worker thread when it can (recorder.ts), so the sync's own thread only hands bodies over.
-import { once } from "node:events";
-import { type WriteStream, createWriteStream } from "node:fs";
-import { type Gzip, constants, createGzip } from "node:zlib";
+// Writes a recording file (recording.ts): builds each attempt's line, redacts its body, compresses
+// (gzip-batches.ts). It runs on a worker thread when it can (recorder.ts), so the sync's own thread
+// only hands bodies over.
+import { isUtf8 } from "node:buffer";
+import { close, open } from "node:fs";
+import { promisify } from "node:util";
+import { GzipBatches } from "./gzip-batches.js";
 import type { AttemptLine } from "./recording.js";
 import { redactAnswerBytes } from "./redact.js";
 
@@ -10,6 +12,11 @@ export type RedactMode = "default" | "none";
 
 export interface WriterOptions {
   file: string;
+  /**
+   * FILE opened for appending (openRecordingFile) by whoever starts the writer, and closed by them after
+   * the writer's close: a worker thread writes to the descriptor its starter opened.
+   */
+  fd: number;
   /** BIRD_API_URL's path: recorded paths are relative to it. */
   basePath: string;
   /** Scrubbed from every text kept, in every mode (Bird should never echo it; if it did, not into the file). */
@@ -24,9 +31,27 @@ export interface AttemptRecord {
   ms: number;
   status: number | null;
   headers?: Record<string, string>;
-  /** The answer's body as UTF-8 bytes (handed to a worker thread without a copy). */
+  /** The answer's body (handed to a worker thread without a copy): the UTF-8 of the text the client read, */
   body?: Uint8Array;
+  /** or, when `raw`, the bytes it read that text from. */
+  raw?: boolean;
   error?: string;
+}
+
+/** Opens FILE for appending; rejects when it cannot be written. */
+export const openRecordingFile: (file: string) => Promise<number> = (file) => promisify(open)(file, "a");
+
+/** Closes what openRecordingFile opened (errors ignored: what was written is written). */
+export const closeRecordingFile = (fd: number): Promise<void> => promisify(close)(fd).catch(() => undefined);
+
+// Decodes as the client does (http.ts): UTF-8, a leading BOM dropped, invalid bytes as U+FFFD.
+const utf8 = new TextDecoder("utf-8");
+const BOM = [0xef, 0xbb, 0xbf];
+
+/** The UTF-8 of the text the client read from `bytes`: the bytes themselves unless it changed them. */
+function asRead(bytes: Buffer): Buffer {
+  const bom = BOM.every((b, i) => bytes[i] === b);
+  return bom || !isUtf8(bytes) ? Buffer.from(utf8.decode(bytes), "utf8") : bytes;
 }
 
 /** JSON with every non-ASCII character escaped, so the line can be written as latin1 bytes. */
@@ -34,47 +59,26 @@ function asciiJson(value: object): string {
   return JSON.stringify(value).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
-// A killed process leaves a readable file up to the last flush.
-const FLUSH_EVERY_MS = 1000;
-
 export class RecordingWriter {
-  private lastFlush = Date.now();
   private readonly key: Buffer;
   /** Where bodies are redacted, reused from one answer to the next (its text is copied out at once). */
   private scratch = Buffer.alloc(0);
+  private readonly out: GzipBatches;
   private closed = false;
-  /** Set when the file cannot be written: the recording stops, the sync goes on. */
-  failure: Error | undefined;
 
-  private constructor(
-    private readonly opts: WriterOptions,
-    private readonly gzip: Gzip,
-    private readonly out: WriteStream,
-  ) {
+  private constructor(private readonly opts: WriterOptions) {
     this.key = Buffer.from(opts.accessKey, "utf8");
-    const fail = (err: Error) => {
-      this.failure ??= err;
-    };
-    gzip.on("error", fail);
-    out.on("error", fail);
+    this.out = new GzipBatches(opts.fd);
   }
 
-  /** Opens FILE for appending (a new gzip member after what it holds); rejects when it cannot be written. */
-  static async open(opts: WriterOptions): Promise<RecordingWriter> {
-    const out = createWriteStream(opts.file, { flags: "a" });
-    await Promise.race([once(out, "open"), once(out, "error").then(([err]) => Promise.reject(err as Error))]);
-    // Level 1: most of gzip's size gain for a fraction of its time (JSON lines compress well anyway).
-    const gzip = createGzip({ level: 1 });
-    gzip.pipe(out);
-    return new RecordingWriter(opts, gzip, out);
+  /** Writes gzip members at the end of the file opened as `opts.fd` (which it leaves open). */
+  static start(opts: WriterOptions): RecordingWriter {
+    return new RecordingWriter(opts);
   }
 
-  get needsDrain(): boolean {
-    return !this.closed && this.failure === undefined && this.gzip.writableNeedDrain;
-  }
-
-  drained(): Promise<void> {
-    return this.needsDrain ? once(this.gzip, "drain").then(() => undefined) : Promise.resolve();
+  /** Set when the file cannot be written: the recording stops, the sync goes on. */
+  get failure(): Error | undefined {
+    return this.out.failure;
   }
 
   attempt(a: AttemptRecord): void {
@@ -86,7 +90,8 @@ export class RecordingWriter {
       this.line({ ...base, status: null, error: this.scrubText(a.error ?? "") } satisfies AttemptLine);
       return;
     }
-    const received = Buffer.from(a.body?.buffer ?? new ArrayBuffer(0), a.body?.byteOffset ?? 0, a.body?.byteLength ?? 0);
+    const bytes = Buffer.from(a.body?.buffer ?? new ArrayBuffer(0), a.body?.byteOffset ?? 0, a.body?.byteLength ?? 0);
+    const received = a.raw ? asRead(bytes) : bytes;
     if (this.opts.redact !== "none" && this.scratch.length < received.length) this.scratch = Buffer.allocUnsafe(received.length * 2);
     const body = this.opts.redact === "none" ? received : redactAnswerBytes(u.pathname, a.status, received, this.scratch);
     this.scrubBytes(body);
@@ -94,31 +99,24 @@ export class RecordingWriter {
     // The body's UTF-8 bytes go into the line as they are: read as latin1 they are one byte per character,
     // which JSON.stringify escapes natively (only quotes, backslashes and controls), and written as latin1
     // they are the same bytes again. The line stays UTF-8; the body is never decoded and encoded again.
-    this.gzip.write(`${head.slice(0, -1)},"body":`, "latin1");
-    this.write(`${JSON.stringify(body.toString("latin1"))}}\n`);
+    this.out.add(Buffer.from(`${head.slice(0, -1)},"body":`, "latin1"));
+    this.out.add(Buffer.from(`${JSON.stringify(body.toString("latin1"))}}\n`, "latin1"));
+    this.out.endLine();
   }
 
   line(line: object): void {
     if (this.closed || this.failure) return;
-    this.write(`${asciiJson(line)}\n`);
+    this.out.add(Buffer.from(`${asciiJson(line)}\n`, "latin1"));
+    this.out.endLine();
   }
 
-  private write(latin1: string): void {
-    this.gzip.write(latin1, "latin1");
-    const now = Date.now();
-    if (now - this.lastFlush >= FLUSH_EVERY_MS) {
-      this.lastFlush = now;
-      this.gzip.flush(constants.Z_SYNC_FLUSH);
+  /** Writes what is pending; later lines are not recorded. */
+  close(): Promise<void> {
+    if (!this.closed) {
+      this.closed = true;
+      this.out.flush();
     }
-  }
-
-  /** Ends the gzip member and closes the file. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    const closed = once(this.out, "close").catch(() => undefined);
-    this.gzip.end();
-    await closed;
+    return Promise.resolve();
   }
 
   /** The key, should it ever appear, becomes asterisks of its length (the body keeps its size). */

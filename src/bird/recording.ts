@@ -1,6 +1,7 @@
 // The recording file (issue 25): gzip-compressed JSON lines. A command (or a daemon cycle) opens a
 // session line, then one line per HTTP attempt in the order the answers came, then an end line. A file
-// may hold several sessions (each command appends), and several gzip members (one per process).
+// may hold several sessions (each command appends), and several gzip members (the writer writes one per
+// batch of lines: gzip-batches.ts).
 import { createReadStream } from "node:fs";
 import { createGunzip } from "node:zlib";
 

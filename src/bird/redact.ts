@@ -8,32 +8,44 @@ import { KeyScope } from "./key-scope.js";
 import { redactAllBytes, redactNumberBytes, redactStringBytes, stringEnd } from "./placeholder.js";
 
 /** "keep": verbatim. "free": every string, key and number redacted. Objects keep their own keys. */
-type Shape = "keep" | "free" | { readonly fields: FieldTable; readonly other: Shape } | { readonly items: Shape };
+type Shape = "keep" | "free" | Structure;
+/** An object with known `fields` (and `other` for the rest), or (fields null) an array of `items`: one form, one hidden class. */
+interface Structure {
+  readonly fields: FieldTable | null;
+  readonly other: Shape;
+  readonly items: Shape;
+}
 
 /** An object's known fields, found by the bytes of a key (no string made per key: there are many). */
 class FieldTable {
-  private readonly names: Uint8Array[];
-  private readonly shapes: Shape[];
+  /** The names of each byte length, and their shapes: a key is compared only with names of its length. */
+  private readonly names: Array<Uint8Array[] | undefined> = [];
+  private readonly shapes: Array<Shape[] | undefined> = [];
 
   constructor(fields: Record<string, Shape>) {
-    this.names = Object.keys(fields).map((name) => new Uint8Array(Buffer.from(name, "utf8")));
-    this.shapes = Object.values(fields);
+    for (const [name, shape] of Object.entries(fields)) {
+      const bytes = new Uint8Array(Buffer.from(name, "utf8"));
+      (this.names[bytes.length] ??= []).push(bytes);
+      (this.shapes[bytes.length] ??= []).push(shape);
+    }
   }
 
   get(buf: Uint8Array, start: number, end: number): Shape | undefined {
     const n = end - start;
-    for (let f = 0; f < this.names.length; f++) {
-      const name = this.names[f] as Uint8Array;
-      if (name.length !== n) continue;
+    const names = this.names[n];
+    if (names === undefined) return undefined;
+    for (let f = 0; f < names.length; f++) {
+      const name = names[f] as Uint8Array;
       let k = 0;
       while (k < n && name[k] === buf[start + k]) k++;
-      if (k === n) return this.shapes[f];
+      if (k === n) return (this.shapes[n] as Shape[])[f];
     }
     return undefined;
   }
 }
 
-const object = (fields: Record<string, Shape>, other: Shape = "free"): Shape => ({ fields: new FieldTable(fields), other });
+const object = (fields: Record<string, Shape>, other: Shape = "free"): Shape => ({ fields: new FieldTable(fields), other, items: "free" });
+const arrayOf = (items: Shape): Shape => ({ fields: null, other: "free", items });
 const keep = (...names: string[]): Record<string, Shape> => Object.fromEntries(names.map((n) => [n, "keep" as const]));
 
 const PARTY = object(keep("type", "id"));
@@ -42,15 +54,17 @@ const TAG = object({});
 const RUN = object({
   ...keep("id", "approvalFlowId", "organizationId", "workspaceId", "status", "activeStep", "createdAt", "updatedAt"),
   invoker: PARTY,
-  tags: { items: TAG },
-  results: { items: object({ ...keep("result", "userId"), reviewer: PARTY }) },
+  tags: arrayOf(TAG),
+  results: arrayOf(object({ ...keep("result", "userId"), reviewer: PARTY })),
 });
 const FLOW = object({
   ...keep("id", "organizationId", "workspaceId", "ownerId", "objectType", "objectAction", "createdAt", "updatedAt"),
-  steps: { items: object({ ...keep("type"), reviewers: { items: PARTY } }) },
-  tags: { items: TAG },
+  steps: arrayOf(object({ ...keep("type"), reviewers: arrayOf(PARTY) })),
+  tags: arrayOf(TAG),
 });
-const listOf = (item: Shape): Shape => object({ results: { items: item }, ...keep("nextPageToken") });
+const listOf = (item: Shape): Shape => object({ results: arrayOf(item), ...keep("nextPageToken") });
+const RUNS = listOf(RUN);
+const FLOWS = listOf(FLOW);
 // Bird's own words about a request ({code, message}): what a bug report needs, not customer data.
 const ERROR = object(keep("code", "message"));
 
@@ -58,17 +72,33 @@ const ERROR = object(keep("code", "message"));
 function shapeOf(path: string, status: number): Shape {
   if (status < 200 || status >= 300) return ERROR;
   if (/\/approvals\/[^/]+\/runs\/[^/]+\/?$/.test(path)) return RUN;
-  if (/\/approvals\/[^/]+\/runs\/?$/.test(path)) return listOf(RUN);
-  if (/\/approvals\/?$/.test(path)) return listOf(FLOW);
+  if (/\/approvals\/[^/]+\/runs\/?$/.test(path)) return RUNS;
+  if (/\/approvals\/?$/.test(path)) return FLOWS;
   if (/\/approvals\/[^/]+\/?$/.test(path)) return FLOW;
   return "free";
 }
 
 const LITERALS = [Buffer.from("true"), Buffer.from("false"), Buffer.from("null")];
 
+/** Index past the literal (true, false, null) at i, or -1. */
+function literalEnd(buf: Buffer, i: number): number {
+  const c = buf[i];
+  for (let l = 0; l < LITERALS.length; l++) {
+    const literal = LITERALS[l] as Buffer;
+    if (c !== literal[0]) continue;
+    let k = 1;
+    while (k < literal.length && buf[i + k] === literal[k]) k++;
+    return k === literal.length ? i + k : -1;
+  }
+  return -1;
+}
+
 const isWs = (c: number | undefined) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
 class Redaction {
+  /** Key placeholders by depth, reused from one object to the next. */
+  private readonly scopes: KeyScope[] = [];
+
   constructor(
     /** The answer as received (read only): keys are told apart by their original bytes. */
     private readonly original: Buffer,
@@ -87,21 +117,21 @@ class Redaction {
     const c = this.buf[at];
     if (shape === "keep") return c === 0x7b || c === 0x5b ? this.free(at) : this.scalar(at, false);
     if (shape === "free") return this.free(at);
-    if ("fields" in shape) return c === 0x7b ? this.object(at, shape) : this.free(at);
+    if (shape.fields !== null) return c === 0x7b ? this.object(at, shape.fields, shape.other) : this.free(at);
     return c === 0x5b ? this.array(at, shape.items) : this.free(at);
   }
 
-  private object(i: number, shape: { fields: FieldTable; other: Shape }): number {
+  private object(i: number, fields: FieldTable, other: Shape): number {
     const { buf } = this;
     let j = this.ws(i + 1);
     if (buf[j] === 0x7d) return j + 1;
     for (;;) {
       if (buf[j] !== 0x22) throw new SyntaxError(`expected a key at ${j}`);
       const close = stringEnd(buf, j);
-      const field = this.field(shape.fields, j + 1, close);
+      const field = this.field(fields, j + 1, close);
       j = this.ws(close + 1);
       if (buf[j] !== 0x3a) throw new SyntaxError(`expected a colon at ${j}`);
-      j = this.ws(this.value(j + 1, field ?? shape.other));
+      j = this.ws(this.value(j + 1, field ?? other));
       if (buf[j] === 0x7d) return j + 1;
       if (buf[j] !== 0x2c) throw new SyntaxError(`expected , or } at ${j}`);
       j = this.ws(j + 1);
@@ -110,9 +140,12 @@ class Redaction {
 
   /** The shape of the field named by the key content [start, end) (written with escapes or not). */
   private field(fields: FieldTable, start: number, end: number): Shape | undefined {
+    // A name has no backslash: a key that matches one as written is that name.
+    const known = fields.get(this.buf, start, end);
+    if (known !== undefined) return known;
     let escaped = false;
     for (let k = start; k < end && !escaped; k++) escaped = this.buf[k] === 0x5c;
-    if (!escaped) return fields.get(this.buf, start, end);
+    if (!escaped) return undefined;
     const name = Buffer.from(JSON.parse(this.buf.toString("utf8", start - 1, end + 1)) as string, "utf8");
     return fields.get(name, 0, name.length);
   }
@@ -146,9 +179,8 @@ class Redaction {
       if (free) redactNumberBytes(buf, i, end);
       return end;
     }
-    for (const literal of LITERALS) {
-      if (c === literal[0] && literal.every((b, k) => buf[i + k] === b)) return i + literal.length;
-    }
+    const end = literalEnd(buf, i);
+    if (end >= 0) return end;
     throw new SyntaxError(`unexpected byte ${c} at ${i}`);
   }
 
@@ -160,6 +192,7 @@ class Redaction {
     const { buf } = this;
     // One entry per open container: the object's key placeholders, or null for an array.
     const open: Array<KeyScope | null> = [];
+    let scope: KeyScope | null = null;
     let expectKey = false;
     let j = i;
     for (;;) {
@@ -167,24 +200,26 @@ class Redaction {
       if (j >= buf.length) throw new SyntaxError("unexpected end of JSON text");
       const c = buf[j] as number;
       if (c === 0x7b || c === 0x5b) {
-        open.push(c === 0x7b ? new KeyScope(this.original) : null);
+        scope = c === 0x7b ? this.scopeAt(open.length) : null;
+        open.push(scope);
         expectKey = c === 0x7b;
         j++;
         continue;
       }
       if (c === 0x7d || c === 0x5d) {
-        if (open.pop() === undefined) throw new SyntaxError(`unexpected ${String.fromCharCode(c)} at ${j}`);
+        if (open.length === 0) throw new SyntaxError(`unexpected ${String.fromCharCode(c)} at ${j}`);
+        open.pop();
         j++;
         if (open.length === 0) return j;
+        scope = open[open.length - 1] as KeyScope | null;
         continue;
       }
       if (c === 0x2c || c === 0x3a) {
-        expectKey = c === 0x2c && open[open.length - 1] != null;
+        expectKey = c === 0x2c && scope !== null;
         j++;
         continue;
       }
-      const scope = open[open.length - 1];
-      if (c === 0x22 && expectKey && scope) {
+      if (c === 0x22 && expectKey && scope !== null) {
         const close = stringEnd(buf, j);
         scope.redact(buf, j + 1, close);
         j = close + 1;
@@ -192,6 +227,13 @@ class Redaction {
       expectKey = false;
       if (open.length === 0) return j;
     }
+  }
+
+  /** The key placeholders of a new object at this depth of a free subtree (one object per depth is open). */
+  private scopeAt(depth: number): KeyScope {
+    const scope = (this.scopes[depth] ??= new KeyScope(this.original));
+    scope.clear();
+    return scope;
   }
 }
 
