@@ -2,14 +2,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { handleControl } from "./control.js";
-import { CounterBook, type RequestOrigin } from "./counters.js";
-import { FaultPlanner } from "./faults.js";
+import { createFakeCore } from "./core.js";
+import type { CounterBook, RequestOrigin } from "./counters.js";
 import { sendBody, sendJson, sendTruncated, sleep } from "./http.js";
-import { type ApiContext, type ApiSettings, errorAnswer, handleApi, routeOf } from "./routes.js";
-import { FakeStore } from "./store.js";
-import { TokenSigner } from "./tokens.js";
+import { type ApiContext, errorAnswer, handleApi, routeOf } from "./routes.js";
 import type { FakeBirdApi } from "./api.js";
-import type { FakeOptions, Faults } from "./types.js";
+import type { FakeOptions } from "./types.js";
 
 export type { FakeBirdApi };
 
@@ -18,19 +16,6 @@ export type StartFakeOptions = FakeOptions & { port?: number; host?: string };
 const HTML_BODY = "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>";
 const WRONG_SHAPES = ['{"items":[]}', '{"results":"x"}'];
 const STATUS_CODES: Record<number, string> = { 500: "InternalError", 502: "BadGateway", 503: "ServiceUnavailable" };
-
-function checkOptions(o: StartFakeOptions): void {
-  const wholeAtLeast = (name: string, v: number | undefined, min: number) => {
-    if (v !== undefined && (!Number.isInteger(v) || v < min)) throw new RangeError(`${name} must be an integer >= ${min}`);
-  };
-  wholeAtLeast("flows", o.flows, 0);
-  wholeAtLeast("runsPerFlow", o.runsPerFlow, 0);
-  wholeAtLeast("maxLimit", o.maxLimit, 1);
-  wholeAtLeast("seed", o.seed, 0);
-  if (o.pendingFraction !== undefined && !(o.pendingFraction >= 0 && o.pendingFraction <= 1)) {
-    throw new RangeError("pendingFraction must be between 0 and 1");
-  }
-}
 
 function authorized(req: IncomingMessage, accessKey: string): boolean {
   const match = /^AccessKey\s+(.+)$/i.exec(req.headers.authorization ?? "");
@@ -120,42 +105,10 @@ function send429(rt: Runtime, res: ServerResponse, origin: RequestOrigin, fault:
   answer(rt, res, errorAnswer(429, "TooManyRequests", "rate limit exceeded"), headers);
 }
 
-function updateFaults(faults: FaultPlanner, store: FakeStore, patch: Partial<Faults>): void {
-  const before = faults.faults.invalidRecordsPerFlow;
-  faults.update(patch);
-  if (faults.faults.invalidRecordsPerFlow !== before) store.setInvalidRecordsPerFlow(faults.faults.invalidRecordsPerFlow);
-}
-
-function storeOf(opts: StartFakeOptions, seed: number): FakeStore {
-  return new FakeStore({
-    seed,
-    flows: opts.flows ?? 3,
-    runsPerFlow: opts.runsPerFlow ?? 1050,
-    pendingFraction: opts.pendingFraction ?? 0.04,
-    olderPendingFraction: opts.olderPendingFraction,
-    endAtNow: opts.endAtNow,
-    ...(opts.organizationId === undefined ? {} : { organizationId: opts.organizationId }),
-  });
-}
-
 export async function startFakeBirdApi(opts: StartFakeOptions = {}): Promise<FakeBirdApi> {
-  checkOptions(opts);
-  const seed = opts.seed ?? 1;
-  const store = storeOf(opts, seed);
-  const faults = new FaultPlanner(seed);
-  const book = new CounterBook();
-  const settings: ApiSettings = {
-    order: opts.order ?? "asc",
-    ignoreReverse: opts.ignoreReverse ?? false,
-    lastPageToken: opts.lastPageToken ?? "empty",
-    maxLimit: opts.maxLimit ?? 100,
-  };
-  const ctx: ApiContext = { store, signer: new TokenSigner(), faults, settings, onFault: (kind) => book.fault(kind) };
-  const rt: Runtime = { ctx, book, accessKey: opts.accessKey ?? "fake-access-key" };
-
-  const setFaults = (patch: Partial<Faults>): void => updateFaults(faults, store, patch);
-  if (opts.faults) setFaults(opts.faults);
-
+  const core = createFakeCore(opts);
+  const { store, book } = core;
+  const rt: Runtime = { ctx: core.ctx, book, accessKey: core.accessKey };
   const server = createServer();
   let closing: Promise<void> | undefined;
   const api: FakeBirdApi = {
@@ -165,13 +118,9 @@ export async function startFakeBirdApi(opts: StartFakeOptions = {}): Promise<Fak
     accessKey: rt.accessKey,
     store,
     counters: book.counters,
-    setFaults,
-    currentFaults: () => structuredClone(faults.faults),
-    setOptions(o) {
-      if (o.order !== undefined) settings.order = o.order;
-      if (o.lastPageToken !== undefined) settings.lastPageToken = o.lastPageToken;
-      if (o.ignoreReverse !== undefined) settings.ignoreReverse = o.ignoreReverse;
-    },
+    setFaults: core.setFaults,
+    currentFaults: () => structuredClone(core.faults.faults),
+    setOptions: core.setOptions,
     resetCounters: () => book.reset(),
     close: () => {
       closing ??= new Promise<void>((resolve, reject) => {
