@@ -8,6 +8,6 @@ if (values.seeds) env.SIM_SEEDS = values.seeds;
 if (values.seed) env.SIM_SEED = values.seed;
 if (values.base) env.SIM_BASE = values.base;
 const started = Date.now();
-const run = spawnSync("npx", ["vitest", "run", "test/simulation.test.ts", "--testTimeout=0"], { stdio: "inherit", env });
+const run = spawnSync("npx", ["vitest", "run", "test/simulation.integration.test.ts", "--testTimeout=0"], { stdio: "inherit", env });
 console.log(`simulation finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 process.exit(run.status ?? 1);
