@@ -4,6 +4,7 @@ import type { FakeBirdApi } from "../src/fake/index.js";
 import { runCli } from "./helpers/cli.js";
 import { freshDatabaseUrl, query } from "./helpers/db.js";
 import { startFake, syncEnv } from "./helpers/fake.js";
+import { syncInProcess } from "./helpers/sync-in-process.js";
 
 describe("discovery of a flow Bird deleted", () => {
   let api: FakeBirdApi;
@@ -15,8 +16,7 @@ describe("discovery of a flow Bird deleted", () => {
   afterAll(async () => api.close());
 
   it("marks it missing, says Bird lists it as deleted, and keeps its runs", async () => {
-    const first = await runCli(["sync", "--no-progress"], syncEnv(api, url));
-    expect(first.code).toBe(0);
+    expect(await syncInProcess(syncEnv(api, url))).toBe(0);
     const [kept, , gone] = api.store.flowIds() as [string, string, string];
     api.store.removeFlow(gone);
 

@@ -2,9 +2,10 @@
 // (float8 stored 9007199254740993 as 9.007199254740992e+15) on every path, and a number PostgreSQL cannot
 // hold at all is quarantined with its run, never fatal.
 import { afterEach, describe, expect, it } from "vitest";
-import { cliEnv, runCli } from "./helpers/cli.js";
+import { cliEnv } from "./helpers/cli.js";
 import { freshDatabaseUrl, query } from "./helpers/db.js";
 import { type ModelServer, serveModel } from "./helpers/model-server.js";
+import { syncInProcess } from "./helpers/sync-in-process.js";
 import { type ModelRun, ModelUpstream, POLITE } from "./sim/model-upstream.js";
 import { rng } from "./sim/values.js";
 
@@ -54,7 +55,7 @@ describe("active_step keeps the number Bird sent", () => {
     };
     const runs = STEPS.map(([text], i) => withStep(i, text));
     const huge = withStep(STEPS.length, "1e999999");
-    const sync = async (...args: string[]) => (await runCli(["sync", "--no-progress", ...args], env)).code;
+    const sync = (...args: string[]) => syncInProcess(env, { full: args.includes("--full") });
     const steps = async () =>
       new Map(
         (await query<{ id: string; step: string }>(url, "select id::text, active_step::text as step from bird.approval_runs")).map((r) => [

@@ -4,6 +4,7 @@ import type { FakeBirdApi } from "../src/fake/index.js";
 import { runCli } from "./helpers/cli.js";
 import { freshDatabaseUrl, query } from "./helpers/db.js";
 import { startFake, syncEnv } from "./helpers/fake.js";
+import { syncInProcess } from "./helpers/sync-in-process.js";
 
 const UNKNOWN = "0b6c2f9e-5a1d-4c3b-9e8f-1a2b3c4d5e6f";
 
@@ -32,7 +33,7 @@ describe("--flow", () => {
 
   it("sync --flow with an id Bird does not have leaves no ghost behind (exit 1, the log says so)", async () => {
     const [a, b] = api.store.flowIds() as [string, string];
-    expect((await runCli(["sync", "--no-progress"], syncEnv(api, url))).code).toBe(0);
+    expect(await syncInProcess(syncEnv(api, url))).toBe(0);
     const wrong = await runCli(["sync", "--no-progress", "--flow", UNKNOWN], syncEnv(api, url));
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toContain(`Bird has no flow ${UNKNOWN} (HTTP 404): check the id; nothing was kept for it`);
@@ -47,7 +48,7 @@ describe("--flow", () => {
   it("a known flow Bird no longer has stays missing, the log names forget, and forget (by its short id) removes it; runs stay unless --delete-runs", async () => {
     const [a, b] = api.store.flowIds() as [string, string];
     const c = api.store.addFlow(20);
-    expect((await runCli(["sync", "--no-progress"], syncEnv(api, url))).code).toBe(0);
+    expect(await syncInProcess(syncEnv(api, url))).toBe(0);
     api.store.removeFlow(c);
     const gone = await runCli(["sync", "--no-progress", "--flow", c], syncEnv(api, url));
     expect(gone.code).toBe(1);
@@ -72,7 +73,7 @@ describe("--flow", () => {
     expect((await runCli(["forget", "--flow", a, "--delete-runs"], syncEnv(api, url))).code).toBe(0);
     expect(await runsOf(a)).toBe(0);
     expect(await runsOf(b)).toBe(30);
-    expect((await runCli(["sync", "--no-progress"], syncEnv(api, url))).code).toBe(0);
+    expect(await syncInProcess(syncEnv(api, url))).toBe(0);
   });
 
   it("reset --flow with an unknown flow exits 2 naming it, and resets nothing", async () => {

@@ -1,9 +1,9 @@
 // Issue 15 (9): sync_passes no longer grows forever; SYNC_HISTORY_DAYS bounds it (daemon and sync).
 import { afterEach, describe, expect, it } from "vitest";
-import { runCli } from "./helpers/cli.js";
 import { daemonHarness } from "./helpers/daemon.js";
 import { freshDatabaseUrl, query } from "./helpers/db.js";
 import { syncEnv } from "./helpers/fake.js";
+import { syncInProcess } from "./helpers/sync-in-process.js";
 import { waitFor } from "./helpers/wait.js";
 
 const { startDaemon, fake, cleanup } = daemonHarness();
@@ -29,13 +29,12 @@ describe("sync_passes retention", () => {
   it("`sync` prunes passes older than SYNC_HISTORY_DAYS but keeps each flow's latest", async () => {
     const api = await fake({ flows: 2, runsPerFlow: 30, seed: 159 });
     const url = await freshDatabaseUrl();
-    for (let i = 0; i < 3; i++) expect((await runCli(["sync", "--no-progress"], syncEnv(api, url))).code).toBe(0);
+    for (let i = 0; i < 3; i++) expect(await syncInProcess(syncEnv(api, url))).toBe(0);
     const { kept, aged } = await ageHistory(url, 40);
     expect(aged).toBe(4);
     const before = await passIds(url);
 
-    const r = await runCli(["sync", "--no-progress"], syncEnv(api, url, { SYNC_HISTORY_DAYS: "30" }));
-    expect(r.code).toBe(0);
+    expect(await syncInProcess(syncEnv(api, url, { SYNC_HISTORY_DAYS: "30" }))).toBe(0);
     const after = await passIds(url);
     // The aged ones went; the formerly newest (now second newest, but recent) and this run's stayed.
     expect(after.filter((id) => before.includes(id)).sort()).toEqual(kept.sort());
@@ -45,16 +44,16 @@ describe("sync_passes retention", () => {
   it("SYNC_HISTORY_DAYS=0 keeps everything", async () => {
     const api = await fake({ flows: 1, runsPerFlow: 10, seed: 160 });
     const url = await freshDatabaseUrl();
-    for (let i = 0; i < 2; i++) expect((await runCli(["sync", "--no-progress"], syncEnv(api, url))).code).toBe(0);
+    for (let i = 0; i < 2; i++) expect(await syncInProcess(syncEnv(api, url))).toBe(0);
     await ageHistory(url, 4000);
-    expect((await runCli(["sync", "--no-progress"], syncEnv(api, url, { SYNC_HISTORY_DAYS: "0" }))).code).toBe(0);
+    expect(await syncInProcess(syncEnv(api, url, { SYNC_HISTORY_DAYS: "0" }))).toBe(0);
     expect(await passIds(url)).toHaveLength(3);
   });
 
   it("the daemon prunes with the default of 30 days", async () => {
     const api = await fake({ flows: 2, runsPerFlow: 30, seed: 161 });
     const url = await freshDatabaseUrl();
-    for (let i = 0; i < 2; i++) expect((await runCli(["sync", "--no-progress"], syncEnv(api, url))).code).toBe(0);
+    for (let i = 0; i < 2; i++) expect(await syncInProcess(syncEnv(api, url))).toBe(0);
     const { kept } = await ageHistory(url, 31);
     const d = startDaemon(syncEnv(api, url, { METRICS_PORT: "0", SYNC_SCHEDULE: "0 0 1 1 *" }));
     await waitFor("the daemon to log its prune", () => /pruned old sync_passes rows/.test(d.stderr()));

@@ -7,6 +7,7 @@ import { runCli } from "./helpers/cli.js";
 import { expectTableEqualsFake } from "./helpers/compare.js";
 import { freshDatabaseUrl, query } from "./helpers/db.js";
 import { startFake, syncEnv } from "./helpers/fake.js";
+import { syncInProcess } from "./helpers/sync-in-process.js";
 
 interface VersionRow {
   id: string;
@@ -33,7 +34,7 @@ const dbNow = async (url: string) =>
 const historyRows = async (url: string) =>
   (await query<{ n: number }>(url, "select count(*)::int as n from bird.approval_run_history"))[0]!.n;
 
-describe("run versions through the CLI", () => {
+describe("run versions through `sync`", () => {
   let api: FakeBirdApi;
   let url: string;
   let env: NodeJS.ProcessEnv;
@@ -50,7 +51,7 @@ describe("run versions through the CLI", () => {
   it("the first sync stores one version per run, seen within the sync, and no past version", async () => {
     const start = await dbNow(url);
     firstSyncStart = start;
-    expect((await runCli(["sync"], env)).code).toBe(0);
+    expect(await syncInProcess(env)).toBe(0);
     const end = await dbNow(url);
     const rows = await versions(url);
     expect(rows).toHaveLength(40);
@@ -71,7 +72,7 @@ describe("run versions through the CLI", () => {
     });
     const [gone] = api.store.deleteRuns(flowId, 1).filter((r) => !decided.some((d) => d.id === r.id) && r.id !== edited.id);
     const afterChange = await dbNow(url);
-    expect((await runCli(["sync", "--full"], env)).code).toBe(0);
+    expect(await syncInProcess(env, { full: true })).toBe(0);
     const end = await dbNow(url);
     await expectTableEqualsFake(url, api);
 
@@ -103,8 +104,8 @@ describe("run versions through the CLI", () => {
 
   it("a sync with no upstream change writes no version", async () => {
     const before = await versions(url);
-    expect((await runCli(["sync"], env)).code).toBe(0);
-    expect((await runCli(["sync", "--full"], env)).code).toBe(0);
+    expect(await syncInProcess(env)).toBe(0);
+    expect(await syncInProcess(env, { full: true })).toBe(0);
     expect(await versions(url)).toEqual(before);
   });
 
@@ -112,7 +113,7 @@ describe("run versions through the CLI", () => {
     const deleted = (await versions(url)).filter((v) => v.deleted).map((v) => v.id);
     expect(deleted.length).toBeGreaterThan(0);
     api.store.restoreRun(flowId, deleted[0]!);
-    expect((await runCli(["sync", "--full"], env)).code).toBe(0);
+    expect(await syncInProcess(env, { full: true })).toBe(0);
     const back = await versions(url, deleted[0]!);
     expect(back.map((v) => [v.version, v.deleted])).toEqual([
       [1, false],
@@ -130,7 +131,7 @@ describe("run versions through the CLI", () => {
   it("SYNC_RUN_HISTORY=off counts versions but keeps no past one", async () => {
     const kept = await historyRows(url);
     api.store.decideRuns(flowId, 2);
-    expect((await runCli(["sync"], { ...env, SYNC_RUN_HISTORY: "off" })).code).toBe(0);
+    expect(await syncInProcess({ ...env, SYNC_RUN_HISTORY: "off" })).toBe(0);
     expect(await historyRows(url)).toBe(kept);
     const bumped = await query<{ n: number }>(url, "select count(*)::int as n from bird.approval_runs where version > 1");
     expect(bumped[0]!.n).toBeGreaterThan(0);
@@ -149,7 +150,7 @@ describe("run versions through the CLI", () => {
       [runs.map((r) => r.id)],
     );
     const before = await historyRows(url);
-    expect((await runCli(["sync"], { ...env, SYNC_RUN_HISTORY_DAYS: "30" })).code).toBe(0);
+    expect(await syncInProcess({ ...env, SYNC_RUN_HISTORY_DAYS: "30" })).toBe(0);
     expect(await historyRows(url)).toBe(before - 2);
     const left = await query<{ version: number }>(url, "select version from bird.approval_run_history where version <= 0");
     expect(left.map((r) => r.version)).toEqual([-1, -1]);

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { cliEnv, runCli } from "./helpers/cli.js";
 import { freshDatabaseUrl, query } from "./helpers/db.js";
 import { type ModelServer, serveModel } from "./helpers/model-server.js";
+import { syncInProcess } from "./helpers/sync-in-process.js";
 import { type ModelFlow, type ModelRun, ModelUpstream, type Quirks, POLITE } from "./sim/model-upstream.js";
 import { rng } from "./sim/values.js";
 
@@ -31,11 +32,10 @@ async function setup(quirks: Partial<Quirks> = {}, pageSize = 5) {
     // Every pending run is re-read on every pass: these tests prove the GET-by-id path.
     SYNC_RECHECK_FACTOR: "0",
   });
-  const sync = async (...args: string[]) => {
-    const r = await runCli(["sync", "--no-progress", ...args], env);
-    return r;
-  };
-  return { m, url, env, sync, flow: m.addFlow() };
+  const sync = (...args: string[]) => runCli(["sync", "--no-progress", ...args], env);
+  /** A sync whose output is not the point: in this process, its exit code. */
+  const quietSync = (full = false) => syncInProcess(env, { full });
+  return { m, url, env, sync, quietSync, flow: m.addFlow() };
 }
 
 /** A run whose fields are exactly these texts (plus the defaults a run needs). */
@@ -67,7 +67,7 @@ const lastPass = async (url: string) =>
 
 describe("verbatim everywhere", () => {
   it("numbers and escapes keep their text through backfill, GET-by-id re-reads and full reconciles", async () => {
-    const { m, url, sync, flow } = await setup({}, 2);
+    const { m, url, quietSync, flow } = await setup({}, 2);
     const numbers = '{"big": 12345678901234567890, "price": 1.10, "huge": 1e400}';
     const escapes = '{"s":"\\ud83d\\ude80","p":"C:\\\\u0000dir","t":1.10}';
     const pending = runWith(m, flow, NOW - 60 * MINUTE, { status: '"pending"', object: numbers });
@@ -77,14 +77,14 @@ describe("verbatim everywhere", () => {
       (await query<{ t: string; want: string }>(url, "select object::text as t from bird.approval_runs where id = $1", [id]))[0]!.t;
     const exact = async (text: string) => (await query<{ t: string }>(url, "select $1::jsonb::text as t", [text]))[0]!.t;
 
-    expect((await sync()).code).toBe(0);
+    expect(await quietSync()).toBe(0);
     expect(await objectText(pending.id)).toBe(await exact(numbers));
     expect(await objectText(listed.id)).toBe(await exact(escapes));
     expect(await objectText(listed.id)).toContain('"C:\\\\u0000dir"');
 
     for (const args of [[], ["--full"], []]) {
       const before = server!.requests.get;
-      expect((await sync(...args)).code).toBe(0);
+      expect(await quietSync(args.includes("--full"))).toBe(0);
       if (args.length === 0) expect(server!.requests.get).toBeGreaterThan(before); // the pending run was re-read by id
       expect(await lastPass(url)).toMatchObject({ runs_inserted: 0, runs_updated: 0 });
       expect(await objectText(pending.id)).toBe(await exact(numbers));
@@ -95,7 +95,7 @@ describe("verbatim everywhere", () => {
 
 describe("valid means storable: no record can fail a page, a GET batch or a pass", () => {
   it("quarantines what PostgreSQL refuses, record by record, and the flow goes on syncing", async () => {
-    const { m, url, sync, flow } = await setup({}, 4);
+    const { m, url, sync, quietSync, flow } = await setup({}, 4);
     const good = addRuns(m, flow, 5, NOW - 100 * MINUTE);
     const refused = [
       runWith(m, flow, NOW - 90 * MINUTE, { activeStep: "1e999999" }),
@@ -127,8 +127,8 @@ describe("valid means storable: no record can fail a page, a GET batch or a pass
     );
 
     const newer = addRuns(m, flow, 9, NOW - 10 * MINUTE);
-    expect((await sync()).code).toBe(0);
-    expect((await sync("--full")).code).toBe(0);
+    expect(await quietSync()).toBe(0);
+    expect(await quietSync(true)).toBe(0);
     const all = await query<{ n: number }>(url, "select count(*)::int as n from bird.approval_runs where deleted_at is null");
     expect(all[0]!.n).toBe(good.length + newer.length);
     expect((await query<{ cursor: string | null }>(url, "select cursor from bird.sync_state"))[0]!.cursor).toBeNull();
@@ -137,7 +137,7 @@ describe("valid means storable: no record can fail a page, a GET batch or a pass
 
 describe("every RFC 3339 date-time", () => {
   it("stores each form at its instant: lower-case t/z, space, nanoseconds, -00:00, offsets beyond ±15:59, leap second", async () => {
-    const { m, url, sync, flow } = await setup();
+    const { m, url, quietSync, flow } = await setup();
     const forms: Array<[string, string]> = [
       ['"2025-03-01t10:00:00.5z"', "2025-03-01T10:00:00.500Z"],
       ['"2025-03-01 10:00:01Z"', "2025-03-01T10:00:01.000Z"],
@@ -150,7 +150,7 @@ describe("every RFC 3339 date-time", () => {
     const runs = forms.map(([text], i) =>
       runWith(m, flow, Date.parse("2025-03-01T10:00:00Z") + i * 1000, { createdAt: text, updatedAt: text }),
     );
-    expect((await sync()).code).toBe(0);
+    expect(await quietSync()).toBe(0);
     const rows = await query<{ id: string; at: string }>(
       url,
       `select id::text, to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as at from bird.approval_runs`,
@@ -170,11 +170,11 @@ describe("watermarks don't trust one timestamp", () => {
     },
     { name: "many runs on one millisecond across pages", quirks: {}, sameMs: true },
   ])("a plain sync finds every new run despite $name", async ({ quirks, sameMs }) => {
-    const { m, url, sync, flow } = await setup(quirks, 4);
+    const { m, url, sync, quietSync, flow } = await setup(quirks, 4);
     addRuns(m, flow, 10, NOW - 200 * MINUTE);
     runWith(m, flow, Date.parse("2099-01-01T00:00:00Z"), {});
     if (sameMs) addRuns(m, flow, 9, NOW - 100 * MINUTE, 0);
-    expect((await sync()).code).toBe(0);
+    expect(await quietSync()).toBe(0);
     const added = sameMs ? addRuns(m, flow, 11, NOW - 100 * MINUTE, 0) : addRuns(m, flow, 30, NOW - 30 * MINUTE, 100);
     const r = await sync();
     expect(r.code).toBe(0);
@@ -191,9 +191,9 @@ describe("watermarks don't trust one timestamp", () => {
     { name: "year 0000 (legal RFC 3339, not storable)", createdAt: '"0000-01-01T00:00:00Z"' },
     { name: "not a date at all", createdAt: '"yesterday"' },
   ])("a record dated $name, listed among the newest, neither ends the listing nor is stored", async ({ createdAt }) => {
-    const { m, url, sync, flow } = await setup({}, 4);
+    const { m, url, sync, quietSync, flow } = await setup({}, 4);
     addRuns(m, flow, 10, NOW - 200 * MINUTE);
-    expect((await sync()).code).toBe(0);
+    expect(await quietSync()).toBe(0);
     const added = addRuns(m, flow, 30, NOW - 30 * MINUTE, 100);
     // Bird lists it fourth, just below the three newest runs: the last record of the first page.
     const odd = runWith(m, flow, NOW - 30 * MINUTE + 2650, { createdAt });
@@ -214,7 +214,7 @@ describe("watermarks don't trust one timestamp", () => {
 
 describe("deletion only on proof", () => {
   it("ids keep Bird's spelling in requests; a run now invalid stays live; only a 404 or a full listing deletes", async () => {
-    const { m, url, sync, flow } = await setup({ upperIds: true }, 3);
+    const { m, url, quietSync, flow } = await setup({ upperIds: true }, 3);
     const other = m.addFlow();
     const runs = addRuns(m, flow, 8, NOW - 100 * MINUTE);
     // Pending runs a page apart (page size 3), so re-reading them by id is cheaper than any listing.
@@ -223,11 +223,11 @@ describe("deletion only on proof", () => {
       return runWith(m, flow, NOW - (300 - 30 * i) * MINUTE, { status: '"pending"' });
     });
     addRuns(m, other, 2, NOW - 100 * MINUTE);
-    expect((await sync()).code).toBe(0);
+    expect(await quietSync()).toBe(0);
     addRuns(m, flow, 4, NOW - 5 * MINUTE);
 
     // Re-read by id with the id spelled as Bird sent it: nothing is deleted.
-    expect((await sync()).code).toBe(0);
+    expect(await quietSync()).toBe(0);
     expect(server!.gets.some((p) => p.includes(pendings[0]!.apiId))).toBe(true);
     expect(server!.gets.every((p) => /\/approvals\/[0-9A-F-]{36}\/runs\/[0-9A-F-]{36}$/.test(p))).toBe(true);
     expect(await query(url, "select id from bird.approval_runs where deleted_at is not null")).toEqual([]);
@@ -246,14 +246,14 @@ describe("deletion only on proof", () => {
     const removedPending = pendings[1]!;
     flow.runs.delete(removedPending.id);
 
-    expect((await sync()).code).toBe(0); // incremental: the pending run's GET answers 404
+    expect(await quietSync()).toBe(0); // incremental: the pending run's GET answers 404
     const deleted = async () =>
       (await query<{ id: string }>(url, "select id::text from bird.approval_runs where deleted_at is not null order by id")).map(
         (r) => r.id,
       );
     expect(await deleted()).toEqual([removedPending.id]);
 
-    expect((await sync("--full")).code).toBe(0);
+    expect(await quietSync(true)).toBe(0);
     expect(await deleted()).toEqual([removed.id, removedPending.id].sort());
     const row = async (id: string) =>
       (
@@ -271,9 +271,9 @@ describe("deletion only on proof", () => {
 
 describe("exit codes tell the truth", () => {
   it("a sync that skipped a flow another process holds exits 1 and names the holder", async () => {
-    const { m, url, sync, flow } = await setup();
+    const { m, url, sync, quietSync, flow } = await setup();
     addRuns(m, flow, 3, NOW - 10 * MINUTE);
-    expect((await sync()).code).toBe(0);
+    expect(await quietSync()).toBe(0);
     await query(url, "update bird.sync_state set lease_owner = 'other-host:4242:abcdef', lease_expires_at = now() + interval '1 hour'");
     const r = await sync();
     expect(r.code).toBe(1);

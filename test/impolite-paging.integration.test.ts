@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { cliEnv, runCli } from "./helpers/cli.js";
 import { freshDatabaseUrl, query } from "./helpers/db.js";
 import { type ModelServer, type ModelServerOptions, serveModel } from "./helpers/model-server.js";
+import { syncInProcess } from "./helpers/sync-in-process.js";
 import { type ModelFlow, type ModelRun, ModelUpstream, type Quirks, POLITE } from "./sim/model-upstream.js";
 import { rng } from "./sim/values.js";
 
@@ -34,7 +35,9 @@ async function setup(quirks: Partial<Quirks>, env: Record<string, string> = {}, 
     ...env,
   });
   const sync = (...args: string[]) => runCli(["sync", "--no-progress", ...args], base);
-  return { m, url, sync, srv: server, flow: m.addFlow() };
+  /** A sync whose output is not the point: in this process, its exit code. */
+  const quietSync = (full = false) => syncInProcess(base, { full });
+  return { m, url, sync, quietSync, srv: server, flow: m.addFlow() };
 }
 
 function addRuns(m: ModelUpstream, flow: ModelFlow, n: number, from: number): ModelRun[] {
@@ -73,9 +76,12 @@ describe("offset page tokens while runs are deleted between page requests", () =
   for (const order of ["desc", "asc"] as const) {
     for (const twoEnded of ["0", "1"]) {
       it(`a full pass (${order}, ${twoEnded === "0" ? "one stream" : "two streams"}) never marks a live run deleted: the run that slid is proven live by GET`, async () => {
-        const { m, url, sync, srv, flow } = await setup({ offsetTokens: true, defaultOrder: order }, { SYNC_TWO_ENDED_PAGES: twoEnded });
+        const { m, url, sync, quietSync, srv, flow } = await setup(
+          { offsetTokens: true, defaultOrder: order },
+          { SYNC_TWO_ENDED_PAGES: twoEnded },
+        );
         const runs = addRuns(m, flow, 12, NOW - 60 * MINUTE);
-        expect((await sync()).code).toBe(0);
+        expect(await quietSync()).toBe(0);
         expect(await liveIds(url)).toHaveLength(12);
         const gone = deleteTopAfterFirstPage(m, flow, order);
         const getsBefore = srv.requests.get;
@@ -94,7 +100,7 @@ describe("offset page tokens while runs are deleted between page requests", () =
           expect(r.stderr).toContain("unstable paging");
         } else expect(pass.runs_skipped_live).toBeLessThanOrEqual(1);
         // The next reconcile (a stable listing) proves the deleted run gone with one GET: 404.
-        expect((await sync("--full")).code).toBe(0);
+        expect(await quietSync(true)).toBe(0);
         expect(await liveIds(url)).toEqual(
           runs
             .filter((x) => x !== gone.deleted)
@@ -107,12 +113,12 @@ describe("offset page tokens while runs are deleted between page requests", () =
   }
 
   it("an incremental pass finds every new run although a run above its cursor was deleted after page 1", async () => {
-    const { m, url, sync, flow } = await setup({ offsetTokens: true });
+    const { m, url, quietSync, flow } = await setup({ offsetTokens: true });
     addRuns(m, flow, 5, NOW - 120 * MINUTE);
-    expect((await sync()).code).toBe(0);
+    expect(await quietSync()).toBe(0);
     const added = addRuns(m, flow, 10, NOW - 30 * MINUTE);
     const gone = deleteTopAfterFirstPage(m, flow, "desc");
-    expect((await sync()).code).toBe(0);
+    expect(await quietSync()).toBe(0);
     const live = await liveIds(url);
     for (const run of added.filter((x) => x !== gone.deleted)) expect(live).toContain(run.id);
   });
@@ -120,9 +126,9 @@ describe("offset page tokens while runs are deleted between page requests", () =
 
 describe("every listing ends by progress, not by trusting tokens", () => {
   it("a flow whose every page repeats the same runs under a fresh token fails its pass after a bounded number of requests, marking nothing deleted", async () => {
-    const { m, url, sync, srv, flow } = await setup({});
+    const { m, url, sync, quietSync, srv, flow } = await setup({});
     const runs = addRuns(m, flow, 9, NOW - 60 * MINUTE);
-    expect((await sync()).code).toBe(0);
+    expect(await quietSync()).toBe(0);
     m.endless.add(flow.id);
     for (const args of [["--full"], []]) {
       const before = srv.requests.list;
@@ -141,7 +147,7 @@ describe("every listing ends by progress, not by trusting tokens", () => {
 describe("every answer is checked against its request", () => {
   it("a GET of pending run P that answers run Q is quarantined naming both; Q's row is untouched and P keeps its stored copy", async () => {
     let wrong: { p: ModelRun; q: ModelRun } | undefined;
-    const { m, url, sync, flow } = await setup(
+    const { m, url, sync, quietSync, flow } = await setup(
       {},
       { SYNC_RECHECK_FACTOR: "0" },
       { answerGet: (_f, runId) => (wrong && runId === wrong.p.apiId ? wrong.q.text : undefined) },
@@ -150,7 +156,7 @@ describe("every answer is checked against its request", () => {
     p!.fields.status = '"pending"';
     m.render(p!);
     addRuns(m, flow, 6, NOW - 60 * MINUTE);
-    expect((await sync()).code).toBe(0);
+    expect(await quietSync()).toBe(0);
     wrong = { p: p!, q: q! };
     // Q changes upstream; the answer for P carries Q's new version, which must not be stored as P or over Q.
     q!.fields.object = '{"changed":true}';
@@ -178,7 +184,7 @@ describe("every answer is checked against its request", () => {
   it("a GET under flow A answering approvalFlowId B does not move the run; a run listed under A claiming B never flips between deleted and live", async () => {
     const B = "0f0e0d0c-0000-4000-8000-0000000000bb";
     let liar: ModelRun | undefined;
-    const { m, url, sync, flow } = await setup(
+    const { m, url, quietSync, flow } = await setup(
       {},
       { SYNC_RECHECK_FACTOR: "0" },
       { answerGet: (_f, runId) => (liar && runId === liar.apiId ? liar.text.replace(flow.apiId, B) : undefined) },
@@ -189,7 +195,7 @@ describe("every answer is checked against its request", () => {
     m.render(pending!);
     const claims = addRuns(m, flow, 4, NOW - 100 * MINUTE)[2]!;
     addRuns(m, other, 2, NOW - 50 * MINUTE);
-    expect((await sync()).code).toBe(0);
+    expect(await quietSync()).toBe(0);
     liar = pending;
     // Bird now lists `claims` under A with B's id (B is the other flow here).
     claims.text = claims.text.replace(flow.apiId, other.apiId);
@@ -204,11 +210,11 @@ describe("every answer is checked against its request", () => {
     const expected = [`${pending!.id}:${flow.id}:false`, `${claims.id}:${flow.id}:false`].sort();
     const reasons = async () => (await query<{ reason: string }>(url, "select reason from bird.sync_rejects")).map((r) => r.reason);
     // The incremental pass re-reads the pending run by id: the answer claims flow B and is quarantined.
-    expect((await sync()).code).toBe(0);
+    expect(await quietSync()).toBe(0);
     expect(await where()).toEqual(expected);
     expect((await reasons()).some((x) => x.includes(B) && x.includes(pending!.apiId))).toBe(true);
     for (let i = 0; i < 3; i++) {
-      expect((await sync("--full")).code).toBe(0);
+      expect(await quietSync(true)).toBe(0);
       expect(await where()).toEqual(expected);
       expect((await reasons()).some((x) => x.includes(other.apiId) && x.includes(claims.apiId))).toBe(true);
     }

@@ -1,10 +1,11 @@
 // Issue 5: the steady state costs a few requests per flow and stays exact; full reconciles mark deletions.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FakeBirdApi } from "../src/fake/index.js";
-import { runCli, startCli } from "./helpers/cli.js";
+import { startCli } from "./helpers/cli.js";
 import { expectTableEqualsFake, expectedRows, storedRuns } from "./helpers/compare.js";
 import { freshDatabaseUrl, query } from "./helpers/db.js";
 import { startFake, syncEnv } from "./helpers/fake.js";
+import { syncInProcess } from "./helpers/sync-in-process.js";
 import { waitFor } from "./helpers/wait.js";
 
 const FLOWS = 4;
@@ -29,16 +30,14 @@ describe.each([
   afterAll(async () => api.close());
 
   it("a sync with no upstream change costs at most 5% of the full pass's requests and writes no row", async () => {
-    const first = await runCli(["sync"], env);
-    expect(first.code).toBe(0);
+    expect(await syncInProcess(env)).toBe(0);
     fullPassRequests = api.counters.requests;
     expect(fullPassRequests).toBeGreaterThanOrEqual(FLOWS * (RUNS / 100));
     await expectTableEqualsFake(url, api);
     const before = await rowVersions(url);
 
     api.resetCounters();
-    const again = await runCli(["sync"], env);
-    expect(again.code).toBe(0);
+    expect(await syncInProcess(env)).toBe(0);
     const incrementalRequests = api.counters.requests;
     console.log(`[${order}] full pass: ${fullPassRequests} requests; no-change incremental: ${incrementalRequests}`);
     expect(incrementalRequests).toBeLessThanOrEqual(Math.floor(fullPassRequests * 0.05));
@@ -56,8 +55,7 @@ describe.each([
       api.store.decideRuns(flowId, 25);
     }
     api.resetCounters();
-    const r = await runCli(["sync"], env);
-    expect(r.code).toBe(0);
+    expect(await syncInProcess(env)).toBe(0);
     await expectTableEqualsFake(url, api);
     expect(api.counters.requests).toBeLessThan(fullPassRequests / 2);
   });
@@ -70,19 +68,19 @@ describe.each([
       api.store.editRun(flowId, decided[20]!.id, { tags: [{ key: "edited", value: "yes" }] });
       for (const run of api.store.deleteRuns(flowId, 5)) deleted.push({ flowId, id: run.id });
     }
-    expect((await runCli(["sync"], env)).code).toBe(0);
+    expect(await syncInProcess(env)).toBe(0);
     const live = new Set(api.store.flowIds().flatMap((f) => api.store.runs(f).map((r) => r.id)));
     const marked = await query<{ id: string }>(url, "select id::text from bird.approval_runs where deleted_at is not null");
     for (const m of marked) expect(live.has(m.id)).toBe(false);
 
-    expect((await runCli(["sync", "--full"], env)).code).toBe(0);
+    expect(await syncInProcess(env, { full: true })).toBe(0);
     await expectTableEqualsFake(url, api);
     const nowDeleted = await query<{ id: string }>(url, "select id::text from bird.approval_runs where deleted_at is not null order by id");
     expect(nowDeleted.map((r) => r.id)).toEqual(deleted.map((d) => d.id).sort());
 
     const back = deleted[0]!;
     api.store.restoreRun(back.flowId, back.id);
-    expect((await runCli(["sync", "--full"], env)).code).toBe(0);
+    expect(await syncInProcess(env, { full: true })).toBe(0);
     await expectTableEqualsFake(url, api);
     const [row] = await query<{ deleted_at: Date | null }>(url, "select deleted_at from bird.approval_runs where id = $1", [back.id]);
     expect(row!.deleted_at).toBeNull();
@@ -94,14 +92,14 @@ describe.each([
     const oldest = pending[0]!;
     api.store.deleteRun(flowId, oldest.id);
     api.resetCounters();
-    expect((await runCli(["sync", "--flow", flowId], env)).code).toBe(0);
+    expect(await syncInProcess(env, { flowIds: [flowId] })).toBe(0);
     const [row] = await query<{ deleted_at: Date | null }>(url, "select deleted_at from bird.approval_runs where id = $1", [oldest.id]);
     expect(row!.deleted_at).not.toBeNull();
     expect(await storedRuns(url, flowId)).toEqual(expectedRows(api.store.runs(flowId)));
     // Still far cheaper than a full pass of this flow.
     expect(api.counters.requests).toBeLessThan(RUNS / 100 / 2);
     api.store.restoreRun(flowId, oldest.id);
-    expect((await runCli(["sync", "--full", "--flow", flowId], env)).code).toBe(0);
+    expect(await syncInProcess(env, { full: true, flowIds: [flowId] })).toBe(0);
   });
 
   it("a full pass killed half way marks nothing deleted and is recorded as interrupted", async () => {
@@ -130,7 +128,7 @@ describe.each([
     ]);
     expect(marked).toHaveLength(0);
     // The next run records the dead segment as interrupted, resumes it, and only then marks deletions.
-    expect((await runCli(["sync", "--flow", flowId], env)).code).toBe(0);
+    expect(await syncInProcess(env, { flowIds: [flowId] })).toBe(0);
     const segments = await query<{ outcome: string; from_first_page: boolean }>(
       url,
       "select outcome, from_first_page from bird.sync_passes where flow_id = $1 and kind = 'full' order by id desc limit 2",
@@ -168,8 +166,7 @@ describe("page tokens that expire mid-pass", () => {
     await p.done;
     // The fake's tokens live 400 ms (tokenTtlMs, the fake's own clock): wait them out.
     await new Promise((r) => setTimeout(r, 600));
-    const r = await runCli(["sync"], env);
-    expect(r.code).toBe(0);
+    expect(await syncInProcess(env)).toBe(0);
     await expectTableEqualsFake(url, api);
     const restarted = await query<{ error: string }>(
       url,

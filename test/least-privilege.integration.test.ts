@@ -8,6 +8,7 @@ import type { FakeBirdApi } from "../src/fake/index.js";
 import { runCli } from "./helpers/cli.js";
 import { freshDatabaseUrl, query } from "./helpers/db.js";
 import { startFake, syncEnv } from "./helpers/fake.js";
+import { syncInProcess } from "./helpers/sync-in-process.js";
 
 const role = `bas_writer_${process.pid}`;
 
@@ -132,7 +133,7 @@ describe("SYNC_AUTO_MIGRATE=false", () => {
       expect(api.counters.requests).toBe(0);
       // `migrate` brings it up to date, then sync runs.
       expect((await runCli(["migrate"], syncEnv(api, url))).code).toBe(0);
-      expect((await runCli(["sync", "--no-progress"], syncEnv(api, url, { SYNC_AUTO_MIGRATE: "false" }))).code).toBe(0);
+      expect(await syncInProcess(syncEnv(api, url, { SYNC_AUTO_MIGRATE: "false" }))).toBe(0);
     } finally {
       await api.close();
     }

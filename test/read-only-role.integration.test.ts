@@ -5,6 +5,7 @@ import type { FakeBirdApi } from "../src/fake/index.js";
 import { cliEnv, runCli } from "./helpers/cli.js";
 import { freshDatabaseUrl, query } from "./helpers/db.js";
 import { startFake, syncEnv } from "./helpers/fake.js";
+import { syncInProcess } from "./helpers/sync-in-process.js";
 
 const role = `bas_reader_${process.pid}`;
 
@@ -22,7 +23,7 @@ describe("a read-only role", () => {
   beforeAll(async () => {
     api = await startFake({ flows: 2, runsPerFlow: 40, seed: 158 });
     url = await freshDatabaseUrl();
-    expect((await runCli(["sync", "--no-progress"], syncEnv(api, url))).code).toBe(0);
+    expect(await syncInProcess(syncEnv(api, url))).toBe(0);
     const db = new URL(url).pathname.slice(1);
     // Only what reading needs: connect, USAGE on the schema, SELECT on its tables and views.
     await query(url, `drop role if exists ${role}`);

@@ -5,6 +5,7 @@ import type { FakeBirdApi } from "../src/fake/index.js";
 import { logLines, runCli } from "./helpers/cli.js";
 import { freshDatabaseUrl, query } from "./helpers/db.js";
 import { startFake, syncEnv } from "./helpers/fake.js";
+import { syncInProcess } from "./helpers/sync-in-process.js";
 
 const FLOWS = 2;
 const RUNS = 5000;
@@ -40,14 +41,14 @@ describe("re-check pending runs by age", () => {
     url = await freshDatabaseUrl();
     // SYNC_RECHECK_FACTOR unset: the documented default (0.05) applies.
     env = syncEnv(api, url, { BIRD_APPROVAL_IDS: api.store.flowIds().join(","), SYNC_RECHECK_FACTOR: undefined });
-    expect((await runCli(["backfill", "--no-progress"], env)).code).toBe(0);
+    expect(await syncInProcess(env, { full: true })).toBe(0);
     fullPassRequests = api.counters.requests;
   });
   afterAll(async () => api.close());
 
   it("a no-change sync right after the backfill costs at most 5% of the full pass and re-reads no forgotten run", async () => {
     api.resetCounters();
-    expect((await runCli(["sync", "--no-progress"], env)).code).toBe(0);
+    expect(await syncInProcess(env)).toBe(0);
     expect(api.counters.requests).toBeLessThanOrEqual(0.05 * fullPassRequests);
     expect(api.counters.getRequests).toBe(0);
     const flows = await status();
@@ -67,7 +68,7 @@ describe("re-check pending runs by age", () => {
     // An hour passes since the last reads: runs younger than 20 h (0.05 × age ≤ 1 h) are due, older ones are not.
     await query(url, "update bird.run_reads set last_read_at = last_read_at - interval '1 hour'");
     api.resetCounters();
-    expect((await runCli(["sync", "--no-progress"], env)).code).toBe(0);
+    expect(await syncInProcess(env)).toBe(0);
     for (const r of young) expect(await statusOf(r.id)).toBe("approved");
     for (const r of old) expect(await statusOf(r.id)).toBe("pending");
     expect(api.counters.requests).toBeLessThan(0.5 * fullPassRequests);
@@ -75,7 +76,7 @@ describe("re-check pending runs by age", () => {
     expect(f.lastPass!.rechecked).toBeGreaterThanOrEqual(young.length);
 
     // The periodic full reconcile still covers everything.
-    expect((await runCli(["sync", "--full", "--no-progress"], env)).code).toBe(0);
+    expect(await syncInProcess(env, { full: true })).toBe(0);
     for (const r of old) expect(await statusOf(r.id)).toBe("approved");
   });
 
@@ -98,7 +99,7 @@ describe("re-check pending runs by age", () => {
     const table = await runCli(["status"], env);
     expect(table.stdout).toMatch(/debt/);
     // A full reconcile re-reads everything, so the debt is paid.
-    expect((await runCli(["sync", "--full", "--no-progress"], env)).code).toBe(0);
+    expect(await syncInProcess(env, { full: true })).toBe(0);
     for (const f of await status()) expect(f.recheckDebt).toBe(0);
   });
 });
@@ -141,7 +142,7 @@ describe("re-list a stretch from a stored page token", () => {
     });
     url = await freshDatabaseUrl();
     env = syncEnv(api, url, { BIRD_APPROVAL_IDS: api.store.flowIds().join(","), SYNC_RECHECK_FACTOR: undefined });
-    expect((await runCli(["backfill", "--no-progress"], env)).code).toBe(0);
+    expect(await syncInProcess(env, { full: true })).toBe(0);
   });
   afterAll(async () => api.close());
 
@@ -151,7 +152,7 @@ describe("re-list a stretch from a stored page token", () => {
     expect(due.length).toBeGreaterThanOrEqual(2);
     for (const id of due) api.store.decideRun(flowId, id, "approved");
     api.resetCounters();
-    expect((await runCli(["sync", "--no-progress"], env)).code).toBe(0);
+    expect(await syncInProcess(env)).toBe(0);
     const statuses = await query<{ status: string }>(url, "select status from bird.approval_runs where id = any($1::uuid[])", [due]);
     expect(statuses.map((s) => s.status)).toEqual(due.map(() => "approved"));
     expect(api.counters.getRequests).toBe(0);
@@ -176,8 +177,7 @@ describe("re-list a stretch from a stored page token", () => {
       const due = await makePageDue(n);
       for (const id of due) api.store.decideRun(flowId, id, "denied");
       api.resetCounters();
-      const r = await runCli(["sync", "--no-progress"], env);
-      expect(r.code, r.stderr).toBe(0);
+      expect(await syncInProcess(env)).toBe(0);
       const statuses = await query<{ status: string }>(url, "select status from bird.approval_runs where id = any($1::uuid[])", [due]);
       expect(statuses.map((s) => s.status)).toEqual(due.map(() => "denied"));
       expect(api.counters.getRequests, `round ${n}: ${JSON.stringify(api.counters.byStatus)} lists ${api.counters.listRequests}`).toBe(
@@ -187,7 +187,7 @@ describe("re-list a stretch from a stored page token", () => {
     expect(await tokens()).toEqual({ reuses: 1, refusals: 3 });
     const due = await makePageDue(3);
     api.resetCounters();
-    expect((await runCli(["sync", "--no-progress"], env)).code).toBe(0);
+    expect(await syncInProcess(env)).toBe(0);
     expect(api.counters.listRequests).toBe(1);
     expect(api.counters.getRequests).toBe(due.length);
   });

@@ -6,6 +6,7 @@ import type { FakeBirdApi } from "../src/fake/index.js";
 import { runCli } from "./helpers/cli.js";
 import { freshDatabaseUrl, query } from "./helpers/db.js";
 import { startFake, syncEnv } from "./helpers/fake.js";
+import { syncInProcess } from "./helpers/sync-in-process.js";
 
 interface RejectRow {
   flow_id: string;
@@ -24,7 +25,7 @@ describe("report rejects", () => {
   beforeAll(async () => {
     api = await startFake({ flows: 2, runsPerFlow: 30, seed: 243, faults: { invalidRecordsPerFlow: 2 } });
     url = await freshDatabaseUrl();
-    expect((await runCli(["sync", "--no-progress"], syncEnv(api, url))).code).toBe(0);
+    expect(await syncInProcess(syncEnv(api, url))).toBe(0);
   });
   afterAll(async () => api.close());
 

@@ -9,6 +9,7 @@ import { daemonHarness } from "./helpers/daemon.js";
 import { freshDatabaseUrl, query } from "./helpers/db.js";
 import { syncEnv } from "./helpers/fake.js";
 import { freePort } from "./helpers/ports.js";
+import { syncInProcess } from "./helpers/sync-in-process.js";
 import { waitFor } from "./helpers/wait.js";
 
 const harness = daemonHarness();
@@ -178,7 +179,7 @@ describe("status page: safe by default", () => {
   it("a schema one migration behind: what can be read is shown under a banner naming migrate; what cannot is said, never as 0 flows", async () => {
     const api = await harness.fake({ flows: 2, runsPerFlow: 30, seed: 24 });
     const behind = await freshDatabaseUrl();
-    expect((await runCli(["sync", "--no-progress"], syncEnv(api, behind))).code).toBe(0);
+    expect(await syncInProcess(syncEnv(api, behind))).toBe(0);
     await query(
       behind,
       "delete from drizzle.__drizzle_migrations where created_at = (select max(created_at) from drizzle.__drizzle_migrations)",
@@ -266,7 +267,7 @@ describe("status page: a database that is down, right-to-left names, a running f
   it("isolates right-to-left names with <bdi> and shows a running full pass with runs, pages, percentage and ETA", async () => {
     const api = await harness.fake({ flows: 2, runsPerFlow: 300, seed: 32 });
     const url = await freshDatabaseUrl();
-    expect((await runCli(["sync", "--no-progress"], syncEnv(api, url))).code).toBe(0);
+    expect(await syncInProcess(syncEnv(api, url))).toBe(0);
     const [reconciled, firstBackfill] = api.store.flowIds() as [string, string];
     await query(url, "update bird.approval_flows set name = $2 where id = $1", [reconciled, "طلب شراء #3"]);
     // A reconcile half way (150 of the 300 stored runs, 30 s in, leased) and a first backfill resumed

@@ -3,9 +3,10 @@
 // rounded up past runs Bird lists as newer. No such run may be skipped by an incremental pass.
 import { afterEach, describe, expect, it } from "vitest";
 import { instantUs } from "../src/bird/date-time.js";
-import { cliEnv, runCli } from "./helpers/cli.js";
+import { cliEnv } from "./helpers/cli.js";
 import { freshDatabaseUrl, query } from "./helpers/db.js";
 import { type ModelServer, serveModel } from "./helpers/model-server.js";
+import { syncInProcess } from "./helpers/sync-in-process.js";
 import { type ModelFlow, type ModelRun, ModelUpstream, POLITE } from "./sim/model-upstream.js";
 import { rng, uuid } from "./sim/values.js";
 
@@ -52,7 +53,7 @@ describe("time decisions at stored precision", () => {
     for (let i = 1; i <= 3; i++) runAt(m, flow, i, `2025-06-01T11:59:5${i}.500Z`);
     // The newest run when the watermark is set: stored as .124000, the watermark rounded up.
     runAt(m, flow, 10, "2025-06-01T12:00:00.123999600Z");
-    expect((await runCli(["sync", "--no-progress"], env)).code).toBe(0);
+    expect(await syncInProcess(env)).toBe(0);
     const [state] = await query<{ hwm: string }>(
       url,
       `select to_char(high_water_mark at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') as hwm from bird.sync_state`,
@@ -68,8 +69,7 @@ describe("time decisions at stored precision", () => {
       runAt(m, flow, 13, "2025-06-01T12:00:00.123999900Z"),
       runAt(m, flow, 14, "2025-06-01T12:00:01Z"),
     ];
-    const r = await runCli(["sync", "--no-progress"], env);
-    expect(r.code).toBe(0);
+    expect(await syncInProcess(env)).toBe(0);
     const [pass] = await query<{ kind: string; runs_inserted: number }>(
       url,
       "select kind, runs_inserted from bird.sync_passes where outcome = 'completed' order by id desc limit 1",
@@ -112,13 +112,13 @@ describe("time decisions at stored precision", () => {
     };
     withId(runAt(m, flow, ms, "2025-06-01T12:00:00.123500Z"), markId);
     withId(runAt(m, flow, ms, "2025-06-01T12:00:00.123100Z"), earlyId);
-    expect((await runCli(["sync", "--no-progress"], env)).code).toBe(0);
+    expect(await syncInProcess(env)).toBe(0);
     // Newer than the mark, in its millisecond, but listed after `early`.
     const late = withId(runAt(m, flow, ms, "2025-06-01T12:00:00.123900Z"), lateId);
     const newest = runAt(m, flow, ms + 1000, "2025-06-01T12:00:01.000Z");
     // The first page is [newest, mark, early]: newest-first order shown, and `early` is below the mark
     // by its microseconds, yet `late` comes on the next page.
-    expect((await runCli(["sync", "--no-progress"], env)).code).toBe(0);
+    expect(await syncInProcess(env)).toBe(0);
     const stored = await query(url, "select 1 from bird.approval_runs where id = any($1::uuid[])", [[late.id, newest.id]]);
     expect(stored).toHaveLength(2);
     const [state] = await query<{ list_order: string }>(url, "select list_order from bird.sync_state");

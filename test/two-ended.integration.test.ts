@@ -10,6 +10,7 @@ import { cliEnv, runCli, startCli } from "./helpers/cli.js";
 import { freshDatabaseUrl, query } from "./helpers/db.js";
 import { type ModelServer, serveModel } from "./helpers/model-server.js";
 import { RecordingModel } from "./helpers/recording-model.js";
+import { syncInProcess } from "./helpers/sync-in-process.js";
 import { waitFor } from "./helpers/wait.js";
 import { tableEqualsModel } from "./sim/checks.js";
 import { type ModelFlow, type Quirks, POLITE } from "./sim/model-upstream.js";
@@ -72,8 +73,7 @@ function deleteSome(flow: ModelFlow, picks: number[]): void {
 
 it("kill -9 during a two-ended reconcile, then `sync`: both streams resume from their cursors, exact, only deleted runs marked", async () => {
   const { m, flow, url, env, db } = await setup({ defaultOrder: "desc", tiesAscending: true }, 600, 30);
-  const backfill = await runCli(["sync", "--no-progress"], env);
-  expect(backfill.code, backfill.stderr).toBe(0);
+  expect(await syncInProcess(env)).toBe(0);
   expect(await tableEqualsModel(db, m)).toEqual([]);
   expect(m.count(true)).toBeGreaterThan(0);
   expect(m.repeated()).toBe(0);
@@ -105,8 +105,7 @@ it("kill -9 during a two-ended reconcile, then `sync`: both streams resume from 
   expect(mid!.reverse_cursor).not.toBeNull();
   const killedAt = m.lists.length;
 
-  const resumed = await runCli(["sync", "--no-progress"], env);
-  expect(resumed.code, resumed.stderr).toBe(0);
+  expect(await syncInProcess(env)).toBe(0);
   expect(await tableEqualsModel(db, m)).toEqual([]);
   expect(await deletedCount(url)).toBe(4);
   const after = m.lists.slice(killedAt);
@@ -126,8 +125,7 @@ it("kill -9 during a two-ended reconcile, then `sync`: both streams resume from 
 it("an API that ignores reverse: one probe request, one stream, exact; status says so and later passes do not probe", async () => {
   // Answers 30 ms after a list request: the listing waits on the API, so a second stream is tried.
   const { m, flow, env, db, url } = await setup({ defaultOrder: "asc", reverseHonoured: false }, 120, 30);
-  const r = await runCli(["sync", "--no-progress"], env);
-  expect(r.code, r.stderr).toBe(0);
+  expect(await syncInProcess(env)).toBe(0);
   expect(await tableEqualsModel(db, m)).toEqual([]);
   expect(m.count(true)).toBe(1);
   expect(m.count(false)).toBe(12);
@@ -135,8 +133,7 @@ it("an API that ignores reverse: one probe request, one stream, exact; status sa
 
   deleteSome(flow, [3, 77]);
   m.lists.length = 0;
-  const again = await runCli(["sync", "--full", "--no-progress"], env);
-  expect(again.code, again.stderr).toBe(0);
+  expect(await syncInProcess(env, { full: true })).toBe(0);
   expect(await tableEqualsModel(db, m)).toEqual([]);
   expect(await deletedCount(url)).toBe(2);
   expect(m.count(true)).toBe(0);
