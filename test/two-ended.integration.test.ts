@@ -1,6 +1,9 @@
 // Issue 13 part 4 through the built CLI, against the simulation's model Bird served over HTTP: a
 // two-ended backfill is exact; kill -9 during a two-ended reconcile, then `sync`, resumes both streams
 // and marks deleted exactly the runs Bird deleted; an API that ignores `reverse` is listed from one end.
+// Every sync here is a child process, even where only its exit code is checked: whether a second stream
+// starts is timed by the syncing process (waiting on the API vs writing pages), and a sync sharing the
+// test's event loop with the model server times differently (helpers/sync-in-process.ts).
 import { afterAll, afterEach, expect, it } from "vitest";
 import pino from "pino";
 import { loadConfig } from "../src/config.js";
@@ -10,7 +13,6 @@ import { cliEnv, runCli, startCli } from "./helpers/cli.js";
 import { freshDatabaseUrl, query } from "./helpers/db.js";
 import { type ModelServer, serveModel } from "./helpers/model-server.js";
 import { RecordingModel } from "./helpers/recording-model.js";
-import { syncInProcess } from "./helpers/sync-in-process.js";
 import { waitFor } from "./helpers/wait.js";
 import { tableEqualsModel } from "./sim/checks.js";
 import { type ModelFlow, type Quirks, POLITE } from "./sim/model-upstream.js";
@@ -73,7 +75,8 @@ function deleteSome(flow: ModelFlow, picks: number[]): void {
 
 it("kill -9 during a two-ended reconcile, then `sync`: both streams resume from their cursors, exact, only deleted runs marked", async () => {
   const { m, flow, url, env, db } = await setup({ defaultOrder: "desc", tiesAscending: true }, 600, 30);
-  expect(await syncInProcess(env)).toBe(0);
+  const backfill = await runCli(["sync", "--no-progress"], env);
+  expect(backfill.code, backfill.stderr).toBe(0);
   expect(await tableEqualsModel(db, m)).toEqual([]);
   expect(m.count(true)).toBeGreaterThan(0);
   expect(m.repeated()).toBe(0);
@@ -105,7 +108,8 @@ it("kill -9 during a two-ended reconcile, then `sync`: both streams resume from 
   expect(mid!.reverse_cursor).not.toBeNull();
   const killedAt = m.lists.length;
 
-  expect(await syncInProcess(env)).toBe(0);
+  const resumed = await runCli(["sync", "--no-progress"], env);
+  expect(resumed.code, resumed.stderr).toBe(0);
   expect(await tableEqualsModel(db, m)).toEqual([]);
   expect(await deletedCount(url)).toBe(4);
   const after = m.lists.slice(killedAt);
@@ -125,7 +129,8 @@ it("kill -9 during a two-ended reconcile, then `sync`: both streams resume from 
 it("an API that ignores reverse: one probe request, one stream, exact; status says so and later passes do not probe", async () => {
   // Answers 30 ms after a list request: the listing waits on the API, so a second stream is tried.
   const { m, flow, env, db, url } = await setup({ defaultOrder: "asc", reverseHonoured: false }, 120, 30);
-  expect(await syncInProcess(env)).toBe(0);
+  const r = await runCli(["sync", "--no-progress"], env);
+  expect(r.code, r.stderr).toBe(0);
   expect(await tableEqualsModel(db, m)).toEqual([]);
   expect(m.count(true)).toBe(1);
   expect(m.count(false)).toBe(12);
@@ -133,7 +138,8 @@ it("an API that ignores reverse: one probe request, one stream, exact; status sa
 
   deleteSome(flow, [3, 77]);
   m.lists.length = 0;
-  expect(await syncInProcess(env, { full: true })).toBe(0);
+  const again = await runCli(["sync", "--full", "--no-progress"], env);
+  expect(again.code, again.stderr).toBe(0);
   expect(await tableEqualsModel(db, m)).toEqual([]);
   expect(await deletedCount(url)).toBe(2);
   expect(m.count(true)).toBe(0);
