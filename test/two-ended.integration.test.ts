@@ -74,7 +74,7 @@ function deleteSome(flow: ModelFlow, picks: number[]): void {
 }
 
 it("kill -9 during a two-ended reconcile, then `sync`: both streams resume from their cursors, exact, only deleted runs marked", async () => {
-  const { m, flow, url, env, db } = await setup({ defaultOrder: "desc", tiesAscending: true }, 600, 30);
+  const { m, flow, url, env, db } = await setup({ defaultOrder: "desc", tiesAscending: true }, 600, 120);
   const backfill = await runCli(["sync", "--no-progress"], env);
   expect(backfill.code, backfill.stderr).toBe(0);
   expect(await tableEqualsModel(db, m)).toEqual([]);
@@ -127,8 +127,10 @@ it("kill -9 during a two-ended reconcile, then `sync`: both streams resume from 
 });
 
 it("an API that ignores reverse: one probe request, one stream, exact; status says so and later passes do not probe", async () => {
-  // Answers 30 ms after a list request: the listing waits on the API, so a second stream is tried.
-  const { m, flow, env, db, url } = await setup({ defaultOrder: "asc", reverseHonoured: false }, 120, 30);
+  // Answers 250 ms after a list request: the listing waits on the API far longer than it writes a page
+  // of 10 runs, even with both cores busy (at 30 ms a loaded machine wrote slower than it waited, no
+  // second stream was tried, and the probe was never sent), so a second stream is tried.
+  const { m, flow, env, db, url } = await setup({ defaultOrder: "asc", reverseHonoured: false }, 120, 250);
   const r = await runCli(["sync", "--no-progress"], env);
   expect(r.code, r.stderr).toBe(0);
   expect(await tableEqualsModel(db, m)).toEqual([]);
