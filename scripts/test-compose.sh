@@ -3,7 +3,8 @@
 # overlay that adds the built-in fake Bird API, and deploy/docker-compose.monitoring.yml. Checks, in
 # order: the worker becomes healthy and its status page answers on the host (127.0.0.1 only); the
 # compose database equals the fake (by approvals-sync commands run inside the worker); Prometheus loads
-# deploy/alerts.yml, scrapes the worker and knows Alertmanager; two workers
+# deploy/alerts.yml, scrapes the worker and knows Alertmanager (on a machine without a registry, in
+# stand-in images that scripts/monitoring-standins.sh builds from Debian's packages); two workers
 # (--scale worker=2) converge on a new flow with no page fetched twice; `stop` ends both with exit 0;
 # `down -v` leaves nothing behind. Needs a Docker engine (on this machine: ../shared/tools/docker-engine.sh).
 set -euo pipefail
@@ -80,9 +81,14 @@ compare >"$work/equal.txt" || { compare || true; die "the compose database diffe
 ok "database equals the fake: $(cat "$work/equal.txt")"
 
 # The monitoring stack: Prometheus loads deploy/alerts.yml, scrapes the worker, knows Alertmanager.
-# Its images come from Docker Hub; a machine without a registry (this project's CI) has none, and then
-# this part says so in one line instead of failing (promtool checks the rules in CI either way).
-if docker image inspect prom/prometheus:v2.53.0 >/dev/null 2>&1 && docker image inspect prom/alertmanager:v0.27.0 >/dev/null 2>&1; then
+# Its images come from Docker Hub. On a machine without a registry (this project's CI),
+# scripts/monitoring-standins.sh builds stand-ins under the same tags from Debian's packages
+# (Prometheus 2.42, Alertmanager 0.25; the official images' paths, ports and user), and the check's
+# line says so. Only when neither is possible (no local Debian base to build on) does this part say so
+# in one line instead of failing (promtool checks the rules in CI either way).
+monitoring_images="$(sed -n 's|^ *image: *\(prom/[a-z]*:[^ ]*\).*|\1|p' deploy/docker-compose.monitoring.yml | tr '\n' ' ')"
+if why="$(bash scripts/monitoring-standins.sh 2>"$work/standins.log" | tail -n 1)"; then
+  sed -n 's/^building \(.*\)…$/# built \1/p' "$work/standins.log"
   compose up -d --no-recreate prometheus alertmanager >/dev/null 2>&1 || die "starting Prometheus and Alertmanager"
   prom() { compose exec -T prometheus wget -qO- "http://127.0.0.1:9090$1"; }
   rules_loaded() { prom /api/v1/rules | grep -q '"name":"ApprovalsSyncDown"'; }
@@ -93,9 +99,22 @@ if docker image inspect prom/prometheus:v2.53.0 >/dev/null 2>&1 && docker image 
   wait_for "Prometheus to scrape the worker" 90 scraped
   alertmanager_known() { prom /api/v1/alertmanagers | grep -q 'alertmanager:9093'; }
   wait_for "Prometheus to find Alertmanager" 60 alertmanager_known
-  ok "Prometheus loaded $rules alert rules, scrapes the worker, sends to Alertmanager"
+  # Which Prometheus and Alertmanager answered, and whether they are the official images or stand-ins.
+  version() { sed -n 's/.*"version":"\([^"]*\)".*/\1/p' | head -n 1; }
+  prom_version="$(prom /api/v1/status/buildinfo | version)"
+  am_version="$(compose exec -T alertmanager wget -qO- http://127.0.0.1:9093/api/v2/status | version)"
+  [ -n "$am_version" ] || die "Alertmanager's /api/v2/status did not answer"
+  made=""
+  for image in $monitoring_images; do
+    label="$(docker image inspect -f '{{index .Config.Labels "bird-approvals-sync.stand-in"}}' "$image" 2>/dev/null || true)"
+    case "$label" in "" | "<no value>") ;; *) made="$made ${image%%:*}" ;; esac
+  done
+  runs_on="Prometheus $prom_version, Alertmanager $am_version"
+  [ -z "$made" ] || runs_on="stand-in images built from Debian bookworm's packages for$made by scripts/monitoring-standins.sh: $runs_on"
+  ok "Prometheus loaded $rules alert rules, scrapes the worker, sends to Alertmanager ($runs_on)"
 else
-  echo "monitoring stack not checked: no prom/prometheus and prom/alertmanager images here (no registry to pull them from)"
+  images_list="$(echo $monitoring_images | sed 's/ / and /g')"
+  echo "monitoring stack not checked: no $images_list images here (no registry to pull them from), and no stand-ins: $why"
 fi
 
 compose up -d --no-recreate --scale worker=2 worker >/dev/null 2>&1 || die "docker compose up --scale worker=2"
