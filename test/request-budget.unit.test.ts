@@ -7,20 +7,7 @@ import { RequestGate } from "../src/bird/request-gate.js";
 
 // The gate sleeps with node:timers/promises, which fake timers do not reach: route it through the
 // global setTimeout they do (as request-gate.unit does).
-vi.mock("node:timers/promises", () => ({
-  setTimeout: <T>(ms: number, value?: T, opts?: { signal?: AbortSignal }) =>
-    new Promise<T | undefined>((resolve, reject) => {
-      const timer = setTimeout(() => resolve(value), ms);
-      opts?.signal?.addEventListener(
-        "abort",
-        () => {
-          clearTimeout(timer);
-          reject(opts.signal?.reason);
-        },
-        { once: true },
-      );
-    }),
-}));
+vi.mock("node:timers/promises", () => import("./helpers/fake-clock-sleep.js"));
 
 beforeEach(() => {
   vi.useFakeTimers();
