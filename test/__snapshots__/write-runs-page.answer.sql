@@ -31,12 +31,9 @@
       --    marked deleted by a 404 under one flow that a read sent before that 404 shows in another
       --    flow was moved, not deleted: the deletion is withdrawn (this version replaces it, number kept;
       --    the trigger approval_runs_withdrawn_deletion ends the version before it where this one was seen)
-      insert into bird.approval_runs as t (id, approval_flow_id, organization_id, workspace_id, status, active_step, invoker_type, invoker_id, object, previous_object, tags, results, created_at, updated_at, api_id, extra, observed_at, first_read_sent_at, decision_after, decision_before, decision_at, decided_after, decided_before, decided_at, step_entered_after, step_entered_before)
-      select id, approval_flow_id, organization_id, workspace_id, status, active_step, invoker_type, invoker_id, object, previous_object, tags, results, created_at, updated_at, api_id, extra, @read_received::timestamptz, @read_sent::timestamptz,
-        array_fill((case when created_at <= @read_received::timestamptz then created_at end), array[case when jsonb_typeof(results) = 'array' then jsonb_array_length(results) else 0 end]), array_fill(@read_received::timestamptz, array[case when jsonb_typeof(results) = 'array' then jsonb_array_length(results) else 0 end]), array_fill(case when updated_at between (case when created_at <= @read_received::timestamptz then created_at end) and @read_received::timestamptz then updated_at end, array[case when jsonb_typeof(results) = 'array' then jsonb_array_length(results) else 0 end]),
-        case when status <> 'pending' then (case when created_at <= @read_received::timestamptz then created_at end) end, case when status <> 'pending' then @read_received::timestamptz end,
-        case when status <> 'pending' then case when updated_at between (case when created_at <= @read_received::timestamptz then created_at end) and @read_received::timestamptz then updated_at end end,
-        case when status = 'pending' then (case when created_at <= @read_received::timestamptz then created_at end) end, case when status = 'pending' then @read_received::timestamptz end
+      --    A run written for the first time leaves its windows NULL: "after created_at, by observed_at"
+      insert into bird.approval_runs as t (id, approval_flow_id, organization_id, workspace_id, status, active_step, invoker_type, invoker_id, object, previous_object, tags, results, created_at, updated_at, api_id, extra, observed_at, first_read_sent_at)
+      select id, approval_flow_id, organization_id, workspace_id, status, active_step, invoker_type, invoker_id, object, previous_object, tags, results, created_at, updated_at, api_id, extra, @read_received::timestamptz, @read_sent::timestamptz
       from input
       on conflict (id) do update set approval_flow_id = excluded.approval_flow_id, organization_id = excluded.organization_id, workspace_id = excluded.workspace_id, status = excluded.status, active_step = excluded.active_step, invoker_type = excluded.invoker_type, invoker_id = excluded.invoker_id, object = excluded.object, previous_object = excluded.previous_object, tags = excluded.tags, results = excluded.results, created_at = excluded.created_at, updated_at = excluded.updated_at, api_id = excluded.api_id, extra = excluded.extra, last_synced_at = now(), deleted_at = null,
         version = t.version + case when (t.deleted_at is not null and t.approval_flow_id <> excluded.approval_flow_id
@@ -80,35 +77,42 @@
         and (coalesce(t.first_read_sent_at, '-infinity') <= @read_sent::timestamptz
           or (t.deleted_at is not null and t.approval_flow_id <> excluded.approval_flow_id))
       returning id, version, (xmax = 0) as inserted, status, active_step, changed_after
+    ), replaced as (
+      -- 6. the stored versions those writes replaced, as this statement's snapshot still shows them, each
+      --    looked up by its key (OFFSET 0 keeps the lookup a lookup: flattened, the planner may scan every
+      --    pending run per page when its statistics lag a backfill)
+      select t.*, w.status as next_status, w.active_step as next_active_step, w.changed_after as next_changed_after
+      from written w cross join lateral (
+        select * from bird.approval_runs r where r.id = w.id and r.version = w.version - 1 offset 0) as t
+      where not w.inserted
     ), superseded as (
-      -- 6. the versions those writes replaced, as this statement's snapshot still shows them
+      -- 7. each replaced version into the history
       insert into bird.approval_run_history (id, approval_flow_id, organization_id, workspace_id, status, active_step, invoker_type, invoker_id, object, previous_object, tags, results, created_at, updated_at, api_id, extra, deleted_at, version, changed_after, observed_at, superseded_at)
       select t.id, t.approval_flow_id, t.organization_id, t.workspace_id, t.status, t.active_step, t.invoker_type, t.invoker_id, t.object, t.previous_object, t.tags, t.results, t.created_at, t.updated_at, t.api_id, t.extra, t.deleted_at, t.version, t.changed_after, t.observed_at, @read_received::timestamptz
-      from bird.approval_runs t join written w on w.id = t.id and t.version = w.version - 1
-      where @history::boolean and not w.inserted
+      from replaced t where @history::boolean
       on conflict (id, version) do nothing
     ), stretch as (
-      -- 7. a pending run that left its step (for another or a decision): the stretch it spent there
+      -- 8. a pending run that left its step (for another or a decision): the stretch it spent there
       insert into bird.run_step_times (run_id, flow_id, step, run_created_at, entered_after, entered_before, left_after, left_before)
       select t.id, t.approval_flow_id, t.active_step, t.created_at,
         coalesce(t.step_entered_after, case when t.created_at <= t.observed_at then t.created_at end),
-        coalesce(t.step_entered_before, t.observed_at), w.changed_after, @read_received::timestamptz
-      from bird.approval_runs t join written w on w.id = t.id and t.version = w.version - 1
-      where not w.inserted and t.status = 'pending' and t.deleted_at is null and t.active_step is not null
-        and (w.status <> 'pending' or w.active_step is distinct from t.active_step)
+        coalesce(t.step_entered_before, t.observed_at), t.next_changed_after, @read_received::timestamptz
+      from replaced t
+      where t.status = 'pending' and t.deleted_at is null and t.active_step is not null
+        and (t.next_status <> 'pending' or t.next_active_step is distinct from t.active_step)
         -- a run dated in the future has no lower bound to time its steps from: nothing is recorded
         and coalesce(t.step_entered_after, case when t.created_at <= t.observed_at then t.created_at end) is not null
-        and w.changed_after is not null
+        and t.next_changed_after is not null
       on conflict do nothing
     ), seen as (
-      -- 8. the pass's seen set (deletion candidates are what it misses); a run both streams of a
+      -- 9. the pass's seen set (deletion candidates are what it misses); a run both streams of a
       --    two-ended pass listed is marked 'b', the proof that they met, which survives a restart
       insert into bird.sync_seen as s (flow_id, run_id, side)
       select @flow_id::uuid, id::uuid, @side::text from jsonb_array_elements_text(@listed_ids::jsonb) as l(id)
       where @track_seen and exists (select 1 from lease)
       on conflict (flow_id, run_id) do update set side = 'b' where s.side is distinct from excluded.side
     ), reads as (
-      -- 9. when each pending run was last read (sent), for the age-based re-check and as the lower bound
+      -- 10. when each pending run was last read (sent), for the age-based re-check and as the lower bound
       --    of its next version's window; decided runs need no entry. A stale read proves nothing new.
       insert into bird.run_reads as rr (run_id, last_read_at)
       select id, @read_sent::timestamptz from input where status = 'pending' and id not in (select id from stale)
@@ -116,14 +120,14 @@
     ), settled as (
       delete from bird.run_reads where run_id in (select id from input where status <> 'pending' and id not in (select id from stale))
     ), token as (
-      -- 10. the page's token with its createdAt range, to re-list just this stretch later
+      -- 11. the page's token with its createdAt range, to re-list just this stretch later
       insert into bird.page_tokens (flow_id, token, reverse, oldest_created_at, newest_created_at)
       select @flow_id::uuid, @page_token::text, @page_token_reverse, min(created_at), max(created_at)
       from input where @page_token::text is not null having count(*) > 0
       on conflict (flow_id, token) do update set oldest_created_at = excluded.oldest_created_at,
         newest_created_at = excluded.newest_created_at, recorded_at = now()
     ), released as (
-      -- 11. runs valid again leave quarantine; the page's invalid records enter it (re-seen: updated in place)
+      -- 12. runs valid again leave quarantine; the page's invalid records enter it (re-seen: updated in place)
       delete from bird.sync_rejects where flow_id = @flow_id::uuid and fingerprint in (select id::text from input)
     ), quarantined as (
       insert into bird.sync_rejects as q (flow_id, run_id, fingerprint, reason, payload)
@@ -135,7 +139,7 @@
     ), counts as (
       select count(*) filter (where inserted)::int as inserted, count(*) filter (where not inserted)::int as updated from written
     ), progress as (
-      -- 12. the page's counts into its pass
+      -- 13. the page's counts into its pass
       update bird.sync_passes set
         pages = pages + @pages, requests = requests + @requests, runs_seen = runs_seen + @seen,
         runs_inserted = runs_inserted + (select inserted from counts),

@@ -2,9 +2,10 @@
 // the window of the version it writes, and the windows reports read without walking the history: one
 // per element of `results` (when each decision was made), one for leaving `pending`, one for entering
 // the current stretch on `active_step`. On an update `t` is the stored row and `excluded` the new one;
-// a window carries over while what it dates is unchanged, else it is the new version's. NULL windows
-// of rows stored before these columns mean "between created_at and observed_at" and are spelled out
-// when carried over. A lower bound is created_at only when that is before the read: a run dated in the
+// a window carries over while what it dates is unchanged, else it is the new version's. A run written
+// for the first time keeps every window NULL, which means "after created_at, by observed_at" (what a
+// first read proves; the views and decision_instant() read NULL that way, and it costs a backfill no
+// bytes); the first update spells such windows out as it carries them over. A lower bound is created_at only when that is before the read: a run dated in the
 // future says nothing about when it changed (NULL: unknown).
 
 /**
@@ -26,23 +27,6 @@ const SAME_STRETCH = "t.status = 'pending' and t.deleted_at is null and t.active
 const STORED_FROM = "(case when t.created_at <= t.observed_at then t.created_at end)";
 const STORED_PIN = `case when t.updated_at between ${STORED_FROM} and t.observed_at then t.updated_at end`;
 const PIN = `case when excluded.updated_at between ${CHANGED_AFTER} and ${RECEIVED} then excluded.updated_at end`;
-
-/** The window columns, in the order WINDOWS_ON_INSERT gives them. */
-export const WINDOW_COLUMNS =
-  "decision_after, decision_before, decision_at, decided_after, decided_before, decided_at, step_entered_after, step_entered_before";
-
-// A run first seen: everything it shows happened after it was created and by this read.
-const FIRST = `(case when created_at <= ${RECEIVED} then created_at end)`;
-const FIRST_PIN = `case when updated_at between ${FIRST} and ${RECEIVED} then updated_at end`;
-
-// How many decisions a run's results hold (array_fill: one call per run, the backfill's hot path).
-const COUNT = "array[case when jsonb_typeof(results) = 'array' then jsonb_array_length(results) else 0 end]";
-
-/** The window columns of a run written for the first time, from the page's `input` row. */
-export const WINDOWS_ON_INSERT = `array_fill(${FIRST}, ${COUNT}), array_fill(${RECEIVED}, ${COUNT}), array_fill(${FIRST_PIN}, ${COUNT}),
-        case when status <> 'pending' then ${FIRST} end, case when status <> 'pending' then ${RECEIVED} end,
-        case when status <> 'pending' then ${FIRST_PIN} end,
-        case when status = 'pending' then ${FIRST} end, case when status = 'pending' then ${RECEIVED} end`;
 
 /** The SET list of a new version of a stored run: its window, and the windows it carries over. */
 export const WINDOWS_ON_UPDATE = `changed_after = ${CHANGED_AFTER},
