@@ -98,7 +98,9 @@ export async function fillOrganization(db: ScratchDb, runs: number, flows: numbe
   // Temporary tables live per session: the whole fill goes through one connection.
   await db.query(`do $fill$ begin ${statements.map((s) => `execute ${quote(s)};`).join("\n")} end $fill$`);
   say(`filled ${runs} runs in ${flows} flows`);
-  // What the daemon's refresh would have done by now: every segment rolled up.
+  // What the page statement and the daemon's refresh would have done by now: every segment marked
+  // (rows inserted by hand mark nothing themselves, migration 0013), then rolled up.
+  await db.query("select bird.mark_all_report_segments()");
   await db.query("select bird.refresh_report_segments(2147483647)");
   await db.query("vacuum analyze");
 }

@@ -43,7 +43,8 @@ const FIXTURE = `
   -- A's two stretches, as the page write recorded them when A left each step.
   insert into bird.run_step_times (run_id, flow_id, step, run_created_at, entered_after, entered_before, left_after, left_before) values
     ('${A}', '${FLOW}', 1, '2025-03-01T00:00Z', '2025-03-01T00:00Z', '2025-03-01T01:00Z', '2025-03-01T04:00Z', '2025-03-01T05:00Z'),
-    ('${A}', '${FLOW}', 2, '2025-03-01T00:00Z', '2025-03-01T04:00Z', '2025-03-01T05:00Z', '2025-03-01T08:00Z', '2025-03-01T09:00Z');`;
+    ('${A}', '${FLOW}', 2, '2025-03-01T00:00Z', '2025-03-01T04:00Z', '2025-03-01T05:00Z', '2025-03-01T08:00Z', '2025-03-01T09:00Z');
+  select bird.mark_all_report_segments();`;
 
 describe("decision-history reports on a fixture", () => {
   let url: string;

@@ -4,6 +4,8 @@
 // runs), everything refreshed, and a mix after later writes, plain and over ranges that cut months.
 import { beforeAll, describe, expect, it } from "vitest";
 import { freshDatabaseUrl, query } from "./helpers/db.js";
+import { startFake, syncEnv } from "./helpers/fake.js";
+import { syncInProcess } from "./helpers/sync-in-process.js";
 
 const FLOWS = ["0b000000-0000-4000-8000-000000000001", "0b000000-0000-4000-8000-000000000002"];
 
@@ -20,7 +22,8 @@ const FIXTURE = `
     timestamptz '2025-01-01T00:00Z' + i * interval '15 hours',
     timestamptz '2025-01-01T00:00Z' + i * interval '15 hours' + (i % 9) * interval '1 day',
     timestamptz '2025-07-01T00:00Z'
-  from generate_series(1, 240) i`;
+  from generate_series(1, 240) i;
+  select bird.mark_all_report_segments()`;
 
 const RANGES: Array<[string | null, string | null, string | null]> = [
   [null, null, null],
@@ -32,33 +35,35 @@ const RANGES: Array<[string | null, string | null, string | null]> = [
   [null, "2025-03-03T00:00Z", "2025-03-20T00:00Z"],
 ];
 
+async function answersOf(url: string): Promise<unknown[]> {
+  const out: unknown[] = [];
+  for (const [flow, since, until] of RANGES) {
+    const args = [flow, since, until];
+    out.push(await query(url, "select * from bird.tag_counts_for($1, $2, $3) order by flow_id, key, value", args));
+    out.push(await query(url, "select * from bird.reviewer_workload_for($1, $2, $3) order by reviewer_type, reviewer_id", args));
+  }
+  // The status page's decisions per day (src/db/console-history.ts reads the same tables).
+  out.push(
+    await query(
+      url,
+      `
+      select t.day::text, t.status, sum(t.runs)::int as runs from (
+        select t.day, t.status, t.runs from bird.decision_day_rollup t
+        where not exists (select 1 from bird.report_segments_dirty x where x.flow_id = t.flow_id and x.month = t.month)
+        union all
+        select ((r.created_at + r.decision_seconds * interval '1 second') at time zone 'UTC')::date, r.status, 1
+        from bird.report_segments_dirty x join bird.approval_runs r on r.approval_flow_id = x.flow_id
+          and r.created_at >= bird.utc_month_start(x.month) and r.created_at < bird.utc_month_end(x.month)
+        where r.deleted_at is null and r.status in ('approved', 'denied')) t
+      group by 1, 2 order by 1, 2`,
+    ),
+  );
+  return out;
+}
+
 describe("report rollups", () => {
   let url: string;
-  const answers = async () => {
-    const out: unknown[] = [];
-    for (const [flow, since, until] of RANGES) {
-      const args = [flow, since, until];
-      out.push(await query(url, "select * from bird.tag_counts_for($1, $2, $3) order by flow_id, key, value", args));
-      out.push(await query(url, "select * from bird.reviewer_workload_for($1, $2, $3) order by reviewer_type, reviewer_id", args));
-    }
-    // The status page's decisions per day (src/db/console-history.ts reads the same tables).
-    out.push(
-      await query(
-        url,
-        `
-        select t.day::text, t.status, sum(t.runs)::int as runs from (
-          select t.day, t.status, t.runs from bird.decision_day_rollup t
-          where not exists (select 1 from bird.report_segments_dirty x where x.flow_id = t.flow_id and x.month = t.month)
-          union all
-          select ((r.created_at + r.decision_seconds * interval '1 second') at time zone 'UTC')::date, r.status, 1
-          from bird.report_segments_dirty x join bird.approval_runs r on r.approval_flow_id = x.flow_id
-            and r.created_at >= bird.utc_month_start(x.month) and r.created_at < bird.utc_month_end(x.month)
-          where r.deleted_at is null and r.status in ('approved', 'denied')) t
-        group by 1, 2 order by 1, 2`,
-      ),
-    );
-    return out;
-  };
+  const answers = () => answersOf(url);
   const dirty = async () => (await query<{ n: number }>(url, "select count(*)::int as n from bird.report_segments_dirty"))[0]!.n;
 
   beforeAll(async () => {
@@ -67,7 +72,7 @@ describe("report rollups", () => {
   });
 
   it("answers the same from the runs, from the rollups, and from a mix after later writes", async () => {
-    expect(await dirty()).toBe(10); // 2 flows × 5 months, marked by the trigger
+    expect(await dirty()).toBe(10); // 2 flows × 5 months, marked after the insert (migration 0013)
     const fromRuns = await answers();
     expect(JSON.stringify(fromRuns)).toContain('"team"');
 
@@ -104,5 +109,28 @@ describe("report rollups", () => {
     // settled: only segments marked at least an hour ago are refreshed; these were just marked
     expect((await query<{ n: number }>(url, "select bird.refresh_report_segments(100, interval '1 hour') as n"))[0]!.n).toBe(0);
     expect(await dirty()).toBe(before.length);
+  });
+});
+
+describe("report rollups after a sync", () => {
+  it("the page statement marks the segments of the runs it inserts: a sync's rollups answer as counting every run", async () => {
+    const api = await startFake({ flows: 2, runsPerFlow: 300, seed: 26 });
+    try {
+      const url = await freshDatabaseUrl();
+      expect(await syncInProcess(syncEnv(api, url))).toBe(0);
+      const months = await query<{ n: number }>(
+        url,
+        "select count(distinct (approval_flow_id, bird.utc_month(created_at)))::int as n from bird.approval_runs",
+      );
+      expect(months[0]!.n).toBeGreaterThan(1);
+      // a segment neither marked nor rolled up would be missing from every answer below
+      const afterSync = await answersOf(url);
+      // the same questions with every segment counted from the runs
+      await query(url, "delete from bird.tag_rollup; delete from bird.reviewer_rollup; delete from bird.decision_day_rollup");
+      await query(url, "select bird.mark_all_report_segments()");
+      expect(afterSync).toEqual(await answersOf(url));
+    } finally {
+      await api.close();
+    }
   });
 });

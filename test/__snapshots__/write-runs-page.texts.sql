@@ -17,15 +17,8 @@
       select (e->>'id')::uuid as id, (e->>'approvalFlowId')::uuid as approval_flow_id, (e->>'organizationId')::uuid as organization_id, (e->>'workspaceId')::uuid as workspace_id, (e->>'status')::text as status, (e->>'activeStep')::numeric as active_step, (e->'invoker'->>'type')::text as invoker_type, (e->'invoker'->>'id')::uuid as invoker_id, nullif(e->'object', 'null'::jsonb) as object, nullif(e->'previousObject', 'null'::jsonb) as previous_object, nullif(e->'tags', 'null'::jsonb) as tags, nullif(e->'results', 'null'::jsonb) as results, bird.rfc3339(e->>'createdAt') as created_at, bird.rfc3339(e->>'updatedAt') as updated_at,
       nullif(e->>'id', lower(e->>'id')) as api_id,
       case when @has_extra then nullif(e - array['id','approvalFlowId','organizationId','workspaceId','status','activeStep','invoker','object','previousObject','tags','results','createdAt','updatedAt'], '{}'::jsonb) end as extra from picked
-    ), stale as (
-      -- 4. runs whose stored version this read may not replace: it differs, but the read was sent before
-      --    the one that first showed the stored version, so it may show an older one (issue 22)
-      --    (a deletion proven by a 404 under another flow is not newer: the run moved, see 5)
-      select i.id from input i join bird.approval_runs t on t.id = i.id
-      where ((t.approval_flow_id, t.organization_id, t.workspace_id, t.status, t.active_step, t.invoker_type, t.invoker_id, t.object, t.previous_object, t.tags, t.results, t.created_at, t.updated_at, t.api_id, t.extra) is distinct from (i.approval_flow_id, i.organization_id, i.workspace_id, i.status, i.active_step, i.invoker_type, i.invoker_id, i.object, i.previous_object, i.tags, i.results, i.created_at, i.updated_at, i.api_id, i.extra) or t.deleted_at is not null) and t.first_read_sent_at > @read_sent::timestamptz
-        and not (t.deleted_at is not null and t.approval_flow_id <> i.approval_flow_id)
     ), written as (
-      -- 5. change-only upsert: a row is written only when a value differs, or to bring a deleted run back;
+      -- 4. change-only upsert: a row is written only when a value differs, or to bring a deleted run back;
       --    each write is a new version, changed after the last read that showed the one before. A run
       --    marked deleted by a 404 under one flow that a read sent before that 404 shows in another
       --    flow was moved, not deleted: the deletion is withdrawn (this version replaces it, number kept;
@@ -75,7 +68,13 @@
       where ((t.approval_flow_id, t.organization_id, t.workspace_id, t.status, t.active_step, t.invoker_type, t.invoker_id, t.object, t.previous_object, t.tags, t.results, t.created_at, t.updated_at, t.api_id, t.extra) is distinct from (excluded.approval_flow_id, excluded.organization_id, excluded.workspace_id, excluded.status, excluded.active_step, excluded.invoker_type, excluded.invoker_id, excluded.object, excluded.previous_object, excluded.tags, excluded.results, excluded.created_at, excluded.updated_at, excluded.api_id, excluded.extra) or t.deleted_at is not null)
         and (coalesce(t.first_read_sent_at, '-infinity') <= @read_sent::timestamptz
           or (t.deleted_at is not null and t.approval_flow_id <> excluded.approval_flow_id))
-      returning id, version, (xmax = 0) as inserted, status, active_step, changed_after
+      returning id, version, (xmax = 0) as inserted, status, active_step, changed_after, approval_flow_id, created_at
+    ), stale as (
+      -- 5. runs whose stored version this read may not replace: they differ, yet the upsert skipped them
+      --    (the read was sent before the one that first showed the stored version, so it may show an
+      --    older one; issue 22). Only runs the upsert did not write are looked up: none in a backfill
+      select i.id from input i join bird.approval_runs t on t.id = i.id
+      where i.id not in (select id from written) and ((t.approval_flow_id, t.organization_id, t.workspace_id, t.status, t.active_step, t.invoker_type, t.invoker_id, t.object, t.previous_object, t.tags, t.results, t.created_at, t.updated_at, t.api_id, t.extra) is distinct from (i.approval_flow_id, i.organization_id, i.workspace_id, i.status, i.active_step, i.invoker_type, i.invoker_id, i.object, i.previous_object, i.tags, i.results, i.created_at, i.updated_at, i.api_id, i.extra) or t.deleted_at is not null)
     ), replaced as (
       -- 6. the stored versions those writes replaced, as this statement's snapshot still shows them, each
       --    looked up by its key (OFFSET 0 keeps the lookup a lookup: flattened, the planner may scan every
@@ -103,15 +102,21 @@
         and coalesce(t.step_entered_after, case when t.created_at <= t.observed_at then t.created_at end) is not null
         and t.next_changed_after is not null
       on conflict do nothing
+    ), marked as (
+      -- 9. the report segments (flow, UTC month) the new runs fall in, for the rollups to refresh; the
+      --    triggers of migration 0012 mark what updates and deletions touch (see 0013 for why not inserts)
+      insert into bird.report_segments_dirty (flow_id, month)
+      select distinct approval_flow_id, bird.utc_month(created_at) from written where inserted
+      on conflict (flow_id, month) do update set marked_at = now()
     ), seen as (
-      -- 9. the pass's seen set (deletion candidates are what it misses); a run both streams of a
+      -- 10. the pass's seen set (deletion candidates are what it misses); a run both streams of a
       --    two-ended pass listed is marked 'b', the proof that they met, which survives a restart
       insert into bird.sync_seen as s (flow_id, run_id, side)
       select @flow_id::uuid, id::uuid, @side::text from jsonb_array_elements_text(@listed_ids::jsonb) as l(id)
       where @track_seen and exists (select 1 from lease)
       on conflict (flow_id, run_id) do update set side = 'b' where s.side is distinct from excluded.side
     ), reads as (
-      -- 10. when each pending run was last read (sent), for the age-based re-check and as the lower bound
+      -- 11. when each pending run was last read (sent), for the age-based re-check and as the lower bound
       --    of its next version's window; decided runs need no entry. A stale read proves nothing new.
       insert into bird.run_reads as rr (run_id, last_read_at)
       select id, @read_sent::timestamptz from input where status = 'pending' and id not in (select id from stale)
@@ -119,14 +124,14 @@
     ), settled as (
       delete from bird.run_reads where run_id in (select id from input where status <> 'pending' and id not in (select id from stale))
     ), token as (
-      -- 11. the page's token with its createdAt range, to re-list just this stretch later
+      -- 12. the page's token with its createdAt range, to re-list just this stretch later
       insert into bird.page_tokens (flow_id, token, reverse, oldest_created_at, newest_created_at)
       select @flow_id::uuid, @page_token::text, @page_token_reverse, min(created_at), max(created_at)
       from input where @page_token::text is not null having count(*) > 0
       on conflict (flow_id, token) do update set oldest_created_at = excluded.oldest_created_at,
         newest_created_at = excluded.newest_created_at, recorded_at = now()
     ), released as (
-      -- 12. runs valid again leave quarantine; the page's invalid records enter it (re-seen: updated in place)
+      -- 13. runs valid again leave quarantine; the page's invalid records enter it (re-seen: updated in place)
       delete from bird.sync_rejects where flow_id = @flow_id::uuid and fingerprint in (select id::text from input)
     ), quarantined as (
       insert into bird.sync_rejects as q (flow_id, run_id, fingerprint, reason, payload)
@@ -138,7 +143,7 @@
     ), counts as (
       select count(*) filter (where inserted)::int as inserted, count(*) filter (where not inserted)::int as updated from written
     ), progress as (
-      -- 13. the page's counts into its pass
+      -- 14. the page's counts into its pass
       update bird.sync_passes set
         pages = pages + @pages, requests = requests + @requests, runs_seen = runs_seen + @seen,
         runs_inserted = runs_inserted + (select inserted from counts),

@@ -163,6 +163,8 @@ export async function loadFixture(db: SqlRunner): Promise<void> {
   await db.rows(sql`insert into bird.approval_runs (id, approval_flow_id, status, tags, results, created_at, updated_at, deleted_at)
     select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(id uuid, approval_flow_id uuid, status text,
       tags jsonb, results jsonb, created_at timestamptz, updated_at timestamptz, deleted_at timestamptz)`);
+  // rows inserted by hand mark their report segments as the page statement does (migration 0013)
+  await db.rows(sql`select bird.mark_all_report_segments()`);
 }
 
 export const logger = createLogger({ logLevel: "silent", logFormat: "json", accessKey: "", databaseUrl: undefined });

@@ -116,15 +116,8 @@ const STATEMENT = `
     ), input as (
       -- 3. one row per run, every column cast from its JSON value
       select ${PROJECTION} from picked
-    ), stale as (
-      -- 4. runs whose stored version this read may not replace: it differs, but the read was sent before
-      --    the one that first showed the stored version, so it may show an older one (issue 22)
-      --    (a deletion proven by a 404 under another flow is not newer: the run moved, see 5)
-      select i.id from input i join bird.approval_runs t on t.id = i.id
-      where (${STORED} is distinct from ${READ} or t.deleted_at is not null) and t.first_read_sent_at > @read_sent::timestamptz
-        and not (t.deleted_at is not null and t.approval_flow_id <> i.approval_flow_id)
     ), written as (
-      -- 5. change-only upsert: a row is written only when a value differs, or to bring a deleted run back;
+      -- 4. change-only upsert: a row is written only when a value differs, or to bring a deleted run back;
       --    each write is a new version, changed after the last read that showed the one before. A run
       --    marked deleted by a 404 under one flow that a read sent before that 404 shows in another
       --    flow was moved, not deleted: the deletion is withdrawn (this version replaces it, number kept;
@@ -139,7 +132,13 @@ const STATEMENT = `
       where (${CURRENT} is distinct from ${INCOMING} or t.deleted_at is not null)
         and (coalesce(t.first_read_sent_at, '-infinity') <= @read_sent::timestamptz
           or (t.deleted_at is not null and t.approval_flow_id <> excluded.approval_flow_id))
-      returning id, version, (xmax = 0) as inserted, status, active_step, changed_after
+      returning id, version, (xmax = 0) as inserted, status, active_step, changed_after, approval_flow_id, created_at
+    ), stale as (
+      -- 5. runs whose stored version this read may not replace: they differ, yet the upsert skipped them
+      --    (the read was sent before the one that first showed the stored version, so it may show an
+      --    older one; issue 22). Only runs the upsert did not write are looked up: none in a backfill
+      select i.id from input i join bird.approval_runs t on t.id = i.id
+      where i.id not in (select id from written) and (${STORED} is distinct from ${READ} or t.deleted_at is not null)
     ), replaced as (
       -- 6. the stored versions those writes replaced, as this statement's snapshot still shows them, each
       --    looked up by its key (OFFSET 0 keeps the lookup a lookup: flattened, the planner may scan every
@@ -167,15 +166,21 @@ const STATEMENT = `
         and coalesce(t.step_entered_after, case when t.created_at <= t.observed_at then t.created_at end) is not null
         and t.next_changed_after is not null
       on conflict do nothing
+    ), marked as (
+      -- 9. the report segments (flow, UTC month) the new runs fall in, for the rollups to refresh; the
+      --    triggers of migration 0012 mark what updates and deletions touch (see 0013 for why not inserts)
+      insert into bird.report_segments_dirty (flow_id, month)
+      select distinct approval_flow_id, bird.utc_month(created_at) from written where inserted
+      on conflict (flow_id, month) do update set marked_at = now()
     ), seen as (
-      -- 9. the pass's seen set (deletion candidates are what it misses); a run both streams of a
+      -- 10. the pass's seen set (deletion candidates are what it misses); a run both streams of a
       --    two-ended pass listed is marked 'b', the proof that they met, which survives a restart
       insert into bird.sync_seen as s (flow_id, run_id, side)
       select @flow_id::uuid, id::uuid, @side::text from jsonb_array_elements_text(@listed_ids::jsonb) as l(id)
       where @track_seen and exists (select 1 from lease)
       on conflict (flow_id, run_id) do update set side = 'b' where s.side is distinct from excluded.side
     ), reads as (
-      -- 10. when each pending run was last read (sent), for the age-based re-check and as the lower bound
+      -- 11. when each pending run was last read (sent), for the age-based re-check and as the lower bound
       --    of its next version's window; decided runs need no entry. A stale read proves nothing new.
       insert into bird.run_reads as rr (run_id, last_read_at)
       select id, @read_sent::timestamptz from input where status = 'pending' and id not in (select id from stale)
@@ -183,14 +188,14 @@ const STATEMENT = `
     ), settled as (
       delete from bird.run_reads where run_id in (select id from input where status <> 'pending' and id not in (select id from stale))
     ), token as (
-      -- 11. the page's token with its createdAt range, to re-list just this stretch later
+      -- 12. the page's token with its createdAt range, to re-list just this stretch later
       insert into bird.page_tokens (flow_id, token, reverse, oldest_created_at, newest_created_at)
       select @flow_id::uuid, @page_token::text, @page_token_reverse, min(created_at), max(created_at)
       from input where @page_token::text is not null having count(*) > 0
       on conflict (flow_id, token) do update set oldest_created_at = excluded.oldest_created_at,
         newest_created_at = excluded.newest_created_at, recorded_at = now()
     ), released as (
-      -- 12. runs valid again leave quarantine; the page's invalid records enter it (re-seen: updated in place)
+      -- 13. runs valid again leave quarantine; the page's invalid records enter it (re-seen: updated in place)
       delete from bird.sync_rejects where flow_id = @flow_id::uuid and fingerprint in (select id::text from input)
     ), quarantined as (
       insert into bird.sync_rejects as q (flow_id, run_id, fingerprint, reason, payload)
@@ -202,7 +207,7 @@ const STATEMENT = `
     ), counts as (
       select count(*) filter (where inserted)::int as inserted, count(*) filter (where not inserted)::int as updated from written
     ), progress as (
-      -- 13. the page's counts into its pass
+      -- 14. the page's counts into its pass
       update bird.sync_passes set
         pages = pages + @pages, requests = requests + @requests, runs_seen = runs_seen + @seen,
         runs_inserted = runs_inserted + (select inserted from counts),
