@@ -3,14 +3,14 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { DrizzleQueryError, type SQL } from "drizzle-orm";
+import { DrizzleQueryError, is, SQL } from "drizzle-orm";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
 import { type PgDatabase, PgDialect, type PgQueryResultHKT } from "drizzle-orm/pg-core";
 import pg from "pg";
 import type { Logger } from "pino";
 import { type Config, describeDatabase } from "../config.js";
 import { DatabaseConnectionError } from "../errors.js";
-import type { Database, SqlRunner, StatementOptions } from "./database.js";
+import type { BoundStatement, Database, SqlRunner, StatementOptions } from "./database.js";
 import { isRetryableDbError } from "./pg-errors.js";
 import { lockPgliteDir } from "./pglite-lock.js";
 import { MIGRATIONS_DIR, migrateWhenBehind } from "./schema-version.js";
@@ -69,8 +69,13 @@ function statementName(prefix: string, text: string): string {
 
 function runnerOf(db: Pick<AnyPgDatabase, "execute" | "_">, prepares: boolean): SqlRunner {
   return {
-    async rows<T>(query: SQL, opts?: StatementOptions): Promise<T[]> {
+    async rows<T>(query: SQL | BoundStatement, opts?: StatementOptions): Promise<T[]> {
       try {
+        if (!is(query, SQL)) {
+          const name = prepares && opts?.prepare ? statementName(opts.prepare, query.template) : undefined;
+          const prepared = db._.session.prepareQuery({ sql: query.text, params: [...query.params] }, undefined, name, false);
+          return ((await prepared.execute()) as { rows: T[] }).rows;
+        }
         if (prepares && opts?.prepare) {
           const q = dialect.sqlToQuery(query);
           const prepared = db._.session.prepareQuery(q, undefined, statementName(opts.prepare, q.sql), false);
@@ -99,7 +104,7 @@ function wrap(
     location,
     migrate: () => migrate(database),
     // A single statement is atomic by itself: re-running it after a lost connection is safe.
-    rows: <T>(query: SQL, opts?: StatementOptions) => withRetry(logger, () => runner.rows<T>(query, opts)),
+    rows: <T>(query: SQL | BoundStatement, opts?: StatementOptions) => withRetry(logger, () => runner.rows<T>(query, opts)),
     transaction: <T>(fn: (tx: SqlRunner) => Promise<T>) =>
       withRetry(logger, () => db.transaction((tx) => fn(runnerOf(tx as unknown as AnyPgDatabase, kind === "postgres")))),
     close,

@@ -10,9 +10,17 @@ export interface StatementOptions {
   prepare?: string;
 }
 
+/** A statement kept whole as text, its parameters numbered once (db/sql/bind.ts: bindStatement). */
+export interface BoundStatement {
+  /** The text as written, with `@name` parameters: what names the prepared statement. */
+  readonly template: string;
+  readonly text: string;
+  readonly params: readonly unknown[];
+}
+
 export interface SqlRunner {
   /** Runs one statement; returns its rows (empty for statements without RETURNING). */
-  rows<T = Record<string, unknown>>(query: SQL, opts?: StatementOptions): Promise<T[]>;
+  rows<T = Record<string, unknown>>(query: SQL | BoundStatement, opts?: StatementOptions): Promise<T[]>;
 }
 
 export interface Database extends SqlRunner {

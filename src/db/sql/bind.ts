@@ -1,6 +1,9 @@
-// Hot statements are kept whole as SQL text (src/db/sql/*.ts) with named parameters `@name`; this
-// turns one into a Drizzle `sql` value, every parameter sent as a bind parameter, never spliced in.
+// Hot statements are kept whole as SQL text (src/db/sql/*.ts) with named parameters `@name`, every
+// parameter sent as a bind parameter, never spliced in: `bindNamed` turns one into a Drizzle `sql`
+// value; `bindStatement` numbers the names once per text ($1 for every `@a`, ...) and only picks the
+// values per call, for the statement run once per page (Drizzle's assembly cost 0.4 ms a page).
 import { type SQL, sql } from "drizzle-orm";
+import type { BoundStatement } from "../database.js";
 
 const PARAM = /@([a-z_]+)/g;
 
@@ -16,4 +19,35 @@ export function bindNamed(text: string, values: Readonly<Record<string, unknown>
   }
   chunks.push(sql.raw(text.slice(at)));
   return sql.join(chunks);
+}
+
+interface Numbered {
+  text: string;
+  names: readonly string[];
+}
+
+const numbered = new Map<string, Numbered>();
+
+function numberOnce(template: string): Numbered {
+  let n = numbered.get(template);
+  if (n === undefined) {
+    const names: string[] = [];
+    const text = template.replace(PARAM, (_, name: string) => {
+      const at = names.indexOf(name);
+      return `$${at >= 0 ? at + 1 : names.push(name)}`;
+    });
+    n = { text, names };
+    numbered.set(template, n);
+  }
+  return n;
+}
+
+/** `template` with `$k` for its k-th distinct `@name`, and the values in that order. */
+export function bindStatement(template: string, values: Readonly<Record<string, unknown>>): BoundStatement {
+  const { text, names } = numberOnce(template);
+  const params = names.map((name) => {
+    if (!(name in values)) throw new Error(`statement parameter @${name} has no value`);
+    return values[name];
+  });
+  return { template, text, params };
 }

@@ -11,7 +11,7 @@ import type { ListOrder } from "../../model.js";
 import type { DbReadWindow } from "../clock.js";
 import type { SqlRunner } from "../database.js";
 import { RUN_COLUMNS, RUN_JSON_FIELDS, runColumnFromJson } from "../run-columns.js";
-import { bindNamed } from "./bind.js";
+import { bindNamed, bindStatement } from "./bind.js";
 import { WINDOWS_ON_UPDATE } from "./version-windows.js";
 
 /** What stays the same for every page of one pass. */
@@ -276,6 +276,6 @@ export async function writeRunsPage(db: SqlRunner, pass: PassTarget, page: RunsP
     history: page.history,
   };
   const text = fromAnswer ? WRITE_RUNS_PAGE.answer : WRITE_RUNS_PAGE.texts;
-  const [row] = await db.rows<RunsPageWritten>(bindNamed(text, values), { prepare: "page_write" });
+  const [row] = await db.rows<RunsPageWritten>(bindStatement(text, values), { prepare: "page_write" });
   return row ?? { leased: false, inserted: 0, updated: 0, valid: 0 };
 }
