@@ -138,9 +138,17 @@ export async function finishPass(tx: SqlRunner, f: FinishPass): Promise<boolean>
         last_incremental_pass_at = case when ${full} then last_incremental_pass_at else now() end,
         last_success_at = now(), consecutive_failures = 0, next_attempt_at = null, last_error = null,
         recheck_debt = case when ${full} then 0 else recheck_debt end,
-        -- what the next incremental pass lists down to (see watermark() in runs.ts)
-        high_water_mark = (select max(created_at) from bird.approval_runs
-                           where approval_flow_id = ${f.flowId}::uuid and deleted_at is null and created_at <= first_synced_at),
+        -- what the next incremental pass lists down to (see watermark() in runs.ts): the newest run
+        -- stored before this pass began listing from page one. A run stored since may have come from
+        -- anywhere (an answer that repeats runs, a page re-listed after a restart) while runs added
+        -- at the head next to it were never listed: the mark must not rise past them. Only before
+        -- the first pass stores anything does the newest run it stored stand in.
+        high_water_mark = coalesce(
+          (select max(r.created_at) from bird.approval_runs r
+           where r.approval_flow_id = ${f.flowId}::uuid and r.deleted_at is null and r.created_at <= r.first_synced_at
+             and r.first_synced_at < pass_started_at),
+          (select max(r.created_at) from bird.approval_runs r
+           where r.approval_flow_id = ${f.flowId}::uuid and r.deleted_at is null and r.created_at <= r.first_synced_at)),
         updated_at = now()
       where flow_id = ${f.flowId}::uuid`);
   } else if (f.outcome === "failed") {
