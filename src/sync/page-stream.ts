@@ -66,7 +66,7 @@ export async function* listPages(
       pending.catch(() => undefined);
     }
     yield page;
-    void afterPage();
+    afterPage();
     if (next === undefined) return;
   }
 }
