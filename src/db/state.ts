@@ -143,12 +143,9 @@ export async function finishPass(tx: SqlRunner, f: FinishPass): Promise<boolean>
         -- anywhere (an answer that repeats runs, a page re-listed after a restart) while runs added
         -- at the head next to it were never listed: the mark must not rise past them. Only before
         -- the first pass stores anything does the newest run it stored stand in.
-        high_water_mark = coalesce(
-          (select max(r.created_at) from bird.approval_runs r
-           where r.approval_flow_id = ${f.flowId}::uuid and r.deleted_at is null and r.created_at <= r.first_synced_at
-             and r.first_synced_at < pass_started_at),
-          (select max(r.created_at) from bird.approval_runs r
-           where r.approval_flow_id = ${f.flowId}::uuid and r.deleted_at is null and r.created_at <= r.first_synced_at)),
+        high_water_mark = (select coalesce(max(r.created_at) filter (where r.first_synced_at < pass_started_at), max(r.created_at))
+                           from bird.approval_runs r
+                           where r.approval_flow_id = ${f.flowId}::uuid and r.deleted_at is null and r.created_at <= r.first_synced_at),
         updated_at = now()
       where flow_id = ${f.flowId}::uuid`);
   } else if (f.outcome === "failed") {

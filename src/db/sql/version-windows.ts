@@ -5,8 +5,9 @@
 // a window carries over while what it dates is unchanged, else it is the new version's. A run written
 // for the first time keeps every window NULL, which means "after created_at, by observed_at" (what a
 // first read proves; the views and decision_instant() read NULL that way, and it costs a backfill no
-// bytes); the first update spells such windows out as it carries them over. A lower bound is created_at only when that is before the read: a run dated in the
-// future says nothing about when it changed (NULL: unknown).
+// bytes); the first update spells such windows out as it carries them over. A lower bound is
+// created_at only when that is before the read: a run dated in the future says nothing about when it
+// changed (NULL: unknown).
 
 /**
  * The new version's lower bound: the last read that showed the stored version (the read that first
