@@ -29,7 +29,7 @@ export async function deletionCandidates(
       and t.deleted_at is null
       and t.first_synced_at < ${passStartedAt}::timestamptz
       and t.last_synced_at < ${passStartedAt}::timestamptz
-      and not exists (select 1 from bird.sync_seen s where s.run_id = t.id)
+      and not exists (select 1 from bird.sync_seen s where s.flow_id = t.approval_flow_id and s.run_id = t.id)
       and t.id <> all(${`{${listedNow.join(",")}}`}::uuid[])
     order by t.created_at, t.id`);
 }
