@@ -48,6 +48,9 @@ interface Sink {
 const KEPT_HEADER = /^(retry-after|x-rate-?limit-.+|ratelimit(-.+)?|content-type|content-length)$/i;
 // Bytes handed to the writer and not yet written, beyond which the sync waits for it.
 const MAX_PENDING_BYTES = 16 * 1024 * 1024;
+const BATCH_ANSWERS = 32;
+const BATCH_BYTES = 2 * 1024 * 1024;
+const BATCH_DELAY_MS = 25;
 // For an answer given as text only: each encode gives a buffer of its own (Buffer.from may share a pool
 // slab, which cannot be transferred).
 const UTF8 = new TextEncoder();
@@ -72,6 +75,11 @@ class WorkerSink implements Sink {
   private pending = 0;
   private waiters: Array<() => void> = [];
   private closed: Promise<void> | undefined;
+  // Answers not yet posted: one message carries many (each postMessage wakes the writer's thread, which
+  // cost the sync's thread ~1 ms a call), posted when the batch is full or soon after its first answer.
+  private batch: Array<{ a: AttemptRecord; size: number }> = [];
+  private batchBytes = 0;
+  private flushTimer: NodeJS.Timeout | undefined;
 
   private constructor(private readonly worker: Worker) {}
 
@@ -94,17 +102,32 @@ class WorkerSink implements Sink {
 
   attempt(a: AttemptRecord, size: number): void {
     this.pending += size;
-    // The body's buffer is its own (the client's or the encoder's): handed over, not copied.
-    this.worker.postMessage({ t: "attempt", a, size } satisfies ToWriter, a.body ? [a.body.buffer as ArrayBuffer] : []);
+    this.batch.push({ a, size });
+    this.batchBytes += size;
+    if (this.batch.length >= BATCH_ANSWERS || this.batchBytes >= BATCH_BYTES) this.flush();
+    else this.flushTimer ??= setTimeout(() => this.flush(), BATCH_DELAY_MS);
   }
   line(line: object): void {
+    this.flush(); // lines keep their place among the answers
     this.worker.postMessage({ t: "line", line } satisfies ToWriter);
+  }
+  private flush(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    if (this.batch.length === 0) return;
+    const items = this.batch;
+    this.batch = [];
+    this.batchBytes = 0;
+    // Each body's buffer is its own (the client's or the encoder's): handed over, not copied.
+    const transfer = items.flatMap((i) => (i.a.body ? [i.a.body.buffer as ArrayBuffer] : []));
+    this.worker.postMessage({ t: "attempts", items } satisfies ToWriter, transfer);
   }
   ready(): Promise<void> | undefined {
     if (this.pending <= MAX_PENDING_BYTES || this.closed) return undefined;
     return new Promise((resolve) => this.waiters.push(resolve));
   }
   close(): Promise<void> {
+    this.flush();
     this.closed ??= new Promise<void>((resolve) => {
       this.worker.on("message", (m: FromWriter) => m.t === "closed" && resolve());
       this.worker.on("exit", () => resolve());

@@ -5,7 +5,10 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { type AttemptRecord, RecordingWriter, type WriterOptions } from "./recording-writer.js";
 
-export type ToWriter = { t: "attempt"; a: AttemptRecord; size: number } | { t: "line"; line: object } | { t: "close" };
+export type ToWriter =
+  | { t: "attempts"; items: Array<{ a: AttemptRecord; size: number }> }
+  | { t: "line"; line: object }
+  | { t: "close" };
 export type FromWriter = { t: "written"; size: number } | { t: "failed"; message: string } | { t: "closed" };
 
 const port = parentPort;
@@ -25,9 +28,13 @@ function acknowledge(size: number): void {
 }
 
 port.on("message", (m: ToWriter) => {
-  if (m.t === "attempt") {
-    writer.attempt(m.a);
-    acknowledge(m.size);
+  if (m.t === "attempts") {
+    let size = 0;
+    for (const item of m.items) {
+      writer.attempt(item.a);
+      size += item.size;
+    }
+    acknowledge(size);
   } else if (m.t === "line") writer.line(m.line);
   else {
     void writer.close().then(() => {
