@@ -5,10 +5,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { type AttemptRecord, RecordingWriter, type WriterOptions } from "./recording-writer.js";
 
-export type ToWriter =
-  | { t: "attempts"; items: Array<{ a: AttemptRecord; size: number }> }
-  | { t: "line"; line: object }
-  | { t: "close" };
+export type ToWriter = { t: "attempts"; items: Array<{ a: AttemptRecord; size: number }> } | { t: "line"; line: object } | { t: "close" };
 export type FromWriter = { t: "written"; size: number } | { t: "failed"; message: string } | { t: "closed" };
 
 const port = parentPort;
