@@ -1,4 +1,4 @@
-// Issue 26: tags, reviewers and decisions per day read monthly rollups for segments nothing changed in
+// Issue 26: tags, reviewers, runs per day and decisions per day read monthly rollups for segments nothing changed in
 // since their refresh, and count the rest from the runs. Whatever the refresh has done, every answer
 // must be what counting every run gives: compared here with nothing refreshed (all counted from the
 // runs), everything refreshed, and a mix after later writes, plain and over ranges that cut months.
@@ -41,6 +41,13 @@ async function answersOf(url: string): Promise<unknown[]> {
     const args = [flow, since, until];
     out.push(await query(url, "select * from bird.tag_counts_for($1, $2, $3) order by flow_id, key, value", args));
     out.push(await query(url, "select * from bird.reviewer_workload_for($1, $2, $3) order by reviewer_type, reviewer_id", args));
+    out.push(
+      await query(
+        url,
+        "select day::text, flow_id, status, runs from bird.daily_volume_for($1, $2, $3) order by day, flow_id, status",
+        args,
+      ),
+    );
   }
   // The status page's decisions per day (src/db/console-history.ts reads the same tables).
   out.push(
@@ -126,7 +133,10 @@ describe("report rollups after a sync", () => {
       // a segment neither marked nor rolled up would be missing from every answer below
       const afterSync = await answersOf(url);
       // the same questions with every segment counted from the runs
-      await query(url, "delete from bird.tag_rollup; delete from bird.reviewer_rollup; delete from bird.decision_day_rollup");
+      await query(
+        url,
+        "delete from bird.tag_rollup; delete from bird.reviewer_rollup; delete from bird.decision_day_rollup; delete from bird.run_day_rollup",
+      );
       await query(url, "select bird.mark_all_report_segments()");
       expect(afterSync).toEqual(await answersOf(url));
     } finally {

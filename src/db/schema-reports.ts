@@ -89,3 +89,16 @@ export const decisionDayRollup = bird.table(
   },
   (t) => [index("decision_day_rollup_segment_idx").on(t.flowId, t.month)],
 );
+
+/** Live runs per flow, created month (the segment), UTC day of creation and status: `report daily` (issue 26). */
+export const runDayRollup = bird.table(
+  "run_day_rollup",
+  {
+    flowId: uuid("flow_id").notNull(),
+    month: date("month", { mode: "string" }).notNull(),
+    day: date("day", { mode: "string" }).notNull(),
+    status: text("status").notNull(),
+    runs: integer("runs").notNull(),
+  },
+  (t) => [index("run_day_rollup_segment_idx").on(t.flowId, t.month)],
+);
