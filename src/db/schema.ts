@@ -93,11 +93,11 @@ export const approvalRuns = bird.table(
     index("approval_runs_latency_idx")
       .on(t.approvalFlowId, t.decisionSeconds)
       .where(sql`deleted_at IS NULL AND status IN ('approved', 'denied')`),
-    // Each live run's decision span (issue 26): every decision's window ends in it, from created_at
-    // (or any time, for a run dated after it was seen) to observed_at. `decisions --since/--until`
-    // finds the runs whose span overlaps the range here instead of scanning the table (migration 0014).
-    index("approval_runs_decision_span_idx")
-      .using("spgist", sql`bird.decision_span(${t.createdAt}, ${t.observedAt})`)
+    // Where each live run's decision windows can end (issue 26): at or before observed_at, and at or
+    // after created_at unless the run is dated after it was seen. `decisions --since/--until` checks
+    // both in this index, so only the runs a range can hold are read (migration 0014).
+    index("approval_runs_decision_end_idx")
+      .on(t.observedAt, sql`bird.decision_span_start(${t.createdAt}, ${t.observedAt})`)
       .where(sql`deleted_at IS NULL`),
     index("approval_runs_deleted_idx").on(t.approvalFlowId).where(sql`deleted_at IS NOT NULL`),
     index("approval_runs_status_idx").on(t.status, t.approvalFlowId),
