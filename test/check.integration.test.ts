@@ -3,7 +3,7 @@
 // order either way, and tells a read-only role from one that can sync.
 import { afterEach, describe, expect, it } from "vitest";
 import { runCli } from "./helpers/cli.js";
-import { freshDatabaseUrl, query } from "./helpers/db.js";
+import { emptyDatabaseUrl, freshDatabaseUrl, query } from "./helpers/db.js";
 import { startFake, syncEnv } from "./helpers/fake.js";
 import type { FakeBirdApi } from "../src/fake/index.js";
 import type { CheckReport } from "../src/check/report.js";
@@ -109,33 +109,24 @@ describe("approvals-sync check", () => {
 
   it("a fresh, empty database is not degraded when sync will migrate it; it is with SYNC_AUTO_MIGRATE=false", async () => {
     const api = await fake({ flows: 1, runsPerFlow: 20 });
-    const admin = new URL(await freshDatabaseUrl());
-    const name = `bas_t_fresh_${process.pid}`;
-    await query(admin.toString(), `drop database if exists ${name}`);
-    await query(admin.toString(), `create database ${name}`);
-    const empty = new URL(admin);
-    empty.pathname = `/${name}`;
-    try {
-      const auto = await runCli(["check"], syncEnv(api, empty.toString()));
-      expect(auto.code).toBe(0);
-      expect(auto.stdout).toMatch(
-        /\[ok\] +migrations: none applied yet; will be migrated by sync \(SYNC_AUTO_MIGRATE=true, \d+ migrations\)/,
-      );
-      expect(auto.stdout).toMatch(/^Result: ok \(exit 0\)/m);
-      const off = await checkJson(syncEnv(api, empty.toString(), { SYNC_AUTO_MIGRATE: "false" }));
-      expect(off.code).toBe(1);
-      expect(off.report.checks.find((c) => c.id === "migrations")).toMatchObject({
-        status: "degraded",
-        title: expect.stringMatching(/SYNC_AUTO_MIGRATE=false: sync refuses this schema; run `approvals-sync migrate`/),
-      });
-      // check changed nothing: still no schema.
-      const [schemas] = await query<{ n: number }>(
-        empty.toString(),
-        "select count(*)::int as n from pg_namespace where nspname in ('bird', 'drizzle')",
-      );
-      expect(schemas!.n).toBe(0);
-    } finally {
-      await query(admin.toString(), `drop database if exists ${name}`);
-    }
+    const empty = new URL(await emptyDatabaseUrl());
+    const auto = await runCli(["check"], syncEnv(api, empty.toString()));
+    expect(auto.code).toBe(0);
+    expect(auto.stdout).toMatch(
+      /\[ok\] +migrations: none applied yet; will be migrated by sync \(SYNC_AUTO_MIGRATE=true, \d+ migrations\)/,
+    );
+    expect(auto.stdout).toMatch(/^Result: ok \(exit 0\)/m);
+    const off = await checkJson(syncEnv(api, empty.toString(), { SYNC_AUTO_MIGRATE: "false" }));
+    expect(off.code).toBe(1);
+    expect(off.report.checks.find((c) => c.id === "migrations")).toMatchObject({
+      status: "degraded",
+      title: expect.stringMatching(/SYNC_AUTO_MIGRATE=false: sync refuses this schema; run `approvals-sync migrate`/),
+    });
+    // check changed nothing: still no schema.
+    const [schemas] = await query<{ n: number }>(
+      empty.toString(),
+      "select count(*)::int as n from pg_namespace where nspname in ('bird', 'drizzle')",
+    );
+    expect(schemas!.n).toBe(0);
   });
 });

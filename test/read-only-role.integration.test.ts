@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FakeBirdApi } from "../src/fake/index.js";
 import { cliEnv, runCli } from "./helpers/cli.js";
-import { freshDatabaseUrl, query } from "./helpers/db.js";
+import { emptyDatabaseUrl, freshDatabaseUrl, query } from "./helpers/db.js";
 import { startFake, syncEnv } from "./helpers/fake.js";
 import { syncInProcess } from "./helpers/sync-in-process.js";
 
@@ -83,22 +83,14 @@ describe("a read-only role", () => {
   });
 
   it("an empty database tells the reader to migrate first", async () => {
-    const empty = new URL(url);
-    const name = `bas_empty_${process.pid}`;
-    await query(url, `drop database if exists ${name}`);
-    await query(url, `create database ${name}`);
-    empty.pathname = `/${name}`;
-    try {
-      const r = await runCli(["status"], cliEnv({ DATABASE_URL: empty.toString() }));
-      expect(r.code).toBe(2);
-      expect(r.stderr).toMatch(/has no approvals-sync schema yet: run `approvals-sync migrate`/);
-      const [tables] = await query<{ n: number }>(
-        empty.toString(),
-        "select count(*)::int as n from pg_namespace where nspname in ('bird', 'drizzle')",
-      );
-      expect(tables!.n).toBe(0);
-    } finally {
-      await query(url, `drop database if exists ${name}`);
-    }
+    const empty = new URL(await emptyDatabaseUrl());
+    const r = await runCli(["status"], cliEnv({ DATABASE_URL: empty.toString() }));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/has no approvals-sync schema yet: run `approvals-sync migrate`/);
+    const [tables] = await query<{ n: number }>(
+      empty.toString(),
+      "select count(*)::int as n from pg_namespace where nspname in ('bird', 'drizzle')",
+    );
+    expect(tables!.n).toBe(0);
   });
 });

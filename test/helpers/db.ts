@@ -28,13 +28,25 @@ function withDatabase(url: string, db: string): string {
 
 /** Creates a new database from the migrated template and returns its URL. */
 export async function freshDatabaseUrl(): Promise<string> {
+  return createDatabase(inject("templateDb"));
+}
+
+/**
+ * Creates a new database with no schema at all (from template1) and returns its URL. Like the others it
+ * is dropped by the global teardown, not by the test: DROP DATABASE waits for a checkpoint, which on
+ * a loaded machine can take over a minute (seen: a test timing out at 120 s in such a wait).
+ */
+export async function emptyDatabaseUrl(): Promise<string> {
+  return createDatabase(undefined);
+}
+
+async function createDatabase(template: string | undefined): Promise<string> {
   const adminUrl = inject("adminUrl");
-  const template = inject("templateDb");
-  const name = `${template.replace("bas_tpl_", "bas_t_")}_${process.pid}_${++counter}`;
+  const name = `${inject("templateDb").replace("bas_tpl_", "bas_t_")}_${process.pid}_${++counter}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   try {
-    await admin.query(`create database ${name} template ${template}`);
+    await admin.query(template ? `create database ${name} template ${template}` : `create database ${name}`);
   } finally {
     await admin.end();
   }
