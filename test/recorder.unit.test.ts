@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { type Server, createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { getJsonOnce } from "../src/bird/http.js";
@@ -74,6 +75,32 @@ describe("a recording file", () => {
     const cut = await readRecording(file);
     expect(cut.truncated).toBe(true);
     expect(cut.lines.slice(0, 4)).toEqual(lines.slice(0, 4));
+  });
+});
+
+describe("a JSON answer", () => {
+  const bodies = [
+    ` \t{"results":[{"id":"x","object":{"s":"Zoë \\u0000 \\ud800 🐦 \\"q\\" \\\\ \u2028 }\\"","n":1.10,"e":-0.0e+0}}],"nextPageToken":"a/b"}  `,
+    `[1,2.50,{"json":"}"}]`,
+    `{"a":"pretty"\n}`, // JSON with a line break: written as a string
+  ];
+
+  it.each(["none", "default"] as const)("is written as the line's own JSON when on one line (redaction %s)", async (redact) => {
+    const file = fileIn();
+    const r = await FileRecorder.open({ file, apiUrl: BASE, accessKey: KEY, redact, logger: pino({ level: "silent" }) });
+    for (const text of bodies) r.attempt(`${BASE}/organizations/o/approvals`)({ status: 200, headers: new Headers(), text, json: true });
+    await r.close();
+    const raw = gunzipSync(readFileSync(file)).toString("utf8").split("\n").filter(Boolean);
+    expect(raw.map((l) => l.includes(',"json":'))).toEqual([true, true, false]);
+    if (redact === "none") expect(raw[0]!.endsWith(`,"json":${bodies[0]}}`)).toBe(true);
+    const read = (await readRecording(file)).lines.map((l) => (l as AttemptLine).body!);
+    if (redact === "none") expect(read).toEqual(bodies);
+    else {
+      expect(read.map((b) => Buffer.byteLength(b))).toEqual(bodies.map((b) => Buffer.byteLength(b)));
+      expect(read[0]).not.toContain("Zoë");
+      expect(read[0]!.startsWith(' \t{"results":[{"id":"x","object":{"x":"Xxé \\u0000 \\ud800 𝑥 \\"x\\" \\\\ \u2028 }\\"')).toBe(true);
+      for (const b of read) expect(() => JSON.parse(b)).not.toThrow();
+    }
   });
 });
 

@@ -39,10 +39,10 @@ export interface AttemptOptions {
 }
 
 /**
- * `bytes`: the body as read, `text` decoded from them. The observer may keep the bytes (hand them to
- * another thread): the client reads only `text` after observing.
+ * `bytes`: the body as read, `text` decoded from them, `json`: true when that text is JSON. The observer
+ * may keep the bytes (hand them to another thread): the client reads only `text` after observing.
  */
-export type RawOutcome = { status: number; headers: Headers; text: string; bytes?: Uint8Array } | { error: string };
+export type RawOutcome = { status: number; headers: Headers; text: string; bytes?: Uint8Array; json?: boolean } | { error: string };
 
 const REDIRECT_STATUS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 5;
@@ -144,7 +144,8 @@ export async function getJsonOnce(url: string, opts: AttemptOptions): Promise<An
     throw new RetryableHttpError(reason, undefined, undefined, { cause: err });
   }
   const text = utf8.decode(bytes);
-  opts.observe?.({ status: res.status, headers: res.headers, text, bytes });
+  const parsed = parseJson(text);
+  opts.observe?.({ status: res.status, headers: res.headers, text, bytes, json: parsed !== undefined });
   const status = res.status;
   if (status === 401 || status === 403) {
     throw new AuthError(
@@ -155,20 +156,18 @@ export async function getJsonOnce(url: string, opts: AttemptOptions): Promise<An
     const retryAfterMs = parseRetryAfter(res.headers.get("retry-after"));
     throw new RetryableHttpError(`HTTP ${status} ${describeErrorBody(text)}`.trim(), status, retryAfterMs);
   }
-  if (status === 404) return { status, body: safeJson(text), text, headers: res.headers };
+  if (status === 404) return { status, body: parsed ? parsed.value : text, text, headers: res.headers };
   if (status < 200 || status >= 300) throw new HttpError(`HTTP ${status} ${describeErrorBody(text)}`.trim(), status);
-  try {
-    return { status, body: JSON.parse(text), text, headers: res.headers };
-  } catch {
-    // A cut-off or non-JSON 200 is a transport problem, not data: try again.
-    throw new RetryableHttpError(`invalid JSON in a ${status} answer (${text.length} bytes)`, status);
-  }
+  // A cut-off or non-JSON 200 is a transport problem, not data: try again.
+  if (!parsed) throw new RetryableHttpError(`invalid JSON in a ${status} answer (${text.length} bytes)`, status);
+  return { status, body: parsed.value, text, headers: res.headers };
 }
 
-function safeJson(text: string): unknown {
+/** The text's JSON value, or undefined when it is not JSON. */
+function parseJson(text: string): { value: unknown } | undefined {
   try {
-    return JSON.parse(text);
+    return { value: JSON.parse(text) };
   } catch {
-    return text;
+    return undefined;
   }
 }

@@ -72,27 +72,43 @@ function arrayElements(text: string, start: number): string[] {
   }
 }
 
-/**
- * The texts of the elements of the top-level object's `key` array, in order. A key written with escapes
- * counts, and when the key repeats the last one wins, exactly as JSON.parse and jsonb read it.
- */
-export function arrayMemberTexts(text: string, key: string): string[] | undefined {
+/** A member of the top-level object: its name (escapes read), where its colon is, and its value's span. */
+export interface MemberSpan {
+  name: string;
+  colon: number;
+  /** The value's first character (after whitespace) and the index just past it. */
+  start: number;
+  end: number;
+}
+
+/** The members of the top-level object, in order (undefined when the text is not an object). */
+export function topLevelMembers(text: string): MemberSpan[] | undefined {
   let i = skipWs(text, 0);
   if (text.charCodeAt(i) !== 0x7b) return undefined;
-  let found: string[] | undefined;
+  const members: MemberSpan[] = [];
   i = skipWs(text, i + 1);
   while (i < text.length && text.charCodeAt(i) === QUOTE) {
     const keyEnd = skipString(text, i);
     const rawKey = text.slice(i, keyEnd);
     const name = rawKey.includes("\\") ? (JSON.parse(rawKey) as string) : rawKey.slice(1, -1);
-    i = skipWs(text, skipWs(text, keyEnd) + 1); // past the colon
-    const valueEnd = skipValue(text, i);
-    if (name === key) found = text.charCodeAt(i) === 0x5b ? arrayElements(text, i) : undefined;
-    i = skipWs(text, valueEnd);
+    const colon = skipWs(text, keyEnd);
+    const start = skipWs(text, colon + 1);
+    const end = skipValue(text, start);
+    members.push({ name, colon, start, end });
+    i = skipWs(text, end);
     if (text.charCodeAt(i) !== 0x2c) break;
     i = skipWs(text, i + 1);
   }
-  return found;
+  return members;
+}
+
+/**
+ * The texts of the elements of the top-level object's `key` array, in order. A key written with escapes
+ * counts, and when the key repeats the last one wins, exactly as JSON.parse and jsonb read it.
+ */
+export function arrayMemberTexts(text: string, key: string): string[] | undefined {
+  const member = topLevelMembers(text)?.findLast((m) => m.name === key);
+  return member && text.charCodeAt(member.start) === 0x5b ? arrayElements(text, member.start) : undefined;
 }
 
 /** The answer text without the whitespace around it: a GET answer is the run's own text. */

@@ -230,7 +230,7 @@ export class FileRecorder implements Recorder {
       // The bytes as read are handed over as they are: the writer makes them the text the client read.
       const raw = outcome.bytes !== undefined;
       const body = outcome.bytes ?? UTF8.encode(outcome.text);
-      this.sink.attempt({ url, at, ms, status: outcome.status, headers, body, raw }, body.byteLength);
+      this.sink.attempt({ url, at, ms, status: outcome.status, headers, body, raw, json: outcome.json === true }, body.byteLength);
     };
   }
 

@@ -5,7 +5,7 @@ import { isUtf8 } from "node:buffer";
 import { close, open } from "node:fs";
 import { promisify } from "node:util";
 import { GzipBatches } from "./gzip-batches.js";
-import type { AttemptLine } from "./recording.js";
+import { type AttemptLine, JSON_BODY } from "./recording.js";
 import { redactAnswerBytes } from "./redact.js";
 
 export type RedactMode = "default" | "none";
@@ -35,6 +35,8 @@ export interface AttemptRecord {
   body?: Uint8Array;
   /** or, when `raw`, the bytes it read that text from. */
   raw?: boolean;
+  /** The client read that text as JSON (and so it may go into the line as it is). */
+  json?: boolean;
   error?: string;
 }
 
@@ -47,6 +49,7 @@ export const closeRecordingFile = (fd: number): Promise<void> => promisify(close
 // Decodes as the client does (http.ts): UTF-8, a leading BOM dropped, invalid bytes as U+FFFD.
 const utf8 = new TextDecoder("utf-8");
 const BOM = [0xef, 0xbb, 0xbf];
+const CLOSE_LINE = Buffer.from("}\n", "latin1");
 
 /** The UTF-8 of the text the client read from `bytes`: the bytes themselves unless it changed them. */
 function asRead(bytes: Buffer): Buffer {
@@ -61,8 +64,6 @@ function asciiJson(value: object): string {
 
 export class RecordingWriter {
   private readonly key: Buffer;
-  /** Where bodies are redacted, reused from one answer to the next (its text is copied out at once). */
-  private scratch = Buffer.alloc(0);
   private readonly out: GzipBatches;
   private closed = false;
 
@@ -92,15 +93,24 @@ export class RecordingWriter {
     }
     const bytes = Buffer.from(a.body?.buffer ?? new ArrayBuffer(0), a.body?.byteOffset ?? 0, a.body?.byteLength ?? 0);
     const received = a.raw ? asRead(bytes) : bytes;
-    if (this.opts.redact !== "none" && this.scratch.length < received.length) this.scratch = Buffer.allocUnsafe(received.length * 2);
-    const body = this.opts.redact === "none" ? received : redactAnswerBytes(u.pathname, a.status, received, this.scratch);
+    // A redacted body is a buffer of its own: the batch holds it until its gzip member is written.
+    const redacted = this.opts.redact === "none" ? { bytes: received, json: true } : redactAnswerBytes(u.pathname, a.status, received);
+    const body = redacted.bytes;
     this.scrubBytes(body);
     const head = asciiJson({ ...base, status: a.status, headers: a.headers ?? {} } satisfies Omit<AttemptLine, "body">);
-    // The body's UTF-8 bytes go into the line as they are: read as latin1 they are one byte per character,
-    // which JSON.stringify escapes natively (only quotes, backslashes and controls), and written as latin1
-    // they are the same bytes again. The line stays UTF-8; the body is never decoded and encoded again.
-    this.out.add(Buffer.from(`${head.slice(0, -1)},"body":`, "latin1"));
-    this.out.add(Buffer.from(`${JSON.stringify(body.toString("latin1"))}}\n`, "latin1"));
+    if (a.json === true && redacted.json && body.indexOf(0x0a) < 0 && body.indexOf(0x0d) < 0) {
+      // JSON on one line goes in as the line's last member, byte for byte: no escaping pass, and the
+      // reader takes the text between its colon and the line's closing brace (recording.ts).
+      this.out.add(Buffer.from(`${head.slice(0, -1)},"${JSON_BODY}":`, "latin1"));
+      this.out.add(body);
+      this.out.add(CLOSE_LINE);
+    } else {
+      // The body's UTF-8 bytes go into a string as they are: read as latin1 they are one byte per
+      // character, which JSON.stringify escapes natively (only quotes, backslashes and controls), and
+      // written as latin1 they are the same bytes again. The body is never decoded and encoded again.
+      this.out.add(Buffer.from(`${head.slice(0, -1)},"body":`, "latin1"));
+      this.out.add(Buffer.from(`${JSON.stringify(body.toString("latin1"))}}\n`, "latin1"));
+    }
     this.out.endLine();
   }
 

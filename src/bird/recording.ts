@@ -4,9 +4,14 @@
 // batch of lines: gzip-batches.ts).
 import { createReadStream } from "node:fs";
 import { createGunzip } from "node:zlib";
+import { type MemberSpan, topLevelMembers } from "./json-text.js";
 
 export const RECORDING_FORMAT = "bird-approvals-sync recording";
-export const RECORDING_VERSION = 1;
+// 2: a JSON body on one line is written as the attempt line's last member, "json", byte for byte
+// (version 1 wrote every body as a string; readers read both).
+export const RECORDING_VERSION = 2;
+/** The member that holds a JSON body as it is (always the line's last). */
+export const JSON_BODY = "json";
 
 export interface SessionLine {
   type: "session";
@@ -39,6 +44,7 @@ export interface AttemptLine {
   /** null when no answer came (network error, timeout); then `error` says what happened. */
   status: number | null;
   headers?: Record<string, string>;
+  /** The body's text as the client read it (in the file: a string, or the raw JSON of member "json"). */
   body?: string;
   error?: string;
 }
@@ -63,6 +69,17 @@ export interface Recording {
    * before are kept; a replay serves them.
    */
   truncated: boolean;
+}
+
+/** One line of the file; a JSON body written as it is comes back as `body`, its exact text. */
+export function parseLine(text: string): RecordingLine {
+  const members = topLevelMembers(text);
+  const last = members?.at(-1);
+  if (last?.name !== JSON_BODY || members === undefined) return JSON.parse(text) as RecordingLine;
+  const head = members.length > 1 ? text.slice(0, (members.at(-2) as MemberSpan).end) : "{";
+  const close = text.lastIndexOf("}");
+  if (close < last.end - 1) throw new SyntaxError("a recording line does not end with its JSON body");
+  return { ...(JSON.parse(`${head}}`) as AttemptLine), body: text.slice(last.colon + 1, close) };
 }
 
 /** Reads every line of a recording (all gzip members), tolerating a cut-off end. */
@@ -92,7 +109,7 @@ export function readRecording(file: string): Promise<Recording> {
       for (const part of parts) {
         if (part.trim() === "") continue;
         try {
-          lines.push(JSON.parse(part) as RecordingLine);
+          lines.push(parseLine(part));
         } catch {
           truncated = true;
           finish();

@@ -239,24 +239,26 @@ class Redaction {
 
 /**
  * The answer to a GET of `path` (no query) with `status`, as UTF-8 bytes, its free text replaced by
- * placeholders of the same byte length, written into `into` when it is large enough (else a new buffer).
- * A body that is not JSON is redacted character by character.
+ * placeholders of the same byte length, in a new buffer.
+ * A body that is not JSON is redacted character by character (`json` false: the result may not be
+ * JSON); JSON stays JSON.
  */
-export function redactAnswerBytes(path: string, status: number, original: Buffer, into?: Buffer): Buffer {
-  const buf = into && into.length >= original.length ? into.subarray(0, original.length) : Buffer.allocUnsafe(original.length);
+export function redactAnswerBytes(path: string, status: number, original: Buffer): { bytes: Buffer; json: boolean } {
+  const buf = Buffer.allocUnsafe(original.length);
   original.copy(buf);
   try {
     let end = new Redaction(original, buf).value(0, shapeOf(path, status));
     while (isWs(buf[end])) end++;
     if (end !== buf.length) throw new SyntaxError(`text after the JSON value at ${end}`);
+    return { bytes: buf, json: true };
   } catch {
     original.copy(buf); // start again from the answer as received
     redactAllBytes(buf);
+    return { bytes: buf, json: false };
   }
-  return buf;
 }
 
 /** redactAnswerBytes of a text, as text. */
 export function redactAnswer(path: string, status: number, text: string): string {
-  return redactAnswerBytes(path, status, Buffer.from(text, "utf8")).toString("utf8");
+  return redactAnswerBytes(path, status, Buffer.from(text, "utf8")).bytes.toString("utf8");
 }
