@@ -33,9 +33,10 @@ export interface CheckedPage {
   /**
    * The records that passed, in page order, copies included: only their createdAt may say anything
    * about the listing's order or where it stops. A record Bird sent with a createdAt it cannot mean
-   * (year 0000, say) sits where Bird's own order put it, and must not end a listing early.
+   * (year 0000, say) sits where Bird's own order put it, and must not end a listing early. Only their
+   * createdAt is kept: a page in flight holds no parsed record.
    */
-  ordered: unknown[];
+  ordered: Array<{ createdAt: unknown }>;
 }
 
 /**
@@ -71,7 +72,7 @@ export function checkPage(records: readonly unknown[], texts: RecordTexts, asked
   const rejects = new Map<string, Rejected>();
   const listed = new Set<string>();
   const keyless: number[] = [];
-  const ordered: unknown[] = [];
+  const ordered: Array<{ createdAt: unknown }> = [];
   let hasExtra = false;
   records.forEach((raw, i) => {
     const id = recordUuid(raw);
@@ -83,7 +84,7 @@ export function checkPage(records: readonly unknown[], texts: RecordTexts, asked
       // A run listed twice on one page is written once: its last copy wins.
       runs.delete(checked.id);
       runs.set(checked.id, { id: checked.id, apiId: checked.apiId, at: i });
-      ordered.push(raw);
+      ordered.push({ createdAt: (raw as { createdAt: unknown }).createdAt });
       hasExtra ||= Object.keys(raw as object).some((k) => !KNOWN_FIELDS.has(k));
     } else {
       const reject = checked.ok ? rejectOf(raw, texts.at(i), wrong!, asked.runIds?.[i]) : checked.reject;

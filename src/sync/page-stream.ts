@@ -9,7 +9,7 @@ import { type CheckedPage, checkPage } from "./page-check.js";
 // Shared by every listing in the process: the collection is per process, not per flow.
 const afterPage = pageGarbageCollector(64);
 
-export interface FetchedPage extends RunsPage {
+export interface FetchedPage extends Omit<RunsPage, "records"> {
   /** Its records validated, once, as it arrived: what the listing's order and stopping may trust. */
   checked: CheckedPage;
   /** The token this page was fetched with (undefined: the first page). */
@@ -45,7 +45,9 @@ export async function* listPages(
     const { value: page, read } = await timedRead(() =>
       client.listRuns(flowId, { pageToken: token, limit: opts.limit, reverse: opts.reverse }, { signal: opts.signal, meter }),
     );
-    return { ...page, checked: checkPage(page.records, page.texts, { flowId }), token, requests: meter.requests, read };
+    // The parsed records are not kept: what the pass needs of them is in `checked`.
+    const { records, texts, nextPageToken } = page;
+    return { texts, nextPageToken, checked: checkPage(records, texts, { flowId }), token, requests: meter.requests, read };
   };
   const tokensSeen = new Set<string>();
   if (opts.firstToken) tokensSeen.add(opts.firstToken);
