@@ -5,6 +5,7 @@
 // the whole view filtered by decided_before, for ranges on, inside, across and beyond every instant.
 import pg from "pg";
 import { beforeAll, describe, expect, it } from "vitest";
+import { mixSeed, Rng } from "../src/fake/random.js";
 import { freshDatabaseUrl, query } from "./helpers/db.js";
 
 const FLOWS = ["0e000000-0000-4000-8000-000000000001", "0e000000-0000-4000-8000-000000000002"];
@@ -12,43 +13,45 @@ const HOUR = 3_600_000;
 const T0 = Date.parse("2025-03-01T00:00:00Z");
 const at = (h: number) => new Date(T0 + h * HOUR).toISOString();
 
-/** A small deterministic generator (the fixture is the same on every run). */
-function* lcg(seed: number): Generator<number> {
-  let s = seed;
-  for (;;) {
-    s = (s * 1103515245 + 12345) % 2 ** 31;
-    yield s / 2 ** 31;
-  }
+interface RunSpec {
+  created: number;
+  observed: number;
+  /** Where each decision's window ends (hours), and whether the windows are kept (else null: the default). */
+  ends: number[];
+  kept: boolean;
+  deleted: boolean;
+}
+
+function row(i: number, run: RunSpec): string {
+  const id = `0e000000-0000-4000-8000-${(0xa00 + i).toString(16).padStart(12, "0")}`;
+  const flow = FLOWS[i % 2]!;
+  const n = run.ends.length;
+  const results = `[${Array.from({ length: n }, (_, k) => `{"reviewer":{"type":"user","id":"u${k}"},"result":"approved"}`).join(",")}]`;
+  const arr = (xs: number[]) => (run.kept ? `'{${xs.map(at).join(",")}}'` : "null");
+  const deleted = run.deleted ? `'${at(run.observed)}'` : "null";
+  return `('${id}', '${flow}', '${n > 0 ? "approved" : "pending"}', '[]', '${results}', '${at(run.created)}', '${at(run.created)}', '${at(run.observed)}', ${deleted},
+    ${arr(run.ends.map((e) => e - 1))}, ${arr(run.ends)}, ${arr(run.ends)})`;
 }
 
 function fixture(): string {
-  const r = lcg(26);
-  const next = () => r.next().value as number;
-  const rows: string[] = [];
+  const r = new Rng(mixSeed("decisions-range"));
+  const runs: RunSpec[] = [];
   for (let i = 0; i < 60; i++) {
-    const id = `0e000000-0000-4000-8000-${(0xa00 + i).toString(16).padStart(12, "0")}`;
-    const flow = FLOWS[i % 2]!;
-    const created = Math.floor(next() * 48);
+    const created = r.int(0, 47);
     // one run in six is dated after the read that first showed it (Bird's clock ahead of ours)
-    const observed = i % 6 === 5 ? created - 1 - Math.floor(next() * 5) : created + Math.floor(next() * 30);
-    const n = Math.floor(next() * 4);
-    const results = `[${Array.from({ length: n }, (_, k) => `{"reviewer":{"type":"user","id":"u${k}"},"result":"approved"}`).join(",")}]`;
-    // windows kept for two runs in three (a run first seen with its decisions keeps none)
-    const kept = n > 0 && i % 3 !== 0;
+    const observed = i % 6 === 5 ? created - r.int(1, 5) : created + r.int(0, 29);
     // each window ends by the read that showed the run; for a run dated after that read, before its created_at too
-    const ends = Array.from({ length: n }, () =>
-      observed < created ? observed - Math.floor(next() * 4) : created + Math.floor(next() * (observed - created + 1)),
-    );
-    const arr = (xs: number[]) => (kept ? `'{${xs.map(at).join(",")}}'` : "null");
-    const deleted = i % 13 === 12 ? `'${at(observed)}'` : "null";
-    rows.push(
-      `('${id}', '${flow}', '${n > 0 ? "approved" : "pending"}', '[]', '${results}', '${at(created)}', '${at(created)}', '${at(observed)}', ${deleted},
-        ${arr(ends.map((e) => e - 1))}, ${arr(ends)}, ${arr(ends)})`,
-    );
+    const ends = Array.from({ length: r.int(0, 3) }, () => (observed < created ? observed - r.int(0, 3) : r.int(created, observed)));
+    // windows kept for two runs in three (a run first seen with its decisions keeps none)
+    runs.push({ created, observed, ends, kept: ends.length > 0 && i % 3 !== 0, deleted: i % 13 === 12 });
   }
+  // Placed, not left to chance: a run dated after it was seen whose decision ended hours before that
+  // read, with a range boundary (hour 12) in between. Taking the span's start as least(created_at,
+  // observed_at), as a run's own dates would suggest, loses this decision from ranges ending at 12.
+  runs.push({ created: 20, observed: 15, ends: [10], kept: true, deleted: false });
   return `
     insert into bird.approval_runs (id, approval_flow_id, status, tags, results, created_at, updated_at, observed_at, deleted_at,
-      decision_after, decision_before, decision_at) values ${rows.join(",\n")};`;
+      decision_after, decision_before, decision_at) values ${runs.map((run, i) => row(i, run)).join(",\n")};`;
 }
 
 describe("decisions over a date range", () => {
