@@ -21,7 +21,7 @@ const B = "123e4567-e89b-12d3-a456-426614174002";
 /** A list answer as text, its records as JSON.parse reads them, and their own texts. */
 function answer(text: string) {
   const records = (JSON.parse(text) as { results: unknown[] }).results;
-  return { records, texts: RecordTexts.ofAnswer(text, "results", records.length) };
+  return { records, texts: RecordTexts.ofAnswer(text, undefined, "results", records.length) };
 }
 
 describe("checkPage", () => {
@@ -65,12 +65,13 @@ describe("checkPage", () => {
   });
 
   it("cuts records out of an ordinary answer only to quarantine one: valid runs are written from the answer whole", () => {
-    const plain = RecordTexts.ofAnswer(JSON.stringify({ results: [run(A), run(B)] }), "results", 2);
+    const plain = RecordTexts.ofAnswer(JSON.stringify({ results: [run(A), run(B)] }), undefined, "results", 2);
     expect(plain.risky).toBe(false);
     expect(checkPage([run(A), run(B)], plain, LISTED).runs.map((r) => r.at)).toEqual([0, 1]);
     expect((plain as unknown as { cut?: unknown }).cut).toBeUndefined();
     const risky = RecordTexts.ofAnswer(
       `{"results":[${JSON.stringify(run(A))},${JSON.stringify(run(B, { object: { s: "\ud83d" } }))}]}`,
+      undefined,
       "results",
       2,
     );

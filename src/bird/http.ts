@@ -2,6 +2,7 @@
 // Bounded and pinned (issue 20): a body is read only up to HTTP_MAX_RESPONSE_BYTES, and a redirect
 // is followed only within the origin the request was sent to (BIRD_API_URL's): whatever another
 // origin answers is not Bird's data, and its 401 is not Bird's verdict on the key.
+import { isUtf8 } from "node:buffer";
 import { AuthError, HttpError, RetryableHttpError } from "../errors.js";
 import { parseRetryAfter } from "./retry-after.js";
 
@@ -10,6 +11,11 @@ export interface Answer {
   body: unknown;
   /** The body as received: the database reads runs from it verbatim. */
   text: string;
+  /**
+   * The body's bytes when they are exactly `text`'s UTF-8 (unset when decoding changed them: a BOM
+   * dropped, invalid bytes replaced): a page can be kept and written as these, never as a large string.
+   */
+  utf8?: Uint8Array;
   /** Response headers (`check` reports rate-limit headers; Bird documents none). */
   headers?: Headers;
 }
@@ -40,7 +46,7 @@ export interface AttemptOptions {
 
 /**
  * `bytes`: the body as read, `text` decoded from them, `json`: true when that text is JSON. The observer
- * may keep the bytes (hand them to another thread): the client reads only `text` after observing.
+ * must not change the bytes or hand them over (the answer keeps them): a copy is its own.
  */
 export type RawOutcome = { status: number; headers: Headers; text: string; bytes?: Uint8Array; json?: boolean } | { error: string };
 
@@ -108,7 +114,7 @@ async function readBoundedBody(res: Response, maxBytes: number): Promise<Uint8Ar
     }
     chunks.push(value);
   }
-  // An array of its own (Buffer.concat may return a slice of a shared pool, which cannot be handed over).
+  // An array of its own: a page keeps it until its commit, and a recording copies it (Buffer.concat may return a slice of a shared pool).
   const bytes = new Uint8Array(length);
   let at = 0;
   for (const chunk of chunks) {
@@ -160,7 +166,12 @@ export async function getJsonOnce(url: string, opts: AttemptOptions): Promise<An
   if (status < 200 || status >= 300) throw new HttpError(`HTTP ${status} ${describeErrorBody(text)}`.trim(), status);
   // A cut-off or non-JSON 200 is a transport problem, not data: try again.
   if (!parsed) throw new RetryableHttpError(`invalid JSON in a ${status} answer (${text.length} bytes)`, status);
-  return { status, body: parsed.value, text, headers: res.headers };
+  return { status, body: parsed.value, text, ...(isExactUtf8(bytes) ? { utf8: bytes } : {}), headers: res.headers };
+}
+
+/** Whether decoding these bytes gives their own text back (UTF-8, no BOM to drop). */
+function isExactUtf8(bytes: Uint8Array): boolean {
+  return !(bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) && isUtf8(bytes);
 }
 
 /** The text's JSON value, or undefined when it is not JSON. */

@@ -24,6 +24,6 @@ export function parseListPage(answer: Answer): RunsPage {
     throw new RetryableHttpError(`unexpected list answer: ${parsed.error.issues[0]?.message ?? "wrong shape"}`, 200);
   }
   const token = parsed.data.nextPageToken;
-  const texts = RecordTexts.ofAnswer(answer.text, "results", parsed.data.results.length);
+  const texts = RecordTexts.ofAnswer(answer.text, answer.utf8, "results", parsed.data.results.length);
   return { records: parsed.data.results, texts, nextPageToken: token ? token : undefined };
 }

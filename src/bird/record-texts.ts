@@ -1,7 +1,9 @@
-// The exact texts of a page's records. A list answer is kept whole: its records are cut out of it only
-// when something needs one alone (a reject's payload, a record that may hold an unstorable escape, a
-// page PostgreSQL refuses). A page of ordinary runs is written from the answer's own text, which
-// PostgreSQL parses once: cutting 100 records out of every page cost a fifth of the backfill's CPU.
+// The exact texts of a page's records. A list answer is kept whole, as the UTF-8 bytes it came in (never
+// as one large string: a page's text would outlive young-generation collections while its page waits
+// for its commit); its records are cut out of it only when something needs one alone (a reject's
+// payload, a record that may hold an unstorable escape, a page PostgreSQL refuses). A page of ordinary
+// runs is written from the answer's own bytes, which PostgreSQL parses once: cutting 100 records out of
+// every page cost a fifth of the backfill's CPU.
 import { arrayMemberTexts } from "./json-text.js";
 
 // An escape that may decode to a NUL or a surrogate: only records whose text has one need the deep check.
@@ -13,24 +15,29 @@ export class RecordTexts {
   readonly risky: boolean;
 
   private constructor(
-    /** The whole list answer, when the records are its `key` array's elements. */
-    readonly answer: string | undefined,
+    /** The whole list answer's UTF-8, when the records are its `key` array's elements. */
+    readonly answer: Buffer | undefined,
     private readonly key: string,
     cut: readonly string[] | undefined,
     readonly count: number,
+    risky: boolean,
   ) {
     this.cut = cut;
-    this.risky = answer !== undefined ? RISKY_ESCAPE.test(answer) : (cut ?? []).some((t) => RISKY_ESCAPE.test(t));
+    this.risky = risky;
   }
 
-  /** The records of the answer's top-level `key` array (the last such key, as JSON.parse and jsonb read it). */
-  static ofAnswer(answer: string, key: string, count: number): RecordTexts {
-    return new RecordTexts(answer, key, undefined, count);
+  /**
+   * The records of the answer's top-level `key` array (the last such key, as JSON.parse and jsonb read
+   * it). `utf8`: the answer's bytes when they are exactly `text`'s UTF-8 (else `text` is encoded).
+   */
+  static ofAnswer(text: string, utf8: Uint8Array | undefined, key: string, count: number): RecordTexts {
+    const bytes = utf8 ? Buffer.from(utf8.buffer, utf8.byteOffset, utf8.byteLength) : Buffer.from(text, "utf8");
+    return new RecordTexts(bytes, key, undefined, count, RISKY_ESCAPE.test(text));
   }
 
   /** Records that each came as their own text (GET answers). */
   static of(texts: readonly string[]): RecordTexts {
-    return new RecordTexts(undefined, "", texts, texts.length);
+    return new RecordTexts(undefined, "", texts, texts.length, texts.some((t) => RISKY_ESCAPE.test(t)));
   }
 
   /** Record i's own text, exactly as sent. */
@@ -47,7 +54,7 @@ export class RecordTexts {
   }
 
   private cutAnswer(): readonly string[] {
-    const texts = this.answer === undefined ? undefined : arrayMemberTexts(this.answer, this.key);
+    const texts = this.answer === undefined ? undefined : arrayMemberTexts(this.answer.toString("utf8"), this.key);
     // Cannot happen for text JSON.parse accepted; refuse rather than store anything not as sent.
     if (texts?.length !== this.count) throw new Error(`could not cut ${this.count} records out of the answer's text`);
     return texts;

@@ -118,7 +118,7 @@ class WorkerSink implements Sink {
     const items = this.batch;
     this.batch = [];
     this.batchBytes = 0;
-    // Each body's buffer is its own (the client's or the encoder's): handed over, not copied.
+    // Each body's buffer is its own (a copy, or the encoder's): handed over, not copied again.
     const transfer = items.flatMap((i) => (i.a.body ? [i.a.body.buffer as ArrayBuffer] : []));
     this.worker.postMessage({ t: "attempts", items } satisfies ToWriter, transfer);
   }
@@ -227,9 +227,10 @@ export class FileRecorder implements Recorder {
       outcome.headers.forEach((value, name) => {
         if (KEPT_HEADER.test(name)) headers[name.toLowerCase()] = value;
       });
-      // The bytes as read are handed over as they are: the writer makes them the text the client read.
+      // A copy of the bytes as read is handed over (the client keeps its own): the writer makes them
+      // the text the client read.
       const raw = outcome.bytes !== undefined;
-      const body = outcome.bytes ?? UTF8.encode(outcome.text);
+      const body = outcome.bytes ? outcome.bytes.slice() : UTF8.encode(outcome.text);
       this.sink.attempt({ url, at, ms, status: outcome.status, headers, body, raw, json: outcome.json === true }, body.byteLength);
     };
   }

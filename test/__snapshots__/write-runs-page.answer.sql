@@ -11,7 +11,7 @@
       returning flow_id
     ), picked as (
       -- 2. the runs as Bird's texts hold them: parsed once, never re-serialized
-      select e from (select e from jsonb_array_elements(@source::jsonb -> 'results') with ordinality as a(e, pos)
+      select e from (select e from jsonb_array_elements(convert_from(@source::bytea, 'UTF8')::jsonb -> 'results') with ordinality as a(e, pos)
         where pos - 1 = any(@positions::int[])) as p where exists (select 1 from lease)
     ), input as (
       -- 3. one row per run, every column cast from its JSON value

@@ -49,9 +49,9 @@ export interface RunsPageRows {
 
 /**
  * Where the statement reads the runs from: the positions (0-based) of the runs among the records of a
- * list answer's `results`, the answer's whole text parsed once by PostgreSQL; or each run's own text.
+ * list answer's `results`, the answer's whole UTF-8 (sent as bytea) parsed once by PostgreSQL; or each run's own text.
  */
-export type RunSource = { answer: string; positions: readonly number[] } | { texts: readonly string[] };
+export type RunSource = { answer: Buffer; positions: readonly number[] } | { texts: readonly string[] };
 
 export interface PageCursor {
   next: string | null;
@@ -93,7 +93,7 @@ const PROJECTION = `${RUN_COLUMNS.map((c) => `${runColumnFromJson(c, "e")} as ${
 
 /** The page's runs as jsonb elements: picked out of the whole answer by position, or from their own texts. */
 const PICK = {
-  answer: `select e from jsonb_array_elements(@source::jsonb -> 'results') with ordinality as a(e, pos)
+  answer: `select e from jsonb_array_elements(convert_from(@source::bytea, 'UTF8')::jsonb -> 'results') with ordinality as a(e, pos)
         where pos - 1 = any(@positions::int[])`,
   texts: "select e from jsonb_array_elements(@source::jsonb) as a(e)",
 };
