@@ -37,7 +37,13 @@ export class RecordTexts {
 
   /** Records that each came as their own text (GET answers). */
   static of(texts: readonly string[]): RecordTexts {
-    return new RecordTexts(undefined, "", texts, texts.length, texts.some((t) => RISKY_ESCAPE.test(t)));
+    return new RecordTexts(
+      undefined,
+      "",
+      texts,
+      texts.length,
+      texts.some((t) => RISKY_ESCAPE.test(t)),
+    );
   }
 
   /** Record i's own text, exactly as sent. */
