@@ -10,7 +10,7 @@ import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { getJsonOnce } from "../src/bird/http.js";
 import { FileRecorder } from "../src/bird/recorder.js";
-import { type AttemptLine, readRecording, requestKey } from "../src/bird/recording.js";
+import { type AttemptLine, parseLine, readRecording, requestKey } from "../src/bird/recording.js";
 
 const KEY = "key-Qx81-very-secret";
 const BASE = "http://127.0.0.1:9/bird/v1";
@@ -101,6 +101,16 @@ describe("a JSON answer", () => {
       expect(read[0]!.startsWith(' \t{"results":[{"id":"x","object":{"x":"Xxé \\u0000 \\ud800 𝑥 \\"x\\" \\\\ \u2028 }\\"')).toBe(true);
       for (const b of read) expect(() => JSON.parse(b)).not.toThrow();
     }
+  });
+});
+
+describe("parseLine", () => {
+  it("gives a JSON body back as its exact text, and refuses a line cut off after it", () => {
+    const head = '{"method":"GET","path":"/a","at":"2026-01-01T00:00:00.000Z","ms":1,"status":200,"headers":{}';
+    expect(parseLine(`${head},"json": {"a":[1.10, "}"]} }`)).toMatchObject({ path: "/a", status: 200, body: ' {"a":[1.10, "}"]} ' });
+    expect(() => parseLine(`${head},"json":{"a":[1.10, "}"]}`)).toThrow(SyntaxError);
+    expect(parseLine('{"json":[]}')).toEqual({ body: "[]" });
+    expect(parseLine(`${head},"body":"x"}`)).toMatchObject({ body: "x" });
   });
 });
 

@@ -78,7 +78,7 @@ export function parseLine(text: string): RecordingLine {
   if (last?.name !== JSON_BODY || members === undefined) return JSON.parse(text) as RecordingLine;
   const head = members.length > 1 ? text.slice(0, (members.at(-2) as MemberSpan).end) : "{";
   const close = text.lastIndexOf("}");
-  if (close < last.end - 1) throw new SyntaxError("a recording line does not end with its JSON body");
+  if (close < last.end) throw new SyntaxError("a recording line does not end after its JSON body");
   return { ...(JSON.parse(`${head}}`) as AttemptLine), body: text.slice(last.colon + 1, close) };
 }
 
