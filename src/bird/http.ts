@@ -170,7 +170,7 @@ export async function getJsonOnce(url: string, opts: AttemptOptions): Promise<An
 }
 
 /** Whether decoding these bytes gives their own text back (UTF-8, no BOM to drop). */
-function isExactUtf8(bytes: Uint8Array): boolean {
+export function isExactUtf8(bytes: Uint8Array): boolean {
   return !(bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) && isUtf8(bytes);
 }
 

@@ -1,10 +1,10 @@
 // Writes a recording file (recording.ts): builds each attempt's line, redacts its body, compresses
 // (gzip-batches.ts). It runs on a worker thread when it can (recorder.ts), so the sync's own thread
 // only hands bodies over.
-import { isUtf8 } from "node:buffer";
 import { close, open } from "node:fs";
 import { promisify } from "node:util";
 import { GzipBatches } from "./gzip-batches.js";
+import { isExactUtf8 } from "./http.js";
 import { type AttemptLine, JSON_BODY } from "./recording.js";
 import { redactAnswerBytes } from "./redact.js";
 
@@ -48,13 +48,11 @@ export const closeRecordingFile = (fd: number): Promise<void> => promisify(close
 
 // Decodes as the client does (http.ts): UTF-8, a leading BOM dropped, invalid bytes as U+FFFD.
 const utf8 = new TextDecoder("utf-8");
-const BOM = [0xef, 0xbb, 0xbf];
 const CLOSE_LINE = Buffer.from("}\n", "latin1");
 
 /** The UTF-8 of the text the client read from `bytes`: the bytes themselves unless it changed them. */
 function asRead(bytes: Buffer): Buffer {
-  const bom = BOM.every((b, i) => bytes[i] === b);
-  return bom || !isUtf8(bytes) ? Buffer.from(utf8.decode(bytes), "utf8") : bytes;
+  return isExactUtf8(bytes) ? bytes : Buffer.from(utf8.decode(bytes), "utf8");
 }
 
 /** JSON with every non-ASCII character escaped, so the line can be written as latin1 bytes. */
