@@ -73,3 +73,27 @@ describe("the bounded body reader", () => {
     await expect(refused).rejects.toThrow(/HTTP_MAX_RESPONSE_BYTES \(2047 bytes\): stopped reading after 2048 bytes/);
   });
 });
+
+describe("an error answer's description", () => {
+  /** Serves one answer with this status and body. */
+  async function serve(status: number, body: string): Promise<string> {
+    server = createServer((_req, res) => {
+      res.writeHead(status, { "content-type": "application/json" });
+      res.end(body);
+    });
+    await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
+    return `http://127.0.0.1:${(server!.address() as { port: number }).port}/x`;
+  }
+  const attempt = (url: string) => getJsonOnce(url, { headers: {}, timeoutMs: 5000, maxBytes: 1024 });
+
+  it.each([
+    [400, '{"code":"invalid_param","message":"limit too large"}', "HTTP 400 invalid_param: limit too large"],
+    [503, '{"message":"try later"}', "HTTP 503 try later"],
+    [400, "null", "HTTP 400 null"],
+    [400, '"just a string"', 'HTTP 400 "just a string"'],
+    [502, "<html>\n  Bad   gateway\n</html>", "HTTP 502 <html> Bad gateway </html>"],
+    [400, '{"code":7,"message":""}', 'HTTP 400 {"code":7,"message":""}'],
+  ])("HTTP %s with %s is described as Bird's code and message, or its text", async (status, body, described) => {
+    await expect(attempt(await serve(status, body))).rejects.toThrow(described);
+  });
+});

@@ -23,13 +23,12 @@ export interface Answer {
 const RETRYABLE_STATUS = new Set([408, 425, 429, 500, 502, 503, 504]);
 
 /** Error bodies are `{code, message}` in the seeds, but Bird does not promise it: be lenient. */
-function describeErrorBody(text: string): string {
-  try {
-    const body = JSON.parse(text) as { code?: unknown; message?: unknown };
-    const parts = [body.code, body.message].filter((p) => typeof p === "string" && p.length > 0);
+function describeErrorBody(text: string, parsed: { value: unknown } | undefined): string {
+  const body = parsed?.value;
+  if (body !== null && typeof body === "object") {
+    const { code, message } = body as { code?: unknown; message?: unknown };
+    const parts = [code, message].filter((p) => typeof p === "string" && p.length > 0);
     if (parts.length > 0) return parts.join(": ").slice(0, 300);
-  } catch {
-    // not JSON
   }
   return text.replace(/\s+/g, " ").slice(0, 120);
 }
@@ -160,10 +159,10 @@ export async function getJsonOnce(url: string, opts: AttemptOptions): Promise<An
   }
   if (RETRYABLE_STATUS.has(status)) {
     const retryAfterMs = parseRetryAfter(res.headers.get("retry-after"));
-    throw new RetryableHttpError(`HTTP ${status} ${describeErrorBody(text)}`.trim(), status, retryAfterMs);
+    throw new RetryableHttpError(`HTTP ${status} ${describeErrorBody(text, parsed)}`.trim(), status, retryAfterMs);
   }
   if (status === 404) return { status, body: parsed ? parsed.value : text, text, headers: res.headers };
-  if (status < 200 || status >= 300) throw new HttpError(`HTTP ${status} ${describeErrorBody(text)}`.trim(), status);
+  if (status < 200 || status >= 300) throw new HttpError(`HTTP ${status} ${describeErrorBody(text, parsed)}`.trim(), status);
   // A cut-off or non-JSON 200 is a transport problem, not data: try again.
   if (!parsed) throw new RetryableHttpError(`invalid JSON in a ${status} answer (${text.length} bytes)`, status);
   return { status, body: parsed.value, text, ...(isExactUtf8(bytes) ? { utf8: bytes } : {}), headers: res.headers };
