@@ -91,7 +91,11 @@ async function main(): Promise<number> {
         ["most requests within any second", String(c.maxPerSecond), `≤ ${MAX_RPS}`],
         ["most requests in flight", String(c.maxInFlight), ""],
         ["flows listed from both ends", String(twoEnded), "≥ 1 (the 40,000-run flow)"],
-        ["peak RSS of `sync` (GNU time %M)", peakRssMb === undefined ? "n/a (no /usr/bin/time)" : `${peakRssMb.toFixed(1)} MB`, `≤ ${RSS_TARGET_MB} MB`],
+        [
+          "peak RSS of `sync` (GNU time %M)",
+          peakRssMb === undefined ? "n/a (no /usr/bin/time)" : `${peakRssMb.toFixed(1)} MB`,
+          `≤ ${RSS_TARGET_MB} MB`,
+        ],
       ],
     );
     const ok =

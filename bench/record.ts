@@ -53,7 +53,11 @@ async function main(): Promise<number> {
       ["backfill seconds, without --record", fixed(median(plain)), ""],
       ["backfill seconds, with --record (default redaction)", fixed(median(recorded)), ""],
       ["ratio", fixed(ratio), "≤ 1.10"],
-      ["each pair's ratio (the machine's noise; even pairs ran the recorded backfill first)", recorded.map((r, i) => fixed(r / (plain[i] as number))).join(", "), ""],
+      [
+        "each pair's ratio (the machine's noise; even pairs ran the recorded backfill first)",
+        recorded.map((r, i) => fixed(r / (plain[i] as number))).join(", "),
+        "",
+      ],
       ["median of the pairs' ratios", fixed(median(recorded.map((r, i) => r / (plain[i] as number)))), ""],
       ["sync process CPU seconds, without / with", `${fixed(median(cpu.plain))} / ${fixed(median(cpu.recorded))}`, ""],
       ["recording size per 1,000 runs", `${int(median(bytes) / (fake.runs / 1000) / 1000)} kB`, ""],
