@@ -128,6 +128,40 @@ describe("run versions through `sync`", () => {
     for (const c of RUN_COLUMNS) expect(names.has(c.column), c.column).toBe(true);
   });
 
+  it("a decided run deleted and back keeps the window of the read that first showed its decision, not the 404's", async () => {
+    // First seen decided (its windows left NULL: "after created_at, by observed_at"), then deleted: the
+    // deletion's observed_at is its 404, and the run back must not take its decisions' window from it.
+    const [first] = await query<{ id: string; observed_at: string; created_at: string }>(
+      url,
+      `select id::text, to_char(observed_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as observed_at,
+         to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as created_at
+       from bird.approval_runs where version = 1 and deleted_at is null and status <> 'pending'
+         and jsonb_array_length(results) > 0 and decided_before is null and created_at <= observed_at
+       order by id limit 1`,
+    );
+    expect(first).toBeDefined();
+    const window = (table: string) =>
+      query<{ after: string; before: string }>(
+        url,
+        `select to_char(decided_after at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as after,
+           to_char(decided_before at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as before
+         from ${table} where run_id = $1::uuid`,
+        [first!.id],
+      );
+    const seen = { after: first!.created_at, before: first!.observed_at };
+    expect(await window("bird.run_decided")).toEqual([seen]);
+    api.store.deleteRun(flowId, first!.id);
+    expect(await syncInProcess(env, { full: true })).toBe(0);
+    expect((await versions(url, first!.id)).map((v) => v.deleted)).toEqual([false, true]);
+    api.store.restoreRun(flowId, first!.id);
+    expect(await syncInProcess(env, { full: true })).toBe(0);
+    expect((await versions(url, first!.id)).map((v) => v.deleted)).toEqual([false, true, false]);
+    expect(await window("bird.run_decided")).toEqual([seen]);
+    const decisions = await window("bird.decisions");
+    expect(decisions.length).toBeGreaterThan(0);
+    for (const d of decisions) expect(d).toEqual(seen);
+  });
+
   it("SYNC_RUN_HISTORY=off counts versions but keeps no past one", async () => {
     const kept = await historyRows(url);
     api.store.decideRuns(flowId, 2);

@@ -2,6 +2,7 @@
 import { sql } from "drizzle-orm";
 import type { DbReadWindow } from "./clock.js";
 import type { SqlRunner } from "./database.js";
+import { WINDOWS_CARRIED } from "./sql/version-windows.js";
 import { KEPT, KEPT_FROM_T, usInstant } from "./sql/write-runs-page.js";
 
 export async function forgetSeen(tx: SqlRunner, flowId: string): Promise<void> {
@@ -52,7 +53,8 @@ export async function markRunDeleted(
       update bird.approval_runs t set deleted_at = now(), version = t.version + 1,
         changed_after = coalesce(greatest(t.first_read_sent_at, (select rr.last_read_at from bird.run_reads rr where rr.run_id = t.id)),
           (case when t.created_at <= ${sent}::timestamptz then t.created_at end)),
-        observed_at = ${received}::timestamptz, first_read_sent_at = ${sent}::timestamptz
+        observed_at = ${received}::timestamptz, first_read_sent_at = ${sent}::timestamptz,
+        ${sql.raw(WINDOWS_CARRIED)}
       where id = ${runId}::uuid and approval_flow_id = ${flowId}::uuid and deleted_at is null
         and coalesce(first_read_sent_at, '-infinity') <= ${sent}::timestamptz
       returning id, version
