@@ -4,6 +4,7 @@
 // direction and token); the most requests the fake saw within any second; the sync's peak RSS (GNU
 // time's %M, the kernel's getrusage high-water mark) and how many flows were listed from both ends, so
 // the memory of a two-stream pass is measured where it happens. Printed, not asserted.
+// BENCH_SYNC_ARGS adds arguments to `sync` (e.g. "--record FILE": what a recording costs an API-bound sync).
 import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -28,7 +29,7 @@ async function measuredSync(env: NodeJS.ProcessEnv): Promise<{ seconds: number; 
   const dir = mkdtempSync(join(tmpdir(), "apibound-"));
   const timeFile = join(dir, "time.txt");
   const useTime = existsSync(GNU_TIME);
-  const argv = [CLI, "sync", "--no-progress"];
+  const argv = [CLI, "sync", "--no-progress", ...(process.env.BENCH_SYNC_ARGS?.split(" ").filter(Boolean) ?? [])];
   const [cmd, args] = useTime ? [GNU_TIME, ["-f", "%M", "-o", timeFile, process.execPath, ...argv]] : [process.execPath, argv];
   try {
     const t0 = performance.now();
