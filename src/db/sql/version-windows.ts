@@ -29,37 +29,48 @@ const STORED_FROM = "(case when t.created_at <= t.observed_at then t.created_at 
 const STORED_PIN = `case when t.updated_at between ${STORED_FROM} and t.observed_at then t.updated_at end`;
 const PIN = `case when excluded.updated_at between ${CHANGED_AFTER} and ${RECEIVED} then excluded.updated_at end`;
 
+/** Each window as the stored row `t` holds it, spelled out: NULL there means after created_at, by observed_at. */
+const CARRIED = {
+  decisionAfter: `coalesce(t.decision_after[i], ${STORED_FROM})`,
+  decisionBefore: "coalesce(t.decision_before[i], t.observed_at)",
+  decisionAt: `case when t.decision_after is null then ${STORED_PIN} else t.decision_at[i] end`,
+  decidedAfter: `coalesce(t.decided_after, ${STORED_FROM})`,
+  decidedBefore: "coalesce(t.decided_before, t.observed_at)",
+  decidedAt: `case when t.decided_before is null then ${STORED_PIN} else t.decided_at end`,
+  stepAfter: `coalesce(t.step_entered_after, ${STORED_FROM})`,
+  stepBefore: "coalesce(t.step_entered_before, t.observed_at)",
+};
+
 /**
  * The SET list of a version that keeps the run's values, a deletion (db/runs.ts markRunDeleted): every
  * window carried over, spelled out. A deletion moves observed_at to its 404, so a NULL window ("by
  * observed_at") left as it is would end at the 404 instead of at the read that first showed the run,
  * and the version after it (the run back, or the deletion withdrawn) would carry that on.
  */
-export const WINDOWS_CARRIED = `decision_after = array(select coalesce(t.decision_after[i], ${STORED_FROM}) from ${ELEMENTS("t.")} order by i),
-        decision_before = array(select coalesce(t.decision_before[i], t.observed_at) from ${ELEMENTS("t.")} order by i),
-        decision_at = array(select case when t.decision_after is null then ${STORED_PIN} else t.decision_at[i] end
-          from ${ELEMENTS("t.")} order by i),
-        decided_after = case when t.status <> 'pending' then coalesce(t.decided_after, ${STORED_FROM}) end,
-        decided_before = case when t.status <> 'pending' then coalesce(t.decided_before, t.observed_at) end,
-        decided_at = case when t.status <> 'pending' then case when t.decided_before is null then ${STORED_PIN} else t.decided_at end end,
-        step_entered_after = case when t.status = 'pending' then coalesce(t.step_entered_after, ${STORED_FROM}) end,
-        step_entered_before = case when t.status = 'pending' then coalesce(t.step_entered_before, t.observed_at) end`;
+export const WINDOWS_CARRIED = `decision_after = array(select ${CARRIED.decisionAfter} from ${ELEMENTS("t.")} order by i),
+        decision_before = array(select ${CARRIED.decisionBefore} from ${ELEMENTS("t.")} order by i),
+        decision_at = array(select ${CARRIED.decisionAt} from ${ELEMENTS("t.")} order by i),
+        decided_after = case when t.status <> 'pending' then ${CARRIED.decidedAfter} end,
+        decided_before = case when t.status <> 'pending' then ${CARRIED.decidedBefore} end,
+        decided_at = case when t.status <> 'pending' then ${CARRIED.decidedAt} end,
+        step_entered_after = case when t.status = 'pending' then ${CARRIED.stepAfter} end,
+        step_entered_before = case when t.status = 'pending' then ${CARRIED.stepBefore} end`;
 
 /** The SET list of a new version of a stored run: its window, and the windows it carries over. */
 export const WINDOWS_ON_UPDATE = `changed_after = ${CHANGED_AFTER},
-        decision_after = array(select case when ${SAME_ELEMENT} then coalesce(t.decision_after[i], ${STORED_FROM})
+        decision_after = array(select case when ${SAME_ELEMENT} then ${CARRIED.decisionAfter}
           else ${CHANGED_AFTER} end from ${ELEMENTS("excluded.")} order by i),
-        decision_before = array(select case when ${SAME_ELEMENT} then coalesce(t.decision_before[i], t.observed_at)
+        decision_before = array(select case when ${SAME_ELEMENT} then ${CARRIED.decisionBefore}
           else ${RECEIVED} end from ${ELEMENTS("excluded.")} order by i),
-        decision_at = array(select case when ${SAME_ELEMENT} then case when t.decision_after is null then ${STORED_PIN} else t.decision_at[i] end
+        decision_at = array(select case when ${SAME_ELEMENT} then ${CARRIED.decisionAt}
           else ${PIN} end from ${ELEMENTS("excluded.")} order by i),
         decided_after = case when excluded.status = 'pending' then null
-          when t.status <> 'pending' then coalesce(t.decided_after, ${STORED_FROM}) else ${CHANGED_AFTER} end,
+          when t.status <> 'pending' then ${CARRIED.decidedAfter} else ${CHANGED_AFTER} end,
         decided_before = case when excluded.status = 'pending' then null
-          when t.status <> 'pending' then coalesce(t.decided_before, t.observed_at) else ${RECEIVED} end,
+          when t.status <> 'pending' then ${CARRIED.decidedBefore} else ${RECEIVED} end,
         decided_at = case when excluded.status = 'pending' then null
-          when t.status <> 'pending' then case when t.decided_before is null then ${STORED_PIN} else t.decided_at end else ${PIN} end,
+          when t.status <> 'pending' then ${CARRIED.decidedAt} else ${PIN} end,
         step_entered_after = case when excluded.status <> 'pending' then null
-          when ${SAME_STRETCH} then coalesce(t.step_entered_after, ${STORED_FROM}) else ${CHANGED_AFTER} end,
+          when ${SAME_STRETCH} then ${CARRIED.stepAfter} else ${CHANGED_AFTER} end,
         step_entered_before = case when excluded.status <> 'pending' then null
-          when ${SAME_STRETCH} then coalesce(t.step_entered_before, t.observed_at) else ${RECEIVED} end`;
+          when ${SAME_STRETCH} then ${CARRIED.stepBefore} else ${RECEIVED} end`;
