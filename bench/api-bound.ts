@@ -6,7 +6,7 @@
 // the memory of a two-stream pass is measured where it happens. Printed, not asserted.
 // BENCH_SYNC_ARGS adds arguments to `sync` (e.g. "--record FILE": what a recording costs an API-bound sync).
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,6 +14,7 @@ import { promisify } from "node:util";
 import { startFakeBirdApi } from "../src/fake/index.js";
 import { productEnv } from "./child-env.js";
 import { PgAdmin } from "./pg-admin.js";
+import { GNU_TIME, GNU_TIME_FORMAT, parseTimeFile } from "./product-sync.js";
 import { printTargetTable, productCli, runScenario } from "./scenario.js";
 
 const SIZES = [40_000, 4_000, 4_000, 1_000, 1_000, 1_000, 1_000, 1_000];
@@ -21,7 +22,6 @@ const PAGE = 100;
 const LATENCY_MS = 100;
 const MAX_RPS = 50;
 const RSS_TARGET_MB = 150;
-const GNU_TIME = "/usr/bin/time";
 const CLI = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
 
 /** `sync` under GNU time: wall seconds, peak RSS (MB, undefined without /usr/bin/time), its log lines. */
@@ -30,13 +30,13 @@ async function measuredSync(env: NodeJS.ProcessEnv): Promise<{ seconds: number; 
   const timeFile = join(dir, "time.txt");
   const useTime = existsSync(GNU_TIME);
   const argv = [CLI, "sync", "--no-progress", ...(process.env.BENCH_SYNC_ARGS?.split(" ").filter(Boolean) ?? [])];
-  const [cmd, args] = useTime ? [GNU_TIME, ["-f", "%M", "-o", timeFile, process.execPath, ...argv]] : [process.execPath, argv];
+  const [cmd, args] = useTime ? [GNU_TIME, ["-f", GNU_TIME_FORMAT, "-o", timeFile, process.execPath, ...argv]] : [process.execPath, argv];
   try {
     const t0 = performance.now();
     const { stderr } = await promisify(execFile)(cmd, args, { env, maxBuffer: 256 << 20 });
     const seconds = (performance.now() - t0) / 1000;
-    const kb = useTime ? Number(readFileSync(timeFile, "utf8").trim().split("\n").at(-1)) : Number.NaN;
-    return { seconds, ...(Number.isFinite(kb) ? { peakRssMb: kb / 1024 } : {}), log: stderr };
+    const timed = useTime ? parseTimeFile(timeFile) : undefined;
+    return { seconds, ...(timed ? { peakRssMb: timed.maxRssKb / 1024 } : {}), log: stderr };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

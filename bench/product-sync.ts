@@ -12,7 +12,9 @@ import type { FakeProcess } from "./fake-process.js";
 import type { PgAdmin } from "./pg-admin.js";
 import { busyShare, childPids, cpuSeconds, machineCpu, memStatus } from "./proc.js";
 
-const GNU_TIME = "/usr/bin/time";
+export const GNU_TIME = "/usr/bin/time";
+/** GNU time's output format parseTimeFile reads: peak RSS KiB, wall, user and system seconds. */
+export const GNU_TIME_FORMAT = "%M %e %U %S";
 const POLL_MS = 50;
 const BACKEND_POLL_EVERY = 5; // polls: backends' CPU is read every 250 ms
 
@@ -59,7 +61,7 @@ export interface SyncRunResult {
 
 let runCounter = 0;
 
-function parseTimeFile(path: string): { maxRssKb: number; user: number; sys: number } | undefined {
+export function parseTimeFile(path: string): { maxRssKb: number; user: number; sys: number } | undefined {
   if (!existsSync(path)) return undefined;
   // With a non-zero exit GNU time writes "Command exited with non-zero status N" first.
   const lines = readFileSync(path, "utf8").trim().split("\n");
@@ -82,7 +84,7 @@ export async function runProductSync(opts: SyncRunOptions): Promise<SyncRunResul
     ...(opts.syncArgs ?? []),
   ];
   const [cmd, args] = useTime
-    ? [GNU_TIME, ["-f", "%M %e %U %S", "-o", timeFile, process.execPath, ...nodeArgs]]
+    ? [GNU_TIME, ["-f", GNU_TIME_FORMAT, "-o", timeFile, process.execPath, ...nodeArgs]]
     : [process.execPath, nodeArgs];
   const env = productEnv({
     DATABASE_URL: opts.database.url,

@@ -36,10 +36,10 @@ afterEach(async () => {
   server = undefined;
 });
 
-/** Serves these chunks, one write each, with status 404 (its body is returned whatever it holds). */
-async function serveChunks(chunks: readonly Buffer[]): Promise<string> {
+/** Serves these chunks, one write each, with `status` (a 404's body is returned whatever it holds). */
+async function serveChunks(chunks: readonly Buffer[], status = 404): Promise<string> {
   server = createServer((_req, res) => {
-    res.writeHead(404, { "content-type": "application/json" });
+    res.writeHead(status, { "content-type": "application/json" });
     for (const c of chunks) res.write(c);
     res.end();
   });
@@ -75,15 +75,7 @@ describe("the bounded body reader", () => {
 });
 
 describe("an error answer's description", () => {
-  /** Serves one answer with this status and body. */
-  async function serve(status: number, body: string): Promise<string> {
-    server = createServer((_req, res) => {
-      res.writeHead(status, { "content-type": "application/json" });
-      res.end(body);
-    });
-    await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
-    return `http://127.0.0.1:${(server!.address() as { port: number }).port}/x`;
-  }
+  const serve = (status: number, body: string) => serveChunks([Buffer.from(body)], status);
   const attempt = (url: string) => getJsonOnce(url, { headers: {}, timeoutMs: 5000, maxBytes: 1024 });
 
   it.each([
