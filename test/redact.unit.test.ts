@@ -3,7 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { isLosslessNumber } from "lossless-json";
 import { type JsonValue, parseJsonText } from "../src/check/json-text.js";
-import { redactAnswer } from "../src/bird/redact.js";
+import { redactAnswer, redactAnswerInPlace } from "../src/bird/redact.js";
+import { SecretBytes } from "../src/bird/secret-bytes.js";
 
 const RUNS = "/organizations/o/approvals/f/runs";
 const RUN = "/organizations/o/approvals/f/runs/r";
@@ -157,5 +158,42 @@ describe("redactAnswer replaces free text with placeholders of the same shape", 
     const out = redactAnswer(RUNS, 200, cut);
     expect(out).toHaveLength(cut.length);
     expect(out).not.toContain("hush");
+  });
+});
+
+describe("the access key, wherever redaction keeps text as it is", () => {
+  const inPlace = (path: string, status: number, text: string, key: string) => {
+    const buf = Buffer.from(text, "utf8");
+    const json = redactAnswerInPlace(path, status, buf, new SecretBytes(Buffer.from(key, "utf8")));
+    return { out: buf.toString("utf8"), json };
+  };
+
+  it("becomes asterisks in kept fields, error messages and field names; the rest is redacted as without it", () => {
+    const KEY = "bird-key-7Qz";
+    const stars = "*".repeat(KEY.length);
+    const text = run({ status: `"${KEY}"`, [KEY]: '"x"', object: `{"note":"${KEY}"}` });
+    const { out, json } = inPlace(RUN, 200, text, KEY);
+    expect(json).toBe(true);
+    expect(out).not.toContain(KEY);
+    expect(out).toBe(redactAnswer(RUN, 200, text).split(KEY).join(stars));
+    expect(out).toContain(`"status":"${stars}"`);
+    expect(inPlace(RUN, 404, `{"code":"x","message":"key ${KEY} unknown"}`, KEY).out).toBe(`{"code":"x","message":"key ${stars} unknown"}`);
+  });
+
+  it("in ids and date-times free text keeps, as values and as keys, when the key has that form", () => {
+    const object = `{"ref":"${ID}","${ID}":1,"list":["${ID}"]}`;
+    const { out } = inPlace(RUN, 200, run({ object }), ID);
+    expect(out).not.toContain(ID);
+    expect(JSON.parse(out).object).toEqual({ xxx: "*".repeat(36), ["*".repeat(36)]: 1, xxxx: ["*".repeat(36)] });
+  });
+
+  it("is found at either end of a range, next to itself and not beyond the range", () => {
+    const secret = new SecretBytes(Buffer.from("abab"));
+    const buf = Buffer.from("ababab-abab|abab");
+    secret.scrub(buf, 0, 11);
+    expect(buf.toString()).toBe("****ab-****|abab");
+    const again = Buffer.from("aababba");
+    secret.scrub(again, 0, again.length);
+    expect(again.toString()).toBe("a****ba");
   });
 });

@@ -44,10 +44,13 @@ export interface AttemptOptions {
 }
 
 /**
- * `bytes`: the body as read, `text` decoded from them, `json`: true when that text is JSON. The observer
- * must not change the bytes or hand them over (the answer keeps them): a copy is its own.
+ * `bytes`: the body as read, `text` decoded from them, `exact`: the bytes are exactly the text's UTF-8
+ * (no BOM dropped, no invalid byte replaced), `json`: true when that text is JSON. The observer must
+ * not change the bytes or hand them over (the answer keeps them): a copy is its own.
  */
-export type RawOutcome = { status: number; headers: Headers; text: string; bytes?: Uint8Array; json?: boolean } | { error: string };
+export type RawOutcome =
+  | { status: number; headers: Headers; text: string; bytes?: Uint8Array; exact?: boolean; json?: boolean }
+  | { error: string };
 
 const REDIRECT_STATUS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 5;
@@ -150,7 +153,8 @@ export async function getJsonOnce(url: string, opts: AttemptOptions): Promise<An
   }
   const text = utf8.decode(bytes);
   const parsed = parseJson(text);
-  opts.observe?.({ status: res.status, headers: res.headers, text, bytes, json: parsed !== undefined });
+  const exact = isExactUtf8(bytes);
+  opts.observe?.({ status: res.status, headers: res.headers, text, bytes, exact, json: parsed !== undefined });
   const status = res.status;
   if (status === 401 || status === 403) {
     throw new AuthError(
@@ -165,7 +169,7 @@ export async function getJsonOnce(url: string, opts: AttemptOptions): Promise<An
   if (status < 200 || status >= 300) throw new HttpError(`HTTP ${status} ${describeErrorBody(text, parsed)}`.trim(), status);
   // A cut-off or non-JSON 200 is a transport problem, not data: try again.
   if (!parsed) throw new RetryableHttpError(`invalid JSON in a ${status} answer (${text.length} bytes)`, status);
-  return { status, body: parsed.value, text, ...(isExactUtf8(bytes) ? { utf8: bytes } : {}), headers: res.headers };
+  return { status, body: parsed.value, text, ...(exact ? { utf8: bytes } : {}), headers: res.headers };
 }
 
 /** Whether decoding these bytes gives their own text back (UTF-8, no BOM to drop). */

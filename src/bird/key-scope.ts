@@ -2,7 +2,8 @@
 // duplicate, as jsonb reads it), different keys different ones, so the object keeps every member it
 // had: "kind" and "note" would both become "xxxx", so the second becomes "xxxb". Keys are told apart by
 // 32-bit hashes first and by their bytes only when the hashes agree, without allocating: an object is
-// redacted for every run of every page.
+// redacted for every run of every page. The answer is redacted in place, so each key's original bytes
+// are kept aside (in `originals`) to tell later keys apart.
 import { PLACEHOLDER_2, PLACEHOLDER_3, PLACEHOLDER_4, redactStringBytes } from "./placeholder.js";
 
 // Up to this many keys, earlier keys are found by a scan; beyond, through a map (a scan would be quadratic).
@@ -14,8 +15,8 @@ function hashOf(b: Buffer, start: number, end: number): number {
   return h >>> 0;
 }
 
-function sameBytes(b: Buffer, x: number, y: number, n: number): boolean {
-  for (let i = 0; i < n; i++) if (b[x + i] !== b[y + i]) return false;
+function sameBytes(a: Buffer, x: number, b: Buffer, y: number, n: number): boolean {
+  for (let i = 0; i < n; i++) if (a[x + i] !== b[y + i]) return false;
   return true;
 }
 
@@ -63,6 +64,11 @@ function variantSlots(buf: Buffer, start: number, end: number): number {
 }
 
 export class KeyScope {
+  /** The original bytes of the keys, one after another (grown as needed, kept from object to object). */
+  private originals = Buffer.allocUnsafe(1024);
+  private originalsEnd = 0;
+  /** Where each key's original bytes are in `originals`. */
+  private readonly originalAt: number[] = [];
   private readonly starts: number[] = [];
   private readonly lengths: number[] = [];
   private readonly originalHashes: number[] = [];
@@ -71,36 +77,51 @@ export class KeyScope {
   private count = 0;
   private maps: { original: Map<number, number[]>; redacted: Map<number, number[]> } | undefined;
 
-  constructor(
-    /** The answer as received; the buffer being redacted holds the placeholders at the same offsets. */
-    private readonly original: Buffer,
-  ) {}
-
   /** Forgets every key: the scope serves the next object. */
   clear(): void {
     this.count = 0;
+    this.originalsEnd = 0;
     this.maps = undefined;
   }
 
-  /** Redacts the key content [start, end) of `buf` in place. */
-  redact(buf: Buffer, start: number, end: number): void {
+  /** Redacts the key content [start, end) of `buf` in place; false when it is as it was (an id, a date-time). */
+  redact(buf: Buffer, start: number, end: number): boolean {
     const n = end - start;
-    const originalHash = hashOf(this.original, start, end);
-    const same = this.find(this.original, this.originalHashes, "original", originalHash, start, n);
+    const originalHash = hashOf(buf, start, end);
+    const same = this.find("original", originalHash, buf, start, n);
     let redactedHash: number;
+    let at: number;
     if (same >= 0) {
       buf.copy(buf, start, this.starts[same] as number, (this.starts[same] as number) + n);
       redactedHash = this.redactedHashes[same] as number;
+      at = this.originalAt[same] as number;
     } else {
+      at = this.keepOriginal(buf, start, end);
       redactStringBytes(buf, start, end);
       redactedHash = hashOf(buf, start, end);
-      if (this.find(buf, this.redactedHashes, "redacted", redactedHash, start, n) >= 0) redactedHash = this.vary(buf, start, end);
+      if (this.find("redacted", redactedHash, buf, start, n) >= 0) redactedHash = this.vary(buf, start, end, at);
     }
-    this.add(start, n, originalHash, redactedHash);
+    this.add(start, n, at, originalHash, redactedHash);
+    return redactedHash !== originalHash || !sameBytes(this.originals, at, buf, start, n);
   }
 
-  private add(start: number, n: number, originalHash: number, redactedHash: number): void {
+  /** Copies the key's original bytes aside; where they are. */
+  private keepOriginal(buf: Buffer, start: number, end: number): number {
+    const at = this.originalsEnd;
+    if (at + (end - start) > this.originals.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.originals.length * 2, at + (end - start)));
+      this.originals.copy(grown, 0, 0, at);
+      this.originals = grown;
+    }
+    // A key is a few bytes: a loop costs less than a call into Buffer's copy.
+    const originals = this.originals;
+    for (let k = start; k < end; k++) originals[this.originalsEnd++] = buf[k] as number;
+    return at;
+  }
+
+  private add(start: number, n: number, originalAt: number, originalHash: number, redactedHash: number): void {
     const i = this.count++;
+    this.originalAt[i] = originalAt;
     this.starts[i] = start;
     this.lengths[i] = n;
     this.originalHashes[i] = originalHash;
@@ -123,19 +144,23 @@ export class KeyScope {
     put((this.maps as NonNullable<typeof this.maps>).redacted, this.redactedHashes[i] as number);
   }
 
-  /** An earlier key whose bytes in `b` equal [start, start + n) of `b`, or -1. */
-  private find(b: Buffer, hashes: number[], which: "original" | "redacted", h: number, start: number, n: number): number {
+  /** An earlier key whose original (or redacted) bytes equal [start, start + n) of `buf`, or -1. */
+  private find(which: "original" | "redacted", h: number, buf: Buffer, start: number, n: number): number {
+    const original = which === "original";
+    const b = original ? this.originals : buf;
+    const offsets = original ? this.originalAt : this.starts;
+    const hashes = original ? this.originalHashes : this.redactedHashes;
     const candidates = this.maps ? (this.maps[which].get(h) ?? []) : undefined;
     const count = candidates ? candidates.length : this.count;
     for (let c = 0; c < count; c++) {
       const i = candidates ? (candidates[c] as number) : c;
-      if (hashes[i] === h && this.lengths[i] === n && sameBytes(b, this.starts[i] as number, start, n)) return i;
+      if (hashes[i] === h && this.lengths[i] === n && sameBytes(b, offsets[i] as number, buf, start, n)) return i;
     }
     return -1;
   }
 
   /** Rewrites a placeholder that collides with an earlier key's into the first free variant; its hash. */
-  private vary(buf: Buffer, start: number, end: number): number {
+  private vary(buf: Buffer, start: number, end: number, originalAt: number): number {
     const n = end - start;
     const slots = variantSlots(buf, start, end);
     for (let v = 1; v < 1_000_000; v++) {
@@ -149,10 +174,10 @@ export class KeyScope {
       }
       if (rest > 0) break;
       const h = hashOf(buf, start, end);
-      if (this.find(buf, this.redactedHashes, "redacted", h, start, n) < 0) return h;
+      if (this.find("redacted", h, buf, start, n) < 0) return h;
     }
     // More same-shaped keys than variants: the duplicate is the lesser evil.
-    this.original.copy(buf, start, start, end);
+    this.originals.copy(buf, start, originalAt, originalAt + n);
     redactStringBytes(buf, start, end);
     return hashOf(buf, start, end);
   }

@@ -233,7 +233,7 @@ export class FileRecorder implements Recorder {
       });
       // A copy of the bytes as read is handed over (the client keeps its own): the writer makes them
       // the text the client read.
-      const raw = outcome.bytes !== undefined;
+      const raw = outcome.bytes !== undefined && outcome.exact !== true;
       const body = outcome.bytes ? outcome.bytes.slice() : UTF8.encode(outcome.text);
       this.sink.attempt({ url, at, ms, status: outcome.status, headers, body, raw, json: outcome.json === true }, body.byteLength);
     };

@@ -6,7 +6,8 @@ import { promisify } from "node:util";
 import { GzipBatches } from "./gzip-batches.js";
 import { isExactUtf8 } from "./http.js";
 import { type AttemptLine, JSON_BODY } from "./recording.js";
-import { redactAnswerBytes } from "./redact.js";
+import { redactAnswerInPlace } from "./redact.js";
+import { SecretBytes } from "./secret-bytes.js";
 
 export type RedactMode = "default" | "none";
 
@@ -31,9 +32,12 @@ export interface AttemptRecord {
   ms: number;
   status: number | null;
   headers?: Record<string, string>;
-  /** The answer's body (handed to a worker thread without a copy): the UTF-8 of the text the client read, */
+  /**
+   * The answer's body, the writer's own (handed to a worker thread without a copy; redacted in place):
+   * the UTF-8 of the text the client read,
+   */
   body?: Uint8Array;
-  /** or, when `raw`, the bytes it read that text from. */
+  /** or, when `raw`, the bytes it read that text from (which may not be that UTF-8: a BOM, invalid bytes). */
   raw?: boolean;
   /** The client read that text as JSON (and so it may go into the line as it is). */
   json?: boolean;
@@ -61,12 +65,13 @@ function asciiJson(value: object): string {
 }
 
 export class RecordingWriter {
-  private readonly key: Buffer;
+  /** The access key, when it is long enough to look for (asterisks wherever it would be written). */
+  private readonly key: SecretBytes | undefined;
   private readonly out: GzipBatches;
   private closed = false;
 
   private constructor(private readonly opts: WriterOptions) {
-    this.key = Buffer.from(opts.accessKey, "utf8");
+    this.key = opts.accessKey.length >= 4 ? new SecretBytes(Buffer.from(opts.accessKey, "utf8")) : undefined;
     this.out = new GzipBatches(opts.fd);
   }
 
@@ -90,13 +95,13 @@ export class RecordingWriter {
       return;
     }
     const bytes = Buffer.from(a.body?.buffer ?? new ArrayBuffer(0), a.body?.byteOffset ?? 0, a.body?.byteLength ?? 0);
-    const received = a.raw ? asRead(bytes) : bytes;
-    // A redacted body is a buffer of its own: the batch holds it until its gzip member is written.
-    const redacted = this.opts.redact === "none" ? { bytes: received, json: true } : redactAnswerBytes(u.pathname, a.status, received);
-    const body = redacted.bytes;
-    this.scrubBytes(body);
+    // The body is the writer's own: redacted in place, then held by the batch until its gzip member is written.
+    const body = a.raw ? asRead(bytes) : bytes;
+    // Redaction looks for the key where it keeps text as it is; a body kept whole is searched whole.
+    const json = this.opts.redact === "none" || redactAnswerInPlace(u.pathname, a.status, body, this.key);
+    if (this.opts.redact === "none" || !json) this.scrubBytes(body);
     const head = asciiJson({ ...base, status: a.status, headers: a.headers ?? {} } satisfies Omit<AttemptLine, "body">);
-    if (a.json === true && redacted.json && body.indexOf(0x0a) < 0 && body.indexOf(0x0d) < 0) {
+    if (a.json === true && json && body.indexOf(0x0a) < 0 && body.indexOf(0x0d) < 0) {
       // JSON on one line goes in as the line's last member, byte for byte: no escaping pass, and the
       // reader takes the text between its colon and the line's closing brace (recording.ts).
       this.out.add(Buffer.from(`${head.slice(0, -1)},"${JSON_BODY}":`, "latin1"));
@@ -134,9 +139,6 @@ export class RecordingWriter {
   }
 
   private scrubBytes(body: Buffer): void {
-    if (this.key.length < 4) return;
-    for (let at = body.indexOf(this.key); at >= 0; at = body.indexOf(this.key, at + this.key.length)) {
-      body.fill(0x2a, at, at + this.key.length);
-    }
+    this.key?.scrub(body, 0, body.length);
   }
 }

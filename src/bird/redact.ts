@@ -4,8 +4,11 @@
 // kept is a short list per answer kind (ids, timestamps, status, activeStep, results[].result, reviewer
 // and invoker, flow types, the page token, error codes and messages); all other text is free text, and
 // so is any field the list does not know, so a field Bird adds tomorrow is redacted, not leaked.
+// A secret (the access key) is looked for only where bytes are kept as they are: elsewhere its
+// characters are gone (a scan of every answer for it cost a twentieth of the recording's CPU).
 import { KeyScope } from "./key-scope.js";
 import { redactAllBytes, redactNumberBytes, redactStringBytes, stringEnd } from "./placeholder.js";
+import type { SecretBytes } from "./secret-bytes.js";
 
 /** "keep": verbatim. "free": every string, key and number redacted. Objects keep their own keys. */
 type Shape = "keep" | "free" | Structure;
@@ -100,11 +103,16 @@ class Redaction {
   private readonly scopes: KeyScope[] = [];
 
   constructor(
-    /** The answer as received (read only): keys are told apart by their original bytes. */
-    private readonly original: Buffer,
-    /** The copy being redacted in place. */
+    /** The answer, redacted in place. */
     private readonly buf: Buffer,
+    /** Bytes that must not be kept: where they appear in kept text, they become asterisks. */
+    private readonly secret: SecretBytes | undefined,
   ) {}
+
+  /** Bytes [start, end) stay as they are: the secret, should it be there, does not. */
+  private kept(start: number, end: number): void {
+    if (this.secret !== undefined && end - start >= this.secret.bytes.length) this.secret.scrub(this.buf, start, end);
+  }
 
   private ws(i: number): number {
     while (isWs(this.buf[i])) i++;
@@ -129,6 +137,7 @@ class Redaction {
       if (buf[j] !== 0x22) throw new SyntaxError(`expected a key at ${j}`);
       const close = stringEnd(buf, j);
       const field = this.field(fields, j + 1, close);
+      this.kept(j + 1, close);
       j = this.ws(close + 1);
       if (buf[j] !== 0x3a) throw new SyntaxError(`expected a colon at ${j}`);
       j = this.ws(this.value(j + 1, field ?? other));
@@ -168,7 +177,7 @@ class Redaction {
     const c = buf[i] as number;
     if (c === 0x22) {
       const close = stringEnd(buf, i);
-      if (free) redactStringBytes(buf, i + 1, close);
+      if (!free || !redactStringBytes(buf, i + 1, close)) this.kept(i + 1, close);
       return close + 1;
     }
     if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
@@ -177,6 +186,7 @@ class Redaction {
         d = buf[++end] as number;
       }
       if (free) redactNumberBytes(buf, i, end);
+      else this.kept(i, end);
       return end;
     }
     const end = literalEnd(buf, i);
@@ -221,7 +231,7 @@ class Redaction {
       }
       if (c === 0x22 && expectKey && scope !== null) {
         const close = stringEnd(buf, j);
-        scope.redact(buf, j + 1, close);
+        if (!scope.redact(buf, j + 1, close)) this.kept(j + 1, close);
         j = close + 1;
       } else j = this.scalar(j, true);
       expectKey = false;
@@ -231,34 +241,34 @@ class Redaction {
 
   /** The key placeholders of a new object at this depth of a free subtree (one object per depth is open). */
   private scopeAt(depth: number): KeyScope {
-    const scope = (this.scopes[depth] ??= new KeyScope(this.original));
+    const scope = (this.scopes[depth] ??= new KeyScope());
     scope.clear();
     return scope;
   }
 }
 
 /**
- * The answer to a GET of `path` (no query) with `status`, as UTF-8 bytes, its free text replaced by
- * placeholders of the same byte length, in a new buffer.
- * A body that is not JSON is redacted character by character (`json` false: the result may not be
- * JSON); JSON stays JSON.
+ * Redacts, in place, the answer to a GET of `path` (no query) with `status`, as UTF-8 bytes: its free
+ * text replaced by placeholders of the same byte length, `secret` (when given) by asterisks wherever
+ * text is kept as it is. Returns whether the result is JSON: JSON stays JSON; a body that is not JSON
+ * is redacted character by character (what a walk redacted before it failed stays redacted), and
+ * the caller scrubs the secret from it.
  */
-export function redactAnswerBytes(path: string, status: number, original: Buffer): { bytes: Buffer; json: boolean } {
-  const buf = Buffer.allocUnsafe(original.length);
-  original.copy(buf);
+export function redactAnswerInPlace(path: string, status: number, buf: Buffer, secret?: SecretBytes): boolean {
   try {
-    let end = new Redaction(original, buf).value(0, shapeOf(path, status));
+    let end = new Redaction(buf, secret).value(0, shapeOf(path, status));
     while (isWs(buf[end])) end++;
     if (end !== buf.length) throw new SyntaxError(`text after the JSON value at ${end}`);
-    return { bytes: buf, json: true };
+    return true;
   } catch {
-    original.copy(buf); // start again from the answer as received
     redactAllBytes(buf);
-    return { bytes: buf, json: false };
+    return false;
   }
 }
 
-/** redactAnswerBytes of a text, as text. */
+/** redactAnswerInPlace of a text, as text. */
 export function redactAnswer(path: string, status: number, text: string): string {
-  return redactAnswerBytes(path, status, Buffer.from(text, "utf8")).bytes.toString("utf8");
+  const buf = Buffer.from(text, "utf8");
+  redactAnswerInPlace(path, status, buf);
+  return buf.toString("utf8");
 }
