@@ -139,6 +139,21 @@ describe("redactAnswer replaces free text with placeholders of the same shape", 
     expect(Object.keys(together[1])).toEqual(["xxxx", "xxxb", "xxxc"]);
   });
 
+  it("the same for an object whose keys were seen before, left a known sequence mid-way, or came when no more are remembered", () => {
+    const objects = ['{"kind":1,"note":2,"meta":3}', '{"kind":1,"note":2,"text":3,"meta":4}', '{"note":1,"kind":2}'];
+    const placeholders = () => objects.map((o) => Object.keys(JSON.parse(redactAnswer(RUN, 200, run({ object: o }))).object));
+    const first = placeholders();
+    expect(first[0]).toEqual(["xxxx", "xxxb", "xxxc"]);
+    expect(first[1]).toEqual(["xxxx", "xxxb", "xxxc", "xxxd"]);
+    expect(placeholders()).toEqual(first);
+    // An object with more keys than the tree of key sequences holds (16,384) fills it.
+    const huge = `{${Array.from({ length: 20_000 }, (_, i) => `"k${i}":${i % 10}`).join(",")}}`;
+    expect(Object.keys(JSON.parse(redactAnswer(RUN, 200, run({ object: huge }))).object)).toHaveLength(20_000);
+    const unseen = '{"size":1,"name":2,"mode":3}';
+    expect(Object.keys(JSON.parse(redactAnswer(RUN, 200, run({ object: unseen }))).object)).toEqual(["xxxx", "xxxb", "xxxc"]);
+    expect(placeholders()).toEqual(first);
+  });
+
   it("in objects with many keys (compared through maps, not a scan)", () => {
     const many = `{${Array.from({ length: 200 }, (_, i) => `"k${i}":${i}`).join(",")}}`;
     const out = JSON.parse(redactAnswer(RUN, 200, run({ object: many })));

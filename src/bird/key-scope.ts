@@ -3,22 +3,16 @@
 // had: "kind" and "note" would both become "xxxx", so the second becomes "xxxb". Keys are told apart by
 // 32-bit hashes first and by their bytes only when the hashes agree, without allocating: an object is
 // redacted for every run of every page. The answer is redacted in place, so each key's original bytes
-// are kept aside (in `originals`) to tell later keys apart.
+// are kept aside (in `originals`) to tell later keys apart. Sequences of keys already worked out come
+// from a tree (key-sequences.ts); the keys they served are told apart only when a later key needs it.
+import { KeyNode, KeySequences, hashOf, sameBytes } from "./key-sequences.js";
 import { PLACEHOLDER_2, PLACEHOLDER_3, PLACEHOLDER_4, redactStringBytes } from "./placeholder.js";
 
 // Up to this many keys, earlier keys are found by a scan; beyond, through a map (a scan would be quadratic).
 const MANY_KEYS = 32;
 
-function hashOf(b: Buffer, start: number, end: number): number {
-  let h = 0x811c9dc5 ^ (end - start);
-  for (let k = start; k < end; k++) h = Math.imul(h ^ (b[k] as number), 0x01000193);
-  return h >>> 0;
-}
-
-function sameBytes(a: Buffer, x: number, b: Buffer, y: number, n: number): boolean {
-  for (let i = 0; i < n; i++) if (a[x + i] !== b[y + i]) return false;
-  return true;
-}
+// One tree per thread: what it holds depends only on the keys, never on which answer they came in.
+const SEQUENCES = new KeySequences();
 
 /** Each alphabet a placeholder character varies through, as UTF-8 sequences of its own length. */
 function alphabet(width: number, first: number, size: number): Uint8Array[] {
@@ -76,18 +70,66 @@ export class KeyScope {
   /** How many keys the arrays above hold (they keep their room from one object to the next). */
   private count = 0;
   private maps: { original: Map<number, number[]>; redacted: Map<number, number[]> } | undefined;
+  /** Where the object's keys so far lead in the tree; undefined once they leave it. */
+  private node: KeyNode | undefined;
+  /** The object's keys the tree served, and where they are: [count, served) are not in the arrays above yet. */
+  private readonly servedNodes: KeyNode[] = [];
+  private readonly servedStarts: number[] = [];
+  private served = 0;
 
   /** Forgets every key: the scope serves the next object. */
   clear(): void {
     this.count = 0;
     this.originalsEnd = 0;
     this.maps = undefined;
+    this.node = SEQUENCES.root;
+    this.served = 0;
   }
 
   /** Redacts the key content [start, end) of `buf` in place; false when it is as it was (an id, a date-time). */
   redact(buf: Buffer, start: number, end: number): boolean {
     const n = end - start;
     const originalHash = hashOf(buf, start, end);
+    const known = this.node?.next(buf, start, end, originalHash);
+    if (known !== undefined) {
+      const placeholder = known.placeholder;
+      for (let k = 0; k < n; k++) buf[start + k] = placeholder[k] as number;
+      this.node = known;
+      this.servedNodes[this.served] = known;
+      this.servedStarts[this.served++] = start;
+      return known.changed;
+    }
+    this.catchUp();
+    const changed = this.workOut(buf, start, end, originalHash);
+    this.served = this.count;
+    if (this.node !== undefined) {
+      const at = this.originalAt[this.count - 1] as number;
+      const placeholder = Uint8Array.from(buf.subarray(start, end));
+      const next = new KeyNode(
+        SEQUENCES,
+        Uint8Array.from(this.originals.subarray(at, at + n)),
+        originalHash,
+        placeholder,
+        this.redactedHashes[this.count - 1] as number,
+        changed,
+      );
+      this.node = this.node.add(next) ? next : undefined;
+    }
+    return changed;
+  }
+
+  /** Adds the keys the tree served to the arrays: a key it does not know is told apart from them. */
+  private catchUp(): void {
+    for (let i = this.count; i < this.served; i++) {
+      const node = this.servedNodes[i] as KeyNode;
+      const at = this.keepOriginal(node.original, 0, node.original.length);
+      this.add(this.servedStarts[i] as number, node.original.length, at, node.hash, node.placeholderHash);
+    }
+  }
+
+  /** The key's placeholder worked out from the keys before it (in the arrays), written over it. */
+  private workOut(buf: Buffer, start: number, end: number, originalHash: number): boolean {
+    const n = end - start;
     const same = this.find("original", originalHash, buf, start, n);
     let redactedHash: number;
     let at: number;
@@ -106,7 +148,7 @@ export class KeyScope {
   }
 
   /** Copies the key's original bytes aside; where they are. */
-  private keepOriginal(buf: Buffer, start: number, end: number): number {
+  private keepOriginal(buf: Uint8Array, start: number, end: number): number {
     const at = this.originalsEnd;
     if (at + (end - start) > this.originals.length) {
       const grown = Buffer.allocUnsafe(Math.max(this.originals.length * 2, at + (end - start)));
