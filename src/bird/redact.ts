@@ -98,10 +98,13 @@ function literalEnd(buf: Buffer, i: number): number {
 
 const isWs = (c: number | undefined) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
-class Redaction {
-  /** Key placeholders by depth, reused from one object to the next. */
-  private readonly scopes: KeyScope[] = [];
+// A walk never starts another (JavaScript runs one at a time): one set of key scopes, by depth, and one
+// stack of open containers serve every answer, with no allocation per object (a new stack for every
+// free subtree was most of what the walk allocated).
+const SCOPES: KeyScope[] = [];
+const OPEN: Array<KeyScope | null> = [];
 
+class Redaction {
   constructor(
     /** The answer, redacted in place. */
     private readonly buf: Buffer,
@@ -200,8 +203,8 @@ class Redaction {
    */
   private free(i: number): number {
     const { buf } = this;
-    // One entry per open container: the object's key placeholders, or null for an array.
-    const open: Array<KeyScope | null> = [];
+    // One entry per open container (OPEN[0, depth)): the object's key placeholders, or null for an array.
+    let depth = 0;
     let scope: KeyScope | null = null;
     let expectKey = false;
     let j = i;
@@ -210,18 +213,17 @@ class Redaction {
       if (j >= buf.length) throw new SyntaxError("unexpected end of JSON text");
       const c = buf[j] as number;
       if (c === 0x7b || c === 0x5b) {
-        scope = c === 0x7b ? this.scopeAt(open.length) : null;
-        open.push(scope);
+        scope = c === 0x7b ? scopeAt(depth) : null;
+        OPEN[depth++] = scope;
         expectKey = c === 0x7b;
         j++;
         continue;
       }
       if (c === 0x7d || c === 0x5d) {
-        if (open.length === 0) throw new SyntaxError(`unexpected ${String.fromCharCode(c)} at ${j}`);
-        open.pop();
+        if (depth === 0) throw new SyntaxError(`unexpected ${String.fromCharCode(c)} at ${j}`);
         j++;
-        if (open.length === 0) return j;
-        scope = open[open.length - 1] as KeyScope | null;
+        if (--depth === 0) return j;
+        scope = OPEN[depth - 1] as KeyScope | null;
         continue;
       }
       if (c === 0x2c || c === 0x3a) {
@@ -235,16 +237,16 @@ class Redaction {
         j = close + 1;
       } else j = this.scalar(j, true);
       expectKey = false;
-      if (open.length === 0) return j;
+      if (depth === 0) return j;
     }
   }
+}
 
-  /** The key placeholders of a new object at this depth of a free subtree (one object per depth is open). */
-  private scopeAt(depth: number): KeyScope {
-    const scope = (this.scopes[depth] ??= new KeyScope());
-    scope.clear();
-    return scope;
-  }
+/** The key placeholders of a new object at this depth of a free subtree (one object per depth is open). */
+function scopeAt(depth: number): KeyScope {
+  const scope = (SCOPES[depth] ??= new KeyScope());
+  scope.clear();
+  return scope;
 }
 
 /**
