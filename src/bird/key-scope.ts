@@ -106,14 +106,13 @@ export class KeyScope {
       const at = this.originalAt[this.count - 1] as number;
       const placeholder = Uint8Array.from(buf.subarray(start, end));
       const next = new KeyNode(
-        SEQUENCES,
         Uint8Array.from(this.originals.subarray(at, at + n)),
         originalHash,
         placeholder,
         this.redactedHashes[this.count - 1] as number,
         changed,
       );
-      this.node = this.node.add(next) ? next : undefined;
+      this.node = SEQUENCES.add(this.node, next) ? next : undefined;
     }
     return changed;
   }

@@ -24,7 +24,6 @@ export class KeyNode {
   private readonly children: KeyNode[] = [];
 
   constructor(
-    readonly tree: KeySequences,
     readonly original: Uint8Array,
     readonly hash: number,
     readonly placeholder: Uint8Array,
@@ -42,9 +41,9 @@ export class KeyNode {
     return undefined;
   }
 
-  /** Remembers `child` after this key; false when the tree is full (it is then not remembered). */
-  add(child: KeyNode): boolean {
-    if (this.children.length >= MAX_CHILDREN || !this.tree.grow()) return false;
+  /** Remembers `child` after this key, unless this key has as many as it may; whether it did. */
+  adopt(child: KeyNode): boolean {
+    if (this.children.length >= MAX_CHILDREN) return false;
     this.children.push(child);
     return true;
   }
@@ -53,10 +52,11 @@ export class KeyNode {
 export class KeySequences {
   private nodes = 0;
   /** Where every object starts: before its first key. */
-  readonly root: KeyNode = new KeyNode(this, new Uint8Array(0), 0, new Uint8Array(0), 0, false);
+  readonly root = new KeyNode(new Uint8Array(0), 0, new Uint8Array(0), 0, false);
 
-  grow(): boolean {
-    if (this.nodes >= MAX_NODES) return false;
+  /** Remembers `child` after `parent`; false when the tree is full (it is then not remembered). */
+  add(parent: KeyNode, child: KeyNode): boolean {
+    if (this.nodes >= MAX_NODES || !parent.adopt(child)) return false;
     this.nodes++;
     return true;
   }
