@@ -29,6 +29,8 @@ export interface FakeStartOptions {
   seed: number;
   cwd: string;
   env: NodeJS.ProcessEnv;
+  /** `--faults` JSON (e.g. a latency per request, to pace the fake like Bird). */
+  faults?: object;
   startTimeoutMs?: number;
 }
 
@@ -76,6 +78,7 @@ export class FakeProcess {
       String(opts.runsPerFlow),
       "--seed",
       String(opts.seed),
+      ...(opts.faults ? ["--faults", JSON.stringify(opts.faults)] : []),
     ];
     const child = spawn(process.execPath, args, { cwd: opts.cwd, env: opts.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
     const untrack = trackChildGroup(child.pid as number);

@@ -27,6 +27,8 @@ export interface SyncRunOptions {
   fake: FakeProcess;
   concurrency: number;
   pageSize: number;
+  /** BIRD_MAX_RPS of the sync (default 0: no pacing, the fake as fast as it answers). */
+  maxRps?: number;
   label: string;
   /** Extra node flags for the sync process (what-if runs). */
   nodeArgs?: string[];
@@ -91,7 +93,7 @@ export async function runProductSync(opts: SyncRunOptions): Promise<SyncRunResul
     BIRD_API_URL: opts.fake.info.url,
     BIRD_ORGANIZATION_ID: opts.fake.info.organizationId,
     BIRD_ACCESS_KEY: opts.fake.info.accessKey,
-    BIRD_MAX_RPS: "0",
+    BIRD_MAX_RPS: String(opts.maxRps ?? 0),
     SYNC_CONCURRENCY: String(opts.concurrency),
     SYNC_PAGE_SIZE: String(opts.pageSize),
     LOG_FORMAT: "json",
