@@ -55,8 +55,13 @@ export interface Config {
   readonly recheckFactor: number;
   /** Optional cap on requests per rolling hour; re-checks beyond it carry over as recheck debt. */
   readonly maxRequestsPerHour: number | undefined;
-  /** Record the API traffic into a file (`--record`, or the daemon's next `cycles` cycles); issue 25. */
-  readonly record: { readonly file: string; readonly cycles: number; readonly redact: "default" | "none" } | undefined;
+  /**
+   * Record the API traffic into a file (`--record`, or in the daemon its next `cycles` cycles, or those
+   * that start within `forMs` of its start: whichever ends first; unlimited when unset); issue 25.
+   */
+  readonly record:
+    | { readonly file: string; readonly cycles?: number; readonly forMs?: number; readonly redact: "default" | "none" }
+    | undefined;
   /** Variables with our prefixes that no setting has (typos); the caller warns once it has a logger. */
   readonly unknownVariables: readonly UnknownVariable[];
 }
@@ -139,7 +144,8 @@ const envSchema = z.object({
     .optional(),
   SYNC_LEASE_TTL: duration("how long a flow stays leased after its holder's last page").default(60_000),
   SYNC_RECORD_FILE: z.string().trim().min(1, "must be a file path").optional(),
-  SYNC_RECORD_CYCLES: int(1, 1_000_000, "an integer >= 1 (daemon cycles recorded into SYNC_RECORD_FILE)").default(1),
+  SYNC_RECORD_CYCLES: int(1, 1_000_000, "an integer >= 1 (daemon cycles recorded into SYNC_RECORD_FILE)").optional(),
+  SYNC_RECORD_FOR: duration("how long after the daemon's start its cycles are recorded into SYNC_RECORD_FILE").optional(),
   SYNC_RECORD_REDACT: z.enum(["default", "none"], { message: "must be default or none" }).default("default"),
   LOG_LEVEL: z
     .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
@@ -192,7 +198,14 @@ function mergeSources(opts: LoadConfigOptions, env: NodeJS.ProcessEnv, dotEnv: R
 
 function recordSettings(e: z.output<typeof envSchema>, cwd: string): Config["record"] {
   if (!e.SYNC_RECORD_FILE) return undefined;
-  return Object.freeze({ file: resolve(cwd, e.SYNC_RECORD_FILE), cycles: e.SYNC_RECORD_CYCLES, redact: e.SYNC_RECORD_REDACT });
+  // One cycle unless a limit is given: a recording left configured by mistake stays small.
+  const cycles = e.SYNC_RECORD_CYCLES ?? (e.SYNC_RECORD_FOR === undefined ? 1 : undefined);
+  return Object.freeze({
+    file: resolve(cwd, e.SYNC_RECORD_FILE),
+    ...(cycles === undefined ? {} : { cycles }),
+    ...(e.SYNC_RECORD_FOR === undefined ? {} : { forMs: e.SYNC_RECORD_FOR }),
+    redact: e.SYNC_RECORD_REDACT,
+  });
 }
 
 /** The settings parsed, or a ConfigError that lists every problem at once. */

@@ -18,7 +18,7 @@ Environment (also read from ./.env; flags win):
   HTTP_MAX_RESPONSE_BYTES 16MB · SYNC_MAX_RETRY_AFTER one SYNC_SCHEDULE interval (longer Retry-After: the pass fails)
   METRICS_PORT 9464 · METRICS_HOST 0.0.0.0 · SYNC_LEASE_TTL 60s · SYNC_HISTORY_DAYS 30 · LOG_LEVEL info · LOG_FORMAT pretty|json
   STATUS_AUTH           user:password: HTTP basic auth on the status page (never printed)
-  SYNC_RECORD_FILE      record requests and answers (the daemon's next SYNC_RECORD_CYCLES cycles; --record FILE per command)
+  SYNC_RECORD_FILE      record requests and answers (the daemon's next SYNC_RECORD_CYCLES cycles or SYNC_RECORD_FOR; --record FILE per command)
 
 Exit codes: 0 everything synced · 1 some flow failed (others synced) · 2 configuration, auth or database error`;
 

@@ -95,8 +95,7 @@ export async function runDaemon({ config, logger, db, signal }: DaemonOptions): 
     stopping: signal,
   });
   const recorder = await openRecorder(config, logger);
-  const recording =
-    recorder && config.record ? new CycleRecording(recorder, config.record.cycles, requestSettings(config), logger) : undefined;
+  const recording = recorder && config.record ? new CycleRecording(recorder, config.record, requestSettings(config), logger) : undefined;
   const runner: CycleRunner = new CycleRunner({
     logger,
     metrics,
