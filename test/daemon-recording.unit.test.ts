@@ -40,7 +40,7 @@ async function daemonRecording(limits: RecordingLimits, cycleMs = 1000) {
   );
   const cycles = async (n: number, gapMs: number) => {
     for (let i = 0; i < n; i++) {
-      await run(new AbortController().signal, "schedule");
+      await run(new AbortController().signal, "scheduled");
       clock.now += gapMs;
     }
   };

@@ -36,7 +36,7 @@ export class CycleRecording {
     if (limits.forMs !== undefined) {
       // An idle daemon's file is closed when the window ends; a running cycle's, after it.
       this.timer = setTimeout(() => {
-        if (!this.running) void this.close();
+        if (!this.running) this.close().catch((err: unknown) => this.logger.warn({ err }, "the recording could not be closed"));
       }, limits.forMs);
       this.timer.unref();
     }
