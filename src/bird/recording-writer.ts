@@ -97,9 +97,11 @@ export class RecordingWriter {
     const bytes = Buffer.from(a.body?.buffer ?? new ArrayBuffer(0), a.body?.byteOffset ?? 0, a.body?.byteLength ?? 0);
     // The body is the writer's own: redacted in place, then held by the batch until its gzip member is written.
     const body = a.raw ? asRead(bytes) : bytes;
-    // Redaction looks for the key where it keeps text as it is; a body kept whole is searched whole.
-    const json = this.opts.redact === "none" || redactAnswerInPlace(u.pathname, a.status, body, this.key);
-    if (this.opts.redact === "none" || !json) this.scrubBytes(body);
+    // Redaction looks for the key where it keeps text as it is; a body kept whole (not redacted, or not
+    // JSON, so redacted character by character) is searched whole.
+    const redacting = this.opts.redact !== "none";
+    const json = !redacting || redactAnswerInPlace(u.pathname, a.status, body, this.key);
+    if (!redacting || !json) this.scrubBytes(body);
     const head = asciiJson({ ...base, status: a.status, headers: a.headers ?? {} } satisfies Omit<AttemptLine, "body">);
     if (a.json === true && json && body.indexOf(0x0a) < 0 && body.indexOf(0x0d) < 0) {
       // JSON on one line goes in as the line's last member, byte for byte: no escaping pass, and the
