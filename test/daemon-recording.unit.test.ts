@@ -24,9 +24,8 @@ async function daemonRecording(limits: RecordingLimits, cycleMs = 1000) {
   const file = join(dirs.at(-1) as string, "d.jsonl.gz");
   const recorder = await FileRecorder.open({ file, apiUrl: "http://127.0.0.1:9", accessKey: "k-123456", redact: "default", logger });
   const clock = { now: 1_000_000 };
-  const recording = new CycleRecording(recorder, limits, { SYNC_PAGE_SIZE: "100" }, logger, () => clock.now);
   let cycle = 0;
-  const run = recording.wrap(
+  const run = new CycleRecording(recorder, limits, { SYNC_PAGE_SIZE: "100" }, logger, () => clock.now).wrap(
     async () => {
       cycle++;
       recorder.attempt(`http://127.0.0.1:9/organizations/o/approvals?cycle=${cycle}`)({
@@ -51,7 +50,7 @@ async function daemonRecording(limits: RecordingLimits, cycleMs = 1000) {
     const paths = lines.flatMap((l) => (l.type === undefined ? [l.path] : []));
     return { starts, ends, paths };
   };
-  return { recording, cycles, sessions, clock };
+  return { cycles, sessions };
 }
 
 describe("the daemon's recording", () => {
